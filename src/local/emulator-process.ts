@@ -1,0 +1,64 @@
+/**
+ * Parent side of the emulator host: forks it, waits for its endpoints, relays its
+ * S3 notifications, and stops it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { S3Event } from 'aws-lambda';
+import type { LocalEndpoints } from '../shared/clients.ts';
+import type { HostMessage } from './emulator-host.ts';
+
+const HOST_ENTRY = fileURLToPath(new URL('./emulator-host.ts', import.meta.url));
+const TSX = createRequire(import.meta.url).resolve('tsx');
+
+export interface EmulatorProcess {
+  readonly endpoints: LocalEndpoints;
+  readonly pid: number;
+  onS3Event(listener: (event: S3Event) => void): void;
+  stop(): Promise<void>;
+  /** For crash tests: kill the host without a clean shutdown. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+export async function forkEmulators(dataDir: string): Promise<EmulatorProcess> {
+  const child = fork(HOST_ENTRY, [dataDir], {
+    execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=4096'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const listeners: ((event: S3Event) => void)[] = [];
+  const endpoints = await new Promise<LocalEndpoints>((resolve, reject) => {
+    const onExit = (code: number | null): void =>
+      reject(new Error(`the emulator host exited (code ${code}) before it was ready`));
+    child.once('exit', onExit);
+    child.on('message', (m: HostMessage) => {
+      if (m.type === 'ready') {
+        child.off('exit', onExit);
+        resolve(m.endpoints);
+      } else if (m.type === 'error') {
+        reject(new Error(`the embedded emulators could not start: ${m.message}`));
+      } else if (m.type === 's3event') {
+        for (const l of listeners) l(m.event);
+      }
+    });
+  });
+  return {
+    endpoints,
+    pid: child.pid ?? -1,
+    onS3Event: (listener) => listeners.push(listener),
+    stop: () => stopChild(child),
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.send({ type: 'stop' });
+  });
+}

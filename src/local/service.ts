@@ -1,0 +1,45 @@
+/**
+ * What the embedded runtime runs besides the emulators: the S3 → splitter wiring,
+ * the event source mapping pollers, the local Firehose, the local SNS topic. Each
+ * is a Service assembled from a ServiceContext; `pipeline.ts` lists them.
+ */
+import type { S3Event } from 'aws-lambda';
+import type { Clients } from '../shared/clients.ts';
+import type { DataPaths } from './data-dir.ts';
+
+export interface RuntimeLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface ServiceContext {
+  readonly dataDir: string;
+  readonly paths: DataPaths;
+  readonly clients: Clients;
+  /** Subscribe to the bucket's S3 notifications (already URL-encoded as on AWS). */
+  onS3Event(listener: (event: S3Event) => void): void;
+  readonly log: RuntimeLog;
+  /** Other services of the same runtime, by name, once all are built. */
+  service<T extends Service>(name: string): T | undefined;
+}
+
+export interface Service {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Push out anything buffered (the lake writer's buffers, say). */
+  flush?(): Promise<void>;
+  /** Figures for `dubegrid status`. */
+  status?(): Promise<Record<string, unknown>>;
+}
+
+export type ServiceFactory = (ctx: ServiceContext) => Service;
+
+export const silentLog: RuntimeLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const stderrLog: RuntimeLog = {
+  info: (m) => process.stderr.write(`${m}\n`),
+  warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  error: (m) => process.stderr.write(`error: ${m}\n`),
+};

@@ -1,0 +1,131 @@
+/**
+ * What exists and how much is in it, per resource of the shared definitions:
+ * the same questions on the embedded stack and on AWS.
+ */
+import { DescribeTableCommand, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import { HeadBucketCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import type { Clients } from '../shared/clients.ts';
+import { PREFIXES, TABLES, type TableKey } from '../shared/resources.ts';
+
+export interface BucketStatus {
+  name: string;
+  exists: boolean;
+  objects: Record<string, number>;
+}
+export interface StreamStatus {
+  name: string;
+  exists: boolean;
+  status?: string;
+  shards?: number;
+  open_shards?: number;
+  records?: number;
+  /** True when counting stopped at the time budget: `records` is then a lower bound. */
+  records_truncated?: boolean;
+}
+export interface TableStatus {
+  name: string;
+  exists: boolean;
+  key_schema?: string;
+  items?: number;
+}
+export interface ResourceStatus {
+  bucket: BucketStatus;
+  stream: StreamStatus;
+  tables: Record<TableKey, TableStatus>;
+}
+
+export interface StatusOptions {
+  /** Counting stream records reads the whole stream; stop after this long. */
+  readonly countBudgetMs?: number;
+}
+
+export async function resourceStatus(clients: Clients, options: StatusOptions = {}): Promise<ResourceStatus> {
+  const [bucket, stream, tables] = await Promise.all([
+    bucketStatus(clients),
+    streamStatus(clients, options.countBudgetMs ?? 5_000),
+    Promise.all((Object.keys(TABLES) as TableKey[]).map(async (k) => [k, await tableStatus(clients, k)] as const)),
+  ]);
+  return { bucket, stream, tables: Object.fromEntries(tables) as Record<TableKey, TableStatus> };
+}
+
+const ZONES = Object.entries(PREFIXES).filter(([zone]) => zone !== 'rawLv');
+
+async function bucketStatus(clients: Clients): Promise<BucketStatus> {
+  const name = clients.names.bucket;
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: name }));
+  } catch {
+    return { name, exists: false, objects: {} };
+  }
+  const objects: Record<string, number> = {};
+  await Promise.all(
+    ZONES.map(async ([zone, prefix]) => {
+      let n = 0;
+      for await (const page of paginateListObjectsV2({ client: clients.s3 }, { Bucket: name, Prefix: prefix })) {
+        n += page.KeyCount ?? page.Contents?.length ?? 0;
+      }
+      objects[zone] = n;
+    }),
+  );
+  return { name, exists: true, objects };
+}
+
+async function streamStatus(clients: Clients, budgetMs: number): Promise<StreamStatus> {
+  const name = clients.names.stream;
+  let shards;
+  let status;
+  try {
+    const d = await clients.kinesis.send(new DescribeStreamCommand({ StreamName: name }));
+    shards = d.StreamDescription?.Shards ?? [];
+    status = d.StreamDescription?.StreamStatus;
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return { name, exists: false };
+    throw err;
+  }
+  const deadline = Date.now() + budgetMs;
+  let records = 0;
+  let truncated = false;
+  for (const shard of shards) {
+    const it = await clients.kinesis.send(
+      new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
+    let iterator = it.ShardIterator;
+    while (iterator) {
+      if (Date.now() > deadline) {
+        truncated = true;
+        break;
+      }
+      const page = await clients.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+      records += page.Records?.length ?? 0;
+      if (!page.Records?.length && page.MillisBehindLatest === 0) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return {
+    name,
+    exists: true,
+    status,
+    shards: shards.length,
+    open_shards: shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length,
+    records,
+    ...(truncated ? { records_truncated: true } : {}),
+  };
+}
+
+async function tableStatus(clients: Clients, key: TableKey): Promise<TableStatus> {
+  const name = clients.names.tables[key];
+  let keySchema: string;
+  try {
+    const d = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
+    keySchema = (d.Table?.KeySchema ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(', ');
+  } catch (err) {
+    if ((err as Error).name === 'ResourceNotFoundException') return { name, exists: false };
+    throw err;
+  }
+  let items = 0;
+  for await (const page of paginateScan({ client: clients.dynamodb }, { TableName: name, Select: 'COUNT' })) {
+    items += page.Count ?? 0;
+  }
+  return { name, exists: true, key_schema: keySchema, items };
+}

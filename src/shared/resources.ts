@@ -1,0 +1,155 @@
+/**
+ * The one definition of every AWS resource DubeGrid uses. The CDK stack (`infra/`),
+ * the embedded bootstrap (`src/local/bootstrap.ts`) and the tests all read this
+ * file; nothing else spells a resource name, a key schema or a prefix.
+ */
+
+/** Attribute types DynamoDB key schemas use. */
+export type KeyType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: KeyType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Logical id, used for CDK construct ids and in `status`. */
+  readonly id: string;
+  /** Physical table name: identical on AWS and in the embedded stack. */
+  readonly tableName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly globalIndexes?: readonly IndexDefinition[];
+  /** Attribute holding an epoch-seconds expiry, when the table has a TTL. */
+  readonly ttlAttribute?: string;
+  readonly description: string;
+}
+
+/** Prefix of every physical name, so several deployments can be told apart. */
+export const NAME_PREFIX = 'dubegrid';
+
+/** Region and account the embedded stack pretends to be. */
+export const LOCAL_REGION = 'eu-west-2';
+export const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * One bucket, zones as prefixes: one encryption key, one policy and one event
+ * configuration to reason about, while lifecycle rules and notifications still
+ * filter by prefix. S3 bucket names are global, so the name carries the account
+ * and region; the embedded stack uses the local pair.
+ */
+export function bucketName(account: string, region: string): string {
+  return `${NAME_PREFIX}-${account}-${region}`;
+}
+
+/** Zones of the data bucket. Every prefix ends with `/`. */
+export const PREFIXES = {
+  raw: 'raw/',
+  /** Where production LV files land, partitioned `y=YYYY/m=MM/`. */
+  rawLv: 'raw/prod/lv/',
+  quarantine: 'quarantine/',
+  manifests: 'manifests/',
+  referenceAssets: 'reference/assets/',
+  processed: 'processed/readings/',
+  processedErrors: 'processed-errors/',
+  athenaResults: 'athena-results/',
+} as const;
+
+/** Object key suffixes the splitter accepts. */
+export const RAW_SUFFIXES = ['.csv', '.csv.gz'] as const;
+
+export const STREAM = {
+  id: 'ReadingsStream',
+  streamName: `${NAME_PREFIX}-readings`,
+  /** Shards in the embedded stack (on AWS the stream is on-demand by default). */
+  localShardCount: 4,
+  /** Replay depends on it: what the stream no longer holds must be backfilled from raw/. */
+  retentionHours: 168,
+} as const;
+
+export const TOPICS = {
+  alerts: { id: 'AlertsTopic', topicName: `${NAME_PREFIX}-alerts` },
+} as const;
+
+export const TABLES = {
+  readings: {
+    id: 'ReadingsTable',
+    tableName: `${NAME_PREFIX}-readings`,
+    partitionKey: { name: 'asset_id', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    ttlAttribute: 'expires_at',
+    description: 'Time series: one item per reading, sort key `<ts>#<measurement>`.',
+  },
+  latest: {
+    id: 'LatestTable',
+    tableName: `${NAME_PREFIX}-latest`,
+    partitionKey: { name: 'asset_id', type: 'S' },
+    sortKey: { name: 'measurement', type: 'S' },
+    description: 'Latest state: the newest reading per asset and measurement.',
+  },
+  assets: {
+    id: 'AssetsTable',
+    tableName: `${NAME_PREFIX}-assets`,
+    partitionKey: { name: 'asset_id', type: 'S' },
+    description: 'Asset registry: ratings and flags loaded from reference/assets/.',
+  },
+  windows: {
+    id: 'WindowsTable',
+    tableName: `${NAME_PREFIX}-windows`,
+    partitionKey: { name: 'series_id', type: 'S' },
+    description: 'Anomaly window state per series, written with versioned conditional writes.',
+  },
+  alerts: {
+    id: 'AlertsTable',
+    tableName: `${NAME_PREFIX}-alerts`,
+    partitionKey: { name: 'asset_id', type: 'S' },
+    sortKey: { name: 'sk', type: 'S' },
+    globalIndexes: [
+      {
+        indexName: 'by_day',
+        partitionKey: { name: 'day', type: 'S' },
+        sortKey: { name: 'sk', type: 'S' },
+      },
+    ],
+    description: 'Incidents and their notifications (the outbox), queryable by asset and by day.',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof TABLES;
+
+export const GLUE = {
+  databaseName: 'dubegrid',
+  tableName: 'readings',
+} as const;
+
+export const ATHENA = {
+  workgroup: `${NAME_PREFIX}`,
+} as const;
+
+/** The physical names a target resolves to; only the bucket differs between targets. */
+export interface ResourceNames {
+  readonly bucket: string;
+  readonly stream: string;
+  readonly tables: { readonly [K in TableKey]: string };
+  readonly alertsTopic: string;
+}
+
+export function resourceNames(account: string, region: string): ResourceNames {
+  const tables = Object.fromEntries(
+    Object.entries(TABLES).map(([key, def]) => [key, def.tableName]),
+  ) as { [K in TableKey]: string };
+  return {
+    bucket: bucketName(account, region),
+    stream: STREAM.streamName,
+    tables,
+    alertsTopic: TOPICS.alerts.topicName,
+  };
+}
+
+export const LOCAL_NAMES: ResourceNames = resourceNames(LOCAL_ACCOUNT, LOCAL_REGION);

@@ -1,0 +1,90 @@
+import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StackAlreadyRunningError } from '../../src/local/runtime-file.ts';
+import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
+import { STREAM, TABLES } from '../../src/shared/resources.ts';
+import { runCli } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
+
+describe('embedded stack', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let stack: EmbeddedStack | undefined;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir());
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await cleanup();
+  });
+
+  it('creates every resource from the shared definitions, and keeps data across a restart', async () => {
+    stack = await startStack({ dataDir: dir, services: [] });
+    const { clients } = stack;
+
+    for (const def of Object.values(TABLES)) {
+      const d = await clients.dynamodb.send(new DescribeTableCommand({ TableName: def.tableName }));
+      const keys = d.Table?.KeySchema?.map((k) => [k.AttributeName, k.KeyType]);
+      expect(keys).toEqual([[def.partitionKey.name, 'HASH'], ...('sortKey' in def ? [[def.sortKey.name, 'RANGE']] : [])]);
+      const indexes = (d.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName);
+      expect(indexes).toEqual(('globalIndexes' in def ? def.globalIndexes : []).map((i) => i.indexName));
+    }
+    const stream = await clients.kinesis.send(new DescribeStreamCommand({ StreamName: STREAM.streamName }));
+    expect(stream.StreamDescription?.Shards).toHaveLength(STREAM.localShardCount);
+
+    const bucket = clients.names.bucket;
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'raw/hello.txt', Body: 'hello' }));
+    const put = await clients.kinesis.send(new PutRecordCommand({ StreamName: STREAM.streamName, PartitionKey: 'LV1', Data: Buffer.from('rec') }));
+    await clients.dynamodb.send(new PutItemCommand({ TableName: TABLES.latest.tableName, Item: { asset_id: { S: 'LV1' }, measurement: { S: 'x' }, value: { N: '1.5' } } }));
+    await stack.stop();
+    stack = undefined;
+
+    stack = await startStack({ dataDir: dir, services: [] });
+    const c2 = stack.clients;
+    const obj = await c2.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'raw/hello.txt' }));
+    expect(await obj.Body?.transformToString()).toBe('hello');
+    const it0 = await c2.kinesis.send(new GetShardIteratorCommand({ StreamName: STREAM.streamName, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const recs = await c2.kinesis.send(new GetRecordsCommand({ ShardIterator: it0.ShardIterator }));
+    expect(Buffer.from(recs.Records?.[0]?.Data ?? []).toString()).toBe('rec');
+    const item = await c2.dynamodb.send(new GetItemCommand({ TableName: TABLES.latest.tableName, Key: { asset_id: { S: 'LV1' }, measurement: { S: 'x' } } }));
+    expect(item.Item?.value?.N).toBe('1.5');
+  });
+
+  it('refuses a second stack on the same data dir with a clear message', async () => {
+    expect(stack).toBeDefined();
+    await expect(startStack({ dataDir: dir, services: [] })).rejects.toBeInstanceOf(StackAlreadyRunningError);
+    const second = await runCli(['up', '--data-dir', dir]);
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toMatch(/already running on .* \(pid \d+/);
+  });
+
+  it('lets `dubegrid status --json` in another process use the running stack', async () => {
+    const run = await runCli(['status', '--json', '--data-dir', dir]);
+    expect(run.stderr).not.toMatch(/NodeVersionSupportWarning/);
+    expect(run.code).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.runtime.pid).toBe(process.pid);
+    expect(doc.resources.tables.latest.items).toBe(1);
+    expect(doc.resources.bucket.objects.raw).toBe(1);
+    expect(doc.resources.stream.records).toBe(1);
+  });
+});
+
+describe('dubegrid status with no stack running', () => {
+  it('starts an embedded stack for its own lifetime and removes it afterwards', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const run = await runCli(['status', '--data-dir', dir]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/started one for this command/);
+      expect(run.stdout).toMatch(/dubegrid-readings/);
+      const again = await startStack({ dataDir: dir, services: [] });
+      await again.stop();
+    } finally {
+      await cleanup();
+    }
+  });
+});
