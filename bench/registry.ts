@@ -1,4 +1,8 @@
 /** Every benchmark `npm run bench` knows; later parts of the pipeline add theirs here. */
+import { anomalyBenchmark } from './benchmarks/anomaly.ts';
+import { e2eBenchmark } from './benchmarks/e2e.ts';
+import { lakeBenchmark } from './benchmarks/lake.ts';
+import { splitterBenchmark } from './benchmarks/splitter.ts';
 import type { Benchmark } from './types.ts';
 
-export const BENCHMARKS: readonly Benchmark[] = [];
+export const BENCHMARKS: readonly Benchmark[] = [e2eBenchmark, lakeBenchmark, splitterBenchmark, anomalyBenchmark];

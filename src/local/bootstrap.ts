@@ -1,38 +1,65 @@
 /**
  * Creates every resource of the embedded stack from the shared definitions,
  * idempotently: running it against a data dir that already has them changes nothing.
+ * `bootstrapPlan` is the pure part — the input of every create call — which the CDK
+ * parity test compares with the AWS stack.
  */
 import {
   CreateTableCommand,
   DescribeTableCommand,
   UpdateTimeToLiveCommand,
   type AttributeDefinition,
+  type CreateTableCommandInput,
   type DynamoDBClient,
+  type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, type CreateStreamCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, HeadBucketCommand, type CreateBucketCommandInput, type S3Client } from '@aws-sdk/client-s3';
 import type { Clients } from '../shared/clients.ts';
-import { STREAM, TABLES, type TableDefinition } from '../shared/resources.ts';
+import { STREAM, TABLES, type ResourceNames, type TableDefinition } from '../shared/resources.ts';
+
+export interface TablePlan {
+  readonly create: CreateTableCommandInput;
+  /** Set after the table is ACTIVE, when the table has a TTL attribute. */
+  readonly timeToLive?: UpdateTimeToLiveCommandInput;
+}
+
+export interface BootstrapPlan {
+  readonly bucket: CreateBucketCommandInput;
+  readonly stream: CreateStreamCommandInput;
+  readonly tables: readonly TablePlan[];
+}
+
+/** What `bootstrapResources` creates for these names. Pure. */
+export function bootstrapPlan(names: ResourceNames): BootstrapPlan {
+  return {
+    bucket: { Bucket: names.bucket },
+    stream: { StreamName: names.stream, ShardCount: STREAM.localShardCount },
+    tables: Object.values(TABLES).map((def) => tablePlan(def)),
+  };
+}
 
 export async function bootstrapResources(clients: Clients): Promise<void> {
+  const plan = bootstrapPlan(clients.names);
   await Promise.all([
-    ensureBucket(clients.s3, clients.names.bucket),
-    ensureStream(clients.kinesis, clients.names.stream, STREAM.localShardCount),
-    ...Object.values(TABLES).map((def) => ensureTable(clients.dynamodb, def)),
+    ensureBucket(clients.s3, plan.bucket),
+    ensureStream(clients.kinesis, plan.stream),
+    ...plan.tables.map((table) => ensureTable(clients.dynamodb, table)),
   ]);
 }
 
-async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+async function ensureBucket(s3: S3Client, input: CreateBucketCommandInput): Promise<void> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await s3.send(new HeadBucketCommand({ Bucket: input.Bucket }));
   } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new CreateBucketCommand(input));
   }
 }
 
-async function ensureStream(kinesis: KinesisClient, streamName: string, shards: number): Promise<void> {
+async function ensureStream(kinesis: KinesisClient, input: CreateStreamCommandInput): Promise<void> {
+  const streamName = input.StreamName;
   try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
+    await kinesis.send(new CreateStreamCommand(input));
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
   }
@@ -60,38 +87,40 @@ function keySchema(pk: { name: string }, sk?: { name: string }) {
   ];
 }
 
-async function ensureTable(dynamodb: DynamoDBClient, def: TableDefinition): Promise<void> {
+/** The create-table input of a definition, and its TTL setting if it has one. */
+export function tablePlan(def: TableDefinition): TablePlan {
+  return {
+    create: {
+      TableName: def.tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: attributeDefinitions(def),
+      KeySchema: keySchema(def.partitionKey, def.sortKey),
+      GlobalSecondaryIndexes: def.globalIndexes?.map((i) => ({
+        IndexName: i.indexName,
+        KeySchema: keySchema(i.partitionKey, i.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    },
+    ...(def.ttlAttribute
+      ? { timeToLive: { TableName: def.tableName, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } } }
+      : {}),
+  };
+}
+
+async function ensureTable(dynamodb: DynamoDBClient, plan: TablePlan): Promise<void> {
+  const tableName = plan.create.TableName;
   try {
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: def.tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: attributeDefinitions(def),
-        KeySchema: keySchema(def.partitionKey, def.sortKey),
-        GlobalSecondaryIndexes: def.globalIndexes?.map((i) => ({
-          IndexName: i.indexName,
-          KeySchema: keySchema(i.partitionKey, i.sortKey),
-          Projection: { ProjectionType: 'ALL' },
-        })),
-      }),
-    );
+    await dynamodb.send(new CreateTableCommand(plan.create));
   } catch (err) {
     if ((err as Error).name !== 'ResourceInUseException') throw err;
   }
   for (let i = 0; i < 200; i++) {
-    const d = await dynamodb.send(new DescribeTableCommand({ TableName: def.tableName }));
+    const d = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
     if (d.Table?.TableStatus === 'ACTIVE') break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  if (def.ttlAttribute) {
+  if (plan.timeToLive) {
     // dynalite does not expire items, but accepting the setting keeps both targets alike
-    await dynamodb
-      .send(
-        new UpdateTimeToLiveCommand({
-          TableName: def.tableName,
-          TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
-        }),
-      )
-      .catch(() => undefined);
+    await dynamodb.send(new UpdateTimeToLiveCommand(plan.timeToLive)).catch(() => undefined);
   }
 }

@@ -3,5 +3,11 @@
  * pipeline add theirs here; nothing else needs to know the list.
  */
 import type { ServiceFactory } from './service.ts';
+import { anomalyService } from './services/anomaly.ts';
+import { firehoseService } from './services/firehose.ts';
+import { registryService } from './services/registry.ts';
+import { splitterServiceFactory } from './services/splitter.ts';
+import { stateService } from './services/state.ts';
+import { snsService } from './sns/service.ts';
 
-export const PIPELINE_SERVICES: readonly ServiceFactory[] = [];
+export const PIPELINE_SERVICES: readonly ServiceFactory[] = [firehoseService, stateService, snsService, registryService, anomalyService, splitterServiceFactory];

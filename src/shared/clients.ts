@@ -13,6 +13,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ENV } from './functions.ts';
 import { Agent } from 'node:http';
 import { LOCAL_NAMES, LOCAL_REGION, resourceNames, type ResourceNames } from './resources.ts';
 
@@ -57,9 +58,9 @@ export function createClients(config: TargetConfig): Clients {
   if (!region) {
     throw new Error('--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION)');
   }
-  const account = config.account ?? process.env.DUBEGRID_AWS_ACCOUNT;
+  const account = config.account ?? process.env[ENV.awsAccount];
   if (!account) {
-    throw new Error('--target aws needs the account id of the deployment: set DUBEGRID_AWS_ACCOUNT');
+    throw new Error(`--target aws needs the account id of the deployment: set ${ENV.awsAccount}`);
   }
   return assemble('aws', region, resourceNames(account, region), { region });
 }

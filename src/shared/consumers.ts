@@ -11,6 +11,8 @@ export interface EventSourceMappingSettings {
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds: number;
   readonly startingPosition: StartingPosition;
+  /** With `AT_TIMESTAMP`: where to start (an ISO time). */
+  readonly startingPositionTimestamp?: string;
   /** Retries of a failing batch before it goes to the on-failure destination. */
   readonly retryAttempts: number;
   readonly bisectBatchOnError: boolean;

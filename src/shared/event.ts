@@ -116,6 +116,20 @@ export class EventIdDigest {
   toString(): string {
     return this.sum.toString(16).padStart(16, '0');
   }
+
+  /** A digest as `toString` printed it (a manifest's `event_id_digest`), standing for `count` ids. */
+  static parse(hex: string, count = 0): EventIdDigest {
+    if (!/^[0-9a-f]{16}$/.test(hex)) throw new RangeError(`an event-id digest is 16 hex digits, got ${JSON.stringify(hex)}`);
+    return EventIdDigest.ofSum(BigInt(`0x${hex}`), count);
+  }
+
+  /** A digest from a sum of `eventIdTerm`s added up elsewhere (by a SQL engine, say), any size. */
+  static ofSum(sum: bigint, count: number): EventIdDigest {
+    const d = new EventIdDigest();
+    d.sum = ((sum % MOD64) + MOD64) % MOD64;
+    d.count = count;
+    return d;
+  }
 }
 
 /**

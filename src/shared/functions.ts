@@ -60,4 +60,24 @@ export const ENV = {
   stream: 'DUBEGRID_STREAM',
   alertsTopicArn: 'DUBEGRID_ALERTS_TOPIC_ARN',
   readingsTtlDays: 'DUBEGRID_READINGS_TTL_DAYS',
+  /** IANA zone (e.g. `Europe/London`) for zone-less LV monitor timestamps; UTC when unset. */
+  sourceTimeZone: 'DUBEGRID_SOURCE_TIME_ZONE',
+  /** The deployment's account id: `createClients({ target: 'aws' })` derives the bucket name from it. */
+  awsAccount: 'DUBEGRID_AWS_ACCOUNT',
+  /** JSON overrides of the anomaly rules' thresholds (src/consumers/anomaly/rules/config.ts). */
+  anomalyRules: 'DUBEGRID_ANOMALY_RULES',
 } as const;
+
+/**
+ * Asynchronous invocation of the S3-invoked functions (splitter, registry loader): a
+ * file whose invocation keeps failing is retried this often, then listed on the
+ * function's on-failure destination (an SQS queue on AWS, the local DLQ embedded).
+ */
+export const ASYNC_INVOCATION = {
+  retryAttempts: 2,
+  /** An event not processed within this age goes to the on-failure destination unprocessed. */
+  maxEventAgeSeconds: 21_600,
+} as const;
+
+/** CloudWatch namespace of the functions' Powertools metrics (`POWERTOOLS_METRICS_NAMESPACE`). */
+export const METRICS_NAMESPACE = 'DubeGrid';

@@ -112,20 +112,50 @@ export const TABLES = {
     sortKey: { name: 'sk', type: 'S' },
     globalIndexes: [
       {
+        // Incidents by the day they opened, notifications by the day of their reading (data time).
         indexName: 'by_day',
         partitionKey: { name: 'day', type: 'S' },
         sortKey: { name: 'sk', type: 'S' },
       },
+      {
+        // Sparse: only notifications not yet published carry `outbox`; the sweeper queries it.
+        indexName: 'outbox',
+        partitionKey: { name: 'outbox', type: 'S' },
+        sortKey: { name: 'sk', type: 'S' },
+      },
+      {
+        // Notifications by the (wall-clock) day they were stored: what `dubegrid alerts --follow` tails.
+        indexName: 'by_stored',
+        partitionKey: { name: 'stored_day', type: 'S' },
+        sortKey: { name: 'stored_sk', type: 'S' },
+      },
     ],
-    description: 'Incidents and their notifications (the outbox), queryable by asset and by day.',
+    description: 'Incidents (sk `incident#<opened_at>#…`) and their notifications, each its own outbox item (sk `notification#<ts>#<id>`), queryable by asset and by day.',
   },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
 
+/**
+ * The Glue catalogue of the lake (`src/shared/glue.ts` holds the table definitions).
+ * Firehose delivers at least once, so the physical table may hold a reading twice;
+ * users and named queries read the `readings` view, which keeps one row per event
+ * (the winning correction).
+ */
 export const GLUE = {
   databaseName: 'dubegrid',
-  tableName: 'readings',
+  /** The Parquet table Firehose (and the local delivery stream) writes: duplicates possible. */
+  tableName: 'readings_delivered',
+  /** The deduplicated view over it: what every query reads. */
+  viewName: 'readings',
+  /** The asset registry's CSVs under `reference/assets/`, as a table (ratings for the summaries). */
+  assetsTableName: 'assets',
+} as const;
+
+/** The delivery stream that turns the Kinesis stream into the Parquet lake. */
+export const LAKE_DELIVERY = {
+  id: 'LakeDeliveryStream',
+  deliveryStreamName: `${NAME_PREFIX}-lake`,
 } as const;
 
 export const ATHENA = {
@@ -153,3 +183,24 @@ export function resourceNames(account: string, region: string): ResourceNames {
 }
 
 export const LOCAL_NAMES: ResourceNames = resourceNames(LOCAL_ACCOUNT, LOCAL_REGION);
+
+/**
+ * Resources that exist only on AWS (the embedded stack has a local stand-in or none),
+ * named here so the CDK stack and `--target aws` agree.
+ */
+export const AWS_ONLY = {
+  /** Alarms of the deployment (iterator age, DLQ depth, errors, throttles, delivery failures). */
+  opsTopicName: `${NAME_PREFIX}-ops`,
+  /** The customer-managed key of the bucket, tables, queues and topics. */
+  dataKeyAlias: `alias/${NAME_PREFIX}-data`,
+  dashboardName: `${NAME_PREFIX}`,
+} as const;
+
+/**
+ * The SQS on-failure destination of one failure source on AWS: `splitter`, `registry`,
+ * or a consumer name (`CONSUMERS.*.name`). The embedded DLQ keeps the same source as
+ * its folder name (`src/local/dlq.ts`).
+ */
+export function dlqName(source: string): string {
+  return `${NAME_PREFIX}-${source}-dlq`;
+}

@@ -1,0 +1,112 @@
+import { CfnOutput, Duration, RemovalPolicy, Size, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { CONSUMERS } from '../src/shared/consumers.ts';
+import { ENV } from '../src/shared/functions.ts';
+import { ATHENA, STREAM } from '../src/shared/resources.ts';
+import type { DeployConfig } from './config.ts';
+import { AlertsTopic } from './constructs/alerts.ts';
+import { DeadLetters } from './constructs/dead-letters.ts';
+import { DataKey } from './constructs/encryption.ts';
+import { LakeDelivery } from './constructs/firehose.ts';
+import { PipelineFunctions } from './constructs/functions.ts';
+import { LakeCatalog } from './constructs/lake.ts';
+import { Observability } from './constructs/observability.ts';
+import { DataStorage } from './constructs/storage.ts';
+import { ReadingsStream } from './constructs/stream.ts';
+import { PipelineTables } from './constructs/tables.ts';
+import { DLQ_SOURCES, PipelineTriggers } from './constructs/triggers.ts';
+
+export interface DubeGridStackProps extends StackProps {
+  readonly config: DeployConfig;
+  /** The repository root: handler entries in `FUNCTIONS` are relative to it. */
+  readonly projectRoot: string;
+}
+
+/** The whole pipeline on AWS, every name and setting from `src/shared/`. */
+export class DubeGridStack extends Stack {
+  constructor(scope: Construct, id: string, props: DubeGridStackProps) {
+    super(scope, id, props);
+    const c = props.config;
+    const dataRemoval = c.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRetention = c.logRetentionDays as RetentionDays;
+    Tags.of(this).add('project', 'dubegrid');
+
+    const { key } = new DataKey(this, 'DataKey', { removalPolicy: dataRemoval });
+    const storage = new DataStorage(this, 'Storage', {
+      key,
+      rawInfrequentAccessDays: c.rawInfrequentAccessDays,
+      rawArchiveDays: c.rawArchiveDays,
+      quarantineExpiryDays: c.quarantineExpiryDays,
+      athenaResultsExpiryDays: c.athenaResultsExpiryDays,
+      ...(c.objectLockDays === undefined ? {} : { objectLockDays: c.objectLockDays }),
+      removalPolicy: dataRemoval,
+    });
+    const { stream } = new ReadingsStream(this, 'Stream', {
+      ...(c.streamShards === undefined ? {} : { shards: c.streamShards }),
+      retentionHours: c.retentionHours,
+    });
+    const { tables } = new PipelineTables(this, 'Tables', { key, removalPolicy: dataRemoval });
+    const alerts = new AlertsTopic(this, 'Alerts', {
+      key,
+      ...(c.alertEmail === undefined ? {} : { email: c.alertEmail }),
+      severities: c.alertSeverities,
+    });
+    const deadLetters = new DeadLetters(this, 'DeadLetters', { key, sources: DLQ_SOURCES });
+
+    const { functions } = new PipelineFunctions(this, 'Functions', {
+      projectRoot: props.projectRoot,
+      bucketName: storage.bucketName,
+      bucket: storage.byName,
+      stream,
+      tables,
+      alertsTopic: alerts.topic,
+      logRetention,
+      ...(c.readingsTtlDays === undefined ? {} : { readingsTtlDays: c.readingsTtlDays }),
+      ...(c.anomalyRules === undefined ? {} : { anomalyRules: c.anomalyRules }),
+      ...(c.sourceTimeZone === undefined ? {} : { sourceTimeZone: c.sourceTimeZone }),
+    });
+    new PipelineTriggers(this, 'Triggers', { functions, storage, stream, deadLetters });
+
+    const catalog = new LakeCatalog(this, 'Lake', {
+      bucketName: storage.bucketName,
+      key,
+      scanLimitBytes: Size.gibibytes(c.athenaScanLimitGiB).toBytes(),
+    });
+    const lake = new LakeDelivery(this, 'LakeDelivery', {
+      stream,
+      bucket: storage.bucket,
+      key,
+      database: catalog.database,
+      table: catalog.readingsTable,
+      bufferSeconds: c.firehoseBufferSeconds,
+      bufferMiB: c.firehoseBufferMiB,
+      logRetention,
+    });
+
+    const observability = new Observability(this, 'Observability', {
+      key,
+      functions: Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f.fn])),
+      consumers: { [CONSUMERS.state.name]: functions.state.fn, [CONSUMERS.anomaly.name]: functions.anomaly.fn },
+      deadLetters: deadLetters.all,
+      stream,
+      lake,
+      alertsTopic: alerts.topic,
+      tables,
+      iteratorAgeAlarm: Duration.minutes(c.iteratorAgeAlarmMinutes),
+      deliveryBuffer: Duration.seconds(c.firehoseBufferSeconds),
+      ...(c.opsEmail === undefined ? {} : { email: c.opsEmail }),
+    });
+
+    new CfnOutput(this, 'BucketName', { value: storage.bucketName, description: 'Data bucket: upload LV files under raw/' });
+    new CfnOutput(this, 'StreamName', { value: STREAM.streamName });
+    new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
+    new CfnOutput(this, 'OpsTopicArn', { value: observability.opsTopic.topicArn, description: 'Alarms of the deployment' });
+    new CfnOutput(this, 'AthenaWorkGroup', { value: ATHENA.workgroup });
+    new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
+    new CfnOutput(this, 'CliEnvironment', {
+      value: `AWS_REGION=${this.region} ${ENV.awsAccount}=${this.account}`,
+      description: 'Export these, then run the CLI with --target aws',
+    });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * `dubegrid generate --anomalies [--labels FILE]`: the flags, and the run with the
+ * anomaly injection of `src/generate/anomalies.ts` when they ask for it.
+ */
+import { Option } from 'commander';
+import { relative } from 'node:path';
+import { generate, type GenerateOptions, type GenerateSummary } from '../../generate/index.ts';
+import { generateLabelled, LABELS_FILE, type LabelledGenerateSummary } from '../../generate/labelled.ts';
+import { UsageError } from '../output.ts';
+
+export interface AnomalyFlags {
+  readonly anomalies?: boolean;
+  readonly labels?: string;
+}
+
+export const anomaliesOption = (): Option =>
+  new Option('--anomalies', 'inject labelled anomalies of every rule class at known assets and times (without it the data raises no alert)');
+export const labelsOption = (): Option =>
+  new Option('--labels <file>', `with --anomalies: where to write the ground truth CSV asset_id,rule,start,end (default DIR/${LABELS_FILE})`);
+
+/** Runs the generator, with anomalies and labels when the flags say so. */
+export async function generateWith(options: GenerateOptions, flags: AnomalyFlags): Promise<GenerateSummary | LabelledGenerateSummary> {
+  if (flags.labels !== undefined && !flags.anomalies) throw new UsageError('--labels needs --anomalies');
+  return flags.anomalies ? generateLabelled({ ...options, ...(flags.labels !== undefined ? { labels: flags.labels } : {}) }) : generate(options);
+}
+
+/** The line a person reads about the injected anomalies, or nothing. */
+export function anomalyLine(summary: GenerateSummary | LabelledGenerateSummary): string {
+  if (!('labels_file' in summary)) return '';
+  const byRule = Object.entries(summary.anomalies_by_rule).map(([rule, n]) => `${rule} ${n}`).join(', ');
+  const shown = relative(process.cwd(), summary.labels_file);
+  return `injected ${summary.anomalies} labelled anomalies (${byRule}); ground truth: ${shown.startsWith('..') ? summary.labels_file : shown}`;
+}

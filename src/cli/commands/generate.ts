@@ -1,0 +1,97 @@
+import { Option, type Command } from 'commander';
+import { relative } from 'node:path';
+import {
+  DEFAULT_GENERATE_OPTIONS as D,
+  GenerateOptionsError,
+  parseInterval,
+  parseWholeNumber,
+  type GenerateOptions,
+  type GenerateProgress,
+  type GenerateSummary,
+  type OptionName,
+} from '../../generate/index.ts';
+import { action } from '../command.ts';
+import { progress, table, UsageError } from '../output.ts';
+import { anomaliesOption, anomalyLine, generateWith, labelsOption, type AnomalyFlags } from './generate-anomalies.ts';
+
+interface GenerateFlags extends AnomalyFlags {
+  readonly out: string;
+  readonly substations: string;
+  readonly days: string;
+  readonly start: string;
+  readonly interval: string;
+  readonly seed: string;
+}
+
+/** A progress line at most this often, so short runs print none. */
+const PROGRESS_EVERY_MS = 2_000;
+
+export function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description(
+      'write realistic LV load monitor CSVs (one per month, DIR/y=YYYY/m=MM/lv_data_YYYY_MM.csv) and DIR/assets.csv ' +
+        'for a seeded network of substations; the same seed gives byte-identical files, existing files of the same names are overwritten',
+    )
+    .addOption(new Option('--out <dir>', 'directory to write into').default(D.out, D.out))
+    .addOption(new Option('--substations <n>', 'number of substations, each with 1–4 feeders').default(String(D.substations), String(D.substations)))
+    .addOption(new Option('--days <d>', 'number of days').default(String(D.days), String(D.days)))
+    .addOption(new Option('--start <date>', 'first day, YYYY-MM-DD, from 00:00 UTC').default(D.start, `${D.start}, a Monday`))
+    .addOption(new Option('--interval <span>', 'time between readings: 5m, 10m, 15m, 30m, 1h, …').default(`${D.intervalMinutes}m`, `${D.intervalMinutes}m`))
+    .addOption(new Option('--seed <s>', 'seed, a whole number from 0 to 4294967295').default(String(D.seed), String(D.seed)))
+    .addOption(anomaliesOption())
+    .addOption(labelsOption())
+    .action(
+      action<GenerateFlags>(async (_args, opts) => {
+        const began = performance.now();
+        const summary = await generateWith({ ...parseFlags(opts), onProgress: throttled(PROGRESS_EVERY_MS) }, opts).catch(asUsageError);
+        const elapsedMs = Math.round(performance.now() - began);
+        return { json: { ...summary, elapsed_ms: elapsedMs }, human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n') };
+      }),
+    );
+}
+
+function parseFlags(flags: GenerateFlags): GenerateOptions {
+  try {
+    return {
+      out: flags.out,
+      substations: parseWholeNumber('substations', flags.substations),
+      days: parseWholeNumber('days', flags.days),
+      start: flags.start,
+      intervalMinutes: parseInterval(flags.interval),
+      seed: parseWholeNumber('seed', flags.seed),
+    };
+  } catch (err) {
+    return asUsageError(err);
+  }
+}
+
+/** A bad option is the user's to fix: exit 2 with its one-line reason, naming the flag. */
+function asUsageError(err: unknown): never {
+  if (!(err instanceof GenerateOptionsError)) throw err;
+  throw new UsageError(`--${FLAG_OF[err.option]} ${err.problem}`, { cause: err });
+}
+
+const FLAG_OF: Record<OptionName, string> = { out: 'out', substations: 'substations', days: 'days', start: 'start', intervalMinutes: 'interval', seed: 'seed' };
+
+function throttled(everyMs: number): (p: GenerateProgress) => void {
+  let next = performance.now() + everyMs;
+  return (p) => {
+    const now = performance.now();
+    if (now < next) return;
+    next = now + everyMs;
+    progress(`generate: ${(p.fraction * 100).toFixed(0)}% (${p.rows.toLocaleString('en-GB')} rows, at ${p.at})`);
+  };
+}
+
+function render(s: GenerateSummary, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? Math.round((s.rows / elapsedMs) * 1000) : s.rows;
+  const files = s.files.map((f) => [relative(s.out, f.path), f.rows.toLocaleString('en-GB')]);
+  return [
+    `generated ${s.rows.toLocaleString('en-GB')} readings for ${s.substations} substations (${s.feeders} feeders, ` +
+      `${s.substations_with_generation} with solar PV), ${s.start} to ${s.end} every ${s.interval_minutes} min, seed ${s.seed}`,
+    `into ${s.out} (assets: ${relative(s.out, s.assets_file)}) in ${(elapsedMs / 1000).toFixed(1)} s, ${rate.toLocaleString('en-GB')} rows/s`,
+    '',
+    table(['file', 'rows'], files),
+  ].join('\n');
+}

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { LocalDlq } from '../../local/dlq.ts';
+import { dataPaths } from '../../local/data-dir.ts';
+import { SPLITTER_SERVICE, type LocalSplitter } from '../../local/services/splitter.ts';
+import { ENV } from '../../shared/functions.ts';
+import { IngestInputError, expandInputs } from '../../producers/ingest/inputs.ts';
+import { checkPrefix, formatBytes, ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
+import type { SplitFailure } from '../../producers/ingest/wait.ts';
+import { catchUpProjections, describeCatchUp, shardTargetsOf } from '../../ops/replay/catch-up.ts';
+import { action } from '../command.ts';
+import { withContext, type CommandContext } from '../context.ts';
+import { progress, table, UsageError } from '../output.ts';
+
+interface IngestCommandOptions {
+  prefix?: string;
+  wait?: boolean;
+  timeout?: string;
+}
+
+const DEFAULT_TIMEOUT_S = 3_600;
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description(
+      'upload CSV files (.csv, .csv.gz; directories are searched recursively) to the raw zone, each under ' +
+        'raw/prod/lv/y=YYYY/m=MM/<name> by the month of its first reading; the splitter turns them into events',
+    )
+    .argument('<paths...>', 'files or directories to upload')
+    .option('--prefix <prefix>', 'upload under this prefix (under raw/) instead of the partition of the first reading')
+    .option('--wait', 'wait until the splitter has finished every file (its manifest names the uploaded object) and every projection has caught up with it (state, anomaly, the lake flushed), then print the totals')
+    .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
+    .addHelpText(
+      'after',
+      '\nWith no stack running, ingest starts one for its own lifetime and so always waits for the splitter before it exits.\n' +
+        'Progress goes to stderr; --json prints one document on stdout (with --wait: files, rows_read, rows_accepted, rows_quarantined,\n' +
+        'quarantine_reasons, events_emitted, kinesis_records, put_payload_units, billed_bytes_on_demand, and each file\'s manifest).',
+    )
+    .action(
+      action<IngestCommandOptions>(async (paths, opts) => {
+        const timeoutS = Number(opts.timeout ?? DEFAULT_TIMEOUT_S);
+        if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+        const inputs = await (async () => {
+          checkPrefix(opts.prefix);
+          return expandInputs(paths);
+        })().catch((err: unknown) => {
+          throw err instanceof IngestInputError ? new UsageError(err.message) : err;
+        });
+        return withContext(opts, 'pipeline', async (ctx) => {
+          // A stack started for this command stops when it returns: its splitter must finish first.
+          const wait = opts.wait === true || ctx.ownStack !== undefined;
+          const result = await ingest(ctx.clients.s3, ctx.clients.names.bucket, inputs, {
+            prefix: opts.prefix,
+            wait,
+            timeoutMs: timeoutS * 1000,
+            sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
+            failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
+            progress,
+          }).catch((err: unknown) => {
+            throw err instanceof IngestInputError ? new UsageError(err.message) : err;
+          });
+          await ctx.ownStack?.service<LocalSplitter>(SPLITTER_SERVICE)?.waitIdle();
+          // --wait also means every projection has caught up with what the splitter wrote, the lake flushed (issue 7)
+          const caughtUp = result.manifests ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), { timeoutMs: timeoutS * 1000, progress }) : undefined;
+          return { json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) }, human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}` };
+        });
+      }),
+    );
+}
+
+async function splitterFailures(dataDir: string): Promise<SplitFailure[]> {
+  const entries = await new LocalDlq(dataPaths(dataDir).dlq).list(SPLITTER_SERVICE);
+  return entries.flatMap((e) => (e.payload.kind === 's3' ? [{ key: e.payload.key, etag: e.payload.etag, error: e.error }] : []));
+}
+
+function jsonOf(r: IngestResult): unknown {
+  return {
+    bucket: r.bucket,
+    uploads: r.uploads,
+    waited: r.totals !== undefined,
+    ...(r.totals ?? {}),
+    ...(r.manifests ? { manifests: r.manifests } : {}),
+  };
+}
+
+function humanOf(r: IngestResult, ctx: CommandContext): string {
+  const lines = [`uploaded ${r.uploads.length} file(s) to s3://${r.bucket}/`];
+  if (!r.totals || !r.manifests) {
+    lines.push(...r.uploads.map((u) => `  ${u.key}  ${formatBytes(u.bytes)}`));
+    if (ctx.attached) lines.push('the running stack splits them; `dubegrid status` shows its progress (or run ingest with --wait)');
+    return lines.join('\n');
+  }
+  const rows = r.manifests.map((m) => [
+    m.source.key,
+    m.format,
+    m.rows_read,
+    m.rows_accepted,
+    m.rows_quarantined,
+    m.events_emitted,
+    m.kinesis.records,
+    m.stopped_early ? `stopped: ${m.stopped_early.reason}` : '',
+  ]);
+  const t = r.totals;
+  rows.push(['total', '', t.rows_read, t.rows_accepted, t.rows_quarantined, t.events_emitted, t.kinesis_records, '']);
+  lines.push('', table(['file', 'format', 'rows', 'accepted', 'quarantined', 'events', 'records', ''], rows));
+  const reasons = Object.entries(t.quarantine_reasons);
+  if (reasons.length > 0) lines.push('', `quarantined by reason: ${reasons.map(([k, v]) => `${k}=${v}`).join(' ')} (entries under quarantine/)`);
+  lines.push('', `Kinesis: ${t.kinesis_records} records, ${t.put_payload_units} PUT payload units, ${formatBytes(t.billed_bytes_on_demand)} billed on demand`);
+  return lines.join('\n');
+}

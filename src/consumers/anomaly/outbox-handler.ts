@@ -1,0 +1,26 @@
+/**
+ * The outbox sweeper's Lambda handler (scheduled every minute): publishes every
+ * stored notification whose `published_at` is still unset. The embedded stack runs
+ * `sweepOutbox` on the same schedule inside its anomaly service.
+ */
+import { createClients } from '../../shared/clients.ts';
+import { ENV } from '../../shared/functions.ts';
+import { sweepOutbox } from './outbox.ts';
+import { SnsPublisher } from './publisher.ts';
+import { AlertStore } from './store/alert-store.ts';
+
+let sweep: (() => ReturnType<typeof sweepOutbox>) | undefined;
+
+export const handler = async (): Promise<{ pending: number; published: number; failed: number }> => {
+  if (!sweep) {
+    const topicArn = process.env[ENV.alertsTopicArn];
+    if (!topicArn) throw new Error(`${ENV.alertsTopicArn} is not set: the outbox sweeper publishes alerts to it`);
+    const clients = createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' });
+    const alerts = new AlertStore(clients.doc);
+    const publisher = new SnsPublisher(clients.sns, topicArn);
+    sweep = () => sweepOutbox({ alerts, publisher });
+  }
+  const { pending, published, failed, errors } = await sweep();
+  if (failed) console.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);
+  return { pending, published, failed };
+};

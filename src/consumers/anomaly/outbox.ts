@@ -1,0 +1,50 @@
+/**
+ * Publishing the outbox: a stored notification goes to the topic, then gets its
+ * `published_at`. The consumer publishes what it has just stored; the sweeper
+ * (`outbox-handler.ts`, every minute) publishes whatever is still unset — after a
+ * crash between storing and publishing, or a topic that was away. So each
+ * notification is stored once and published at least once.
+ */
+import type { AlertPublisher } from './publisher.ts';
+import type { AlertStore, StoredNotification } from './store/alert-store.ts';
+
+/** The sweeper leaves notifications younger than this to the consumer that is publishing them. */
+export const OUTBOX_GRACE_MS = 30_000;
+
+export interface PublishOutcome {
+  readonly published: number;
+  readonly failed: number;
+  readonly errors: readonly string[];
+}
+
+/** Publishes each notification in order, marking each one published; failures stay in the outbox. */
+export async function publishAll(notifications: readonly StoredNotification[], publisher: AlertPublisher, alerts: AlertStore): Promise<PublishOutcome> {
+  let published = 0;
+  const errors: string[] = [];
+  for (const n of notifications) {
+    try {
+      const { messageId } = await publisher.publish({ subject: n.subject, body: n.message, attributes: n.attributes });
+      await alerts.markPublished(n, messageId);
+      published++;
+    } catch (err) {
+      errors.push(`${n.notification_id}: ${(err as Error).message}`);
+    }
+  }
+  return { published, failed: errors.length, errors };
+}
+
+export interface SweepOptions {
+  readonly alerts: AlertStore;
+  readonly publisher: AlertPublisher;
+  readonly now?: () => Date;
+  readonly graceMs?: number;
+}
+
+/** Publishes every notification still unpublished and older than the grace period, oldest reading first. */
+export async function sweepOutbox(options: SweepOptions): Promise<PublishOutcome & { pending: number }> {
+  const now = (options.now ?? (() => new Date()))();
+  const before = new Date(now.getTime() - (options.graceMs ?? OUTBOX_GRACE_MS)).toISOString();
+  const pending = (await options.alerts.pending(before)).sort((a, b) => a.sk.localeCompare(b.sk));
+  const outcome = await publishAll(pending, options.publisher, options.alerts);
+  return { ...outcome, pending: pending.length };
+}

@@ -1,0 +1,176 @@
+/**
+ * One batch of the anomaly consumer, I/O at the edges of the pure core:
+ * decode → plan per window → read windows and registry entries → apply (pure) →
+ * per window: record its notifications (idempotent), then write its new state
+ * (versioned) → publish what was newly stored.
+ *
+ * A window whose writes fail fails the batch from the first record that fed it;
+ * records before that are fully applied. Later records' windows may have been
+ * written too: their redelivery is recognised reading by reading (event ids) and
+ * changes nothing.
+ */
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { decodeRecord, type DecodedRecord } from '../state/core.ts';
+import { notificationOf } from './alerts.ts';
+import type { AssetLookup } from './asset-lookup.ts';
+import { publishAll } from './outbox.ts';
+import { planBatch, rejectOutOfBounds, type WindowWork } from './plan.ts';
+import type { AlertPublisher } from './publisher.ts';
+import { horizonMs, type RulesConfig } from './rules/config.ts';
+import { stepPhaseGroup, stepSeries } from './rules/index.ts';
+import type { AssetInfo } from './rules/types.ts';
+import type { AlertStore, StoredNotification } from './store/alert-store.ts';
+import type { LoadedWindow, WindowStore } from './store/window-store.ts';
+import { applyReadings, type Outcome, type WindowEvaluator } from './window.ts';
+
+export interface AnomalyLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface AnomalyDeps {
+  readonly windows: WindowStore;
+  readonly alerts: AlertStore;
+  readonly assets: AssetLookup;
+  readonly publisher: AlertPublisher;
+  readonly config: RulesConfig;
+  /** Where unusable readings go (S3 `quarantine/` in the handler). */
+  readonly quarantine?: (record: DecodedRecord) => Promise<unknown>;
+  readonly log?: AnomalyLog;
+  /** Windows worked on at once. */
+  readonly concurrency?: number;
+}
+
+export interface BatchStats {
+  records: number;
+  readings: number;
+  applied: number;
+  corrected: number;
+  duplicates: number;
+  late: number;
+  rejected: number;
+  windows_written: number;
+  notifications_stored: number;
+  notifications_published: number;
+  publish_failures: number;
+}
+
+export interface BatchReport {
+  /** The first record not fully applied, and why; undefined when all were. */
+  readonly firstFailed?: { readonly index: number; readonly error: Error };
+  readonly stats: BatchStats;
+  /** What this batch stored, in order (for tests and the benchmark). */
+  readonly stored: readonly StoredNotification[];
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+export async function processRecords(records: readonly KinesisStreamRecord[], deps: AnomalyDeps): Promise<BatchReport> {
+  const decoded = records.map((r, i) => rejectOutOfBounds(decodeRecord(r, i)));
+  const stats: BatchStats = {
+    records: records.length,
+    readings: 0,
+    applied: 0,
+    corrected: 0,
+    duplicates: 0,
+    late: 0,
+    rejected: decoded.reduce((n, d) => n + d.rejected.length, 0),
+    windows_written: 0,
+    notifications_stored: 0,
+    notifications_published: 0,
+    publish_failures: 0,
+  };
+  const failures = new Map<number, Error>();
+  const fail = (index: number, error: Error): void => {
+    const known = failures.get(index);
+    if (!known) failures.set(index, error);
+  };
+
+  const quarantined = decoded.filter((d) => d.rejected.length > 0);
+  const quarantining = Promise.all(
+    quarantined.map((d) =>
+      (deps.quarantine?.(d) ?? Promise.resolve()).catch((err: Error) => fail(d.index, new Error(`quarantining record ${d.sequenceNumber} failed: ${err.message}`, { cause: err }))),
+    ),
+  );
+
+  const plan = planBatch(decoded);
+  stats.readings = plan.readings;
+  const works = [...plan.windows.values()];
+  let loaded: Map<string, LoadedWindow>;
+  let assets: Map<string, AssetInfo | undefined>;
+  try {
+    [loaded, assets] = await Promise.all([deps.windows.getMany(works.map((w) => w.id)), deps.assets.getMany(plan.assets)]);
+  } catch (err) {
+    // Nothing can be judged without state: the whole batch is retried.
+    await quarantining;
+    return { firstFailed: { index: 0, error: err as Error }, stats, stored: [] };
+  }
+
+  const storedByWindow: StoredNotification[][] = [];
+  await forEachLimit(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
+    const window = loaded.get(work.id) as LoadedWindow;
+    const result = applyReadings(window.data, work.incoming, evaluatorFor(work, assets, deps.config), horizonMs(deps.config));
+    // A phase current is in two windows; its series window speaks for it.
+    if (work.kind === 'series') count(stats, result.outcomes);
+    if (!result.changed) return;
+    try {
+      const stored: StoredNotification[] = [];
+      for (const tr of result.transitions) {
+        const n = await deps.alerts.record(notificationOf(work.subject, tr), work.subject.subject);
+        if (n) stored.push(n);
+      }
+      await deps.windows.save(work.id, work.meta, result.data, window.version);
+      stats.windows_written++;
+      stats.notifications_stored += stored.length;
+      storedByWindow[k] = stored;
+    } catch (err) {
+      fail(Math.min(...work.records), err as Error);
+    }
+  });
+  await quarantining;
+
+  const stored = storedByWindow.flat();
+  if (stored.length) {
+    const outcome = await publishAll(stored, deps.publisher, deps.alerts);
+    stats.notifications_published = outcome.published;
+    stats.publish_failures = outcome.failed;
+    // Still in the outbox: the sweeper publishes them; the batch itself is applied.
+    if (outcome.failed) deps.log?.warn(`anomaly: ${outcome.failed} notification(s) left for the outbox sweeper: ${outcome.errors[0]}`);
+  }
+  const firstIndex = failures.size ? Math.min(...failures.keys()) : undefined;
+  const firstFailed = firstIndex === undefined ? undefined : { index: firstIndex, error: failures.get(firstIndex) as Error };
+  if (firstFailed) deps.log?.warn(`anomaly: batch of ${records.length} record(s) failed from record ${firstFailed.index}: ${firstFailed.error.message}`);
+  return { ...(firstFailed ? { firstFailed } : {}), stats, stored };
+}
+
+function evaluatorFor(work: WindowWork, assets: Map<string, AssetInfo | undefined>, config: RulesConfig): WindowEvaluator {
+  if (work.kind === 'group') {
+    return {
+      components: ['L1', 'L2', 'L3'],
+      step: (state, s) => stepPhaseGroup(state, s.t, [s.c.L1?.[0] ?? 0, s.c.L2?.[0] ?? 0, s.c.L3?.[0] ?? 0], config),
+    };
+  }
+  const series = work.series as NonNullable<WindowWork['series']>;
+  const asset = assets.get(series.assetId);
+  return { components: ['v'], step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config) };
+}
+
+function count(stats: BatchStats, outcomes: readonly Outcome[]): void {
+  for (const o of outcomes) {
+    if (o === 'applied') stats.applied++;
+    else if (o === 'corrected') stats.corrected++;
+    else if (o === 'duplicate') stats.duplicates++;
+    else stats.late++;
+  }
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

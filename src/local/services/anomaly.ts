@@ -1,0 +1,146 @@
+/**
+ * The anomaly consumer in the embedded stack: its Lambda handler behind the local
+ * event source mapping (`CONSUMERS.anomaly`), publishing to the local SNS topic, plus
+ * the outbox sweeper on the schedule the CDK gives it (every minute). `status` shows
+ * the mapping's figures, this process's counts, the late readings kept in the
+ * `windows` table, and the outbox.
+ */
+import { createAnomalyHandler, type AnomalyHandler } from '../../consumers/anomaly/handler.ts';
+import { CachedAssetLookup, type AssetLookup } from '../../consumers/anomaly/asset-lookup.ts';
+import { sweepOutbox } from '../../consumers/anomaly/outbox.ts';
+import type { BatchReport, BatchStats } from '../../consumers/anomaly/processor.ts';
+import { PublishError, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
+import { rulesConfigFromText } from '../../consumers/anomaly/rules/config.ts';
+import { AlertStore } from '../../consumers/anomaly/store/alert-store.ts';
+import { WindowStore } from '../../consumers/anomaly/store/window-store.ts';
+import type { Clients } from '../../shared/clients.ts';
+import { CONSUMERS } from '../../shared/consumers.ts';
+import { ENV, FUNCTIONS } from '../../shared/functions.ts';
+import { EventSourceMapping } from '../esm/mapping.ts';
+import type { HandlerDeps, LocalConsumer } from '../esm/service.ts';
+import type { RuntimeLog, Service, ServiceContext, ServiceFactory } from '../service.ts';
+import { SNS_SERVICE_NAME, type SnsService } from '../sns/service.ts';
+
+export const ANOMALY_SERVICE = CONSUMERS.anomaly.name;
+
+/** The sweeper's schedule: the CDK runs the outbox function every minute. */
+export const OUTBOX_SWEEP_INTERVAL_MS = 60_000;
+
+/** Where no topic runs (a redrive from another process): notifications stay in the outbox for the stack's sweeper. */
+const outboxOnly: AlertPublisher = {
+  publish: () => Promise.reject(new PublishError('no SNS topic in this process: the outbox sweeper of the running stack publishes it')),
+};
+
+function buildHandler(clients: Clients, env: NodeJS.ProcessEnv, log: RuntimeLog, publisher: AlertPublisher, assets: AssetLookup, onReport?: (r: BatchReport) => void): AnomalyHandler {
+  return createAnomalyHandler({
+    doc: clients.doc,
+    s3: clients.s3,
+    bucket: env[ENV.bucket] ?? clients.names.bucket,
+    publisher,
+    config: rulesConfigFromText(env[ENV.anomalyRules], ENV.anomalyRules),
+    assets,
+    log,
+    ...(onReport ? { onReport } : {}),
+  });
+}
+
+/** The consumer as `dubegrid dlq redrive` finds it (`localConsumerNamed`). */
+export const anomalyConsumer: LocalConsumer = {
+  settings: CONSUMERS.anomaly,
+  fn: FUNCTIONS.anomaly,
+  createHandler: ({ clients, env, log }: HandlerDeps) => buildHandler(clients, env, log, outboxOnly, new CachedAssetLookup(clients.doc)),
+};
+
+export interface AnomalyService extends Service {
+  readonly mapping: EventSourceMapping;
+  /** The registry changed: forget cached entries. */
+  invalidateAssets(): void;
+  /** Publishes what is still in the outbox now. */
+  sweep(): Promise<void>;
+}
+
+type Totals = Omit<BatchStats, 'records'> & { batches: number; records: number };
+
+function createAnomalyService(ctx: ServiceContext): AnomalyService {
+  const assets = new CachedAssetLookup(ctx.clients.doc);
+  const alerts = new AlertStore(ctx.clients.doc);
+  const windows = new WindowStore(ctx.clients.doc);
+  // The topic is another service: looked up once all are built.
+  const topic = (): AlertPublisher => ctx.service<SnsService>(SNS_SERVICE_NAME)?.topic ?? outboxOnly;
+  const publisher: AlertPublisher = { publish: (m) => topic().publish(m) };
+  const totals: Totals = {
+    batches: 0,
+    records: 0,
+    readings: 0,
+    applied: 0,
+    corrected: 0,
+    duplicates: 0,
+    late: 0,
+    rejected: 0,
+    windows_written: 0,
+    notifications_stored: 0,
+    notifications_published: 0,
+    publish_failures: 0,
+  };
+  const onReport = (r: BatchReport): void => {
+    totals.batches++;
+    for (const [k, v] of Object.entries(r.stats)) (totals as unknown as Record<string, number>)[k] += v;
+  };
+  const handler = buildHandler(ctx.clients, process.env, ctx.log, publisher, assets, onReport);
+  const mapping = new EventSourceMapping({
+    clients: ctx.clients,
+    settings: CONSUMERS.anomaly,
+    fn: FUNCTIONS.anomaly,
+    handler,
+    checkpointsRoot: ctx.paths.checkpoints,
+    dlqRoot: ctx.paths.dlq,
+    log: ctx.log,
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  let sweeping: Promise<void> | undefined;
+  let lastSweep: Record<string, unknown> | undefined;
+  const sweep = (graceMs?: number): Promise<void> =>
+    (sweeping ??= sweepOutbox({ alerts, publisher, ...(graceMs !== undefined ? { graceMs } : {}) })
+      .then((r) => {
+        lastSweep = { at: new Date().toISOString(), pending: r.pending, published: r.published, failed: r.failed };
+        if (r.failed) ctx.log.warn(`anomaly: outbox sweep could not publish ${r.failed} notification(s): ${r.errors[0]}`);
+      })
+      .catch((err: Error) => ctx.log.warn(`anomaly: outbox sweep failed: ${err.message}`))
+      .finally(() => (sweeping = undefined)));
+
+  return {
+    name: ANOMALY_SERVICE,
+    mapping,
+    invalidateAssets: () => assets.invalidate(),
+    sweep: () => sweep(0),
+    async start() {
+      await mapping.start();
+      timer = setInterval(() => void sweep(), OUTBOX_SWEEP_INTERVAL_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await mapping.stop();
+      await sweeping;
+    },
+    flush: () => sweep(0),
+    async status() {
+      const [stored, outbox] = await Promise.all([windows.lateTotals(), alerts.pending(new Date(Date.now() + 1000).toISOString())]);
+      return {
+        ...(await mapping.status()),
+        this_process: { ...totals },
+        windows: stored.windows,
+        // Persisted in the windows table: what replays and restarts keep.
+        late_readings: stored.late_readings,
+        series_with_late_readings: stored.series_with_late,
+        outbox_pending: outbox.length,
+        ...(lastSweep ? { last_sweep: lastSweep } : {}),
+      };
+    },
+  };
+}
+
+export const anomalyService: ServiceFactory & { readonly consumer: LocalConsumer } = Object.assign((ctx: ServiceContext) => createAnomalyService(ctx), {
+  consumer: anomalyConsumer,
+});

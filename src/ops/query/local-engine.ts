@@ -1,0 +1,135 @@
+/**
+ * DuckDB in Athena's place: the same relations over the same Parquet objects.
+ *
+ * - `readings_delivered`: the Parquet files of the local mirror (`cache.ts`), with the
+ *   `y`/`m`/`d` partition columns from their paths (strings, as in Glue);
+ * - `readings`: the deduplicated readings — the very SQL Athena's view runs
+ *   (`glue.ts`), applied once per changed day partition and kept (`compact.ts`);
+ * - `assets`: the registry, shaped like the `assets` Glue table;
+ * - `alerts`: incidents from the alerts table (local only).
+ *
+ * Every session is set to UTC, so `CAST(ts AS DATE)` is the UTC date, as on Athena.
+ */
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ASSETS_COLUMNS, DUCKDB_TYPE, PARTITION_KEYS, READINGS_COLUMNS, READINGS_VIEW_SQL } from '../../shared/glue.ts';
+import { GLUE, PREFIXES } from '../../shared/resources.ts';
+import { compactDays, compactedDir, type CompactOutcome } from './compact.ts';
+import { ALERT_COLUMNS, type AlertRow, type AssetRow } from './registry.ts';
+import { oneLine, QueryError, type Cell, type QueryResult, type SqlEngine } from './result.ts';
+
+export interface LocalEngineOptions {
+  /** Root of the mirror: the lake's objects are below `<lakeDir>/processed/readings/`. */
+  readonly lakeDir: string;
+  readonly assets?: readonly AssetRow[];
+  readonly alerts?: readonly AlertRow[];
+  /** @default 2 */
+  readonly threads?: number;
+}
+
+const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+export class LocalSqlEngine implements SqlEngine {
+  readonly target = 'local' as const;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    /** Parquet files the lake relation reads. */
+    readonly files: number,
+    /** What deduplicating the changed days took. */
+    readonly compaction: CompactOutcome,
+  ) {}
+
+  static async open(options: LocalEngineOptions): Promise<LocalSqlEngine> {
+    const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+    const c = await instance.connect();
+    try {
+      await c.run("SET TimeZone = 'UTC'").catch(() => undefined); // without ICU there are no zones to set: already UTC
+      const root = join(options.lakeDir, ...PREFIXES.processed.split('/').filter(Boolean));
+      const files = await countParquet(root);
+      const compaction = await compactDays(options.lakeDir, { threads: options.threads ?? 2 });
+      const columns = READINGS_COLUMNS.map((col) => (col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name));
+      const partitions = PARTITION_KEYS.map((k) => k.name);
+      const over = (dir: string, file: string): string =>
+        `SELECT ${[...columns, ...partitions].join(', ')} ` +
+        `FROM read_parquet(${sqlText(join(dir, '*', '*', '*', file))}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`;
+      if (files > 0) {
+        await c.run(`CREATE VIEW ${GLUE.tableName} AS ${over(root, '*.parquet')}`);
+        await c.run(`CREATE VIEW ${GLUE.viewName} AS ${over(compactedDir(options.lakeDir), 'readings.parquet')}`);
+      } else {
+        const defs = [...READINGS_COLUMNS, ...PARTITION_KEYS].map((col) => `${col.name} ${DUCKDB_TYPE[col.type]}`);
+        await c.run(`CREATE TABLE ${GLUE.tableName} (${defs.join(', ')})`);
+        await c.run(`CREATE VIEW ${GLUE.viewName} AS ${READINGS_VIEW_SQL}`);
+      }
+      await createTable(c, GLUE.assetsTableName, ASSETS_COLUMNS.map((col) => [col.name, 'VARCHAR'] as const), options.assets ?? []);
+      await createTable(c, 'alerts', ALERT_COLUMNS, options.alerts ?? []);
+      return new LocalSqlEngine(instance, c, files, compaction);
+    } catch (err) {
+      c.closeSync();
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  async run(sql: string, params: readonly string[] = []): Promise<QueryResult> {
+    let reader;
+    try {
+      reader = await this.connection.runAndReadAll(sql, params.length ? [...params] : undefined);
+    } catch (err) {
+      throw new QueryError(oneLine((err as Error).message), { cause: err });
+    }
+    const types = reader.columnTypes();
+    const columns = reader.columnNames().map((name, i) => ({ name, type: (types[i]?.toString() ?? 'unknown').toLowerCase() }));
+    const rows = reader.getRowsJS().map((row) => row.map((v, i) => cellOf(v, types[i])));
+    return { columns, rows };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+async function createTable(
+  c: DuckDBConnection,
+  name: string,
+  columns: readonly (readonly [string, string])[],
+  rows: readonly Record<string, string | number | null>[],
+): Promise<void> {
+  await c.run(`CREATE TABLE ${name} (${columns.map(([n, t]) => `${n} ${t}`).join(', ')})`);
+  if (!rows.length) return;
+  const appender = await c.createAppender(name);
+  try {
+    for (const row of rows) {
+      for (const [n, t] of columns) {
+        const v = row[n];
+        if (v === null || v === undefined) appender.appendNull();
+        else if (t === 'DOUBLE') appender.appendDouble(Number(v));
+        else appender.appendVarchar(String(v));
+      }
+      appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
+
+async function countParquet(root: string): Promise<number> {
+  try {
+    const entries = await readdir(root, { recursive: true });
+    return entries.filter((e) => e.endsWith('.parquet')).length;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+function cellOf(value: unknown, type: DuckDBType | undefined): Cell {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (value instanceof Date) return type?.typeId === DuckDBTypeId.DATE ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}

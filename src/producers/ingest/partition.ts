@@ -1,0 +1,63 @@
+/**
+ * Where a file lands in the raw zone: `raw/prod/lv/y=YYYY/m=MM/<name>`, the month of
+ * the data's first reading — read from the first data row only, with the splitter's
+ * own format detection and mapping, so the partition is the month the splitter will
+ * say that reading is in. A file whose first row yields no reading goes to
+ * `raw/prod/lv/undated/<name>`.
+ */
+import { createReadStream } from 'node:fs';
+import { PREFIXES } from '../../shared/resources.ts';
+import { decodeBody } from '../splitter/body.ts';
+import { CsvRecordReader, type CsvItem } from '../splitter/csv.ts';
+import { detectFormat } from '../splitter/formats.ts';
+import type { RowMapper } from '../splitter/rows.ts';
+
+export const UNDATED_PARTITION = 'undated/';
+
+/** The raw key of a file: under `prefix` when given, else partitioned by its first reading's month. */
+export function rawKeyFor(name: string, firstTs: string | undefined, prefix?: string): string {
+  if (prefix !== undefined) return `${prefix.endsWith('/') || prefix === '' ? prefix : `${prefix}/`}${name}`;
+  if (firstTs === undefined) return `${PREFIXES.rawLv}${UNDATED_PARTITION}${name}`;
+  return `${PREFIXES.rawLv}y=${firstTs.slice(0, 4)}/m=${firstTs.slice(5, 7)}/${name}`;
+}
+
+/** The canonical time of the file's first data row's first reading, or undefined. */
+export async function firstReadingTime(path: string, sourceTimeZone?: string): Promise<string | undefined> {
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  try {
+    const body = await decodeBody(file);
+    const reader = new CsvRecordReader();
+    const state: { header?: string[]; mapper?: RowMapper; ts?: string; done: boolean } = { done: false };
+    for await (const chunk of body.chunks) {
+      firstRow(reader.write(chunk), state, sourceTimeZone);
+      if (state.done || reader.oversized) break;
+    }
+    if (!state.done && !reader.oversized) firstRow(await reader.end().catch(() => []), state, sourceTimeZone);
+    return state.ts;
+  } catch {
+    return undefined; // unreadable here means unreadable for the splitter: it will say why
+  } finally {
+    file.destroy();
+  }
+}
+
+function firstRow(items: CsvItem[], state: { header?: string[]; mapper?: RowMapper; ts?: string; done: boolean }, zone: string | undefined): void {
+  for (const item of items) {
+    if (state.done) return;
+    if ('skip' in item) continue;
+    const fields = item.record;
+    if (fields.length === 1 && (fields[0] as string).trim() === '') continue;
+    if (state.header === undefined) {
+      state.header = fields;
+      state.mapper = detectFormat(fields, { sourceTimeZone: zone });
+      if (!state.mapper) state.done = true;
+      continue;
+    }
+    state.done = true;
+    if (fields.length === state.mapper?.columnCount) {
+      state.mapper.map(fields, (_site, _measure, _value, ts) => {
+        state.ts ??= ts;
+      });
+    }
+  }
+}

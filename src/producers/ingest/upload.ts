@@ -1,0 +1,81 @@
+/**
+ * A file from disk into the raw zone, streamed: small files in one PutObject from a
+ * read stream, large ones as a multipart upload read part by part (a few parts in
+ * memory at a time, whatever the file's size).
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { normaliseEtag } from '../../shared/manifest.ts';
+
+/** Files above this go up in parts. */
+export const MULTIPART_THRESHOLD_BYTES = 16 * 1024 * 1024;
+/** S3 allows 10,000 parts of at least 5 MiB. */
+const MIN_PART_BYTES = 8 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+/** Parts in flight at once (and so in memory). */
+const PARTS_IN_FLIGHT = 4;
+
+export interface Uploaded {
+  readonly key: string;
+  /** Without quotes. */
+  readonly etag: string;
+  readonly bytes: number;
+}
+
+export type UploadProgress = (sentBytes: number, totalBytes: number) => void;
+
+export interface UploadOptions {
+  /** @default MULTIPART_THRESHOLD_BYTES */
+  readonly multipartThresholdBytes?: number;
+}
+
+export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, size: number, onProgress?: UploadProgress, options: UploadOptions = {}): Promise<Uploaded> {
+  const ContentType = path.endsWith('.gz') ? 'application/gzip' : 'text/csv';
+  if (size <= (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType }));
+    onProgress?.(size, size);
+    return { key, etag: normaliseEtag(put.ETag), bytes: size };
+  }
+
+  const partBytes = Math.max(MIN_PART_BYTES, Math.ceil(size / MAX_PARTS));
+  const parts = Math.ceil(size / partBytes);
+  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType }));
+  const UploadId = created.UploadId;
+  const file = await open(path, 'r');
+  const done: { PartNumber: number; ETag: string }[] = [];
+  let sent = 0;
+  try {
+    let nextPart = 0;
+    const worker = async (): Promise<void> => {
+      while (nextPart < parts) {
+        const index = nextPart++;
+        const start = index * partBytes;
+        const length = Math.min(partBytes, size - start);
+        const body = Buffer.allocUnsafe(length);
+        const { bytesRead } = await file.read(body, 0, length, start);
+        if (bytesRead !== length) throw new Error(`${path} changed while it was being uploaded (short read at byte ${start})`);
+        const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: index + 1, Body: body, ContentLength: length }));
+        done.push({ PartNumber: index + 1, ETag: part.ETag ?? '' });
+        sent += length;
+        onProgress?.(sent, size);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, parts) }, worker));
+    done.sort((a, b) => a.PartNumber - b.PartNumber);
+    const complete = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
+    return { key, etag: normaliseEtag(complete.ETag), bytes: size };
+  } catch (err) {
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    throw err;
+  } finally {
+    await file.close();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Format detection from the header row (case-insensitive, trimmed): the LV monitor
+ * long format, the DNO wide format, or nothing — then every row is quarantined as
+ * `unknown_format`.
+ */
+import { DnoWideMapper } from './dno-wide.ts';
+import { LvLongMapper } from './lv-long.ts';
+import type { RowMapper } from './rows.ts';
+import { TimestampReader } from './timestamps.ts';
+
+export interface FormatOptions {
+  /** Zone of zone-less LV monitor timestamps. @default 'UTC' */
+  readonly sourceTimeZone?: string;
+}
+
+export function normaliseHeader(fields: readonly string[]): string[] {
+  return fields.map((f) => f.trim().toLowerCase());
+}
+
+/** The mapper for a header, or undefined when it is no known format. */
+export function detectFormat(header: readonly string[], options: FormatOptions = {}): RowMapper | undefined {
+  const names = normaliseHeader(header);
+  return LvLongMapper.forHeader(names, new TimestampReader(options.sourceTimeZone ?? 'UTC')) ?? DnoWideMapper.forHeader(names);
+}
+
+/** A header with control characters or undecodable bytes means the body is not CSV text. */
+export function looksBinary(fields: readonly string[]): boolean {
+  return fields.some(hasBinary);
+}
+
+function hasBinary(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // C0 controls other than tab, LF, CR; U+FFFD stands for bytes that are not UTF-8
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffd) return true;
+  }
+  return false;
+}

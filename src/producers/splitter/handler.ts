@@ -1,0 +1,88 @@
+/**
+ * The splitter Lambda: S3 ObjectCreated notifications for `raw/**.csv[.gz]` → events
+ * on the stream, rejected rows in the quarantine, one manifest per object.
+ *
+ * `handler` is what Lambda invokes; it assembles its dependencies from the environment
+ * on first use. `createSplitterHandler` takes them injected: the embedded stack builds
+ * the same handler with local clients. Every record of an event is tried; if any
+ * object failed, the invocation throws afterwards so Lambda retries it (re-splitting is
+ * idempotent: the same object gives the same event ids) and, after its retries, sends
+ * it to the on-failure destination.
+ */
+import type { S3Event } from 'aws-lambda';
+import { createClients } from '../../shared/clients.ts';
+import { ENV } from '../../shared/functions.ts';
+import { STREAM } from '../../shared/resources.ts';
+import { ObjectSplitError, SplitterConfigError, SplitterInvocationError } from './errors.ts';
+import { decodeS3EventKey, isSplittableKey } from './keys.ts';
+import { splitObject, type SplitObjectDeps, type SplitOutcome } from './split-object.ts';
+import { TimestampReader } from './timestamps.ts';
+
+export type SplitterDeps = SplitObjectDeps & {
+  /** Where progress goes; one line per object. @default console */
+  readonly log?: { info(message: string): void; warn(message: string): void };
+};
+
+export interface ObjectResult {
+  readonly bucket: string;
+  readonly key: string;
+  readonly outcome: SplitOutcome | { readonly status: 'ignored' };
+}
+
+export type SplitterHandler = (event: S3Event) => Promise<ObjectResult[]>;
+
+export function createSplitterHandler(deps: SplitterDeps): SplitterHandler {
+  // a bad zone must fail the deployment's first invocation, not quarantine every row
+  if (deps.sourceTimeZone) new TimestampReader(deps.sourceTimeZone);
+  const log = deps.log ?? console;
+  return async (event) => {
+    const results: ObjectResult[] = [];
+    const failures: ObjectSplitError[] = [];
+    for (const record of event.Records ?? []) {
+      const bucket = record.s3.bucket.name;
+      const key = decodeS3EventKey(record.s3.object.key);
+      if (!isSplittableKey(key)) {
+        results.push({ bucket, key, outcome: { status: 'ignored' } });
+        continue;
+      }
+      try {
+        const outcome = await splitObject(deps, { bucket, key, etag: record.s3.object.eTag });
+        results.push({ bucket, key, outcome });
+        log.info(describe(bucket, key, outcome));
+      } catch (err) {
+        const failure = new ObjectSplitError(bucket, key, { cause: err });
+        log.warn(failure.message);
+        failures.push(failure);
+      }
+    }
+    if (failures.length > 0) throw new SplitterInvocationError(failures);
+    return results;
+  };
+}
+
+function describe(bucket: string, key: string, o: SplitOutcome): string {
+  if (o.status !== 'split') return `splitter: s3://${bucket}/${key} ${o.status}`;
+  const m = o.manifest;
+  return (
+    `splitter: s3://${bucket}/${key} ${m.format}: ${m.rows_read} rows, ${m.rows_accepted} accepted, ` +
+    `${m.rows_quarantined} quarantined, ${m.events_emitted} events in ${m.kinesis.records} records (${m.duration_ms} ms)`
+  );
+}
+
+/** The deployed function's dependencies, from its environment (read here only). */
+export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): SplitterDeps {
+  const clients = createClients({ target: 'aws' });
+  const zone = env[ENV.sourceTimeZone]?.trim() || undefined;
+  if (zone) {
+    try {
+      new TimestampReader(zone);
+    } catch (err) {
+      throw new SplitterConfigError(`${ENV.sourceTimeZone}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return { s3: clients.s3, kinesis: clients.kinesis, stream: env[ENV.stream] ?? STREAM.streamName, sourceTimeZone: zone };
+}
+
+let deployed: SplitterHandler | undefined;
+
+export const handler = (event: S3Event): Promise<ObjectResult[]> => (deployed ??= createSplitterHandler(depsFromEnvironment()))(event);

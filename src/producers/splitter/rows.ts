@@ -1,0 +1,120 @@
+/**
+ * What a row mapper produces: readings that the core turns into events, or the one
+ * reason the row is rejected. Shared by both source formats.
+ */
+import { assetIdOf, type Phase } from '../../shared/event.ts';
+import type { QuarantineReason } from '../../shared/quarantine.ts';
+import type { CanonicalUnit } from '../../shared/units.ts';
+
+/** Where a reading was taken. `json` is the asset part of the event, encoded once per site. */
+export interface Site {
+  readonly substation_id: string;
+  readonly substation_name: string;
+  readonly feeder_id: string;
+  readonly asset_id: string;
+  readonly json: string;
+  /** `json` is all ASCII: its bytes are its characters (the encoder then skips UTF-8 encoding). */
+  readonly ascii: boolean;
+}
+
+/** What a reading measures. `json` is the measurement/phase/unit part of the event. */
+export interface Measure {
+  readonly measurement: string;
+  readonly phase: Phase | null;
+  readonly unit: CanonicalUnit;
+  readonly json: string;
+}
+
+/**
+ * Receives a row's readings once the whole row is known to be good. A call, not an
+ * object per reading: the hot path allocates nothing it does not keep.
+ */
+export type EmitReading = (site: Site, measure: Measure, value: number, ts: string) => void;
+
+export interface Rejection {
+  readonly reason: QuarantineReason;
+  readonly message: string;
+}
+
+export type MappedFormat = 'lv_long' | 'dno_wide';
+
+export interface RowMapper {
+  readonly format: MappedFormat;
+  /** Fields every row must have: the header's. */
+  readonly columnCount: number;
+  /**
+   * Emits the row's readings and returns undefined, or returns why the row is rejected
+   * — then nothing was emitted: a row is accepted or rejected whole.
+   */
+  map(fields: readonly string[], emit: EmitReading): Rejection | undefined;
+}
+
+export function measureOf(measurement: string, phase: Phase | null, unit: CanonicalUnit): Measure {
+  const json = `"measurement":${JSON.stringify(measurement)},"phase":${JSON.stringify(phase)},"unit":${JSON.stringify(unit)}`;
+  return { measurement, phase, unit, json };
+}
+
+const SITE_CACHE_LIMIT = 16_384;
+
+/** Sites by their identifying fields; files repeat a few sites many times, mostly in runs. */
+export class SiteCache {
+  private readonly sites = new Map<string, Site>();
+  private last: Site | undefined;
+
+  get(substationId: string, substationName: string, feederId: string): Site {
+    const last = this.last;
+    if (last !== undefined && last.substation_id === substationId && last.feeder_id === feederId && last.substation_name === substationName) return last;
+    const key = `${substationId}\u0000${feederId}\u0000${substationName}`;
+    let site = this.sites.get(key);
+    if (site === undefined) {
+      const asset_id = assetIdOf(substationId, feederId);
+      const json =
+        `"asset_id":${JSON.stringify(asset_id)},"substation_id":${JSON.stringify(substationId)},` +
+        `"substation_name":${JSON.stringify(substationName)},"feeder_id":${JSON.stringify(feederId)}`;
+      site = { substation_id: substationId, substation_name: substationName, feeder_id: feederId, asset_id, json, ascii: isAscii(json) };
+      if (this.sites.size >= SITE_CACHE_LIMIT) this.sites.clear();
+      this.sites.set(key, site);
+    }
+    this.last = site;
+    return site;
+  }
+}
+
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NON_FINITE_SPELLING = /^[+-]?(?:nan|inf|infinity)$/i;
+
+/** A decimal number, or why it is not one. `text` is already trimmed and non-empty. */
+export function readDecimal(text: string, column: string): number | Rejection {
+  if (DECIMAL.test(text)) {
+    const value = Number(text);
+    if (Number.isFinite(value)) return value === 0 ? 0 : value; // no -0 in events
+    return { reason: 'non_finite', message: `${column} ${JSON.stringify(text)} overflows to infinity` };
+  }
+  if (NON_FINITE_SPELLING.test(text)) return { reason: 'non_finite', message: `${column} is ${JSON.stringify(text)}, not a finite number` };
+  return { reason: 'non_numeric', message: `${column} ${JSON.stringify(clip(text))} is not a decimal number` };
+}
+
+export function missing(column: string): Rejection {
+  return { reason: 'missing_field', message: `${column} is empty` };
+}
+
+/** A value for a message: long values are cut. */
+export function clip(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
+}
+
+/** Index of every wanted column in a (lower-cased, trimmed) header, or undefined if one is missing. */
+export function indexColumns<K extends string>(header: readonly string[], wanted: Record<K, string>): Record<K, number> | undefined {
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(wanted) as K[]) {
+    const i = header.indexOf(wanted[key]);
+    if (i < 0) return undefined;
+    out[key] = i;
+  }
+  return out;
+}

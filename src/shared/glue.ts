@@ -1,0 +1,259 @@
+/**
+ * The lake's catalogue: the ONE definition of the Glue tables, the deduplicating view,
+ * the partition layout and the Firehose conversion settings. The CDK stack builds
+ * `AWS::Glue::Table`s and the delivery stream from here; the local delivery stream
+ * writes Parquet with these columns; DuckDB builds the same relations locally.
+ *
+ * - `readings_delivered` (`GLUE.tableName`): Parquet under `processed/readings/
+ *   y=YYYY/m=MM/d=DD/`, the contract-v1 columns in `EVENT_FIELDS` order, partition
+ *   projection (no crawler, no MSCK REPAIR). Delivery is at least once: it may hold a
+ *   reading twice.
+ * - `readings` (`GLUE.viewName`): one row per `event_id`, the winning correction
+ *   (later `ingested_at`, then `source_key`, then `source_line` — `compareEmission`).
+ * - `assets` (`GLUE.assetsTableName`): the registry CSVs under `reference/assets/`,
+ *   every column a string, as `dubegrid generate` writes `assets.csv`.
+ */
+import { EVENT_FIELDS, type ReadingEvent } from './event.ts';
+import { GLUE, PREFIXES } from './resources.ts';
+
+/** Hive/Glue column types the lake uses. */
+export type GlueType = 'int' | 'double' | 'string' | 'timestamp';
+
+export interface GlueColumn {
+  readonly name: string;
+  readonly type: GlueType;
+}
+
+type EventField = (typeof EVENT_FIELDS)[number];
+
+/** Columns that are not strings; every other contract field is a `string`. */
+const NON_STRING: Partial<Record<EventField, GlueType>> = {
+  v: 'int',
+  value: 'double',
+  // A Glue `timestamp`: Athena reads it from INT96 (what Firehose writes) and from
+  // INT64 TIMESTAMP_MILLIS (what the local writer writes); both are UTC instants.
+  ts: 'timestamp',
+  source_line: 'int',
+};
+
+/** The data columns of the readings table, derived from the contract's field order. */
+export const READINGS_COLUMNS: readonly GlueColumn[] = EVENT_FIELDS.map((name) => ({ name, type: NON_STRING[name] ?? 'string' }));
+
+/** Partition keys: the reading's own UTC date (not its arrival time). Strings, zero-padded. */
+export const PARTITION_KEYS: readonly GlueColumn[] = [
+  { name: 'y', type: 'string' },
+  { name: 'm', type: 'string' },
+  { name: 'd', type: 'string' },
+];
+
+export interface PartitionValues {
+  readonly y: string;
+  readonly m: string;
+  readonly d: string;
+}
+
+/**
+ * The partition of a canonical `ts` (`YYYY-MM-DDTHH:MM:SS.sssZ`): the same slices the
+ * Firehose jq query takes (`FIREHOSE_CONVERSION.partitionQueries`).
+ */
+export function partitionOf(ts: ReadingEvent['ts']): PartitionValues {
+  return { y: ts.slice(0, 4), m: ts.slice(5, 7), d: ts.slice(8, 10) };
+}
+
+/** `processed/readings/y=YYYY/m=MM/d=DD/` */
+export function partitionPrefix(p: PartitionValues): string {
+  return `${PREFIXES.processed}y=${p.y}/m=${p.m}/d=${p.d}/`;
+}
+
+/** Parses a key below `PREFIXES.processed` back into its partition; undefined for any other key. */
+export function partitionOfKey(key: string): PartitionValues | undefined {
+  const m = /^processed\/readings\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/[^/]+$/.exec(key);
+  return m ? { y: m[1] as string, m: m[2] as string, d: m[3] as string } : undefined;
+}
+
+/**
+ * Partition projection ranges. Years outside the range are invisible to Athena, so the
+ * range is generous; a query without a `y`/`m` filter lists every projected day, so
+ * every named query filters on `y` and `m`.
+ */
+export const PROJECTION_YEARS = { from: 2000, to: 2099 } as const;
+
+const s3Uri = (bucket: string, prefix: string): string => `s3://${bucket}/${prefix}`;
+
+/** Table properties of the readings table: Parquet, and partition projection over y/m/d. */
+export function readingsTableParameters(bucket: string): Record<string, string> {
+  return {
+    classification: 'parquet',
+    EXTERNAL: 'TRUE',
+    'projection.enabled': 'true',
+    'projection.y.type': 'integer',
+    'projection.y.range': `${PROJECTION_YEARS.from},${PROJECTION_YEARS.to}`,
+    'projection.m.type': 'integer',
+    'projection.m.range': '1,12',
+    'projection.m.digits': '2',
+    'projection.d.type': 'integer',
+    'projection.d.range': '1,31',
+    'projection.d.digits': '2',
+    'storage.location.template': `${s3Uri(bucket, PREFIXES.processed)}y=\${y}/m=\${m}/d=\${d}/`,
+  };
+}
+
+/** Hive class names of the Parquet storage (what Glue needs for a Parquet table). */
+export const PARQUET_STORAGE = {
+  inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+} as const;
+
+/** Hive class names of the registry's CSVs (quoted fields, a header row). */
+export const CSV_STORAGE = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serializationLibrary: 'org.apache.hadoop.hive.serde2.OpenCSVSerde',
+} as const;
+
+/**
+ * The registry's columns, in `assets.csv` order (OpenCSVSerde maps by position). All
+ * strings: queries `TRY_CAST` the numbers, so one bad cell nulls a rating instead of
+ * failing the query.
+ */
+export const ASSETS_COLUMNS: readonly GlueColumn[] = [
+  'substation_number',
+  'substation_name',
+  'feeder_id',
+  'transformer_kva',
+  'feeder_rated_current_a',
+  'has_generation',
+  'latitude',
+  'longitude',
+].map((name) => ({ name, type: 'string' }));
+
+/**
+ * The deduplicating view's SQL: Trino (Athena) and DuckDB both run it as is. `y`, `m`,
+ * `d` are in the window's PARTITION BY although `event_id` alone decides (the partition
+ * follows from `ts`, part of the natural key): a filter on a partitioning column is
+ * pushed below the window, so `WHERE y = … AND m = …` on the view still prunes
+ * partitions on Athena.
+ */
+export const READINGS_VIEW_SQL = [
+  `SELECT ${[...READINGS_COLUMNS, ...PARTITION_KEYS].map((c) => c.name).join(', ')}`,
+  'FROM (',
+  `  SELECT ${[...READINGS_COLUMNS, ...PARTITION_KEYS].map((c) => c.name).join(', ')},`,
+  '    row_number() OVER (PARTITION BY event_id, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC) AS emission_rank',
+  `  FROM ${GLUE.tableName}`,
+  ') ranked',
+  'WHERE emission_rank = 1',
+].join('\n');
+
+/** Glue type → the type Trino reports for it (the Presto view blob needs these). */
+const TRINO_TYPE: Record<GlueType, string> = { int: 'integer', double: 'double', string: 'varchar', timestamp: 'timestamp(3)' };
+
+/** Glue type → DuckDB type, for the local relations. */
+export const DUCKDB_TYPE: Record<GlueType, string> = { int: 'INTEGER', double: 'DOUBLE', string: 'VARCHAR', timestamp: 'TIMESTAMP' };
+
+/** Athena engine the SQL here is written for (INT64 timestamps need v3). */
+export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
+
+/**
+ * The shape of `AWS::Glue::Table`'s `TableInput` (camelCase, as `CfnTable` takes it),
+ * so the CDK stack passes these objects straight through.
+ */
+export interface GlueTableInput {
+  readonly name: string;
+  readonly description: string;
+  readonly tableType: 'EXTERNAL_TABLE' | 'VIRTUAL_VIEW';
+  readonly parameters: Record<string, string>;
+  readonly partitionKeys: readonly GlueColumn[];
+  readonly storageDescriptor: {
+    readonly columns: readonly GlueColumn[];
+    readonly location?: string;
+    readonly inputFormat?: string;
+    readonly outputFormat?: string;
+    readonly compressed?: boolean;
+    readonly serdeInfo: { readonly serializationLibrary?: string; readonly parameters?: Record<string, string> };
+  };
+  readonly viewOriginalText?: string;
+  readonly viewExpandedText?: string;
+}
+
+export function readingsTableInput(bucket: string): GlueTableInput {
+  return {
+    name: GLUE.tableName,
+    description: 'Reading events as delivered to the Parquet lake (at least once: deduplicate, or read the readings view)',
+    tableType: 'EXTERNAL_TABLE',
+    parameters: readingsTableParameters(bucket),
+    partitionKeys: PARTITION_KEYS,
+    storageDescriptor: {
+      columns: READINGS_COLUMNS,
+      location: s3Uri(bucket, PREFIXES.processed),
+      inputFormat: PARQUET_STORAGE.inputFormat,
+      outputFormat: PARQUET_STORAGE.outputFormat,
+      compressed: false,
+      serdeInfo: { serializationLibrary: PARQUET_STORAGE.serializationLibrary, parameters: { 'serialization.format': '1' } },
+    },
+  };
+}
+
+/**
+ * The `readings` view as a Glue table, the way Athena itself stores a view: a
+ * `VIRTUAL_VIEW` whose original text is the base64 "Presto view" JSON.
+ */
+export function readingsViewTableInput(): GlueTableInput {
+  const columns = [...READINGS_COLUMNS, ...PARTITION_KEYS];
+  const blob = {
+    originalSql: READINGS_VIEW_SQL,
+    catalog: 'awsdatacatalog',
+    schema: GLUE.databaseName,
+    columns: columns.map((c) => ({ name: c.name, type: TRINO_TYPE[c.type] })),
+  };
+  return {
+    name: GLUE.viewName,
+    description: 'One row per reading event: the winning correction of every event_id',
+    tableType: 'VIRTUAL_VIEW',
+    parameters: { presto_view: 'true', comment: 'Presto View' },
+    partitionKeys: [],
+    storageDescriptor: { columns, serdeInfo: {} },
+    viewOriginalText: `/* Presto View: ${Buffer.from(JSON.stringify(blob)).toString('base64')} */`,
+    viewExpandedText: '/* Presto View */',
+  };
+}
+
+export function assetsTableInput(bucket: string): GlueTableInput {
+  return {
+    name: GLUE.assetsTableName,
+    description: 'Asset registry CSVs (ratings and flags) as uploaded under reference/assets/',
+    tableType: 'EXTERNAL_TABLE',
+    parameters: { classification: 'csv', EXTERNAL: 'TRUE', 'skip.header.line.count': '1' },
+    partitionKeys: [],
+    storageDescriptor: {
+      columns: ASSETS_COLUMNS,
+      location: s3Uri(bucket, PREFIXES.referenceAssets),
+      inputFormat: CSV_STORAGE.inputFormat,
+      outputFormat: CSV_STORAGE.outputFormat,
+      serdeInfo: { serializationLibrary: CSV_STORAGE.serializationLibrary, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } },
+    },
+  };
+}
+
+/**
+ * What the Firehose delivery stream needs besides names: record format conversion
+ * (OpenX JSON in — it parses ISO-8601 `…Z` into a `timestamp` column, the Hive JSON
+ * SerDe does not — Parquet out, schema from the readings table), dynamic partitioning
+ * by the reading's date, the error prefix, buffering. Firehose de-aggregates KPL
+ * records of a Kinesis source by itself: no de-aggregation processor.
+ */
+export const FIREHOSE_CONVERSION = {
+  inputSerDe: 'OpenXJsonSerDe',
+  openXJsonSerDe: { caseInsensitive: false, convertDotsInJsonKeysToUnderscores: false },
+  /** Firehose's Parquet SerDe offers SNAPPY, GZIP, UNCOMPRESSED; GZIP halves `event_id` (hex), the widest column. */
+  parquetCompression: 'GZIP',
+  /** jq 1.6 (`JQ-1.6`): slices of the canonical `ts`, matching `partitionOf`. */
+  partitionQueries: { y: '.ts[0:4]', m: '.ts[5:7]', d: '.ts[8:10]' },
+  metadataExtractionQuery: '{y: .ts[0:4], m: .ts[5:7], d: .ts[8:10]}',
+  jsonParsingEngine: 'JQ-1.6',
+  prefix: `${PREFIXES.processed}y=!{partitionKeyFromQuery:y}/m=!{partitionKeyFromQuery:m}/d=!{partitionKeyFromQuery:d}/`,
+  errorOutputPrefix: `${PREFIXES.processedErrors}!{firehose:error-output-type}/y=!{timestamp:yyyy}/m=!{timestamp:MM}/d=!{timestamp:dd}/`,
+  fileExtension: '.parquet',
+  /** Firehose's minimum with format conversion is 64 MiB; a wide backfill opens one buffer per day partition. */
+  buffering: { sizeMiB: 128, intervalSeconds: 300 },
+} as const;

@@ -1,0 +1,95 @@
+/**
+ * The manifest: the splitter's account of one raw object, written to
+ * `manifests/<source key>.json` after every record of the object is in the stream.
+ * `ingest --wait`, replay and verify read it; `rows_read = rows_accepted +
+ * rows_quarantined` holds for every manifest.
+ */
+import type { QuarantineReason } from './quarantine.ts';
+import { PREFIXES } from './resources.ts';
+
+export const MANIFEST_VERSION = 1 as const;
+
+/**
+ * What the splitter found: one of the two source formats, a file whose header it does
+ * not know (`unknown`), no header at all (`empty`), or a body that is not CSV text.
+ */
+export type SourceFormat = 'lv_long' | 'dno_wide' | 'unknown' | 'empty' | 'not_csv';
+
+/** What the object's records cost on the stream, and where they went. */
+export interface ManifestKinesis {
+  readonly stream: string;
+  /** Kinesis records put (KPL aggregates). */
+  readonly records: number;
+  /** Events inside them: equals `events_emitted`. */
+  readonly user_records: number;
+  /** Bytes of the events' JSON, before aggregation. */
+  readonly event_bytes: number;
+  /** Bytes billed as payload: each record's data plus its partition key. */
+  readonly payload_bytes: number;
+  /** Provisioned-mode PUT payload units: each record counted in 25 KiB chunks, rounded up. */
+  readonly put_payload_units: number;
+  /** On-demand billed bytes: each record rounded up to 1 KiB. */
+  readonly billed_bytes_on_demand: number;
+  readonly put_requests: number;
+  /** Entries resent after a partial PutRecords failure or a throttled request. */
+  readonly retried_entries: number;
+  /**
+   * Per shard, the highest sequence number any of the object's records was written at:
+   * a consumer whose checkpoint on every listed shard is at or past it has seen the whole file.
+   */
+  readonly shards: Readonly<Record<string, string>>;
+}
+
+export interface Manifest {
+  readonly manifest_version: typeof MANIFEST_VERSION;
+  readonly source: {
+    readonly bucket: string;
+    readonly key: string;
+    /** The object's ETag without quotes. */
+    readonly etag: string;
+    readonly size_bytes: number;
+    readonly gzip: boolean;
+  };
+  readonly format: SourceFormat;
+  /** The header row as read (null for `empty` and `not_csv`). */
+  readonly header: readonly string[] | null;
+  /** CSV records after the header (blank lines are not records). */
+  readonly rows_read: number;
+  readonly rows_accepted: number;
+  readonly rows_quarantined: number;
+  /** Rejected rows by reason; sums to `rows_quarantined`. */
+  readonly quarantine_reasons: Readonly<Partial<Record<QuarantineReason, number>>>;
+  /** Accepted rows that carried no reading (a wide row whose measure columns are all empty). */
+  readonly rows_without_readings: number;
+  /** Readings: one per accepted long-format row, one per non-empty measure column of a wide row. */
+  readonly events_emitted: number;
+  /** Order-independent digest of the emitted event ids (`EventIdDigest`, 16 hex digits). */
+  readonly event_id_digest: string;
+  /** Earliest and latest reading time emitted (canonical), null when none. */
+  readonly first_reading_ts: string | null;
+  readonly last_reading_ts: string | null;
+  readonly quarantine: {
+    /** The JSONL object with the entries, null when there are none. */
+    readonly key: string | null;
+    /** Entries written: one per rejected row plus any entry about the whole object. */
+    readonly entries: number;
+  };
+  /** Set when the object could not be read to its end; rows before `line` were split. */
+  readonly stopped_early: { readonly line: number | null; readonly reason: QuarantineReason; readonly message: string } | null;
+  readonly kinesis: ManifestKinesis;
+  /** The `ingested_at` of every event of this split. */
+  readonly ingested_at: string;
+  readonly started_at: string;
+  readonly finished_at: string;
+  readonly duration_ms: number;
+}
+
+/** The manifest object of a raw object: `manifests/<source key>.json`. */
+export function manifestKeyOf(sourceKey: string): string {
+  return `${PREFIXES.manifests}${sourceKey}.json`;
+}
+
+/** ETags compare without their quotes (S3 returns `"abc"`, events carry `abc`). */
+export function normaliseEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/"/g, '');
+}

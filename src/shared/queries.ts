@@ -1,0 +1,312 @@
+/**
+ * The named queries: ONE definition each, run by `dubegrid query --named` (DuckDB on the
+ * embedded target, Athena on AWS) and registered by the CDK stack as
+ * `AWS::Athena::NamedQuery`. The SQL is the dialect both Trino and DuckDB accept: no
+ * engine-specific functions, every division on DOUBLEs (Trino divides integers as
+ * integers), no reliance on `greatest` skipping NULLs (DuckDB does, Trino does not).
+ *
+ * Parameters are `?` placeholders, each bound to one named parameter in order (Athena
+ * execution parameters; DuckDB prepared parameters). Every query filters on the `y`/`m`
+ * partitions first, so Athena reads one month, never the whole lake.
+ *
+ * Relations: `readings` (the deduplicating view, see `glue.ts`) and `assets` (the
+ * registry, every column a string).
+ *
+ * What the summary's figures mean is documented in `docs/readme/lake.md`.
+ */
+import { STATUTORY_VOLTAGE } from './network.ts';
+
+/** Measurement slugs the queries read (as the splitter normalises the LV monitor's descriptions). */
+export const SUMMARY_MEASUREMENTS = {
+  activePower: 'total_active_power',
+  reactivePower: 'total_reactive_power',
+  apparentPower: 'total_apparent_power',
+  current: ['l1_current', 'l2_current', 'l3_current'],
+  voltage: ['l1_voltage', 'l2_voltage', 'l3_voltage'],
+} as const;
+
+export interface QueryParameter {
+  readonly name: string;
+  readonly description: string;
+  /** A value must match this whole. */
+  readonly pattern: RegExp;
+  readonly example: string;
+}
+
+export interface NamedQuery {
+  readonly name: string;
+  readonly description: string;
+  readonly parameters: readonly QueryParameter[];
+  /** SQL with one `?` per entry of `bind`. */
+  readonly sql: string;
+  /** The parameter name each `?` takes, in order of appearance. */
+  readonly bind: readonly string[];
+}
+
+const YEAR: QueryParameter = { name: 'year', description: 'year of the readings, YYYY', pattern: /^\d{4}$/, example: '2025' };
+const MONTH: QueryParameter = { name: 'month', description: 'month of the readings, MM (01-12)', pattern: /^(0[1-9]|1[0-2])$/, example: '08' };
+const SUBSTATION: QueryParameter = { name: 'substation_id', description: 'substation id as the source gives it', pattern: /^[^\s].{0,127}$/, example: 'LV100001' };
+const FEEDER: QueryParameter = {
+  name: 'feeder_id',
+  description: 'feeder id as the source gives it; empty for the substation (transformer) itself',
+  pattern: /^.{0,64}$/,
+  example: '01',
+};
+
+const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const inList = (xs: readonly string[]): string => xs.map(quote).join(', ');
+const M = SUMMARY_MEASUREMENTS;
+const [I1, I2, I3] = M.current;
+
+/**
+ * The readings of one month (plus `extra` conditions), one row per asset per interval
+ * with the measurements side by side, and the substations' own rows: a substation's
+ * figure is its transformer's reading where it has one, else the sum over its feeders
+ * (apparent power as |ΣP + jΣQ|).
+ */
+function intervalCtes(extra = ''): string {
+  return `scope AS (
+  SELECT asset_id, substation_id, substation_name, feeder_id, ts, measurement, value
+  FROM readings
+  WHERE y = :year AND m = :month${extra}
+),
+asset_intervals AS (
+  SELECT asset_id, substation_id, feeder_id, ts,
+    max(CASE WHEN measurement = ${quote(M.activePower)} THEN value END) AS kw,
+    max(CASE WHEN measurement = ${quote(M.reactivePower)} THEN value END) AS kvar,
+    max(CASE WHEN measurement = ${quote(M.apparentPower)} THEN value END) AS kva,
+    max(CASE WHEN measurement = ${quote(I1)} THEN value END) AS i1,
+    max(CASE WHEN measurement = ${quote(I2)} THEN value END) AS i2,
+    max(CASE WHEN measurement = ${quote(I3)} THEN value END) AS i3,
+    min(CASE WHEN measurement IN (${inList(M.voltage)}) THEN value END) AS v_min,
+    max(CASE WHEN measurement IN (${inList(M.voltage)}) THEN value END) AS v_max
+  FROM scope
+  GROUP BY asset_id, substation_id, feeder_id, ts
+),
+substation_intervals AS (
+  SELECT substation_id AS asset_id, substation_id, '' AS feeder_id, ts,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kw END), sum(CASE WHEN feeder_id <> '' THEN kw END)) AS kw,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kvar END), sum(CASE WHEN feeder_id <> '' THEN kvar END)) AS kvar,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kva END),
+      sqrt(power(sum(CASE WHEN feeder_id <> '' THEN kw END), 2) + power(sum(CASE WHEN feeder_id <> '' THEN kvar END), 2))) AS kva,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i1 END), sum(CASE WHEN feeder_id <> '' THEN i1 END)) AS i1,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i2 END), sum(CASE WHEN feeder_id <> '' THEN i2 END)) AS i2,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i3 END), sum(CASE WHEN feeder_id <> '' THEN i3 END)) AS i3,
+    min(v_min) AS v_min,
+    max(v_max) AS v_max
+  FROM asset_intervals
+  GROUP BY substation_id, ts
+),
+intervals AS (
+  SELECT asset_id, substation_id, feeder_id, ts, kw, kvar, kva, i1, i2, i3, v_min, v_max FROM asset_intervals WHERE feeder_id <> ''
+  UNION ALL
+  SELECT asset_id, substation_id, feeder_id, ts, kw, kvar, kva, i1, i2, i3, v_min, v_max FROM substation_intervals
+)`;
+}
+
+/**
+ * Per interval: the rating (a feeder's rated current in A, a substation's transformer
+ * in kVA), utilisation against it, phase imbalance, voltage and reverse-power flags.
+ */
+const MEASURED_CTES = `ratings AS (
+  SELECT substation_number AS substation_id, feeder_id,
+    max(TRY_CAST(feeder_rated_current_a AS DOUBLE)) AS rated_current_a,
+    max(TRY_CAST(transformer_kva AS DOUBLE)) AS transformer_kva
+  FROM assets
+  GROUP BY substation_number, feeder_id
+),
+substation_ratings AS (
+  SELECT substation_id, max(transformer_kva) AS transformer_kva FROM ratings GROUP BY substation_id
+),
+phased AS (
+  SELECT i.asset_id, i.substation_id, i.feeder_id, i.ts, i.kw, i.kva, i.v_min, i.v_max,
+    CASE WHEN i.i1 IS NOT NULL AND i.i2 IS NOT NULL AND i.i3 IS NOT NULL THEN greatest(i.i1, i.i2, i.i3) END AS i_max,
+    CASE WHEN i.i1 IS NOT NULL AND i.i2 IS NOT NULL AND i.i3 IS NOT NULL THEN (i.i1 + i.i2 + i.i3) / 3 END AS i_mean,
+    CASE WHEN i.feeder_id <> '' THEN r.rated_current_a ELSE sr.transformer_kva END AS rating,
+    CASE WHEN i.feeder_id <> '' THEN 'A' ELSE 'kVA' END AS rating_unit
+  FROM intervals i
+  LEFT JOIN ratings r ON r.substation_id = i.substation_id AND r.feeder_id = i.feeder_id
+  LEFT JOIN substation_ratings sr ON sr.substation_id = i.substation_id
+),
+measured AS (
+  SELECT asset_id, substation_id, feeder_id, ts, kw, kva, i_max, v_min, v_max, rating, rating_unit,
+    CASE WHEN rating > 0 THEN (CASE WHEN feeder_id <> '' THEN i_max ELSE kva END) / rating * 100 END AS utilisation_pct,
+    CASE WHEN i_mean > 0 THEN (i_max - i_mean) / i_mean * 100 END AS imbalance_pct,
+    CASE WHEN v_min < ${STATUTORY_VOLTAGE.minV} OR v_max > ${STATUTORY_VOLTAGE.maxV} THEN 1 ELSE 0 END AS voltage_out,
+    CASE WHEN kw < 0 THEN 1 ELSE 0 END AS reverse_power
+  FROM phased
+),
+gaps AS (
+  SELECT asset_id, date_diff('second', lag(ts) OVER (PARTITION BY asset_id ORDER BY ts), ts) AS gap_s FROM intervals
+),
+gap_counts AS (
+  SELECT asset_id, gap_s, count(*) AS n FROM gaps WHERE gap_s > 0 GROUP BY asset_id, gap_s
+),
+cadence AS (
+  SELECT asset_id, gap_s AS interval_s
+  FROM (SELECT asset_id, gap_s, row_number() OVER (PARTITION BY asset_id ORDER BY n DESC, gap_s ASC) AS gap_rank FROM gap_counts) ranked_gaps
+  WHERE gap_rank = 1
+)`;
+
+type Grain = 'day' | 'month';
+
+/** The asset performance summary at one grain; both grains share every definition. */
+function summarySql(grain: Grain): string {
+  const dateText = 'CAST(CAST(ts AS DATE) AS VARCHAR)';
+  const period = grain === 'day' ? dateText : `substr(${dateText}, 1, 7)`;
+  const periodDays =
+    grain === 'day'
+      ? '1'
+      : `date_diff('day', CAST(${period} || '-01' AS DATE), CAST(CAST(${period} || '-01' AS DATE) + INTERVAL '1' MONTH AS DATE))`;
+  return `WITH ${intervalCtes()},
+${MEASURED_CTES},
+periods AS (
+  SELECT measured.*, ${period} AS period, ${periodDays} AS period_days FROM measured
+)
+SELECT p.asset_id, p.substation_id, p.feeder_id, p.period,
+  round(CAST(c.interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
+  CAST(floor(CAST(p.period_days AS DOUBLE) * 86400 / c.interval_s) AS BIGINT) AS intervals_expected,
+  count(*) AS intervals_present,
+  round(least(100E0, CAST(count(*) AS DOUBLE) * c.interval_s / (CAST(p.period_days AS DOUBLE) * 86400) * 100), 2) AS completeness_pct,
+  round(max(p.kw), 2) AS peak_demand_kw,
+  round(avg(p.kw), 2) AS mean_demand_kw,
+  CASE WHEN max(p.kw) > 0 THEN round(avg(p.kw) / max(p.kw), 3) END AS load_factor,
+  max(p.rating) AS rating,
+  max(p.rating_unit) AS rating_unit,
+  round(max(p.utilisation_pct), 2) AS peak_utilisation_pct,
+  round(avg(p.utilisation_pct), 2) AS mean_utilisation_pct,
+  round(CAST(sum(p.voltage_out) AS DOUBLE) * c.interval_s / 60, 2) AS minutes_outside_voltage_band,
+  round(avg(p.imbalance_pct), 2) AS mean_phase_imbalance_pct,
+  round(max(p.imbalance_pct), 2) AS max_phase_imbalance_pct,
+  round(CAST(sum(p.reverse_power) AS DOUBLE) * c.interval_s / 60, 2) AS reverse_power_minutes
+FROM periods p
+LEFT JOIN cadence c ON c.asset_id = p.asset_id
+GROUP BY p.asset_id, p.substation_id, p.feeder_id, p.period, p.period_days, c.interval_s
+ORDER BY p.asset_id, p.period`;
+}
+
+const AVG_LOAD_BY_SUBSTATION = `WITH ${intervalCtes()},
+names AS (
+  SELECT substation_id, max(substation_name) AS substation_name FROM scope GROUP BY substation_id
+)
+SELECT s.substation_id, n.substation_name,
+  round(avg(s.kw), 2) AS avg_load_kw,
+  round(max(s.kw), 2) AS peak_load_kw,
+  count(s.kw) AS intervals
+FROM substation_intervals s
+JOIN names n ON n.substation_id = s.substation_id
+GROUP BY s.substation_id, n.substation_name
+ORDER BY avg_load_kw DESC, s.substation_id`;
+
+const PEAK_LOAD_BY_ASSET = `WITH ${intervalCtes()},
+peaks AS (
+  SELECT asset_id, substation_id, feeder_id, ts, kw, max(kw) OVER (PARTITION BY asset_id) AS peak_kw
+  FROM intervals
+  WHERE kw IS NOT NULL
+)
+SELECT asset_id, substation_id, feeder_id, round(peak_kw, 2) AS peak_load_kw, min(ts) AS peak_at
+FROM peaks
+WHERE kw = peak_kw
+GROUP BY asset_id, substation_id, feeder_id, peak_kw
+ORDER BY peak_load_kw DESC, asset_id`;
+
+const DAILY_TREND_SUBSTATION = `WITH ${intervalCtes(' AND substation_id = :substation_id')}
+SELECT CAST(CAST(ts AS DATE) AS VARCHAR) AS reading_date,
+  round(avg(kw), 2) AS avg_load_kw,
+  round(max(kw), 2) AS peak_load_kw,
+  round(min(kw), 2) AS min_load_kw,
+  count(kw) AS intervals
+FROM substation_intervals
+GROUP BY CAST(CAST(ts AS DATE) AS VARCHAR)
+ORDER BY reading_date`;
+
+const ASSET_HOURLY_PROFILE = `WITH ${intervalCtes(' AND substation_id = :substation_id')},
+${MEASURED_CTES}
+SELECT date_trunc('hour', ts) AS hour,
+  round(avg(kw), 2) AS mean_kw,
+  round(max(kw), 2) AS max_kw,
+  round(max(CASE WHEN feeder_id <> '' THEN i_max ELSE kva END), 2) AS max_load,
+  max(rating) AS rating,
+  max(rating_unit) AS rating_unit,
+  round(min(v_min), 1) AS v_min,
+  round(max(v_max), 1) AS v_max
+FROM measured
+WHERE feeder_id = :feeder_id
+GROUP BY date_trunc('hour', ts)
+ORDER BY hour`;
+
+/** Replaces `:name` markers with `?`, recording which parameter each takes. */
+function compile(name: string, description: string, parameters: readonly QueryParameter[], template: string): NamedQuery {
+  const bind: string[] = [];
+  const known = new Set(parameters.map((p) => p.name));
+  const sql = template.replace(/:([a-z_]+)\b/g, (_m, p: string) => {
+    if (!known.has(p)) throw new Error(`named query ${name}: :${p} is not one of its parameters`);
+    bind.push(p);
+    return '?';
+  });
+  return { name, description, parameters, sql, bind };
+}
+
+export const NAMED_QUERIES = {
+  avg_load_by_substation: compile(
+    'avg_load_by_substation',
+    'Average and peak load (kW) per substation over one month: the transformer reading where there is one, else the sum of its feeders',
+    [YEAR, MONTH],
+    AVG_LOAD_BY_SUBSTATION,
+  ),
+  peak_load_by_asset: compile(
+    'peak_load_by_asset',
+    'Peak load (kW) per asset (feeder and substation) in one month, and when it first occurred',
+    [YEAR, MONTH],
+    PEAK_LOAD_BY_ASSET,
+  ),
+  daily_trend_substation: compile(
+    'daily_trend_substation',
+    'Daily average, peak and minimum load (kW) of one substation through one month',
+    [YEAR, MONTH, SUBSTATION],
+    DAILY_TREND_SUBSTATION,
+  ),
+  asset_summary_daily: compile(
+    'asset_summary_daily',
+    'Asset performance summary per asset per day: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness',
+    [YEAR, MONTH],
+    summarySql('day'),
+  ),
+  asset_summary_monthly: compile(
+    'asset_summary_monthly',
+    'Asset performance summary per asset for one month: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness',
+    [YEAR, MONTH],
+    summarySql('month'),
+  ),
+  asset_hourly_profile: compile(
+    'asset_hourly_profile',
+    "One asset's month hour by hour: load against its rating, phase voltage range (the report's charts)",
+    [YEAR, MONTH, SUBSTATION, FEEDER],
+    ASSET_HOURLY_PROFILE,
+  ),
+} as const satisfies Record<string, NamedQuery>;
+
+export type NamedQueryName = keyof typeof NAMED_QUERIES;
+
+export class QueryParameterError extends Error {
+  override name = 'QueryParameterError';
+}
+
+export function isNamedQuery(name: string): name is NamedQueryName {
+  return Object.hasOwn(NAMED_QUERIES, name);
+}
+
+/** The values for a query's `?`s, in order; every parameter given, valid, and nothing unknown. */
+export function bindValues(query: NamedQuery, values: Readonly<Record<string, string>>): string[] {
+  const known = new Set(query.parameters.map((p) => p.name));
+  const unknown = Object.keys(values).filter((k) => !known.has(k));
+  if (unknown.length) {
+    throw new QueryParameterError(`${query.name} takes ${query.parameters.map((p) => p.name).join(', ') || 'no parameters'}; unknown: ${unknown.join(', ')}`);
+  }
+  for (const p of query.parameters) {
+    const v = values[p.name];
+    if (v === undefined) throw new QueryParameterError(`${query.name} needs --param ${p.name}=… (${p.description}, e.g. ${p.example})`);
+    if (!p.pattern.test(v)) throw new QueryParameterError(`${query.name}: ${p.name} must be ${p.description}, got ${JSON.stringify(v)}`);
+  }
+  return query.bind.map((name) => values[name] as string);
+}

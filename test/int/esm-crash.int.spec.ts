@@ -1,0 +1,70 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { ReadingItem } from '../../src/consumers/state/items.ts';
+import { dataPaths } from '../../src/local/data-dir.ts';
+import { CheckpointStore } from '../../src/local/esm/checkpoints.ts';
+import { consumersBehind, waitForConsumers } from '../../src/local/esm/wait.ts';
+import { startStack } from '../../src/local/stack.ts';
+import { EventIdDigest } from '../../src/shared/event.ts';
+import { STREAM, TABLES } from '../../src/shared/resources.ts';
+import { putReadingEvents, readingGrid } from '../support/reading-events.ts';
+import { scanAll } from '../support/tables.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const stream = STREAM.streamName;
+const TSX = createRequire(import.meta.url).resolve('tsx');
+const CONSUMER_PROCESS = fileURLToPath(new URL('../support/state-consumer-process.ts', import.meta.url));
+
+describe('state consumer killed with SIGKILL mid-run', () => {
+  it('loses and duplicates nothing once started again', async () => {
+    const { dir, cleanup } = await tempDir();
+    const stack = await startStack({ dataDir: dir, services: [] });
+    const children: ChildProcess[] = [];
+    const startConsumer = async (): Promise<ChildProcess> => {
+      const child = fork(CONSUMER_PROCESS, [dir, JSON.stringify(stack.endpoints), '5'], { execArgv: ['--import', TSX, '--no-deprecation'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`consumer exited early (${code})`)));
+      });
+      return child;
+    };
+    try {
+      const events = readingGrid({ substations: 8, feeders: 2, points: 80 });
+      // small aggregates: many records, many batches, many checkpoints
+      const put = await putReadingEvents(stack.clients.kinesis, stream, events, 4 * 1024);
+      expect(put.records).toBeGreaterThan(100);
+
+      const first = await startConsumer();
+      // kill once some, but not all, of the work is checkpointed
+      for (let i = 0; i < 600; i++) {
+        const behind = await consumersBehind(dataPaths(dir), ['state'], put.targets);
+        const started = (await new CheckpointStore(dataPaths(dir).checkpoints, 'state').all()).size > 0;
+        if (started) break;
+        expect(behind.length).toBeGreaterThan(0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      expect((await consumersBehind(dataPaths(dir), ['state'], put.targets)).length).toBeGreaterThan(0);
+
+      const second = await startConsumer();
+      await waitForConsumers(dataPaths(dir), ['state'], put.targets, { timeoutMs: 90_000 });
+      second.kill('SIGTERM');
+
+      const rows = await scanAll<ReadingItem>(stack.clients.doc, TABLES.readings.tableName);
+      expect(rows).toHaveLength(events.length);
+      const digest = new EventIdDigest();
+      for (const r of rows) digest.add(r.event_id);
+      expect(digest.toString()).toBe(put.digest);
+      const latest = await scanAll(stack.clients.doc, TABLES.latest.tableName);
+      expect(latest).toHaveLength(8 * 2 * 2);
+    } finally {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      await stack.stop();
+      await cleanup();
+    }
+  });
+});

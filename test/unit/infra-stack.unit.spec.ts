@@ -1,0 +1,402 @@
+/**
+ * The whole stack, synthesized once (bundling skipped): every function, what invokes
+ * it, what it may touch, the alarms, the outputs.
+ */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp, cdkJsonContext } from '../../infra/build.ts';
+import { MissingHandlerError } from '../../infra/bundling/options.ts';
+import { DLQ_SOURCES } from '../../infra/constructs/triggers.ts';
+import { CONSUMERS } from '../../src/shared/consumers.ts';
+import { ASYNC_INVOCATION, ENV, FUNCTIONS, METRICS_NAMESPACE } from '../../src/shared/functions.ts';
+import { AWS_ONLY, PREFIXES, RAW_SUFFIXES, STREAM, TABLES, dlqName } from '../../src/shared/resources.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-2';
+const BUCKET = `dubegrid-${ACCOUNT}-${REGION}`;
+const B = `arn:aws:s3:::${BUCKET}`;
+
+const { stack } = buildApp({
+  bundling: false,
+  cfnValidation: false,
+  context: { ...cdkJsonContext(), account: ACCOUNT, region: REGION, readingsTtlDays: 90, sourceTimeZone: 'Europe/London' },
+});
+const template = Template.fromStack(stack);
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
+
+type FunctionKey = keyof typeof FUNCTIONS;
+/** Logical id of a function by its `FUNCTIONS` key. */
+const functionId = (key: FunctionKey): string => {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`Functions${FUNCTIONS[key].id}`));
+  expect(ids).toHaveLength(1);
+  return ids[0] as string;
+};
+const fnProps = (key: FunctionKey) => resources[functionId(key)]?.Properties as Record<string, unknown>;
+
+/** A readable name for what a policy statement names. */
+function label(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(label).join(sep);
+  }
+  const id = (v['Fn::GetAtt'] as string[] | undefined)?.[0] ?? (v.Ref as string);
+  const r = resources[id];
+  if (!r) return `<${id}>`;
+  const p = r.Properties ?? {};
+  const name = p.TableName ?? p.QueueName ?? p.TopicName ?? p.Name ?? p.DeliveryStreamName ?? id.replace(/[0-9A-F]{8}$/, '');
+  return `${r.Type.split('::')[2]?.toLowerCase()}:${String(name)}`;
+}
+
+/** What a role may do: resource → sorted actions. */
+function accessOf(roleIdPrefix: string): Record<string, string[]> {
+  const policies = Object.values(resources).filter(
+    (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles as { Ref: string }[]).some((ref) => ref.Ref.startsWith(roleIdPrefix)),
+  );
+  const out: Record<string, string[]> = {};
+  for (const policy of policies) {
+    for (const s of (policy.Properties?.PolicyDocument as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }).Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const resource of [s.Resource].flat()) {
+        const key = label(resource);
+        out[key] = [...new Set([...(out[key] ?? []), ...[s.Action as string | string[]].flat()])].sort();
+      }
+    }
+  }
+  return out;
+}
+
+const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const KEY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
+const S3_READ = ['s3:GetBucket*', 's3:GetObject*', 's3:List*'];
+const S3_PUT = ['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'];
+const DLQ_SEND = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+const STREAM_READ = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamConsumer',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+  'kinesis:ListStreams',
+  'kinesis:SubscribeToShard',
+];
+const TABLE_RW = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'dynamodb:UpdateItem',
+];
+const TABLE_READ = TABLE_RW.filter((a) => !['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].includes(a));
+const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const logGroup = (key: FunctionKey) => `loggroup:Functions${FUNCTIONS[key].id}Logs`;
+
+describe('functions', () => {
+  it.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s: Node.js 22 on ARM64, sized as FUNCTIONS says, logging JSON to its own log group', (key) => {
+    const def = FUNCTIONS[key];
+    expect(fnProps(key)).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: def.memoryMiB,
+      Timeout: def.timeoutSeconds,
+      Description: def.description,
+      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(new RegExp(`^Functions${def.id}Logs`)) } },
+    });
+    const env = (fnProps(key).Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: key, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, [ENV.awsAccount]: ACCOUNT });
+  });
+
+  it('hand each handler exactly the environment it reads', () => {
+    const own = (key: FunctionKey) => {
+      const { POWERTOOLS_SERVICE_NAME: _s, POWERTOOLS_METRICS_NAMESPACE: _n, NODE_OPTIONS: _o, [ENV.awsAccount]: _a, ...rest } = (
+        fnProps(key).Environment as { Variables: Record<string, unknown> }
+      ).Variables;
+      return rest;
+    };
+    const topic = { Ref: expect.stringMatching(/^AlertsTopic/) };
+    expect(own('splitter')).toEqual({ [ENV.bucket]: BUCKET, [ENV.stream]: STREAM.streamName, [ENV.sourceTimeZone]: 'Europe/London' });
+    expect(own('state')).toEqual({ [ENV.bucket]: BUCKET, [ENV.readingsTtlDays]: '90' });
+    expect(own('anomaly')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
+    expect(own('outbox')).toEqual({ [ENV.alertsTopicArn]: topic });
+    expect(own('registry')).toEqual({ [ENV.bucket]: BUCKET });
+  });
+
+  it('have roles with no managed policy (not even AWSLambdaBasicExecutionRole)', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('fail synthesis naming every handler entry that does not exist', async () => {
+    const { dir, cleanup } = await tempDir('dubegrid-infra-root-');
+    try {
+      expect(() => buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() })).toThrow(MissingHandlerError);
+      expect(() => buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() })).toThrow(
+        new RegExp(Object.values(FUNCTIONS).map((f) => f.entry.replace(/\./g, '\\.')).join('.*')),
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('least privilege: what each role may do', () => {
+  it('splitter: read raw/, write manifests/ and quarantine/ (and delete its stale quarantine object), put records', () => {
+    expect(accessOf(`Functions${FUNCTIONS.splitter.id}Role`)).toEqual({
+      [logGroup('splitter')]: LOGS,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.raw}*`]: S3_READ,
+      [`${B}/${PREFIXES.manifests}*`]: S3_PUT,
+      [`${B}/${PREFIXES.quarantine}*`]: [...S3_PUT, 's3:DeleteObject*'].sort(),
+      'key:DataKey': KEY,
+      [`stream:${STREAM.streamName}`]: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+      [`queue:${dlqName('splitter')}`]: DLQ_SEND,
+    });
+  });
+
+  it('state consumer: the readings and latest tables, quarantine/, the stream, its DLQ', () => {
+    expect(accessOf(`Functions${FUNCTIONS.state.id}Role`)).toEqual({
+      [logGroup('state')]: LOGS,
+      [`table:${TABLES.readings.tableName}`]: TABLE_RW,
+      [`table:${TABLES.latest.tableName}`]: TABLE_RW,
+      [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
+      'key:DataKey': KEY,
+      [`stream:${STREAM.streamName}`]: STREAM_READ,
+      [`queue:${dlqName(CONSUMERS.state.name)}`]: DLQ_SEND,
+    });
+  });
+
+  it('anomaly consumer: windows and alerts (with its indexes), assets read-only, publish alerts, quarantine/, the stream, its DLQ', () => {
+    expect(accessOf(`Functions${FUNCTIONS.anomaly.id}Role`)).toEqual({
+      [logGroup('anomaly')]: LOGS,
+      [`table:${TABLES.windows.tableName}`]: TABLE_RW,
+      [`table:${TABLES.alerts.tableName}`]: TABLE_RW,
+      [`table:${TABLES.alerts.tableName}/index/*`]: TABLE_RW,
+      [`table:${TABLES.assets.tableName}`]: TABLE_READ,
+      'topic:dubegrid-alerts': ['sns:Publish'],
+      [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
+      'key:DataKey': KEY,
+      [`stream:${STREAM.streamName}`]: STREAM_READ,
+      [`queue:${dlqName(CONSUMERS.anomaly.name)}`]: DLQ_SEND,
+    });
+  });
+
+  it('outbox sweeper: the alerts table (and its outbox index), publish alerts', () => {
+    expect(accessOf(`Functions${FUNCTIONS.outbox.id}Role`)).toEqual({
+      [logGroup('outbox')]: LOGS,
+      [`table:${TABLES.alerts.tableName}`]: TABLE_RW,
+      [`table:${TABLES.alerts.tableName}/index/*`]: TABLE_RW,
+      'topic:dubegrid-alerts': ['sns:Publish'],
+      'key:DataKey': KEY,
+    });
+  });
+
+  it('registry loader: read reference/assets/, write the assets table', () => {
+    expect(accessOf(`Functions${FUNCTIONS.registry.id}Role`)).toEqual({
+      [logGroup('registry')]: LOGS,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.referenceAssets}*`]: S3_READ,
+      [`table:${TABLES.assets.tableName}`]: TABLE_WRITE,
+      'key:DataKey': KEY,
+      [`queue:${dlqName('registry')}`]: DLQ_SEND,
+    });
+  });
+
+  it('no IAM policy anywhere grants a `*` or `service:*` action, or any action on `*`', () => {
+    const docs = [
+      ...Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument),
+      ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument),
+      ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument)),
+    ] as { Statement: { Action: string | string[]; Resource: unknown }[] }[];
+    expect(docs.length).toBeGreaterThan(0);
+    for (const s of docs.flatMap((d) => d.Statement)) {
+      for (const action of [s.Action].flat()) expect(action).not.toMatch(/^(\*|[a-z0-9-]+:\*)$/);
+      expect([s.Resource].flat()).not.toContain('*');
+    }
+  });
+
+  it('the key policy spells out its actions too (no kms:*), and lets CloudWatch alarms use the key for the ops topic', () => {
+    const [key] = Object.values(template.findResources('AWS::KMS::Key'));
+    const statements = key?.Properties.KeyPolicy.Statement as { Action: string[]; Principal: Record<string, unknown> }[];
+    for (const s of statements) expect(s.Action).not.toContain('kms:*');
+    expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }));
+    expect(key?.Properties.EnableKeyRotation).toBe(true);
+  });
+});
+
+describe('what invokes what', () => {
+  it.each([CONSUMERS.state, CONSUMERS.anomaly])('the $name consumer’s event source mapping is built from CONSUMERS.$name, failures to its DLQ', (s) => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: functionId(s.name) },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
+      StartingPosition: s.startingPosition,
+      BatchSize: s.batchSize,
+      MaximumBatchingWindowInSeconds: s.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: s.retryAttempts,
+      BisectBatchOnFunctionError: s.bisectBatchOnError,
+      MaximumRecordAgeInSeconds: s.maxRecordAgeSeconds,
+      ParallelizationFactor: s.parallelizationFactor,
+      FunctionResponseTypes: s.reportBatchItemFailures ? ['ReportBatchItemFailures'] : Match.absent(),
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${s.name}`), 'Arn'] } } },
+    });
+  });
+
+  it('there is one event source mapping per consumer, and none for anything else', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(CONSUMERS).length);
+  });
+
+  it('S3 invokes the splitter for every raw suffix under raw/ and the registry loader under reference/assets/', () => {
+    const [bucket] = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }));
+    const configs = bucket?.Properties.NotificationConfiguration.LambdaConfigurations as { Event: string; Filter: unknown; Function: unknown }[];
+    const expected = [
+      ...RAW_SUFFIXES.map((suffix) => ({ key: 'splitter' as const, rules: [{ Name: 'prefix', Value: PREFIXES.raw }, { Name: 'suffix', Value: suffix }] })),
+      { key: 'registry' as const, rules: [{ Name: 'prefix', Value: PREFIXES.referenceAssets }] },
+    ];
+    expect(configs).toEqual(
+      expected.map((e) => ({ Event: 's3:ObjectCreated:*', Filter: { S3Key: { Rules: e.rules } }, Function: { 'Fn::GetAtt': [functionId(e.key), 'Arn'] } })),
+    );
+  });
+
+  it.each(['splitter', 'registry'] as const)('the S3-invoked %s retries as ASYNC_INVOCATION says, then lists the failure on its DLQ', (key) => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId(key) },
+      MaximumRetryAttempts: ASYNC_INVOCATION.retryAttempts,
+      MaximumEventAgeInSeconds: ASYNC_INVOCATION.maxEventAgeSeconds,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${key}`), 'Arn'] } } },
+    });
+  });
+
+  it('a schedule runs the outbox sweeper every minute, without retries (the next sweep is the retry)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: { 'Fn::GetAtt': [functionId('outbox'), 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionId('outbox') }, MaximumRetryAttempts: 0 });
+  });
+
+  it('one named, encrypted, TLS-only dead-letter queue per failure source', () => {
+    expect(DLQ_SOURCES).toEqual(['splitter', 'registry', CONSUMERS.state.name, CONSUMERS.anomaly.name]);
+    for (const source of DLQ_SOURCES) {
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: dlqName(source),
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+    }
+    template.resourceCountIs('AWS::SQS::QueuePolicy', DLQ_SOURCES.length);
+  });
+});
+
+describe('observability', () => {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+  const alarm = (name: string) => alarms.find((a) => a.AlarmName === `dubegrid-${name}`);
+
+  it('every alarm notifies the operations topic, on alarm and on recovery', () => {
+    const opsTopic = { Ref: expect.stringMatching(/^ObservabilityOpsTopic/) };
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const a of alarms) {
+      expect(a.AlarmActions).toEqual([opsTopic]);
+      expect(a.OKActions).toEqual([opsTopic]);
+    }
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: AWS_ONLY.opsTopicName, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] } });
+  });
+
+  it('watches consumer lag, dead letters, errors, throttles, stream throttling, Firehose delivery and undeliverable alerts', () => {
+    const names = alarms.map((a) => a.AlarmName).sort();
+    const expected = [
+      ...Object.values(CONSUMERS).map((c) => `dubegrid-iterator-age-${c.name}`),
+      'dubegrid-stream-iterator-age',
+      'dubegrid-stream-write-throttled',
+      ...DLQ_SOURCES.map((s) => `dubegrid-dlq-${s}`),
+      ...Object.keys(FUNCTIONS).flatMap((k) => [`dubegrid-errors-${k}`, `dubegrid-throttles-${k}`]),
+      'dubegrid-lake-delivery-freshness',
+      'dubegrid-lake-delivery-failures',
+      'dubegrid-lake-conversion-failures',
+      'dubegrid-lake-partition-limit',
+      'dubegrid-alerts-undeliverable',
+    ].sort();
+    expect(names).toEqual(expected);
+  });
+
+  it('alarms on each consumer’s iterator age when it is sustained for 5 minutes', () => {
+    expect(alarm(`iterator-age-${CONSUMERS.state.name}`)).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId('state') } }],
+      Statistic: 'Maximum',
+      Threshold: 10 * 60 * 1000,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms as soon as a dead-letter queue holds anything', () => {
+    expect(alarm(`dlq-${CONSUMERS.anomaly.name}`)).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersanomaly/), 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('alarms on Firehose conversion failures and on the active-partition limit of a wide backfill', () => {
+    for (const [name, metric] of [
+      ['lake-conversion-failures', 'FailedConversion.Records'],
+      ['lake-partition-limit', 'PartitionCountExceeded'],
+    ]) {
+      expect(alarm(name as string)).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: metric, Dimensions: [{ Name: 'DeliveryStreamName', Value: 'dubegrid-lake' }] });
+    }
+  });
+
+  it('has a dashboard', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: AWS_ONLY.dashboardName });
+  });
+});
+
+describe('the template as a whole', () => {
+  it('has no dependency cycle (the bucket waits for the invoke permissions; nothing it invokes depends on it)', () => {
+    const graph = new Map<string, Set<string>>();
+    const refs = (node: unknown, into: Set<string>): Set<string> => {
+      if (Array.isArray(node)) for (const n of node) refs(n, into);
+      else if (node && typeof node === 'object') {
+        for (const [k, v] of Object.entries(node)) {
+          if (k === 'Ref' && typeof v === 'string' && resources[v]) into.add(v);
+          else if (k === 'Fn::GetAtt') into.add((v as string[])[0] as string);
+          else refs(v, into);
+        }
+      }
+      return into;
+    };
+    for (const [id, r] of Object.entries(resources)) graph.set(id, refs(r.Properties ?? {}, new Set([r.DependsOn ?? []].flat())));
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[][] = [];
+    const visit = (id: string, path: string[]): void => {
+      state.set(id, 'visiting');
+      for (const next of graph.get(id) ?? []) {
+        if (state.get(next) === 'visiting') cycles.push([...path, id, next]);
+        else if (!state.has(next)) visit(next, [...path, id]);
+      }
+      state.set(id, 'done');
+    };
+    for (const id of graph.keys()) if (!state.has(id)) visit(id, []);
+    expect(cycles).toEqual([]);
+    const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }));
+    expect(resources[bucketId as string]?.DependsOn).toEqual([expect.stringMatching(/InvokePermission/), expect.stringMatching(/InvokePermission/)]);
+  });
+
+  it('tells the operator how to point the CLI at it', () => {
+    template.hasOutput('CliEnvironment', { Value: `AWS_REGION=${REGION} ${ENV.awsAccount}=${ACCOUNT}` });
+    template.hasOutput('BucketName', { Value: BUCKET });
+  });
+});

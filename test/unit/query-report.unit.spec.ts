@@ -1,0 +1,104 @@
+/**
+ * The report core on the hand-checked summary fixture (figures in
+ * query-named.unit.spec.ts), with incidents served by a stand-in for the alerts
+ * table's `by_day` index: alert counts merged per asset and day, ordering, outputs.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportCsv, renderTerminal } from '../../src/cli/commands/report.ts';
+import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
+import { LocalSqlEngine } from '../../src/ops/query/local-engine.ts';
+import { renderReportHtml } from '../../src/ops/query/report-html.ts';
+import { buildReport, type Report } from '../../src/ops/query/report.ts';
+import type { Clients } from '../../src/shared/clients.ts';
+import { LOCAL_NAMES } from '../../src/shared/resources.ts';
+import { summaryFixture, writeLake } from '../support/lake-fixture.ts';
+import { tempDir } from '../support/tmp.ts';
+
+const incidents: Record<string, { asset_id: string; severity: string }[]> = {
+  '2025-08-01': [
+    { asset_id: 'S1:01', severity: 'warning' },
+    { asset_id: 'S2', severity: 'critical' },
+  ],
+  '2025-08-02': [{ asset_id: 'S1:01', severity: 'critical' }],
+};
+const asked: string[] = [];
+// a real document client (the paginator insists), its `send` answered here
+const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-2', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
+Object.assign(doc, {
+  send: async (command: { input: { IndexName?: string; KeyConditionExpression?: string; ExpressionAttributeValues?: Record<string, string> } }) => {
+    const { IndexName, KeyConditionExpression, ExpressionAttributeValues } = command.input;
+    expect(IndexName).toBe('by_day');
+    expect(KeyConditionExpression).toBe('#day = :day AND begins_with(sk, :incident)');
+    const day = ExpressionAttributeValues?.[':day'] as string;
+    asked.push(day);
+    return { Items: incidents[day] ?? [] };
+  },
+});
+const clients = { target: 'local', names: LOCAL_NAMES, doc } as unknown as Clients;
+
+let engine: LocalSqlEngine;
+let report: Report;
+let cleanup: () => Promise<void>;
+beforeAll(async () => {
+  const t = await tempDir('dubegrid-report-');
+  cleanup = t.cleanup;
+  const f = summaryFixture();
+  const writer = await DuckDbParquetWriter.open();
+  await writeLake(t.dir, [...f.firstDelivery, ...f.redelivered, f.correction], writer);
+  await writer.close();
+  engine = await LocalSqlEngine.open({ lakeDir: t.dir, assets: f.assets });
+  report = await buildReport(engine, clients, { month: '2025-08', top: 2, now: () => new Date('2025-09-05T00:00:00Z') });
+});
+afterAll(async () => {
+  await engine.close();
+  await cleanup();
+});
+
+describe('the asset performance report', () => {
+  it('asks the by_day index for every day of the month and adds the incidents per asset', () => {
+    expect(asked).toHaveLength(31);
+    expect(report.assets.map((a) => [a.asset_id, a.peak_utilisation_pct, a.alerts, a.critical_alerts])).toEqual([
+      // highest peak utilisation first, unrated last
+      ['S1', 80, 0, 0],
+      ['S1:01', 60, 2, 1],
+      ['S2:01', 30, 0, 0],
+      ['S2', 12, 1, 1],
+      ['S2:02', null, 0, 0],
+    ]);
+    const daily = report.daily.filter((r) => r.asset_id === 'S1:01').map((r) => [r.period, r.alerts, r.critical_alerts]);
+    expect(daily).toEqual([
+      ['2025-08-01', 1, 0],
+      ['2025-08-02', 1, 1],
+    ]);
+  });
+
+  it('charts the top assets hour by hour', () => {
+    expect(report.charts.map((c) => [c.asset_id, c.rating, c.rating_unit, c.hours.length])).toEqual([
+      ['S1', 100, 'kVA', 2],
+      ['S1:01', 200, 'A', 2],
+    ]);
+    // the substation's load is its own apparent power: 80 kVA in the first hour
+    expect(report.charts[0]?.hours[0]).toMatchObject({ hour: '2025-08-01T00:00:00.000Z', max_load: 80, v_min: 215, v_max: 254 });
+  });
+
+  it('writes CSV, HTML and the terminal table', () => {
+    const csv = reportCsv(report).trim().split('\n');
+    expect(csv[0]).toBe(
+      'asset_id,substation_id,feeder_id,period,interval_minutes,intervals_expected,intervals_present,completeness_pct,peak_demand_kw,mean_demand_kw,load_factor,rating,rating_unit,peak_utilisation_pct,mean_utilisation_pct,minutes_outside_voltage_band,mean_phase_imbalance_pct,max_phase_imbalance_pct,reverse_power_minutes,alerts,critical_alerts',
+    );
+    expect(csv[2]).toBe('S1:01,S1,01,2025-08,10,4464,4,0.09,30,13.75,0.458,200,A,60,37.5,20,10,20,10,2,1');
+    expect(csv).toHaveLength(6);
+
+    const html = renderReportHtml(report);
+    expect(html.match(/<svg /g)).toHaveLength(4);
+    expect(html).toContain('<h3>S1:01</h3>');
+    expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org)/);
+
+    const text = renderTerminal(report, 2).split('\n');
+    expect(text[0]).toBe('Asset performance 2025-08: 5 assets, highest peak utilisation first');
+    expect(text[5]).toMatch(/^S1:01 +30 +13\.75 +0\.458 +60 +200 A +20 +10 +10 +0\.09 +2$/);
+    expect(text.at(-1)).toBe('… 3 more assets (all of them with --out FILE.csv or FILE.html)');
+  });
+});
