@@ -8,10 +8,10 @@
  * 2. Billing per million readings, aggregated vs one record per reading: provisioned
  *    PUT payload units and on-demand billed bytes; plus the aggregate cap's trade-off
  *    (units, bytes, how long events wait in an open aggregate) for several caps.
- * 3. With --large: peak RSS of the process running the splitter while it splits a
- *    ≥ 1 GB file uploaded with `dubegrid ingest --wait` through the embedded stack's S3.
+ * 3. With --large: peak RSS of the process running the splitter (bundled, as the Lambda
+ *    is) while it splits a ≥ 1 GB file uploaded to the embedded stack's S3.
  */
-import { fork, spawn } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -20,6 +20,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse';
 import { generate } from '../../src/generate/index.ts';
+import type { ServiceFactory } from '../../src/local/service.ts';
+import { startStack } from '../../src/local/stack.ts';
+import { uploadFile } from '../../src/producers/ingest/upload.ts';
+import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { eventIdOf, validateReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate, KeyedAggregator, type AggregatedRecord } from '../../src/shared/kpl.ts';
 import type { Manifest } from '../../src/shared/manifest.ts';
@@ -40,7 +44,7 @@ export const splitterBenchmark: Benchmark = {
   flags: {
     rows: 'rows of the generated LV monitor file (default 1000000)',
     reps: 'alternating runs of each side; the best of each counts (default 3)',
-    large: 'also split a generated ≥ 1 GB file through the embedded stack (kinesalite takes ~7 MiB/s of events: expect 15–30 minutes)',
+    large: 'also split a generated ≥ 1 GB file through the embedded stack, the splitter in its own bundled process (kinesalite takes ~3–7 MiB/s of events: expect 30–60 minutes)',
     'large-bytes': 'size of the --large file in bytes (default 1100000000)',
   },
   async run(flags) {
@@ -113,13 +117,22 @@ async function coreRun(path: string, sink: RecordSink = new CountingSink()): Pro
   return { cpu: cpuMs(cpu0), wall: performance.now() - wall0, rows: s.rows_read, events: s.events_emitted, eventBytes: s.event_bytes };
 }
 
+/** Each run in a fresh process, so neither side inherits the other's heap or JIT state. */
+function inChild<T>(side: 'csv-parse' | 'splitter', path: string): Promise<T> {
+  const child = fork(fileURLToPath(import.meta.url), [THROUGHPUT_FLAG, side, path], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve(m as T));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the ${side} run exited ${code}`))));
+  });
+}
+
 async function throughput(file: GeneratedFile, reps: number): Promise<{ result: BenchResult; cpuMsPerEvent: number }> {
   let base = { cpu: Infinity, wall: Infinity, rows: 0 };
   let core = { cpu: Infinity, wall: Infinity, rows: 0, events: 0, eventBytes: 0 };
   for (let i = 0; i < reps; i++) {
     process.stderr.write(`bench: throughput run ${i + 1}/${reps}…\n`);
-    const b = await baselineRun(file.path);
-    const c = await coreRun(file.path);
+    const b = await inChild<Awaited<ReturnType<typeof baselineRun>>>('csv-parse', file.path);
+    const c = await inChild<Awaited<ReturnType<typeof coreRun>>>('splitter', file.path);
     base = { cpu: Math.min(base.cpu, b.cpu), wall: Math.min(base.wall, b.wall), rows: b.rows };
     core = { ...c, cpu: Math.min(core.cpu, c.cpu), wall: Math.min(core.wall, c.wall) };
   }
@@ -291,74 +304,120 @@ function capSweep(log: EventLog, n: number, cpuMsPerEvent: number): { units: Rec
 // ---------------------------------------------------------------------------
 // --large: peak RSS of the process that runs the splitter
 
-const HOST_FLAG = '--splitter-large-host';
-const BIN = fileURLToPath(new URL('../../bin/dubegrid.js', import.meta.url));
+const THROUGHPUT_FLAG = '--splitter-throughput-run';
 const TSX = createRequire(import.meta.url).resolve('tsx');
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/**
+ * The splitter's process: the `splitter` service (the Lambda handler and the embedded
+ * wiring) bundled with esbuild and run by plain node, as the Lambda is deployed, fed the
+ * stack's S3 notifications over IPC. So its RSS is the splitter's, not that of the
+ * TypeScript loader or of the other services' modules (DuckDB, …) a `dubegrid up`
+ * process also holds.
+ */
+const HOST_SOURCE = `
+import { createClients } from './shared/clients.ts';
+import { dataPaths } from './local/data-dir.ts';
+import { silentLog } from './local/service.ts';
+import { createSplitterService } from './local/services/splitter.ts';
+const [endpoints, dataDir] = [JSON.parse(process.argv[2]), process.argv[3]];
+const clients = createClients({ target: 'local', endpoints });
+const listeners = [];
+const splitter = createSplitterService({ reconcile: false })({
+  dataDir, paths: dataPaths(dataDir), clients, log: silentLog, service: () => undefined,
+  onS3Event: (listener) => listeners.push(listener),
+});
+await splitter.start();
+let sampled = 0;
+setInterval(() => (sampled = Math.max(sampled, process.memoryUsage.rss())), 200).unref();
+const atStart = process.memoryUsage.rss();
+process.on('message', async (m) => {
+  if (m.type === 'event') for (const l of listeners) l(m.event);
+  if (m.type === 'report') {
+    await splitter.waitIdle();
+    process.send({ maxRssKb: process.resourceUsage().maxRSS, sampledPeakMb: sampled / 2 ** 20, startMb: atStart / 2 ** 20, status: await splitter.status() });
+  }
+  if (m.type === 'stop') { await splitter.stop(); clients.destroy(); process.exit(0); }
+});
+process.send({ type: 'ready' });
+`;
+
+async function bundleHost(dir: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const outfile = join(dir, 'splitter-host.mjs');
+  await esbuild.build({
+    stdin: { contents: HOST_SOURCE, resolveDir: SRC, sourcefile: 'splitter-host.ts', loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  return outfile;
+}
+
+interface HostReport {
+  readonly maxRssKb: number;
+  readonly sampledPeakMb: number;
+  readonly startMb: number;
+  readonly status: Record<string, number>;
+}
 
 async function largeRss(dir: string, minBytes: number): Promise<BenchResult> {
   const file = await generatedFile(join(dir, 'gen'), Math.ceil(minBytes / 75), minBytes);
-  const dataDir = join(dir, 'data');
-  // the splitter runs in its own process (as it does in Lambda), so its peak RSS is its own
-  const host = fork(fileURLToPath(import.meta.url), [HOST_FLAG, dataDir], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const exited = new Promise<number | null>((resolve) => host.once('exit', resolve));
+  const hostFile = await bundleHost(dir);
+  let host: ChildProcess | undefined;
+  const forward: ServiceFactory = (ctx) => ({
+    name: 'forward-to-splitter-host',
+    start: async () => ctx.onS3Event((event) => host?.send({ type: 'event', event })),
+    stop: async () => undefined,
+  });
+  const stack = await startStack({ dataDir: join(dir, 'data'), services: [forward] });
   try {
-    await new Promise<void>((resolve, reject) => {
-      host.once('message', (m: { type?: string }) => (m.type === 'ready' ? resolve() : reject(new Error('host failed'))));
-      void exited.then((code) => reject(new Error(`the splitter host exited (${code}) before it was ready`)));
-    });
-    process.stderr.write(`bench: ingesting ${round(file.bytes / 1e9, 2)} GB (${file.rows} rows) with \`dubegrid ingest --wait\`…\n`);
+    // kpl.ts loads aws-kinesis-agg with a runtime require, which the bundle leaves to node_modules
+    const env = { ...process.env, NODE_PATH: fileURLToPath(new URL('../../node_modules/', import.meta.url)) };
+    host = fork(hostFile, [JSON.stringify(stack.endpoints), join(dir, 'data')], { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exited = new Promise<number | null>((resolve) => host?.once('exit', resolve));
+    await Promise.race([
+      new Promise<void>((resolve) => host?.once('message', () => resolve())),
+      exited.then((code) => Promise.reject(new Error(`the splitter host exited (${code}) before it was ready`))),
+    ]);
+    process.stderr.write(`bench: splitting ${round(file.bytes / 1e9, 2)} GB (${file.rows} rows) through the embedded stack…\n`);
     const t0 = performance.now();
-    const manifests = await runIngest(file.path, dataDir);
+    const uploaded = await uploadFile(stack.clients.s3, stack.clients.names.bucket, 'raw/prod/lv/y=2025/m=02/large.csv', file.path, file.bytes);
+    const [m] = await waitForManifests(stack.clients.s3, stack.clients.names.bucket, [uploaded], { timeoutMs: 6 * 3_600_000 });
     const seconds = (performance.now() - t0) / 1000;
-    const report = await new Promise<{ maxRssKb: number; sampledPeakMb: number }>((resolve) => {
-      host.once('message', (m: { maxRssKb: number; sampledPeakMb: number }) => resolve(m));
-      host.send({ type: 'report' });
+    const report = await new Promise<HostReport>((resolve) => {
+      host?.once('message', (r) => resolve(r as HostReport));
+      host?.send({ type: 'report' });
     });
+    host.send({ type: 'stop' });
+    await exited;
     const peakMb = report.maxRssKb / 1024;
-    const m = manifests[0] as Manifest;
+    const manifest = m as Manifest;
     return atMost('splitter.peak_rss_mb', peakMb, RSS_TARGET_MB, {
       file_gb: round(file.bytes / 1e9, 3),
-      rows: m.rows_read,
-      events: m.events_emitted,
-      kinesis_records: m.kinesis.records,
-      split_seconds: round(m.duration_ms / 1000, 1),
-      ingest_seconds: round(seconds, 1),
-      split_rows_per_s: Math.round(m.rows_read / (m.duration_ms / 1000)),
+      rows: manifest.rows_read,
+      events: manifest.events_emitted,
+      kinesis_records: manifest.kinesis.records,
+      split_seconds: round(manifest.duration_ms / 1000, 1),
+      upload_and_split_seconds: round(seconds, 1),
+      split_rows_per_s: Math.round(manifest.rows_read / (manifest.duration_ms / 1000)),
+      splitter_process_rss_before_mb: round(report.startMb, 1),
       splitter_process_peak_rss_mb: round(peakMb, 1),
       splitter_process_sampled_peak_rss_mb: round(report.sampledPeakMb, 1),
     });
   } finally {
-    host.send({ type: 'stop' });
-    await exited;
+    host?.kill();
+    await stack.stop();
   }
 }
 
-async function runIngest(path: string, dataDir: string): Promise<Manifest[]> {
-  const child = spawn(process.execPath, [BIN, 'ingest', path, '--wait', '--json', '--timeout', '14400', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`dubegrid ingest exited ${code}: ${out}`);
-  return (JSON.parse(out) as { manifests: Manifest[] }).manifests;
-}
-
-async function largeHost(dataDir: string): Promise<void> {
-  const { startStack } = await import('../../src/local/stack.ts');
-  const { splitterServiceFactory } = await import('../../src/local/services/splitter.ts');
-  const stack = await startStack({ dataDir, services: [splitterServiceFactory] });
-  let sampledPeak = 0;
-  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage.rss())), 200);
-  process.on('message', async (m: { type?: string }) => {
-    if (m.type === 'report') process.send?.({ maxRssKb: process.resourceUsage().maxRSS, sampledPeakMb: sampledPeak / 2 ** 20 });
-    if (m.type === 'stop') {
-      clearInterval(sampler);
-      await stack.stop();
-      process.exit(0);
-    }
-  });
-  process.send?.({ type: 'ready' });
-}
-
-if (process.argv[2] === HOST_FLAG && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await largeHost(process.argv[3] as string);
+const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isEntry && process.argv[2] === THROUGHPUT_FLAG) {
+  const path = process.argv[4] as string;
+  process.send?.(process.argv[3] === 'csv-parse' ? await baselineRun(path) : await coreRun(path));
+  process.disconnect?.();
 }

@@ -58,20 +58,24 @@ const inList = (xs: readonly string[]): string => xs.map(quote).join(', ');
 const M = SUMMARY_MEASUREMENTS;
 const [I1, I2, I3] = M.current;
 
+/** Every measurement the summary reads; the load queries read active power only. */
+const ALL_MEASUREMENTS: readonly string[] = [M.activePower, M.reactivePower, M.apparentPower, ...M.current, ...M.voltage];
+const LOAD_ONLY: readonly string[] = [M.activePower];
+
 /**
- * The readings of one month (plus `extra` conditions), one row per asset per interval
- * with the measurements side by side, and the substations' own rows: a substation's
- * figure is its transformer's reading where it has one, else the sum over its feeders
- * (apparent power as |ΣP + jΣQ|).
+ * The readings of one month (only the measurements a query reads, plus `extra`
+ * conditions), one row per asset per interval with the measurements side by side, and
+ * the substations' own rows: a substation's figure is its transformer's reading where
+ * it has one, else the sum over its feeders (apparent power as |ΣP + jΣQ|).
  */
-function intervalCtes(extra = ''): string {
+function intervalCtes(measurements: readonly string[], extra = ''): string {
   return `scope AS (
   SELECT asset_id, substation_id, substation_name, feeder_id, ts, measurement, value
   FROM readings
-  WHERE y = :year AND m = :month${extra}
+  WHERE y = :year AND m = :month AND measurement IN (${inList(measurements)})${extra}
 ),
 asset_intervals AS (
-  SELECT asset_id, substation_id, feeder_id, ts,
+  SELECT asset_id, max(substation_id) AS substation_id, max(feeder_id) AS feeder_id, ts,
     max(CASE WHEN measurement = ${quote(M.activePower)} THEN value END) AS kw,
     max(CASE WHEN measurement = ${quote(M.reactivePower)} THEN value END) AS kvar,
     max(CASE WHEN measurement = ${quote(M.apparentPower)} THEN value END) AS kva,
@@ -81,7 +85,7 @@ asset_intervals AS (
     min(CASE WHEN measurement IN (${inList(M.voltage)}) THEN value END) AS v_min,
     max(CASE WHEN measurement IN (${inList(M.voltage)}) THEN value END) AS v_max
   FROM scope
-  GROUP BY asset_id, substation_id, feeder_id, ts
+  GROUP BY asset_id, ts
 ),
 substation_intervals AS (
   SELECT substation_id AS asset_id, substation_id, '' AS feeder_id, ts,
@@ -152,40 +156,51 @@ type Grain = 'day' | 'month';
 
 /** The asset performance summary at one grain; both grains share every definition. */
 function summarySql(grain: Grain): string {
-  const dateText = 'CAST(CAST(ts AS DATE) AS VARCHAR)';
-  const period = grain === 'day' ? dateText : `substr(${dateText}, 1, 7)`;
-  const periodDays =
-    grain === 'day'
-      ? '1'
-      : `date_diff('day', CAST(${period} || '-01' AS DATE), CAST(CAST(${period} || '-01' AS DATE) + INTERVAL '1' MONTH AS DATE))`;
-  return `WITH ${intervalCtes()},
+  const periodText = grain === 'day' ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)' : 'substr(CAST(CAST(p.period_start AS DATE) AS VARCHAR), 1, 7)';
+  const periodDays = grain === 'day' ? '1' : "date_diff('day', CAST(p.period_start AS DATE), CAST(p.period_start + INTERVAL '1' MONTH AS DATE))";
+  return `WITH ${intervalCtes(ALL_MEASUREMENTS)},
 ${MEASURED_CTES},
+grouped AS (
+  SELECT m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts) AS period_start, c.interval_s,
+    count(*) AS intervals_present,
+    max(m.kw) AS peak_kw,
+    avg(m.kw) AS mean_kw,
+    max(m.rating) AS rating,
+    max(m.rating_unit) AS rating_unit,
+    max(m.utilisation_pct) AS peak_utilisation,
+    avg(m.utilisation_pct) AS mean_utilisation,
+    sum(m.voltage_out) AS voltage_out,
+    avg(m.imbalance_pct) AS mean_imbalance,
+    max(m.imbalance_pct) AS max_imbalance,
+    sum(m.reverse_power) AS reverse_power
+  FROM measured m
+  LEFT JOIN cadence c ON c.asset_id = m.asset_id
+  GROUP BY m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts), c.interval_s
+),
 periods AS (
-  SELECT measured.*, ${period} AS period, ${periodDays} AS period_days FROM measured
+  SELECT p.*, ${periodText} AS period, ${periodDays} AS period_days FROM grouped p
 )
-SELECT p.asset_id, p.substation_id, p.feeder_id, p.period,
-  round(CAST(c.interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
-  CAST(floor(CAST(p.period_days AS DOUBLE) * 86400 / c.interval_s) AS BIGINT) AS intervals_expected,
-  count(*) AS intervals_present,
-  round(least(100E0, CAST(count(*) AS DOUBLE) * c.interval_s / (CAST(p.period_days AS DOUBLE) * 86400) * 100), 2) AS completeness_pct,
-  round(max(p.kw), 2) AS peak_demand_kw,
-  round(avg(p.kw), 2) AS mean_demand_kw,
-  CASE WHEN max(p.kw) > 0 THEN round(avg(p.kw) / max(p.kw), 3) END AS load_factor,
-  max(p.rating) AS rating,
-  max(p.rating_unit) AS rating_unit,
-  round(max(p.utilisation_pct), 2) AS peak_utilisation_pct,
-  round(avg(p.utilisation_pct), 2) AS mean_utilisation_pct,
-  round(CAST(sum(p.voltage_out) AS DOUBLE) * c.interval_s / 60, 2) AS minutes_outside_voltage_band,
-  round(avg(p.imbalance_pct), 2) AS mean_phase_imbalance_pct,
-  round(max(p.imbalance_pct), 2) AS max_phase_imbalance_pct,
-  round(CAST(sum(p.reverse_power) AS DOUBLE) * c.interval_s / 60, 2) AS reverse_power_minutes
-FROM periods p
-LEFT JOIN cadence c ON c.asset_id = p.asset_id
-GROUP BY p.asset_id, p.substation_id, p.feeder_id, p.period, p.period_days, c.interval_s
-ORDER BY p.asset_id, p.period`;
+SELECT asset_id, substation_id, feeder_id, period,
+  round(CAST(interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
+  CAST(floor(CAST(period_days AS DOUBLE) * 86400 / interval_s) AS BIGINT) AS intervals_expected,
+  intervals_present,
+  round(least(100E0, CAST(intervals_present AS DOUBLE) * interval_s / (CAST(period_days AS DOUBLE) * 86400) * 100), 2) AS completeness_pct,
+  round(peak_kw, 2) AS peak_demand_kw,
+  round(mean_kw, 2) AS mean_demand_kw,
+  CASE WHEN peak_kw > 0 THEN round(mean_kw / peak_kw, 3) END AS load_factor,
+  rating,
+  rating_unit,
+  round(peak_utilisation, 2) AS peak_utilisation_pct,
+  round(mean_utilisation, 2) AS mean_utilisation_pct,
+  round(CAST(voltage_out AS DOUBLE) * interval_s / 60, 2) AS minutes_outside_voltage_band,
+  round(mean_imbalance, 2) AS mean_phase_imbalance_pct,
+  round(max_imbalance, 2) AS max_phase_imbalance_pct,
+  round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes
+FROM periods
+ORDER BY asset_id, period`;
 }
 
-const AVG_LOAD_BY_SUBSTATION = `WITH ${intervalCtes()},
+const AVG_LOAD_BY_SUBSTATION = `WITH ${intervalCtes(LOAD_ONLY)},
 names AS (
   SELECT substation_id, max(substation_name) AS substation_name FROM scope GROUP BY substation_id
 )
@@ -198,7 +213,7 @@ JOIN names n ON n.substation_id = s.substation_id
 GROUP BY s.substation_id, n.substation_name
 ORDER BY avg_load_kw DESC, s.substation_id`;
 
-const PEAK_LOAD_BY_ASSET = `WITH ${intervalCtes()},
+const PEAK_LOAD_BY_ASSET = `WITH ${intervalCtes(LOAD_ONLY)},
 peaks AS (
   SELECT asset_id, substation_id, feeder_id, ts, kw, max(kw) OVER (PARTITION BY asset_id) AS peak_kw
   FROM intervals
@@ -210,7 +225,7 @@ WHERE kw = peak_kw
 GROUP BY asset_id, substation_id, feeder_id, peak_kw
 ORDER BY peak_load_kw DESC, asset_id`;
 
-const DAILY_TREND_SUBSTATION = `WITH ${intervalCtes(' AND substation_id = :substation_id')}
+const DAILY_TREND_SUBSTATION = `WITH ${intervalCtes(LOAD_ONLY, ' AND substation_id = :substation_id')}
 SELECT CAST(CAST(ts AS DATE) AS VARCHAR) AS reading_date,
   round(avg(kw), 2) AS avg_load_kw,
   round(max(kw), 2) AS peak_load_kw,
@@ -220,7 +235,7 @@ FROM substation_intervals
 GROUP BY CAST(CAST(ts AS DATE) AS VARCHAR)
 ORDER BY reading_date`;
 
-const ASSET_HOURLY_PROFILE = `WITH ${intervalCtes(' AND substation_id = :substation_id')},
+const ASSET_HOURLY_PROFILE = `WITH ${intervalCtes(ALL_MEASUREMENTS, ' AND substation_id = :substation_id')},
 ${MEASURED_CTES}
 SELECT date_trunc('hour', ts) AS hour,
   round(avg(kw), 2) AS mean_kw,

@@ -1,5 +1,4 @@
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +12,8 @@ import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
 import { silentLog } from '../../src/local/service.ts';
 import { snsService, type SnsService } from '../../src/local/sns/service.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
-import { manifestKeyOf } from '../../src/shared/manifest.ts';
-import { PREFIXES, STREAM, TABLES } from '../../src/shared/resources.ts';
+import { manifestKeyOf, type Manifest } from '../../src/shared/manifest.ts';
+import { PREFIXES, TABLES } from '../../src/shared/resources.ts';
 import { scanAll } from '../support/tables.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -35,7 +34,7 @@ describe('clean generated data on the embedded stack', () => {
 
   it('raises no alert at all', async () => {
     const summary = await generate({ out: join(dir, 'generated'), substations: 2, days: 2, seed: 9 });
-    const { s3, kinesis } = stack.clients;
+    const { s3 } = stack.clients;
     const Bucket = stack.clients.names.bucket;
     await s3.send(new PutObjectCommand({ Bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: await readFile(summary.assets_file) }));
     const registry = stack.service<RegistryService>('registry') as RegistryService;
@@ -43,22 +42,15 @@ describe('clean generated data on the embedded stack', () => {
 
     const key = 'raw/test/clean.csv';
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: await readFile(summary.files[0]!.path) }));
-    for (let i = 0; i < 600; i++) {
-      const done = await s3.send(new HeadObjectCommand({ Bucket, Key: manifestKeyOf(key) })).then(() => true, () => false);
-      if (done) break;
-      await new Promise((r) => setTimeout(r, 100));
+    let manifest: Manifest | undefined;
+    for (let i = 0; i < 600 && !manifest; i++) {
+      manifest = await s3
+        .send(new GetObjectCommand({ Bucket, Key: manifestKeyOf(key) }))
+        .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}') as Manifest)
+        .catch(() => undefined);
+      if (!manifest) await new Promise((r) => setTimeout(r, 100));
     }
-    const targets: Record<string, string> = {};
-    for (const shard of (await kinesis.send(new ListShardsCommand({ StreamName: STREAM.streamName }))).Shards ?? []) {
-      let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: STREAM.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-      while (it) {
-        const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: it }));
-        const last = page.Records?.[page.Records.length - 1];
-        if (!last) break;
-        targets[shard.ShardId as string] = last.SequenceNumber as string;
-        it = page.NextShardIterator;
-      }
-    }
+    const targets = { ...manifest?.kinesis.shards };
     expect(Object.keys(targets).length).toBeGreaterThan(0);
     await waitForConsumers(dataPaths(dir), ['anomaly'], targets, { timeoutMs: 60_000 });
     await stack.service<SnsService>('sns')?.topic.flush();

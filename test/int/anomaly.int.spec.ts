@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,7 +27,7 @@ import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { silentLog } from '../../src/local/service.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate } from '../../src/shared/kpl.ts';
-import { manifestKeyOf } from '../../src/shared/manifest.ts';
+import { manifestKeyOf, type Manifest } from '../../src/shared/manifest.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, PREFIXES, STREAM, TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
 import { putReadingEvents, readingEvent } from '../support/reading-events.ts';
@@ -36,12 +36,11 @@ import { tempDir } from '../support/tmp.ts';
 
 const stream = STREAM.streamName;
 
-/** Everything on the stream so far, per shard, and the highest sequence number of each. */
-async function readStream(stack: EmbeddedStack): Promise<{ records: Map<string, StreamRecord[]>; targets: Record<string, string> }> {
+/** Everything on the stream so far, per shard. */
+async function readStream(stack: EmbeddedStack): Promise<{ records: Map<string, StreamRecord[]> }> {
   const { kinesis } = stack.clients;
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
   const records = new Map<string, StreamRecord[]>();
-  const targets: Record<string, string> = {};
   for (const s of shards) {
     const list: StreamRecord[] = [];
     let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
@@ -54,10 +53,8 @@ async function readStream(stack: EmbeddedStack): Promise<{ records: Map<string, 
       it = page.NextShardIterator;
     }
     records.set(s.ShardId as string, list);
-    const last = list[list.length - 1];
-    if (last) targets[s.ShardId as string] = last.sequenceNumber;
   }
-  return { records, targets };
+  return { records };
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -102,16 +99,18 @@ describe('anomaly projection on the embedded stack', () => {
   /** Uploads a raw file and waits until the anomaly consumer has read everything the splitter wrote for it. */
   const ingest = async (key: string, body: Buffer): Promise<void> => {
     await put(key, body);
-    await waitFor(`the manifest of ${key}`, () =>
-      stack.clients.s3.send(new HeadObjectCommand({ Bucket: bucket(), Key: manifestKeyOf(key) })).then(
-        () => true,
-        () => false,
-      ),
-    );
-    await settle();
+    let manifest: Manifest | undefined;
+    await waitFor(`the manifest of ${key}`, async () => {
+      manifest = await stack.clients.s3
+        .send(new GetObjectCommand({ Bucket: bucket(), Key: manifestKeyOf(key) }))
+        .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}') as Manifest)
+        .catch(() => undefined);
+      return manifest !== undefined;
+    });
+    await settle({ ...manifest!.kinesis.shards });
   };
-  const settle = async (): Promise<void> => {
-    const { targets } = await readStream(stack);
+  /** Waits until the anomaly consumer is past these sequence numbers and the topic has delivered. */
+  const settle = async (targets: Record<string, string>): Promise<void> => {
     await waitForConsumers(dataPaths(dir), ['anomaly'], targets, { timeoutMs: 60_000 });
     await stack.service<SnsService>('sns')?.topic.flush();
   };
@@ -233,11 +232,9 @@ describe('anomaly projection on the embedded stack', () => {
     expect(late.asset_id).toBe(asset);
     const lateCount = async () => ((await stack.status()).anomaly as { late_readings: number }).late_readings;
     const before = await lateCount();
-    await putReadingEvents(stack.clients.kinesis, stream, [late]);
-    await settle();
+    await settle((await putReadingEvents(stack.clients.kinesis, stream, [late])).targets);
     expect(await lateCount()).toBe(before + 1);
-    await putReadingEvents(stack.clients.kinesis, stream, [late]); // the same reading again
-    await settle();
+    await settle((await putReadingEvents(stack.clients.kinesis, stream, [late])).targets); // the same reading again
     expect(await lateCount()).toBe(before + 1);
     expect(received('/all').some((n) => n.Message.includes('2025-08-10T12:00:00.000Z'))).toBe(false);
 

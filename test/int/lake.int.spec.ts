@@ -5,13 +5,17 @@
  * process, attached to the running stack.
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { rm } from 'node:fs/promises';
+import { GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { CheckpointStore } from '../../src/local/esm/checkpoints.ts';
 import { createLocalFirehose, FIREHOSE_SERVICE } from '../../src/local/services/firehose.ts';
+import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
+import { openSqlEngine } from '../../src/ops/query/open.ts';
+import { rowObjects } from '../../src/ops/query/result.ts';
+import { manifestKeyOf } from '../../src/shared/manifest.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { partitionOf, partitionOfKey } from '../../src/shared/glue.ts';
@@ -35,7 +39,10 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let stack: EmbeddedStack | undefined;
 const start = async (): Promise<EmbeddedStack> =>
-  (stack = await startStack({ dataDir: dir, services: [(ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } })] }));
+  (stack = await startStack({
+    dataDir: dir,
+    services: [(ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } }), splitterServiceFactory],
+  }));
 
 async function put(s: EmbeddedStack, payloads: readonly (ReadingEvent | string)[]): Promise<number> {
   const agg = new KeyedAggregator();
@@ -131,5 +138,31 @@ describe('the local Firehose', () => {
     expect(counts.mirror.fetched).toBe(counts.mirror.objects - mirrored);
     const again = await query('SELECT count(*) AS n FROM readings');
     expect(again.mirror.fetched).toBe(0);
+  });
+
+  it('puts an ingested CSV, through the splitter, into the lake: every row, value and time as in the file', async () => {
+    const s = stack as EmbeddedStack;
+    const csv = await readFile(new URL('../../../shared/fixtures/lv-monitor-sample.csv', import.meta.url), 'utf8');
+    const key = 'raw/prod/lv/y=2025/m=08/lv-monitor-sample.csv';
+    await s.clients.s3.send(new PutObjectCommand({ Bucket: s.clients.names.bucket, Key: key, Body: csv }));
+    for (let i = 0; ; i++) {
+      const done = await s.clients.s3.send(new HeadObjectCommand({ Bucket: s.clients.names.bucket, Key: manifestKeyOf(key) })).then(() => true, () => false);
+      if (done) break;
+      if (i > 600) throw new Error('the splitter wrote no manifest');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await s.flush();
+    const { engine } = await openSqlEngine(s.clients, dataPaths(dir).cache);
+    try {
+      const lake = rowObjects(await engine.run('SELECT substation_id, feeder_id, measurement, value, ts, source_line FROM readings WHERE source_key = ? ORDER BY source_line', [key]));
+      const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','));
+      expect(lake).toHaveLength(rows.length);
+      lake.forEach((r, i) => {
+        const [sub, , time, , feeder, , , value] = rows[i] as string[];
+        expect(r).toMatchObject({ substation_id: sub, feeder_id: feeder, value: Number(value), ts: new Date(time as string).toISOString(), source_line: i + 2 });
+      });
+    } finally {
+      await engine.close();
+    }
   });
 });

@@ -33,7 +33,6 @@ beforeAll(async () => {
   const data = await generateData(dir);
   await loadAssets(stack, data.assets);
   manifest = await ingestObject(stack, `${RAW_PREFIX}lv_data_2025_08.csv`, data.csv);
-  console.log('TIMING beforeAll', performance.now());
   before = await snapshot(stack);
   alertsBefore = hook.received.length;
 });
@@ -56,13 +55,6 @@ describe('replay', () => {
   it('leaves every projection identical after replaying the whole stream three times into all', async () => {
     for (let round = 1; round <= 3; round++) {
       const summary = await replay(envt, { range: { from: new Date(0), to: new Date() }, projections: ['state', 'anomaly', 'lake'] });
-      console.log('TIMING replay', summary.elapsed_ms, JSON.stringify(summary.by_projection));
-      let t = performance.now();
-      await envt.flush();
-      console.log('TIMING flush', performance.now() - t);
-      t = performance.now();
-      await snapshot(stack);
-      console.log('TIMING snapshot', performance.now() - t);
       expect(summary.failures).toEqual([]);
       expect(summary.readings).toBe(manifest.events_emitted);
       for (const p of ['state', 'anomaly', 'lake'] as const) expect(summary.by_projection[p]?.readings).toBe(manifest.events_emitted);

@@ -3,6 +3,7 @@
  * service invoking the Lambda handler from s3rver's notifications, the stream read back
  * with the Kinesis client and de-aggregated, every event checked against its source row.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { splitterServiceFactory, SPLITTER_SERVICE, type LocalSplitter } from '..
 import { eventIdOf, type ReadingEvent } from '../../src/shared/event.ts';
 import { quarantineKeyOf } from '../../src/shared/quarantine.ts';
 import { waitForManifests } from '../../src/producers/ingest/wait.ts';
+import { S3QuarantineWriter } from '../../src/producers/splitter/quarantine-writer.ts';
 import { tempDir } from '../support/tmp.ts';
 import { eventually, expectManifestInvariants, getManifest, getQuarantine, putRaw, readStream, type StreamRecordRead } from './splitter.support.ts';
 
@@ -123,6 +125,24 @@ describe('splitter on the embedded stack', () => {
       [5, 'out_of_bounds', BAD.split('\r\n')[4]],
     ]);
     expect(of(KEYS.bad).map((e) => e.value)).toEqual([239.5, -1]);
+  });
+
+  it('streams a large quarantine file to S3 in parts', async () => {
+    const key = 'quarantine/raw/prod/lv/y=2025/m=08/huge.csv.jsonl';
+    // the real client, with the commands it sends noted
+    const sent: string[] = [];
+    const s3 = { send: (c: { constructor: { name: string } }) => (sent.push(c.constructor.name), stack.clients.s3.send(c as never)) } as unknown as S3Client;
+    const writer = new S3QuarantineWriter(s3, stack.clients.names.bucket, key, 5 * 1024 * 1024);
+    const raw = 'x'.repeat(10_000);
+    for (let line = 2; line < 1_202; line++) {
+      writer.add({ v: 1, stage: 'splitter', reason: 'unknown_format', message: 'm', source_bucket: 'b', source_key: 'raw/huge.csv', source_etag: 'e', line, raw, quarantined_at: '2025-01-01T00:00:00.000Z' });
+      if (writer.needsDrain) await writer.drain();
+    }
+    expect(await writer.close()).toBe(key);
+    const entries = await getQuarantine(stack.clients, key);
+    expect(entries.map((e) => e.line)).toEqual(Array.from({ length: 1_200 }, (_, i) => i + 2));
+    expect(entries.every((e) => e.raw === raw)).toBe(true);
+    expect(sent).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
   });
 
   it('gives the same event ids when the same object is uploaded again', async () => {

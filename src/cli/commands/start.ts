@@ -2,37 +2,83 @@ import type { Command } from 'commander';
 import { resolveDataDir } from '../../local/data-dir.ts';
 import { stderrLog } from '../../local/service.ts';
 import { startStack } from '../../local/stack.ts';
-import { resourceStatus } from '../../ops/status.ts';
+import { runSample, SAMPLE_DEFAULTS, type SampleRun } from '../../ops/sample/run.ts';
 import { action } from '../command.ts';
-import { UsageError } from '../output.ts';
-import { untilSignalled } from './up.ts';
 import { parseTarget } from '../context.ts';
+import { progress, table, UsageError } from '../output.ts';
+import { topOfReport } from './report.ts';
+import { untilSignalled } from './up.ts';
 
 interface StartOptions {
   once?: boolean;
+  substations?: string;
+  days?: string;
 }
+
+const TIMEOUT_MS = 30 * 60_000;
 
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('the main job (what `npm start` runs): bring the embedded stack up and show what it holds, then stay up until Ctrl-C')
+    .description(
+      'the main job (what `npm start` runs): bring the embedded stack up, generate a labelled sample into <data dir>/sample if there is none, ' +
+        'load its asset registry, ingest it, wait until every projection has caught up, show the totals, some latest state, the alerts raised ' +
+        'and the top of the asset performance report; then stay up for other dubegrid commands until Ctrl-C',
+    )
     .option('--once', 'exit after the report instead of staying up (for scripts and tests)')
+    .option('--substations <n>', 'substations in a newly generated sample', String(SAMPLE_DEFAULTS.substations))
+    .option('--days <n>', 'days in a newly generated sample', String(SAMPLE_DEFAULTS.days))
+    .addHelpText('after', '\nA sample already in <data dir>/sample is ingested again as it is (same event ids: nothing changes). For a bigger run, delete the data dir or use another one, e.g. `npm start -- --data-dir big --substations 20 --days 30`.')
     .action(
       action<StartOptions>(async (_args, opts) => {
         if (parseTarget(opts.target) !== 'local') throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
+        const substations = positive(opts.substations, '--substations');
+        const days = positive(opts.days, '--days');
         const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log: stderrLog });
         try {
-          const resources = await resourceStatus(stack.clients);
-          const summary = { data_dir: stack.dataDir, endpoints: stack.endpoints, resources };
-          if (!opts.once) {
-            process.stdout.write(`${opts.json ? JSON.stringify(summary) : `DubeGrid is up on ${stack.dataDir}; Ctrl-C stops it.`}\n`);
-            await untilSignalled();
-            return { json: undefined, human: 'stopped; all data is kept in the data dir' };
-          }
-          return { json: summary, human: `DubeGrid ran on ${stack.dataDir}` };
+          progress(`embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`);
+          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress });
+          const report = await topOfReport(stack.clients, stack.dataDir);
+          const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
+          const human = render(run, report);
+          if (opts.once) return { json, human };
+          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_per_asset\` in another terminal. Ctrl-C stops it.\n`);
+          await untilSignalled();
+          progress('stopping the embedded stack…');
+          return { json: undefined, human: 'stopped; all data is kept in the data dir' };
         } finally {
           await stack.stop();
         }
       }),
     );
 }
+
+function positive(value: string | undefined, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, got ${value}`);
+  return n;
+}
+
+function render(run: SampleRun, report: string): string {
+  const t = run.ingest.totals;
+  const lines = [`DubeGrid ran the sample in ${(run.elapsed_ms / 1000).toFixed(1)} s (${run.sample_dir})`, ''];
+  if (t) {
+    lines.push(
+      `ingested ${t.files} file(s): ${t.rows_read} rows read, ${t.rows_accepted} accepted, ${t.rows_quarantined} quarantined → ${t.events_emitted} events in ${t.kinesis_records} Kinesis records (${t.put_payload_units} PUT payload units)`,
+    );
+  }
+  lines.push(run.caught_up.waited ? `projections caught up: ${run.caught_up.consumers.join(', ')}${run.caught_up.lake_flushed ? ', lake flushed' : ''}` : `projections: ${run.caught_up.note ?? 'not watched'}`);
+  lines.push('', 'latest state (a few assets):');
+  for (const a of run.latest) {
+    lines.push(`  ${a.asset_id}: ${a.measurements.map((m) => `${m.measurement}=${m.value} ${m.unit}`).join(', ')} @ ${a.measurements[0]?.ts ?? ''}`);
+  }
+  const open = run.alerts.filter((a) => a.status === 'open').length;
+  lines.push('', `alerts raised: ${run.alerts.length} incident(s), ${open} open`);
+  if (run.alerts.length) {
+    lines.push(table(['opened (UTC)', 'status', 'severity', 'rule', 'asset', 'measurement', 'value', 'threshold'], run.alerts.slice(0, 15).map((a) => [a.opened_at, a.status, a.severity, a.rule, a.asset_id, a.measurement, a.value, a.threshold])));
+    if (run.alerts.length > 15) lines.push(`… ${run.alerts.length - 15} more: \`npx dubegrid alerts\``);
+  }
+  if (report) lines.push('', 'asset performance (top of `dubegrid report`):', report);
+  return lines.join('\n');
+}
+

@@ -6,11 +6,10 @@
 import type { ReadingEvent } from '../../shared/event.ts';
 import type { DecodedRecord } from '../state/core.ts';
 import { notificationOf, type NotificationRecord } from './alerts.ts';
-import { planBatch } from './plan.ts';
+import { evaluatorFor, planBatch } from './plan.ts';
 import { horizonMs, type RulesConfig } from './rules/config.ts';
-import { stepPhaseGroup, stepSeries } from './rules/index.ts';
 import type { AssetInfo } from './rules/types.ts';
-import { applyReadings, type WindowData, type WindowEvaluator } from './window.ts';
+import { applyReadings, type WindowData } from './window.ts';
 
 export interface DryRun {
   /** Applies readings as one batch; returns the notifications it produced. */
@@ -28,13 +27,7 @@ export function dryRun(assets: ReadonlyMap<string, AssetInfo>, config: RulesConf
       const plan = planBatch([record]);
       const out: NotificationRecord[] = [];
       for (const work of plan.windows.values()) {
-        const evaluator: WindowEvaluator =
-          work.kind === 'group'
-            ? { components: ['L1', 'L2', 'L3'], step: (st, s) => stepPhaseGroup(st, s.t, [s.c.L1?.[0] ?? 0, s.c.L2?.[0] ?? 0, s.c.L3?.[0] ?? 0], config) }
-            : {
-                components: ['v'],
-                step: (st, s) => stepSeries(st, { t: s.t, value: s.c.v?.[0] ?? 0 }, work.series as NonNullable<typeof work.series>, assets.get(work.subject.assetId), config),
-              };
+        const evaluator = evaluatorFor(work, (id) => assets.get(id), config);
         const result = applyReadings(windows.get(work.id), work.incoming, evaluator, horizonMs(config));
         if (!result.changed) continue;
         windows.set(work.id, result.data);

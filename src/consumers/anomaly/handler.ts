@@ -31,6 +31,9 @@ export interface AnomalyHandlerDeps {
   readonly config: RulesConfig;
   /** Shared with whoever loads the registry, so a load can invalidate it. */
   readonly assets?: AssetLookup;
+  /** The stores; by default over `doc` and the shared table names. */
+  readonly windows?: WindowStore;
+  readonly alerts?: AlertStore;
   readonly log?: AnomalyLog;
   /** Sees every batch's report (the embedded service keeps its figures from it). */
   readonly onReport?: (report: BatchReport) => void;
@@ -43,8 +46,8 @@ export class AnomalyConfigError extends Error {
 }
 
 export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
-  const windows = new WindowStore(deps.doc);
-  const alerts = new AlertStore(deps.doc);
+  const windows = deps.windows ?? new WindowStore(deps.doc);
+  const alerts = deps.alerts ?? new AlertStore(deps.doc);
   const assets = deps.assets ?? new CachedAssetLookup(deps.doc);
   return async (event, context) => {
     const stream = streamNameOf(event.Records[0]);

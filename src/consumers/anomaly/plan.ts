@@ -9,10 +9,11 @@ import { checkBounds } from '../../shared/bounds.ts';
 import { seriesIdOf, type ReadingEvent } from '../../shared/event.ts';
 import type { DecodedRecord, RejectedReading } from '../state/core.ts';
 import type { WindowSubject } from './alerts.ts';
-import { isPhaseCurrent } from './rules/index.ts';
-import type { SeriesMeta } from './rules/types.ts';
+import type { RulesConfig } from './rules/config.ts';
+import { isPhaseCurrent, stepPhaseGroup, stepSeries } from './rules/index.ts';
+import type { AssetInfo, SeriesMeta } from './rules/types.ts';
 import type { WindowMeta } from './store/window-store.ts';
-import type { Incoming } from './window.ts';
+import type { Incoming, WindowEvaluator } from './window.ts';
 
 /** The phase-current group of an asset. */
 export const PHASE_GROUP = 'phase_current';
@@ -113,4 +114,17 @@ function groupWork(e: ReadingEvent): Omit<WindowWork, 'id' | 'incoming' | 'recor
     meta: { kind: 'group', asset_id: e.asset_id, substation_id: e.substation_id, measurement: PHASE_GROUP, unit: e.unit, phase: null },
     subject: { assetId: e.asset_id, substationId: e.substation_id, subject: PHASE_GROUP },
   };
+}
+
+/** How a window judges its samples: the series rules on a reading, or the phase group's rule on three currents. */
+export function evaluatorFor(work: WindowWork, assetOf: (assetId: string) => AssetInfo | undefined, config: RulesConfig): WindowEvaluator {
+  if (work.kind === 'group') {
+    return {
+      components: ['L1', 'L2', 'L3'],
+      step: (state, s) => stepPhaseGroup(state, s.t, [s.c.L1?.[0] ?? 0, s.c.L2?.[0] ?? 0, s.c.L3?.[0] ?? 0], config),
+    };
+  }
+  const series = work.series as SeriesMeta;
+  const asset = assetOf(series.assetId);
+  return { components: ['v'], step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config) };
 }

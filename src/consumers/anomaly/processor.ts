@@ -14,14 +14,13 @@ import { decodeRecord, type DecodedRecord } from '../state/core.ts';
 import { notificationOf } from './alerts.ts';
 import type { AssetLookup } from './asset-lookup.ts';
 import { publishAll } from './outbox.ts';
-import { planBatch, rejectOutOfBounds, type WindowWork } from './plan.ts';
+import { evaluatorFor, planBatch, rejectOutOfBounds } from './plan.ts';
 import type { AlertPublisher } from './publisher.ts';
 import { horizonMs, type RulesConfig } from './rules/config.ts';
-import { stepPhaseGroup, stepSeries } from './rules/index.ts';
 import type { AssetInfo } from './rules/types.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 import type { LoadedWindow, WindowStore } from './store/window-store.ts';
-import { applyReadings, type Outcome, type WindowEvaluator } from './window.ts';
+import { applyReadings, type Outcome } from './window.ts';
 
 export interface AnomalyLog {
   info(message: string): void;
@@ -109,20 +108,20 @@ export async function processRecords(records: readonly KinesisStreamRecord[], de
   const storedByWindow: StoredNotification[][] = [];
   await forEachLimit(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
     const window = loaded.get(work.id) as LoadedWindow;
-    const result = applyReadings(window.data, work.incoming, evaluatorFor(work, assets, deps.config), horizonMs(deps.config));
+    const result = applyReadings(window.data, work.incoming, evaluatorFor(work, (id) => assets.get(id), deps.config), horizonMs(deps.config));
     // A phase current is in two windows; its series window speaks for it.
     if (work.kind === 'series') count(stats, result.outcomes);
     if (!result.changed) return;
+    // What is stored is published even if the window write then fails: its retry finds it stored.
+    const stored: StoredNotification[] = (storedByWindow[k] = []);
     try {
-      const stored: StoredNotification[] = [];
       for (const tr of result.transitions) {
         const n = await deps.alerts.record(notificationOf(work.subject, tr), work.subject.subject);
         if (n) stored.push(n);
       }
+      stats.notifications_stored += stored.length;
       await deps.windows.save(work.id, work.meta, result.data, window.version);
       stats.windows_written++;
-      stats.notifications_stored += stored.length;
-      storedByWindow[k] = stored;
     } catch (err) {
       fail(Math.min(...work.records), err as Error);
     }
@@ -141,18 +140,6 @@ export async function processRecords(records: readonly KinesisStreamRecord[], de
   const firstFailed = firstIndex === undefined ? undefined : { index: firstIndex, error: failures.get(firstIndex) as Error };
   if (firstFailed) deps.log?.warn(`anomaly: batch of ${records.length} record(s) failed from record ${firstFailed.index}: ${firstFailed.error.message}`);
   return { ...(firstFailed ? { firstFailed } : {}), stats, stored };
-}
-
-function evaluatorFor(work: WindowWork, assets: Map<string, AssetInfo | undefined>, config: RulesConfig): WindowEvaluator {
-  if (work.kind === 'group') {
-    return {
-      components: ['L1', 'L2', 'L3'],
-      step: (state, s) => stepPhaseGroup(state, s.t, [s.c.L1?.[0] ?? 0, s.c.L2?.[0] ?? 0, s.c.L3?.[0] ?? 0], config),
-    };
-  }
-  const series = work.series as NonNullable<WindowWork['series']>;
-  const asset = assets.get(series.assetId);
-  return { components: ['v'], step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config) };
 }
 
 function count(stats: BatchStats, outcomes: readonly Outcome[]): void {

@@ -42,7 +42,7 @@ export function aggregatorMaxBytes(units = AGGREGATE_MAX_UNITS): number {
  * Open aggregates (one per substation seen) may hold this much before all are sent:
  * keeps a file with thousands of substations within the memory bound.
  */
-export const AGGREGATOR_PENDING_BUDGET_BYTES = 8 * 1024 * 1024;
+export const AGGREGATOR_PENDING_BUDGET_BYTES = 4 * 1024 * 1024;
 
 /**
  * Requests are cut at this size, below the 5 MiB the API allows: the SDK holds a

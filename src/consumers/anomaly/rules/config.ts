@@ -70,7 +70,7 @@ export const RULE_DEFAULTS = {
   spike: {
     enabled: true,
     // |value − mean| / std of the previous `window` readings (4 h at 10-minute readings) …
-    // Clean generated data peaks near z = 6 (PV feeders under passing cloud), so 9 leaves
+    // Clean generated data peaks at z ≈ 5–6 (PV feeders under passing cloud), so 9 leaves
     // a margin of half as much again.
     z: 9,
     // … and the next reading back: within this share of the jump from that mean. A spike is a

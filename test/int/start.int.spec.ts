@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
+
+describe('npm start (dubegrid start --once)', () => {
+  it('generates the sample, ingests it, waits for every projection and reports, then exits', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      const run = await runCli(['start', '--once', '--json', '--data-dir', dir, '--substations', '1', '--days', '2']);
+      expect(run.code, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.generated.rows).toBeGreaterThan(0);
+      const t = doc.ingest.totals;
+      expect(t.rows_read).toBe(doc.generated.rows);
+      expect(t.rows_read).toBe(t.rows_accepted + t.rows_quarantined);
+      expect(t.events_emitted).toBe(t.rows_accepted);
+      expect(doc.caught_up.waited).toBe(true);
+      expect(doc.caught_up.consumers).toEqual(expect.arrayContaining(['state', 'anomaly']));
+      expect(doc.caught_up.lake_flushed).toBe(true);
+      expect(doc.latest.length).toBeGreaterThan(0);
+      expect(doc.alerts.length).toBeGreaterThan(0);
+      expect(doc.report_top).toMatch(/Asset performance/);
+      // the stack it started is gone: the runtime file was removed
+      const again = await runCli(['status', '--json', '--data-dir', dir]);
+      expect(JSON.parse(again.stdout).runtime.running).toBe(false);
+    } finally {
+      await cleanup();
+    }
+  });
+});
