@@ -20,11 +20,11 @@ const KPL_FRAMING_BYTES = 20;
  * Cap on one aggregated record, data plus partition key, in PUT payload units (25 KB).
  * Measured on a generated month (`npm run bench -- splitter`, docs/readme/splitter.md):
  * every cap from 1 to 40 units cuts provisioned units ~61× against one record per
- * reading; on-demand bytes over the events' own bytes fall from 1.042 (1 unit) to
+ * reading; on-demand bytes over the events' own bytes fall from 1.036 (1 unit) to
  * 1.029 (4) and 1.021 (40), the 1 KB rounding mattering less as records grow; the time
- * an event waits in its substation's open aggregate grows with the cap (mean ~2 ms at
- * 1 unit, ~9 ms at 4, ~90 ms at 40 with 3 substations, proportionally longer with more).
- * 4 units keeps a clear margin under the 1.05 on-demand target at a few ms of waiting,
+ * an event waits in its substation's open aggregate grows with the cap (mean 7 ms at
+ * 1 unit, 28 ms at 4, 277 ms at 40 with 16 substations; longer with more). 4 units
+ * keeps a clear margin under the 1.05 on-demand target at ~0.1 s of waiting at most,
  * and ~250 events per record keep a consumer's unit of retry (one Kinesis record) small.
  */
 export const AGGREGATE_MAX_UNITS = 4;
@@ -40,7 +40,8 @@ export function aggregatorMaxBytes(units = AGGREGATE_MAX_UNITS): number {
 
 /**
  * Open aggregates (one per substation seen) may hold this much before all are sent:
- * keeps a file with thousands of substations within the memory bound.
+ * keeps a file with thousands of substations within the memory bound (each event is
+ * its own small buffer until its aggregate is built).
  */
 export const AGGREGATOR_PENDING_BUDGET_BYTES = 4 * 1024 * 1024;
 
