@@ -3,7 +3,7 @@
  * failed batch or file under `<data dir>/dlq/<source>/`, kept until redriven.
  * `dubegrid dlq` lists it; `dubegrid dlq redrive` hands entries back to their owner.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../shared/hash.ts';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -81,5 +81,5 @@ export class LocalDlq {
 export function dlqIdOf(entry: NewDlqEntry): string {
   const p = entry.payload;
   const what = p.kind === 'kinesis' ? `${p.stream}/${p.shard_id}/${p.start_sequence_number}-${p.end_sequence_number}` : `${p.bucket}/${p.key}/${p.etag ?? ''}`;
-  return createHash('sha256').update(`${entry.source}\u0000${what}`).digest('hex').slice(0, 16);
+  return sha256Hex(`${entry.source}\u0000${what}`).slice(0, 16);
 }

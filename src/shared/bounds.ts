@@ -37,5 +37,10 @@ export function checkBounds(unit: CanonicalUnit, value: number): BoundsVerdict {
   if (Math.abs(value) > b.maxAbs) {
     return { ok: false, reason: `|${value}| ${unit} exceeds ${b.maxAbs} ${unit} (${b.why})` };
   }
-  return { ok: true, abnormal: value < 0 && b.negativeIsAbnormal };
+  return value < 0 && b.negativeIsAbnormal ? ABNORMAL : NORMAL;
 }
+
+// Shared verdicts: the splitter asks once per reading, and an object per answer was
+// measurable there.
+const NORMAL: BoundsVerdict = Object.freeze({ ok: true, abnormal: false });
+const ABNORMAL: BoundsVerdict = Object.freeze({ ok: true, abnormal: true });

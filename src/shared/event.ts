@@ -2,7 +2,7 @@
  * The reading event, contract v1 (design.md → "The reading event"). Flat, snake_case,
  * one per reading: Firehose converts it to Parquet column by column.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './hash.ts';
 import { CANONICAL_UNITS, type CanonicalUnit } from './units.ts';
 
 export const EVENT_VERSION = 1 as const;
@@ -77,10 +77,7 @@ export function seriesIdOf(assetId: string, measurement: string): string {
  * 128 bits of SHA-256, hex.
  */
 export function eventIdOf(assetId: string, measurement: string, ts: string): string {
-  return createHash('sha256')
-    .update(`${assetId}\u0000${measurement}\u0000${ts}`)
-    .digest('hex')
-    .slice(0, 32);
+  return sha256Hex(`${assetId}\u0000${measurement}\u0000${ts}`).slice(0, 32);
 }
 
 const MOD64 = 1n << 64n;
@@ -97,24 +94,38 @@ export function eventIdTerm(eventId: string): bigint {
  * any order and compared.
  */
 export class EventIdDigest {
-  private sum = 0n;
+  // The sum is kept as two 32-bit halves in plain numbers: the splitter adds one term per
+  // event on its hot path, where a BigInt addition and modulo per event cost ~0.3 µs.
+  private hi = 0;
+  private lo = 0;
   count = 0;
 
   add(eventId: string): this {
-    this.sum = (this.sum + eventIdTerm(eventId)) % MOD64;
+    this.lo += hex32(eventId, 8);
+    this.hi += hex32(eventId, 0);
+    if (this.lo >= TWO_32) {
+      this.lo -= TWO_32;
+      this.hi += 1;
+    }
+    if (this.hi >= TWO_32) this.hi -= TWO_32;
     this.count += 1;
     return this;
   }
 
   merge(other: EventIdDigest): this {
-    this.sum = (this.sum + other.sum) % MOD64;
+    this.setSum(this.sum + other.sum);
     this.count += other.count;
     return this;
   }
 
+  /** The sum of the terms modulo 2^64. */
+  get sum(): bigint {
+    return (BigInt(this.hi) << 32n) + BigInt(this.lo);
+  }
+
   /** 16 hex digits. */
   toString(): string {
-    return this.sum.toString(16).padStart(16, '0');
+    return this.hi.toString(16).padStart(8, '0') + this.lo.toString(16).padStart(8, '0');
   }
 
   /** A digest as `toString` printed it (a manifest's `event_id_digest`), standing for `count` ids. */
@@ -126,10 +137,28 @@ export class EventIdDigest {
   /** A digest from a sum of `eventIdTerm`s added up elsewhere (by a SQL engine, say), any size. */
   static ofSum(sum: bigint, count: number): EventIdDigest {
     const d = new EventIdDigest();
-    d.sum = ((sum % MOD64) + MOD64) % MOD64;
+    d.setSum(sum);
     d.count = count;
     return d;
   }
+
+  private setSum(sum: bigint): void {
+    const s = ((sum % MOD64) + MOD64) % MOD64;
+    this.hi = Number(s >> 32n);
+    this.lo = Number(s & 0xffffffffn);
+  }
+}
+
+const TWO_32 = 2 ** 32;
+
+/** The 32-bit value of 8 lower-case hex digits from `at` (an event id's): no substring, no parseInt. */
+function hex32(id: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = id.charCodeAt(i);
+    v = v * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
 }
 
 /**

@@ -3,7 +3,7 @@
  * incident, the "live alerts" store), and one notification per transition with a
  * deterministic id, the SNS subject, message and attributes. Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../shared/hash.ts';
 import { canonicalTs } from '../../shared/event.ts';
 import type { Transition, TransitionKind } from './incidents.ts';
 import type { AlertAttributes, AlertMessage } from './publisher.ts';
@@ -65,7 +65,7 @@ export function notificationIdOf(w: WindowSubject, rule: RuleId, openedAt: strin
 }
 
 function digest(parts: readonly string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+  return sha256Hex(parts.join('\u0000')).slice(0, 32);
 }
 
 export function notificationOf(w: WindowSubject, tr: Transition): NotificationRecord {

@@ -109,12 +109,9 @@ class Split {
   private readonly digest = new EventIdDigest();
   private readonly encoder: EventEncoder;
   private readonly aggregator: KeyedAggregator;
-  /** Bytes in each key's open aggregate. */
-  private readonly pendingByKey = new Map<string, { bytes: number }>();
   /** Line of the row being mapped, for its events' `source_line`. */
   private line = 0;
   private readonly emitReading: EmitReading = (site, measure, value, ts) => this.emit(site, measure, value, ts);
-  private pendingBytes = 0;
   private readonly budget: number;
 
   constructor(
@@ -192,37 +189,20 @@ class Split {
 
   private emit(site: Site, measure: Measure, value: number, ts: string): void {
     const id = eventIdOf(site.asset_id, measure.measurement, ts);
-    const data = this.encoder.bytes(id, site, measure, value, ts, this.line);
+    const json = this.encoder.encode(id, site, measure, value, ts, this.line);
+    const bytes = this.encoder.byteLength(json, site);
     this.digest.add(id);
     this.events++;
-    this.eventBytes += data.length;
+    this.eventBytes += bytes;
     if (this.first === null || ts < this.first) this.first = ts;
     if (this.last === null || ts > this.last) this.last = ts;
-    this.aggregate(site.substation_id, data);
-  }
-
-  private aggregate(key: string, data: Buffer): void {
-    const full = this.aggregator.add(key, data);
-    let pending = this.pendingByKey.get(key);
-    if (pending === undefined) {
-      pending = { bytes: 0 };
-      this.pendingByKey.set(key, pending);
-    }
-    if (full.length > 0) {
-      for (const record of full) this.records.put(record);
-      // the key's open aggregate now holds just this event
-      this.pendingBytes -= pending.bytes;
-      pending.bytes = 0;
-    }
-    pending.bytes += data.length;
-    this.pendingBytes += data.length;
-    if (this.pendingBytes > this.budget) this.flushAggregates();
+    const full = this.aggregator.addText(site.substation_id, json, bytes);
+    if (full !== undefined) this.records.put(full);
+    if (this.aggregator.heldBytes > this.budget) this.flushAggregates();
   }
 
   private flushAggregates(): void {
     for (const record of this.aggregator.flush()) this.records.put(record);
-    this.pendingByKey.clear();
-    this.pendingBytes = 0;
   }
 
   private reject(reason: QuarantineReason, line: number, raw: string, message: string): void {

@@ -28,9 +28,9 @@ export class EventEncoder {
     this.ascii = isAscii(this.lineage) && isAscii(this.tail);
   }
 
-  /** The event's JSON as UTF-8 bytes; ASCII (ids, times, numbers, our vocabularies, most names) is copied as is. */
-  bytes(eventId: string, site: Site, measure: Measure, value: number, ts: string, line: number): Buffer {
-    return Buffer.from(this.encode(eventId, site, measure, value, ts, line), this.ascii && site.ascii ? 'latin1' : 'utf8');
+  /** UTF-8 length of an event's JSON: its length when all is ASCII (ids, times, numbers, our vocabularies, most names). */
+  byteLength(json: string, site: Site): number {
+    return this.ascii && site.ascii ? json.length : Buffer.byteLength(json, 'utf8');
   }
 
   /** The event's JSON. */

@@ -40,8 +40,8 @@ export function aggregatorMaxBytes(units = AGGREGATE_MAX_UNITS): number {
 
 /**
  * Open aggregates (one per substation seen) may hold this much before all are sent:
- * keeps a file with thousands of substations within the memory bound (each event is
- * its own small buffer until its aggregate is built).
+ * keeps a file with thousands of substations within the memory bound (each open
+ * aggregate's buffer is at most twice what it holds, and at least 4 KiB).
  */
 export const AGGREGATOR_PENDING_BUDGET_BYTES = 4 * 1024 * 1024;
 
