@@ -103,6 +103,7 @@ describe('splitter core: rows that cannot become events are quarantined with the
     ['a transformer row with a feeder id', 'LV1,A,2025-08-14T15:00:00Z,transformer,05,Total Apparent Power,kVA,1', 'invalid_field'],
     ['seven fields', 'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A', 'column_count'],
     ['nine fields', 'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1,extra', 'column_count'],
+    ['a substation id longer than a partition key', `${'S'.repeat(257)},A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1`, 'invalid_field'],
     ['an oversized field', `LV1,${'x'.repeat(5000)},2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1`, 'oversized_field'],
   ];
   for (const [what, row, reason] of cases) {
@@ -158,6 +159,14 @@ describe('splitter core: rows that cannot become events are quarantined with the
     expect(summary.stopped_early).toMatchObject({ line: 3, reason: 'oversized_record' });
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ reason: 'oversized_record', line: 3, raw_truncated: true });
+    expect(entries[0]?.message).toContain('quote opened in it is not closed');
+  });
+
+  it('names a line with no break within the limit as the cause when no quote is open', async () => {
+    const text = lv('LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1', `LV1,${'x'.repeat(1_200_000)},1`, 'LV1,A,2025-08-14T15:10:00Z,feeder,05,L1 Current,A,2');
+    const { summary, entries } = await run(text, { chunkSize: 64 * 1024 });
+    expect(summary).toMatchObject({ rows_read: 2, rows_quarantined: 1, stopped_early: { line: 3, reason: 'oversized_record' } });
+    expect(entries[0]?.message).toContain('no line break within the limit');
   });
 
   it('keeps the rows before a gzip stream that is cut short, and says where it stopped', async () => {
@@ -189,6 +198,18 @@ describe('splitter core: file structure', () => {
     const { events } = await run(text);
     expect(events[0]).toMatchObject({ substation_name: 'Main St, "North"\nAnnex', source_line: 2 });
     expect(events[1]).toMatchObject({ value: 11, source_line: 4 });
+  });
+
+  it('counts a CRLF inside a quoted field as one line break, in CRLF, LF and CR files', async () => {
+    const quoted = 'LV1,"Main St\r\nAnnex",2025-08-14T15:00:00Z,feeder,05,L1 Current,A,10';
+    const bad = 'LV1,A,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,high';
+    for (const eol of ['\r\n', '\n']) {
+      const { events, entries } = await run([LV_HEADER, quoted, rows[1], bad, rows[0]].join(eol) + eol);
+      expect(events.map((e) => e.source_line)).toEqual([2, 4, 6]);
+      expect(entries.map((e) => e.line)).toEqual([5]);
+    }
+    const mac = await run([LV_HEADER, 'LV1,"Main St\rAnnex",2025-08-14T15:00:00Z,feeder,05,L1 Current,A,10', rows[1]].join('\r') + '\r');
+    expect(mac.events.map((e) => e.source_line)).toEqual([2, 4]);
   });
 
   it('skips blank lines without counting them as rows, keeping line numbers true', async () => {
@@ -346,6 +367,15 @@ describe('splitter core: the DNO wide format', () => {
     const text = `${SSEN_HEADER}\nX,NGED,,1,S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,,S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,1,S,,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,1,S,1,,,5,,,,,,,,\nshort,SSEN,SSEN,1,S,1,,,5,,,,,,2024-01-01 00:00:00Z,,\n`;
     const { entries } = await run(text);
     expect(reasonsByLine(entries)).toEqual({ 2: 'missing_field', 3: 'missing_field', 4: 'missing_field', 5: 'missing_field', 6: 'invalid_field' });
+  });
+
+  it('rejects a wide row whose qualified id passes 256 characters, and keeps one at exactly 256', async () => {
+    const at256 = 'N'.repeat(256 - 'NGED-'.length);
+    const text = `${SSEN_HEADER}\nX,NGED,NGED,${at256}1,S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,${at256},S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\n`;
+    const { entries, events } = await run(text);
+    expect(reasonsByLine(entries)).toEqual({ 2: 'invalid_field' });
+    expect(entries[0]?.message).toContain('partition key');
+    expect(events.map((e) => e.substation_id)).toEqual([`NGED-${at256}`]);
   });
 });
 

@@ -242,7 +242,9 @@ class Split {
       return;
     }
     this.rowsRead++;
-    const message = `${o.message} (an unclosed quote makes the rest of the object one record); the object was not split beyond it`;
+    // Which of the two ways a record grows this long: an open quote swallowing later lines, or one line with no break.
+    const cause = o.raw.includes('"') ? 'a quote opened in it is not closed before the limit' : 'its line has no line break within the limit';
+    const message = `${o.message} (${cause}); the object was not split beyond it`;
     this.rowsQuarantined++;
     this.reasons.oversized_record = (this.reasons.oversized_record ?? 0) + 1;
     this.stop(o.line, 'oversized_record', message, rawLine(o.raw));

@@ -3,11 +3,12 @@
  * csv-parse's stream parser. Each `write` returns the records the chunk completed, so
  * the caller holds at most one chunk's records at a time.
  *
- * Line numbers: csv-parse's `info: true` costs ~5 µs a record (it copies its info
- * object per record); instead the record's last line is read from `parser.info.lines`
- * as the record is pushed, and its first line is that minus the line breaks inside
- * the record (quoted newlines). Blank lines are kept as records (not skipped by the
- * parser) so that every line is counted; the caller drops them.
+ * Line numbers are counted here from each record's raw text, as an editor numbers
+ * lines (CRLF, LF or a lone CR each end one line): csv-parse's `info: true` costs ~5 µs
+ * a record (it copies its info object per record), and its `info.lines` counts a CRLF
+ * inside a quoted field as two lines, which would shift every later row by one. Blank
+ * lines are kept as records (not skipped by the parser) so that every line is counted;
+ * the caller drops them.
  */
 import { Parser, type CsvError } from 'csv-parse';
 import { MAX_RECORD_BYTES } from './limits.ts';
@@ -43,9 +44,22 @@ interface Pushed {
   line: number;
 }
 
+/** The line the next record starts on: every record's raw text moves it on. */
+class LineCounter {
+  private next = 1;
+
+  /** The first line of a record with this raw text; the counter moves past it. */
+  take(raw: string): number {
+    const line = this.next;
+    this.next += 1 + innerLineBreaks(raw);
+    return line;
+  }
+}
+
 class LineTrackingParser extends Parser {
   constructor(
     options: ConstructorParameters<typeof Parser>[0],
+    private readonly lines: LineCounter,
     private readonly sink: (item: Pushed) => void,
   ) {
     super(options);
@@ -54,7 +68,7 @@ class LineTrackingParser extends Parser {
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (chunk === null) return super.push(null, encoding);
     const pushed = chunk as Pushed;
-    pushed.line = this.info.lines - innerLineBreaks(pushed.raw);
+    pushed.line = this.lines.take(pushed.raw);
     this.sink(pushed);
     return true;
   }
@@ -62,6 +76,7 @@ class LineTrackingParser extends Parser {
 
 export class CsvRecordReader {
   private readonly parser: LineTrackingParser;
+  private readonly lines = new LineCounter();
   private items: CsvItem[] = [];
   private failure: Error | undefined;
   /** Set when a record exceeded MAX_RECORD_BYTES; the parser is dead after it. */
@@ -78,6 +93,7 @@ export class CsvRecordReader {
         max_record_size: maxRecordBytes,
         on_skip: (err, raw) => this.onSkip(err, raw ?? ''),
       },
+      this.lines,
       (item) => this.items.push(item),
     );
     this.parser.on('error', (err: Error) => {
@@ -112,7 +128,7 @@ export class CsvRecordReader {
   }
 
   private onSkip(err: CsvError | undefined, raw: string): undefined {
-    const line = this.parser.info.lines - innerLineBreaks(raw);
+    const line = this.lines.take(raw);
     if (err?.code === 'CSV_MAX_RECORD_SIZE') {
       // csv-parse would report this for every further byte of the record while holding
       // it all in memory: stop here (throwing ends the parser).
@@ -124,20 +140,17 @@ export class CsvRecordReader {
   }
 }
 
-/** Line breaks inside a record's raw text, its own line ending not counted. */
+/**
+ * Line breaks inside a record's raw text, its own line ending not counted: each LF,
+ * and each CR not followed by an LF (old Mac files end lines with CR alone).
+ */
 export function innerLineBreaks(raw: string): number {
   let end = raw.length;
   if (end > 0 && raw.charCodeAt(end - 1) === 10) end--;
   if (end > 0 && raw.charCodeAt(end - 1) === 13) end--;
-  let n = count(raw, '\n', end);
-  // Old Mac files break lines with CR alone; csv-parse counts those as lines too.
-  if (n === 0) n = count(raw, '\r', end);
-  return n;
-}
-
-function count(text: string, ch: string, end: number): number {
   let n = 0;
-  for (let i = text.indexOf(ch); i !== -1 && i < end; i = text.indexOf(ch, i + 1)) n++;
+  for (let i = raw.indexOf('\n'); i !== -1 && i < end; i = raw.indexOf('\n', i + 1)) n++;
+  for (let i = raw.indexOf('\r'); i !== -1 && i < end; i = raw.indexOf('\r', i + 1)) if (raw.charCodeAt(i + 1) !== 10) n++;
   return n;
 }
 

@@ -22,7 +22,7 @@
 import { checkBounds } from '../../shared/bounds.ts';
 import { canonicalTs } from '../../shared/event.ts';
 import type { CanonicalUnit } from '../../shared/units.ts';
-import { clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
+import { checkSubstationId, clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
 import { TimestampReader } from './timestamps.ts';
 
 export const DNO_WIDE_COLUMNS = {
@@ -100,6 +100,9 @@ export class DnoWideMapper implements RowMapper {
       }
       local = dataset.slice(0, prefix);
     }
+    const substationId = `${alias}-${local}`;
+    const tooLong = checkSubstationId(substationId, prefix === undefined ? 'secondary_substation_id' : 'dataset_id');
+    if (tooLong) return tooLong;
     const feeder = (f[c.feeder] as string).trim();
     if (feeder === '') return missing('lv_feeder_id');
 
@@ -126,7 +129,7 @@ export class DnoWideMapper implements RowMapper {
     }
 
     const name = this.nameCol < 0 ? '' : (f[this.nameCol] as string).trim();
-    const site = this.sites.get(`${alias}-${local}`, name, feeder);
+    const site = this.sites.get(substationId, name, feeder);
     for (let i = 0; i < this.measures.length; i++) {
       const value = values[i] as number;
       if (!Number.isNaN(value)) emit(site, (this.measures[i] as MeasureColumn).measure, value, ts);

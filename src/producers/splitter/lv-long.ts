@@ -22,7 +22,7 @@
 import { checkBounds } from '../../shared/bounds.ts';
 import type { Phase } from '../../shared/event.ts';
 import { canonicalUnit, type CanonicalUnit } from '../../shared/units.ts';
-import { clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
+import { checkSubstationId, clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
 import type { TimestampReader } from './timestamps.ts';
 
 export const LV_LONG_COLUMNS = {
@@ -87,6 +87,8 @@ export class LvLongMapper implements RowMapper {
     const c = this.col;
     const substation = (f[c.substation] as string).trim();
     if (substation === '') return missing('Substation Number');
+    const tooLong = checkSubstationId(substation, 'Substation Number');
+    if (tooLong) return tooLong;
     const feederText = (f[c.feeder] as string).trim();
     const attributeText = f[c.attribute] as string;
     const attribute = attributeText === 'feeder' || attributeText === 'transformer' ? attributeText : attributeText.trim().toLowerCase();

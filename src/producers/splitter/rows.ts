@@ -5,6 +5,7 @@
 import { assetIdOf, type Phase } from '../../shared/event.ts';
 import type { QuarantineReason } from '../../shared/quarantine.ts';
 import type { CanonicalUnit } from '../../shared/units.ts';
+import { MAX_PARTITION_KEY_BYTES } from './limits.ts';
 
 /** Where a reading was taken. `json` is the asset part of the event, encoded once per site. */
 export interface Site {
@@ -101,6 +102,15 @@ export function readDecimal(text: string, column: string): number | Rejection {
 
 export function missing(column: string): Rejection {
   return { reason: 'missing_field', message: `${column} is empty` };
+}
+
+/**
+ * A substation id is the stream's partition key, which Kinesis caps at 256 characters:
+ * a longer one would fail the whole PutRecords request, so it rejects its row instead.
+ */
+export function checkSubstationId(id: string, column: string): Rejection | undefined {
+  if (id.length <= MAX_PARTITION_KEY_BYTES) return undefined;
+  return { reason: 'invalid_field', message: `${column} ${JSON.stringify(clip(id))} has ${id.length} characters; a substation id is at most ${MAX_PARTITION_KEY_BYTES} (the Kinesis partition key limit)` };
 }
 
 /** A value for a message: long values are cut. */
