@@ -89,6 +89,20 @@ describe('dubegrid ingest', () => {
     await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.waitIdle();
   });
 
+  it('waits for the split of a re-upload of identical content, not the earlier manifest', async () => {
+    const key = 'raw/test/lv-monitor-sample.csv';
+    const before = await getManifest(stack!.clients, key);
+    // S3 keeps LastModified in whole seconds: upload again in a later second than the first split started.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const size = readFileSync(SAMPLE).length;
+    const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, key, SAMPLE, size);
+    expect(up.etag).toBe(before.source.etag);
+    const [after] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 60_000 });
+    expect(Date.parse(after!.started_at)).toBeGreaterThanOrEqual(up.lastModified ?? Number.NaN);
+    expect(after!.started_at).not.toBe(before.started_at);
+    expect(after).toMatchObject({ events_emitted: 14, event_id_digest: before.event_id_digest });
+  });
+
   it('uploads large files in parts, and waits for the manifest of the multipart object', async () => {
     // 14 readings and 7 rows with a 900 KB name (quarantined): two parts, quick to split
     const path = `${dir}/padded.csv`;

@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type S3Client,
@@ -28,6 +29,12 @@ export interface Uploaded {
   /** Without quotes. */
   readonly etag: string;
   readonly bytes: number;
+  /**
+   * The object's LastModified (ms; S3 keeps whole seconds): a manifest is of this upload
+   * only if its split started at or after it, since a re-upload of the same content
+   * has the same ETag as the earlier upload whose manifest is already there.
+   */
+  readonly lastModified?: number;
 }
 
 export type UploadProgress = (sentBytes: number, totalBytes: number) => void;
@@ -42,7 +49,7 @@ export async function uploadFile(s3: S3Client, bucket: string, key: string, path
   if (size <= (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
     const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType }));
     onProgress?.(size, size);
-    return { key, etag: normaliseEtag(put.ETag), bytes: size };
+    return { key, etag: normaliseEtag(put.ETag), bytes: size, lastModified: await lastModifiedOf(s3, bucket, key) };
   }
 
   const partBytes = Math.max(MIN_PART_BYTES, Math.ceil(size / MAX_PARTS));
@@ -71,11 +78,18 @@ export async function uploadFile(s3: S3Client, bucket: string, key: string, path
     await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, parts) }, worker));
     done.sort((a, b) => a.PartNumber - b.PartNumber);
     const complete = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
-    return { key, etag: normaliseEtag(complete.ETag), bytes: size };
+    return { key, etag: normaliseEtag(complete.ETag), bytes: size, lastModified: await lastModifiedOf(s3, bucket, key) };
   } catch (err) {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
     throw err;
   } finally {
     await file.close();
   }
+}
+
+/** Whole seconds, as S3 reports it (an emulator keeping milliseconds is floored alike). */
+async function lastModifiedOf(s3: S3Client, bucket: string, key: string): Promise<number | undefined> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  const ms = head.LastModified?.getTime();
+  return ms === undefined ? undefined : Math.floor(ms / 1000) * 1000;
 }

@@ -1,7 +1,8 @@
 /**
  * `ingest --wait`: until the splitter has finished every uploaded object, i.e. a
- * manifest exists for each key AND names the uploaded object's ETag (a manifest of an
- * earlier upload of the same key does not count). A file the splitter gave up on
+ * manifest exists for each key, names the uploaded object's ETag and was started at
+ * or after the object's LastModified (a manifest of an earlier upload of the same key
+ * does not count, even of the same content). A file the splitter gave up on
  * (listed on its on-failure destination) ends the wait with an error instead of a
  * timeout. Later parts extend the wait to the consumers' checkpoints, which is what
  * the manifests' per-shard sequence numbers are for.
@@ -49,7 +50,7 @@ export async function waitForManifests(s3: S3Client, bucket: string, uploads: re
     for (const u of uploads) {
       if (found.has(u.key)) continue;
       const manifest = await readManifest(s3, bucket, u.key);
-      if (manifest && normaliseEtag(manifest.source.etag) === normaliseEtag(u.etag)) found.set(u.key, manifest);
+      if (manifest && isManifestOf(manifest, u)) found.set(u.key, manifest);
     }
     options.onProgress?.(found.size, uploads.length);
     if (found.size === uploads.length) return uploads.map((u) => found.get(u.key) as Manifest);
@@ -70,6 +71,12 @@ export async function waitForManifests(s3: S3Client, bucket: string, uploads: re
     await sleep(interval);
     interval = Math.min(2_000, interval * 2);
   }
+}
+
+/** True when the manifest is of this upload: same content, split after it landed. */
+export function isManifestOf(manifest: Manifest, upload: Uploaded): boolean {
+  if (normaliseEtag(manifest.source.etag) !== normaliseEtag(upload.etag)) return false;
+  return upload.lastModified === undefined || Date.parse(manifest.started_at) >= upload.lastModified;
 }
 
 /** Reads of a manifest being (re)written can fail half-way (s3rver writes in place): tried again this often. */
