@@ -12,7 +12,7 @@
  * Relations: `readings` (the deduplicating view, see `glue.ts`) and `assets` (the
  * registry, every column a string).
  *
- * What the summary's figures mean is documented in `docs/readme/lake.md`.
+ * What the summary's figures mean is documented in `README.md`.
  */
 import { STATUTORY_VOLTAGE } from './network.ts';
 

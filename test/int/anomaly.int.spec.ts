@@ -145,7 +145,10 @@ describe('anomaly projection on the embedded stack', () => {
   });
 
   it('loads assets.csv from reference/assets/ into the registry and lists it with `dubegrid assets`', async () => {
-    await put(`${PREFIXES.referenceAssets}assets.csv`, await readFile(generated.assets_file));
+    // As the issue has it: `dubegrid ingest --prefix reference/assets/ assets.csv`, which waits for the loader.
+    const ingested = await runCli(['ingest', '--prefix', PREFIXES.referenceAssets, generated.assets_file, '--wait', '--json', '--data-dir', dir]);
+    expect(ingested.code, ingested.stderr).toBe(0);
+    expect(JSON.parse(ingested.stdout)).toMatchObject({ waited: true, registry_loaded: [`${PREFIXES.referenceAssets}assets.csv`] });
     const registry = stack.service<RegistryService>('registry') as RegistryService;
     await waitFor('the registry load', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded === 1);
     const listed = await runCli(['assets', '--json', '--data-dir', dir]);

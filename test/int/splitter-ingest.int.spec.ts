@@ -92,6 +92,7 @@ describe('dubegrid ingest', () => {
   it('waits for the split of a re-upload of identical content, not the earlier manifest', async () => {
     const key = 'raw/test/lv-monitor-sample.csv';
     const before = await getManifest(stack!.clients, key);
+    if (!before) throw new Error(`no manifest of ${key} from the earlier test`);
     // S3 keeps LastModified in whole seconds: upload again in a later second than the first split started.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const size = readFileSync(SAMPLE).length;

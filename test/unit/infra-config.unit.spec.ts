@@ -78,7 +78,7 @@ describe('deployment context', () => {
       return undefined;
     });
     expect([...readKeys].sort()).toEqual([...CONTEXT_KEYS].sort());
-    const readme = readFileSync(join(PROJECT_ROOT, 'docs/readme/deploy.md'), 'utf8');
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
     const undocumented = CONTEXT_KEYS.filter((key) => !readme.includes(`\`${key}\``));
     expect(undocumented).toEqual([]);
   });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { listAssets, type AssetItem } from '../../consumers/registry/record.ts';
+import { listAssets, waitForAssetsLoaded } from '../../consumers/registry/record.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { action } from '../command.ts';
 import { withContext } from '../context.ts';
@@ -38,7 +38,7 @@ export function registerAssets(program: Command): void {
             const since = new Date(Date.now() - 1000).toISOString();
             await ctx.clients.s3.send(new PutObjectCommand({ Bucket: ctx.clients.names.bucket, Key: loadedKey, Body: body }));
             progress(`uploaded ${opts.load} to ${loadedKey}; waiting for the registry loader…`);
-            await waitLoaded(() => listAssets(ctx.clients.doc, table_), loadedKey, since, timeoutMs);
+            await waitForAssetsLoaded(() => listAssets(ctx.clients.doc, table_), loadedKey, since, timeoutMs);
           }
           const assets = await listAssets(ctx.clients.doc, table_);
           const json = { count: assets.length, ...(loadedKey ? { loaded: loadedKey } : {}), assets };
@@ -52,11 +52,3 @@ export function registerAssets(program: Command): void {
 }
 
 /** The loader stamps every item of a file with its key and time: wait until some carry this upload's. */
-async function waitLoaded(list: () => Promise<AssetItem[]>, key: string, since: string, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if ((await list()).some((a) => a.source_key === key && a.loaded_at >= since)) return;
-    if (Date.now() > end) throw new Error(`${key} was not loaded within ${timeoutMs / 1000} s (is the registry loader running? see quarantine/${key}.jsonl)`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}

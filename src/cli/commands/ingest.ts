@@ -7,6 +7,7 @@ import { IngestInputError, expandInputs } from '../../producers/ingest/inputs.ts
 import { checkPrefix, formatBytes, ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
 import type { SplitFailure } from '../../producers/ingest/wait.ts';
 import { catchUpProjections, describeCatchUp, shardTargetsOf } from '../../ops/replay/catch-up.ts';
+import { listAssets, waitForAssetsLoaded } from '../../consumers/registry/record.ts';
 import { action } from '../command.ts';
 import { withContext, type CommandContext } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
@@ -27,7 +28,7 @@ export function registerIngest(program: Command): void {
         'raw/prod/lv/y=YYYY/m=MM/<name> by the month of its first reading; the splitter turns them into events',
     )
     .argument('<paths...>', 'files or directories to upload')
-    .option('--prefix <prefix>', 'upload under this prefix (under raw/) instead of the partition of the first reading')
+    .option('--prefix <prefix>', 'upload under this prefix instead of the partition of the first reading: under raw/ for readings, or reference/assets/ for an assets.csv (the registry loader loads it; --wait waits for that)')
     .option('--wait', 'wait until the splitter has finished every file (its manifest names the uploaded object) and every projection has caught up with it (state, anomaly, the lake flushed), then print the totals')
     .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
     .addHelpText(
@@ -55,6 +56,7 @@ export function registerIngest(program: Command): void {
             timeoutMs: timeoutS * 1000,
             sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
             failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
+            registryLoaded: (key, since) => waitForAssetsLoaded(() => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets), key, since, timeoutS * 1000),
             progress,
           }).catch((err: unknown) => {
             throw err instanceof IngestInputError ? new UsageError(err.message) : err;
@@ -77,14 +79,19 @@ function jsonOf(r: IngestResult): unknown {
   return {
     bucket: r.bucket,
     uploads: r.uploads,
-    waited: r.totals !== undefined,
+    waited: r.totals !== undefined || r.registryLoaded !== undefined,
     ...(r.totals ?? {}),
     ...(r.manifests ? { manifests: r.manifests } : {}),
+    ...(r.registryLoaded ? { registry_loaded: r.registryLoaded } : {}),
   };
 }
 
 function humanOf(r: IngestResult, ctx: CommandContext): string {
   const lines = [`uploaded ${r.uploads.length} file(s) to s3://${r.bucket}/`];
+  if (r.registryLoaded) {
+    lines.push(...r.registryLoaded.map((k) => `  ${k}  loaded into the asset registry (\`dubegrid assets\` lists it)`));
+    return lines.join('\n');
+  }
   if (!r.totals || !r.manifests) {
     lines.push(...r.uploads.map((u) => `  ${u.key}  ${formatBytes(u.bytes)}`));
     if (ctx.attached) lines.push('the running stack splits them; `dubegrid status` shows its progress (or run ingest with --wait)');

@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** Zone of zone-less LV monitor timestamps (for the partition). */
   readonly sourceTimeZone?: string;
   readonly failures?: () => Promise<readonly SplitFailure[]>;
+  /** With `wait` and a prefix under reference/assets/: until the registry loader has loaded `key` (uploaded after `since`). */
+  readonly registryLoaded?: (key: string, since: string) => Promise<void>;
   /** One line of progress (stderr). */
   readonly progress?: (line: string) => void;
 }
@@ -34,16 +36,27 @@ export interface IngestResult {
   /** With `wait`: the manifests, in upload order, and their sums. */
   readonly manifests?: readonly Manifest[];
   readonly totals?: IngestTotals;
+  /** With `wait` and a reference/assets/ prefix: the keys the registry loader has loaded. */
+  readonly registryLoaded?: readonly string[];
 }
 
 /** Progress of a large upload is reported at most this often. */
 const PROGRESS_EVERY_MS = 1_000;
 
-/** A prefix the splitter would never see is refused before anything is uploaded. */
+/**
+ * A prefix nothing reads is refused before anything is uploaded: readings go under
+ * raw/ (the splitter), asset registry CSVs under reference/assets/ (the registry loader).
+ */
 export function checkPrefix(prefix: string | undefined): void {
-  if (prefix !== undefined && !prefix.startsWith(PREFIXES.raw)) {
-    throw new IngestInputError(`--prefix must be under ${PREFIXES.raw} (the splitter only sees objects there), got ${JSON.stringify(prefix)}`);
+  if (prefix !== undefined && !prefix.startsWith(PREFIXES.raw) && !isRegistryPrefix(prefix)) {
+    throw new IngestInputError(
+      `--prefix must be under ${PREFIXES.raw} (readings, for the splitter) or ${PREFIXES.referenceAssets} (assets.csv, for the registry loader), got ${JSON.stringify(prefix)}`,
+    );
   }
+}
+
+export function isRegistryPrefix(prefix: string | undefined): boolean {
+  return prefix !== undefined && prefix.startsWith(PREFIXES.referenceAssets);
 }
 
 export async function ingest(s3: S3Client, bucket: string, inputs: readonly InputFile[], options: IngestOptions): Promise<IngestResult> {
@@ -60,6 +73,7 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   }
 
   const total = inputs.reduce((n, f) => n + f.size, 0);
+  const since = new Date(Date.now() - 1000).toISOString();
   say(`uploading ${inputs.length} file(s), ${formatBytes(total)}, to s3://${bucket}/`);
   const uploads: IngestedFile[] = [];
   for (const { input, key } of planned) {
@@ -73,6 +87,14 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
     uploads.push({ ...uploaded, file: input.path });
   }
   if (!options.wait) return { bucket, uploads };
+
+  if (isRegistryPrefix(options.prefix)) {
+    const loaded = options.registryLoaded;
+    if (!loaded) return { bucket, uploads };
+    say(`waiting for the registry loader to load ${uploads.length} file(s)…`);
+    for (const u of uploads) await loaded(u.key, since);
+    return { bucket, uploads, registryLoaded: uploads.map((u) => u.key) };
+  }
 
   say(`waiting for the splitter to finish ${uploads.length} file(s)…`);
   let reported = -1;
