@@ -74,6 +74,13 @@ describe('ingest inputs', () => {
     expect(await firstReadingTime(join(dir, 'unknown.csv'))).toBeUndefined();
     expect(await firstReadingTime(join(dir, 'empty.csv'))).toBeUndefined();
   });
+
+  it('takes the first row that yields a reading when the rows above it are rejected', async () => {
+    const path = join(dir, 'bad-first.csv');
+    await writeFile(path, `${LV_HEADER}\nLV1,A,yesterday,feeder,05,L1 Current,A,1\nLV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,high\nLV1,A,2025-09-02T10:00:00Z,feeder,05,L1 Current,A,1\n`);
+    expect(await firstReadingTime(path)).toBe('2025-09-02T10:00:00.000Z');
+    expect(rawKeyFor('bad-first.csv', await firstReadingTime(path))).toBe('raw/prod/lv/y=2025/m=09/bad-first.csv');
+  });
 });
 
 describe('ingest totals', () => {

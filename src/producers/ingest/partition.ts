@@ -1,9 +1,9 @@
 /**
  * Where a file lands in the raw zone: `raw/prod/lv/y=YYYY/m=MM/<name>`, the month of
- * the data's first reading — read from the first data row only, with the splitter's
- * own format detection and mapping, so the partition is the month the splitter will
- * say that reading is in. A file whose first row yields no reading goes to
- * `raw/prod/lv/undated/<name>`.
+ * the data's first reading — the first of the first rows that yields one (a bad first
+ * row does not decide), read with the splitter's own format detection and mapping, so
+ * the partition is the month the splitter will say that reading is in. A file none of
+ * whose first rows yields a reading goes to `raw/prod/lv/undated/<name>`.
  */
 import { createReadStream } from 'node:fs';
 import { PREFIXES } from '../../shared/resources.ts';
@@ -13,6 +13,8 @@ import { detectFormat } from '../splitter/formats.ts';
 import type { RowMapper } from '../splitter/rows.ts';
 
 export const UNDATED_PARTITION = 'undated/';
+/** Data rows read for a first reading before the file is called undated: a few rejected rows at the top are common, a thousand are not. */
+export const PARTITION_ROWS_SCANNED = 1_000;
 
 /** The raw key of a file: under `prefix` when given, else partitioned by its first reading's month. */
 export function rawKeyFor(name: string, firstTs: string | undefined, prefix?: string): string {
@@ -27,7 +29,7 @@ export async function firstReadingTime(path: string, sourceTimeZone?: string): P
   try {
     const body = await decodeBody(file);
     const reader = new CsvRecordReader();
-    const state: { header?: string[]; mapper?: RowMapper; ts?: string; done: boolean } = { done: false };
+    const state: ScanState = { done: false, rows: 0 };
     for await (const chunk of body.chunks) {
       firstRow(reader.write(chunk), state, sourceTimeZone);
       if (state.done || reader.oversized) break;
@@ -41,7 +43,15 @@ export async function firstReadingTime(path: string, sourceTimeZone?: string): P
   }
 }
 
-function firstRow(items: CsvItem[], state: { header?: string[]; mapper?: RowMapper; ts?: string; done: boolean }, zone: string | undefined): void {
+interface ScanState {
+  header?: string[];
+  mapper?: RowMapper;
+  ts?: string;
+  done: boolean;
+  rows: number;
+}
+
+function firstRow(items: CsvItem[], state: ScanState, zone: string | undefined): void {
   for (const item of items) {
     if (state.done) return;
     if ('skip' in item) continue;
@@ -53,11 +63,11 @@ function firstRow(items: CsvItem[], state: { header?: string[]; mapper?: RowMapp
       if (!state.mapper) state.done = true;
       continue;
     }
-    state.done = true;
     if (fields.length === state.mapper?.columnCount) {
       state.mapper.map(fields, (_site, _measure, _value, ts) => {
         state.ts ??= ts;
       });
     }
+    state.done = state.ts !== undefined || ++state.rows >= PARTITION_ROWS_SCANNED;
   }
 }
