@@ -19,6 +19,7 @@ export const QUARANTINE_REASONS = {
   column_count: 'the row has a different number of fields than the header',
   oversized_field: 'a field is longer than any real value of the format',
   missing_field: 'a required field is empty',
+  invalid_encoding: 'a field holds bytes that are not UTF-8 (the file is in another encoding, or damaged)',
   invalid_field: 'a field holds a value outside the format\'s vocabulary',
   non_numeric: 'a value is not a decimal number',
   non_finite: 'a value is NaN or infinite',

@@ -104,6 +104,7 @@ describe('splitter core: rows that cannot become events are quarantined with the
     ['seven fields', 'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A', 'column_count'],
     ['nine fields', 'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1,extra', 'column_count'],
     ['a substation id longer than a partition key', `${'S'.repeat(257)},A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1`, 'invalid_field'],
+    ['a name with bytes that are not UTF-8', 'LV1,Caf\uFFFD,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1', 'invalid_encoding'],
     ['an oversized field', `LV1,${'x'.repeat(5000)},2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1`, 'oversized_field'],
   ];
   for (const [what, row, reason] of cases) {

@@ -169,6 +169,12 @@ class Split {
       this.reject('column_count', line, rawLine(raw), `the row has ${fields.length} fields, the header ${mapper.columnCount}`);
       return;
     }
+    // Bytes that are not UTF-8 decode to U+FFFD: a name or id holding one is not the source's (one native scan a row).
+    if (raw.includes('\uFFFD')) {
+      const at = fields.findIndex((f) => f.includes('\uFFFD'));
+      this.reject('invalid_encoding', line, rawLine(raw), `field ${at + 1} (${this.header?.[at] ?? '?'}) holds bytes that are not UTF-8`);
+      return;
+    }
     if (raw.length > MAX_FIELD_CHARS) {
       const long = fields.findIndex((f) => f.length > MAX_FIELD_CHARS);
       if (long >= 0) {
