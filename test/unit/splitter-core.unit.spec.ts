@@ -364,6 +364,15 @@ describe('splitter core: the DNO wide format', () => {
     expect(reasonsByLine(entries)).toEqual({ 3: 'out_of_bounds', 4: 'non_numeric' });
   });
 
+  it('takes a header that names a measure twice for no known format, and says which', async () => {
+    const text = `${SSEN_HEADER},total_consumption_active_import\nX,NGED,NGED,1,S,1,,,5,,,7,,,2024-01-01 00:00:00+00:00,,,8\n`;
+    const { summary, entries, events } = await run(text);
+    expect(summary).toMatchObject({ format: 'unknown', rows_quarantined: 1 });
+    expect(events).toEqual([]);
+    expect(entries[0]).toMatchObject({ reason: 'unknown_format', line: 2 });
+    expect(entries[0]?.message).toContain('"total_consumption_active_import" twice');
+  });
+
   it('rejects rows missing what identifies them', async () => {
     const text = `${SSEN_HEADER}\nX,NGED,,1,S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,,S,1,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,1,S,,,,5,,,,,,2024-01-01 00:00:00+00:00,,\nX,NGED,NGED,1,S,1,,,5,,,,,,,,\nshort,SSEN,SSEN,1,S,1,,,5,,,,,,2024-01-01 00:00:00Z,,\n`;
     const { entries } = await run(text);

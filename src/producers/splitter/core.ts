@@ -12,7 +12,7 @@ import { rawForEntry, type QuarantineEntry, type QuarantineReason } from '../../
 import { decodeBody, isCorruptBodyError } from './body.ts';
 import { CsvRecordReader, rawLine, type CsvItem } from './csv.ts';
 import { EventEncoder, type SourceRef } from './encode.ts';
-import { detectFormat, looksBinary } from './formats.ts';
+import { detectFormat, duplicateColumn, looksBinary } from './formats.ts';
 import { AGGREGATOR_PENDING_BUDGET_BYTES, aggregatorMaxBytes, MAX_FIELD_CHARS } from './limits.ts';
 import { clip, type EmitReading, type Measure, type RowMapper, type Site } from './rows.ts';
 
@@ -162,7 +162,9 @@ class Split {
     this.rowsRead++;
     const mapper = this.mapper;
     if (mapper === undefined) {
-      this.reject('unknown_format', line, rawLine(raw), `the header ${JSON.stringify(clip(this.headerText, 300))} is not a known source format`);
+      const twice = duplicateColumn(this.header ?? []);
+      const why = twice === undefined ? '' : ` (it names the column ${JSON.stringify(twice)} twice)`;
+      this.reject('unknown_format', line, rawLine(raw), `the header ${JSON.stringify(clip(this.headerText, 300))} is not a known source format${why}`);
       return;
     }
     if (fields.length !== mapper.columnCount) {

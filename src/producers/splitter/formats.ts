@@ -17,8 +17,23 @@ export function normaliseHeader(fields: readonly string[]): string[] {
   return fields.map((f) => f.trim().toLowerCase());
 }
 
-/** The mapper for a header, or undefined when it is no known format. */
+/** The first column a header names twice (after normalising), if any. */
+export function duplicateColumn(header: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of normaliseHeader(header)) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/**
+ * The mapper for a header, or undefined when it is no known format. A header naming a
+ * column twice is none: which of the two holds the value cannot be known, and a wide
+ * row would give two readings one event id.
+ */
 export function detectFormat(header: readonly string[], options: FormatOptions = {}): RowMapper | undefined {
+  if (duplicateColumn(header) !== undefined) return undefined;
   const names = normaliseHeader(header);
   return LvLongMapper.forHeader(names, new TimestampReader(options.sourceTimeZone ?? 'UTC')) ?? DnoWideMapper.forHeader(names);
 }
