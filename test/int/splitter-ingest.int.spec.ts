@@ -61,6 +61,22 @@ describe('dubegrid ingest', () => {
     expect(doc.manifests[2]).toMatchObject({ format: 'dno_wide', source: { gzip: true } });
   });
 
+  it('routes a generated directory by what each file is: assets to the registry first, labels skipped, readings split', async () => {
+    await mkdir(`${dir}/gen/y=2025/m=08`, { recursive: true });
+    await writeFile(`${dir}/gen/assets.csv`, 'substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude\nLV123,Victoria Grove,05,315,400,false,52.1,-0.8\n');
+    await writeFile(`${dir}/gen/labels.csv`, 'asset_id,rule,start,end\nLV123:05,overload,2025-08-14T15:00:00.000Z,2025-08-14T16:00:00.000Z\n');
+    await copyFile(SAMPLE, `${dir}/gen/y=2025/m=08/lv-monitor-sample.csv`);
+    const run = await runCli(['ingest', `${dir}/gen`, '--wait', '--json', '--data-dir', `${dir}/gen-dd`]);
+    expect(run.code, run.stderr).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc.uploads.map((u: { key: string }) => u.key)).toEqual(['reference/assets/assets.csv', 'raw/prod/lv/y=2025/m=08/lv-monitor-sample.csv']);
+    expect(doc.skipped).toEqual([{ file: `${dir}/gen/labels.csv`, why: expect.stringContaining('labels') }]);
+    expect(doc).toMatchObject({ waited: true, registry_loaded: ['reference/assets/assets.csv'], files: 1, events_emitted: 14, rows_quarantined: 0 });
+    expect(run.stderr).toMatch(/skipping .*labels\.csv/);
+    const assets = await runCli(['assets', '--json', '--data-dir', `${dir}/gen-dd`]);
+    expect(JSON.parse(assets.stdout).count).toBe(2);
+  });
+
   it('refuses what it cannot upload, in one line', async () => {
     const [missing, prefix] = await Promise.all([
       runCli(['ingest', `${dir}/nope.csv`, '--data-dir', `${dir}/own`]),

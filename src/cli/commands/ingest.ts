@@ -83,15 +83,15 @@ function jsonOf(r: IngestResult): unknown {
     ...(r.totals ?? {}),
     ...(r.manifests ? { manifests: r.manifests } : {}),
     ...(r.registryLoaded ? { registry_loaded: r.registryLoaded } : {}),
+    ...(r.skipped ? { skipped: r.skipped } : {}),
   };
 }
 
 function humanOf(r: IngestResult, ctx: CommandContext): string {
   const lines = [`uploaded ${r.uploads.length} file(s) to s3://${r.bucket}/`];
-  if (r.registryLoaded) {
-    lines.push(...r.registryLoaded.map((k) => `  ${k}  loaded into the asset registry (\`dubegrid assets\` lists it)`));
-    return lines.join('\n');
-  }
+  lines.push(...(r.skipped ?? []).map((f) => `  skipped ${f.file}: ${f.why}`));
+  lines.push(...(r.registryLoaded ?? []).map((k) => `  ${k}  loaded into the asset registry (\`dubegrid assets\` lists it)`));
+  if (r.registryLoaded && !r.manifests) return lines.join('\n');
   if (!r.totals || !r.manifests) {
     lines.push(...r.uploads.map((u) => `  ${u.key}  ${formatBytes(u.bytes)}`));
     if (ctx.attached) lines.push('the running stack splits them; `dubegrid status` shows its progress (or run ingest with --wait)');

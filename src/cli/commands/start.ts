@@ -42,7 +42,7 @@ export function registerStart(program: Command): void {
           const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
           const human = render(run, report);
           if (opts.once) return { json, human };
-          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_per_asset\` in another terminal. Ctrl-C stops it.\n`);
+          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset\` in another terminal. Ctrl-C stops it.\n`);
           await untilSignalled();
           progress('stopping the embedded stack…');
           return { json: undefined, human: 'stopped; all data is kept in the data dir' };

@@ -36,7 +36,8 @@ export class AssetsFileError extends Error {
   }
 }
 
-const REQUIRED = ['substation_number', 'feeder_id', 'transformer_kva', 'feeder_rated_current_a', 'has_generation'] as const;
+/** The columns that make a CSV an assets file (ingest routes such a file to the registry by them). */
+export const ASSETS_REQUIRED_COLUMNS = ['substation_number', 'feeder_id', 'transformer_kva', 'feeder_rated_current_a', 'has_generation'] as const;
 
 export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string): ParsedAssets {
   let records: { record: string[]; info: { lines: number }; raw: string }[];
@@ -46,7 +47,7 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
     throw new AssetsFileError('not_csv', `${sourceKey} is not CSV: ${(err as Error).message}`, { cause: err });
   }
   const header = (records[0]?.record ?? []).map((h) => h.trim().toLowerCase());
-  const missing = REQUIRED.filter((c) => !header.includes(c));
+  const missing = ASSETS_REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length) {
     throw new AssetsFileError('unknown_format', `${sourceKey} is not an assets file: missing column(s) ${missing.join(', ')} (expected ${assetsCsvColumns.join(',')})`);
   }

@@ -6,7 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Manifest } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { IngestInputError, type InputFile } from './inputs.ts';
-import { firstReadingTime, rawKeyFor } from './partition.ts';
+import { inspectFile, rawKeyFor } from './partition.ts';
 import { totalsOf, type IngestTotals } from './totals.ts';
 import { uploadFile, type Uploaded } from './upload.ts';
 import { waitForManifests, type SplitFailure } from './wait.ts';
@@ -20,7 +20,10 @@ export interface IngestOptions {
   /** Zone of zone-less LV monitor timestamps (for the partition). */
   readonly sourceTimeZone?: string;
   readonly failures?: () => Promise<readonly SplitFailure[]>;
-  /** With `wait` and a prefix under reference/assets/: until the registry loader has loaded `key` (uploaded after `since`). */
+  /**
+   * Until the registry loader has loaded `key` (uploaded after `since`): asset files are
+   * uploaded first and, when this is given, loaded before any readings go up.
+   */
   readonly registryLoaded?: (key: string, since: string) => Promise<void>;
   /** One line of progress (stderr). */
   readonly progress?: (line: string) => void;
@@ -36,8 +39,15 @@ export interface IngestResult {
   /** With `wait`: the manifests, in upload order, and their sums. */
   readonly manifests?: readonly Manifest[];
   readonly totals?: IngestTotals;
-  /** With `wait` and a reference/assets/ prefix: the keys the registry loader has loaded. */
+  /** Asset registry files (under reference/assets/) the registry loader has loaded. */
   readonly registryLoaded?: readonly string[];
+  /** Inputs not uploaded, and why. */
+  readonly skipped?: readonly SkippedFile[];
+}
+
+export interface SkippedFile {
+  readonly file: string;
+  readonly why: string;
 }
 
 /** Progress of a large upload is reported at most this often. */
@@ -63,20 +73,39 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   const say = options.progress ?? (() => undefined);
   checkPrefix(options.prefix);
   const planned: { input: InputFile; key: string }[] = [];
+  const skipped: SkippedFile[] = [];
   for (const input of inputs) {
-    const firstTs = options.prefix === undefined ? await firstReadingTime(input.path, options.sourceTimeZone) : undefined;
-    const key = rawKeyFor(input.name, firstTs, options.prefix);
+    const seen = options.prefix === undefined ? await inspectFile(input.path, options.sourceTimeZone) : undefined;
+    if (seen?.kind === 'labels') {
+      skipped.push({ file: input.path, why: 'anomaly labels (the generator\'s ground truth), which no part of the pipeline reads' });
+      say(`skipping ${input.path}: it holds anomaly labels (ground truth for the benchmarks), not readings`);
+      continue;
+    }
+    const key = seen?.kind === 'assets' ? `${PREFIXES.referenceAssets}${input.name}` : rawKeyFor(input.name, seen?.firstTs, options.prefix);
     const clash = planned.find((p) => p.key === key);
     if (clash) throw new IngestInputError(`${clash.input.path} and ${input.path} would both be uploaded as ${key}; rename one or ingest them separately`);
-    if (options.prefix === undefined && firstTs === undefined) say(`warning: ${input.path} has no readable first reading; uploading it as ${key}`);
+    if (seen?.kind === 'readings' && seen.firstTs === undefined) say(`warning: ${input.path} has no readable first reading; uploading it as ${key}`);
+    if (seen?.kind === 'assets') say(`${input.path} is an asset registry file: it goes to ${key} for the registry loader`);
     planned.push({ input, key });
   }
+  // Ratings first: the anomaly rules read them, so the registry is loaded before readings arrive.
+  planned.sort((a, b) => Number(isRegistryPrefix(b.key)) - Number(isRegistryPrefix(a.key)));
 
-  const total = inputs.reduce((n, f) => n + f.size, 0);
+  const total = planned.reduce((n, p) => n + p.input.size, 0);
   const since = new Date(Date.now() - 1000).toISOString();
-  say(`uploading ${inputs.length} file(s), ${formatBytes(total)}, to s3://${bucket}/`);
+  say(`uploading ${planned.length} file(s), ${formatBytes(total)}, to s3://${bucket}/`);
   const uploads: IngestedFile[] = [];
+  const registryLoaded: string[] = [];
   for (const { input, key } of planned) {
+    const isReadings = !isRegistryPrefix(key);
+    if (isReadings && options.registryLoaded) {
+      for (const u of uploads) {
+        if (!isRegistryPrefix(u.key) || registryLoaded.includes(u.key)) continue;
+        say(`waiting for the registry loader to load ${u.key}…`);
+        await options.registryLoaded(u.key, since);
+        registryLoaded.push(u.key);
+      }
+    }
     let lastReport = Date.now();
     const uploaded = await uploadFile(s3, bucket, key, input.path, input.size, (sent, size) => {
       if (sent < size && Date.now() - lastReport < PROGRESS_EVERY_MS) return;
@@ -86,19 +115,24 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
     say(`  ${input.path} → ${key} (${formatBytes(input.size)})`);
     uploads.push({ ...uploaded, file: input.path });
   }
-  if (!options.wait) return { bucket, uploads };
+  const base = { bucket, uploads, ...(skipped.length ? { skipped } : {}) };
+  if (!options.wait) return base;
 
-  if (isRegistryPrefix(options.prefix)) {
-    const loaded = options.registryLoaded;
-    if (!loaded) return { bucket, uploads };
-    say(`waiting for the registry loader to load ${uploads.length} file(s)…`);
-    for (const u of uploads) await loaded(u.key, since);
-    return { bucket, uploads, registryLoaded: uploads.map((u) => u.key) };
+  const assets = uploads.filter((u) => isRegistryPrefix(u.key) && !registryLoaded.includes(u.key));
+  if (assets.length > 0 && options.registryLoaded) {
+    say(`waiting for the registry loader to load ${assets.length} file(s)…`);
+    for (const u of assets) {
+      await options.registryLoaded(u.key, since);
+      registryLoaded.push(u.key);
+    }
   }
+  const withRegistry = { ...base, ...(registryLoaded.length ? { registryLoaded } : {}) };
+  const readings = uploads.filter((u) => !isRegistryPrefix(u.key));
+  if (readings.length === 0) return withRegistry;
 
-  say(`waiting for the splitter to finish ${uploads.length} file(s)…`);
+  say(`waiting for the splitter to finish ${readings.length} file(s)…`);
   let reported = -1;
-  const manifests = await waitForManifests(s3, bucket, uploads, {
+  const manifests = await waitForManifests(s3, bucket, readings, {
     timeoutMs: options.timeoutMs,
     failures: options.failures,
     onProgress: (done, all) => {
@@ -106,7 +140,7 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
       reported = done;
     },
   });
-  return { bucket, uploads, manifests, totals: totalsOf(manifests) };
+  return { ...withRegistry, manifests, totals: totalsOf(manifests) };
 }
 
 export function formatBytes(n: number): string {

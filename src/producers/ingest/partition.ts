@@ -6,10 +6,12 @@
  * whose first rows yields a reading goes to `raw/prod/lv/undated/<name>`.
  */
 import { createReadStream } from 'node:fs';
+import { ASSETS_REQUIRED_COLUMNS } from '../../consumers/registry/assets-csv.ts';
+import { LABEL_COLUMNS } from '../../generate/anomalies.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { decodeBody } from '../splitter/body.ts';
 import { CsvRecordReader, type CsvItem } from '../splitter/csv.ts';
-import { detectFormat } from '../splitter/formats.ts';
+import { detectFormat, normaliseHeader } from '../splitter/formats.ts';
 import type { RowMapper } from '../splitter/rows.ts';
 
 export const UNDATED_PARTITION = 'undated/';
@@ -23,8 +25,28 @@ export function rawKeyFor(name: string, firstTs: string | undefined, prefix?: st
   return `${PREFIXES.rawLv}y=${firstTs.slice(0, 4)}/m=${firstTs.slice(5, 7)}/${name}`;
 }
 
-/** The canonical time of the file's first data row's first reading, or undefined. */
+/**
+ * What a CSV is, by its header: readings (a source format, or unknown: the splitter
+ * quarantines those with the reason), an asset registry file (`dubegrid generate`'s
+ * assets.csv, for the registry loader) or the generator's anomaly labels (ground
+ * truth for the benchmarks, which no part of the pipeline reads).
+ */
+export type FileKind = 'readings' | 'assets' | 'labels';
+
+export function fileKindOf(header: readonly string[]): FileKind {
+  const names = normaliseHeader(header);
+  if (ASSETS_REQUIRED_COLUMNS.every((c) => names.includes(c))) return 'assets';
+  if (names.length === LABEL_COLUMNS.length && LABEL_COLUMNS.every((c, i) => names[i] === c)) return 'labels';
+  return 'readings';
+}
+
+/** The canonical time of the file's first reading (see the module comment), or undefined. */
 export async function firstReadingTime(path: string, sourceTimeZone?: string): Promise<string | undefined> {
+  return (await inspectFile(path, sourceTimeZone)).firstTs;
+}
+
+/** A file's kind and, for readings, the time of its first reading. */
+export async function inspectFile(path: string, sourceTimeZone?: string): Promise<{ kind: FileKind; firstTs?: string }> {
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   try {
     const body = await decodeBody(file);
@@ -35,9 +57,10 @@ export async function firstReadingTime(path: string, sourceTimeZone?: string): P
       if (state.done || reader.oversized) break;
     }
     if (!state.done && !reader.oversized) firstRow(await reader.end().catch(() => []), state, sourceTimeZone);
-    return state.ts;
+    const kind = state.header === undefined ? 'readings' : fileKindOf(state.header);
+    return state.ts === undefined ? { kind } : { kind, firstTs: state.ts };
   } catch {
-    return undefined; // unreadable here means unreadable for the splitter: it will say why
+    return { kind: 'readings' }; // unreadable here means unreadable for the splitter: it will say why
   } finally {
     file.destroy();
   }
