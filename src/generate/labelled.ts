@@ -23,6 +23,8 @@ export interface LabelledGenerateSummary extends GenerateSummary {
   readonly anomalies: number;
   readonly anomalies_by_rule: Readonly<Record<AnomalyRule, number>>;
   readonly labels_file: string;
+  /** Rule classes the network and period had no room for (one anomaly per substation per slot of readings). */
+  readonly missing_rules: readonly AnomalyRule[];
 }
 
 export async function generateLabelled(options: LabelledGenerateOptions = {}): Promise<LabelledGenerateSummary> {
@@ -38,5 +40,6 @@ export async function generateLabelled(options: LabelledGenerateOptions = {}): P
   await mkdir(dirname(labelsFile), { recursive: true });
   await writeFile(labelsFile, labelsCsv(plan.labels));
   const byRule = Object.fromEntries(ANOMALY_RULES.map((r) => [r, plan.labels.filter((l) => l.rule === r).length])) as Record<AnomalyRule, number>;
-  return { ...summary, anomalies: plan.labels.length, anomalies_by_rule: byRule, labels_file: labelsFile };
+  const missing = ANOMALY_RULES.filter((r) => byRule[r] === 0);
+  return { ...summary, anomalies: plan.labels.length, anomalies_by_rule: byRule, labels_file: labelsFile, missing_rules: missing };
 }

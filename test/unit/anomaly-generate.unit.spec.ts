@@ -11,6 +11,7 @@ import { assetInfoOf } from '../../src/consumers/registry/record.ts';
 import { ANOMALY_RULES, planAnomalies } from '../../src/generate/anomalies.ts';
 import { buildAssets, generate, type GenerateSummary } from '../../src/generate/index.ts';
 import { generateLabelled } from '../../src/generate/labelled.ts';
+import { missingRulesWarning } from '../../src/cli/commands/generate-anomalies.ts';
 import { splitBody } from '../../src/producers/splitter/core.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate } from '../../src/shared/kpl.ts';
@@ -82,6 +83,18 @@ describe('generate --anomalies', () => {
     expect(score.missed).toEqual([]);
     expect(score.false_positives).toEqual([]);
     for (const rule of RULE_IDS) expect(score.rules[rule].labels, rule).toBeGreaterThan(0);
+    expect(summary.missing_rules).toEqual([]);
+    expect(missingRulesWarning(summary)).toBe('');
+  }, SLOW_MS);
+
+  it('names the rule classes a network and period too small had no room for', async () => {
+    const summary = await generateLabelled({ out: await out(), substations: 1, days: 1, seed: 3 });
+    expect(summary.anomalies).toBeGreaterThan(0);
+    expect(summary.anomalies).toBeLessThan(ANOMALY_RULES.length);
+    expect(summary.missing_rules.length).toBe(ANOMALY_RULES.length - new Set(Object.entries(summary.anomalies_by_rule).filter(([, n]) => n > 0).map(([r]) => r)).size);
+    const warning = missingRulesWarning(summary);
+    for (const rule of summary.missing_rules) expect(warning).toContain(rule);
+    expect(warning).toMatch(/--substations or --days/);
   }, SLOW_MS);
 
   it('raises no alert at all on clean data', async () => {

@@ -6,7 +6,8 @@ import { Option } from 'commander';
 import { relative } from 'node:path';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../generate/index.ts';
 import { generateLabelled, LABELS_FILE, type LabelledGenerateSummary } from '../../generate/labelled.ts';
-import { UsageError } from '../output.ts';
+import { SLOT_READINGS } from '../../generate/anomalies.ts';
+import { progress, UsageError } from '../output.ts';
 
 export interface AnomalyFlags {
   readonly anomalies?: boolean;
@@ -21,7 +22,20 @@ export const labelsOption = (): Option =>
 /** Runs the generator, with anomalies and labels when the flags say so. */
 export async function generateWith(options: GenerateOptions, flags: AnomalyFlags): Promise<GenerateSummary | LabelledGenerateSummary> {
   if (flags.labels !== undefined && !flags.anomalies) throw new UsageError('--labels needs --anomalies');
-  return flags.anomalies ? generateLabelled({ ...options, ...(flags.labels !== undefined ? { labels: flags.labels } : {}) }) : generate(options);
+  if (!flags.anomalies) return generate(options);
+  const summary = await generateLabelled({ ...options, ...(flags.labels !== undefined ? { labels: flags.labels } : {}) });
+  const warning = missingRulesWarning(summary);
+  if (warning) progress(warning);
+  return summary;
+}
+
+/** Said on stderr when a rule class got no anomaly, so a small run is not mistaken for a full one. */
+export function missingRulesWarning(summary: LabelledGenerateSummary): string {
+  if (summary.missing_rules.length === 0) return '';
+  return (
+    `warning: no anomaly of ${summary.missing_rules.join(', ')}: this network and period have room for ${summary.anomalies} ` +
+    `(one per substation per ${SLOT_READINGS} intervals, after the first ${SLOT_READINGS}); give more --substations or --days for every rule class`
+  );
 }
 
 /** The line a person reads about the injected anomalies, or nothing. */
