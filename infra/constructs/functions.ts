@@ -106,11 +106,13 @@ export class PipelineFunctions extends Construct {
     tableAccess(anomaly, 'assets', 'read');
     alertsTopic.grantPublish(anomaly.role);
     access.put(anomaly, PREFIXES.quarantine);
+    access.put(anomaly, PREFIXES.processedAlerts);
 
-    // every minute: publish what is still unpublished.
-    const outbox = make('outbox', { [ENV.alertsTopicArn]: alertsTopic.topicArn });
+    // every minute: publish what is still unpublished (its alert-lake row, then the topic).
+    const outbox = make('outbox', { [ENV.bucket]: props.bucketName, [ENV.alertsTopicArn]: alertsTopic.topicArn });
     tableAccess(outbox, 'alerts', 'readWrite');
     alertsTopic.grantPublish(outbox.role);
+    access.put(outbox, PREFIXES.processedAlerts);
 
     // reference/assets/ → the assets table.
     const registry = make('registry', { [ENV.bucket]: props.bucketName });

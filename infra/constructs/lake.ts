@@ -5,6 +5,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
   ATHENA_ENGINE_VERSION,
+  alertsTableInput,
   assetsTableInput,
   readingsTableInput,
   readingsViewTableInput,
@@ -48,6 +49,7 @@ export class LakeCatalog extends Construct {
     // The view reads the table: create it after, delete it before.
     table('ReadingsView', readingsViewTableInput()).node.addDependency(this.readingsTable);
     table('AssetsTable', assetsTableInput(props.bucketName));
+    table('AlertsTable', alertsTableInput(props.bucketName));
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: ATHENA.workgroup,

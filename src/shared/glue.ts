@@ -12,6 +12,9 @@
  *   (later `ingested_at`, then `source_key`, then `source_line` — `compareEmission`).
  * - `assets` (`GLUE.assetsTableName`): the registry CSVs under `reference/assets/`,
  *   every column a string, as `dubegrid generate` writes `assets.csv`.
+ * - `alerts` (`GLUE.alertsTableName`): one JSON object per alert notification under
+ *   `processed/alerts/y=/m=/d=/` (the day its incident opened), keyed by notification
+ *   id, so writing one again replaces it: the summaries count alerts from here.
  */
 import { EVENT_FIELDS, type ReadingEvent } from './event.ts';
 import { GLUE, PREFIXES } from './resources.ts';
@@ -82,20 +85,7 @@ const s3Uri = (bucket: string, prefix: string): string => `s3://${bucket}/${pref
 
 /** Table properties of the readings table: Parquet, and partition projection over y/m/d. */
 export function readingsTableParameters(bucket: string): Record<string, string> {
-  return {
-    classification: 'parquet',
-    EXTERNAL: 'TRUE',
-    'projection.enabled': 'true',
-    'projection.y.type': 'integer',
-    'projection.y.range': `${PROJECTION_YEARS.from},${PROJECTION_YEARS.to}`,
-    'projection.m.type': 'integer',
-    'projection.m.range': '1,12',
-    'projection.m.digits': '2',
-    'projection.d.type': 'integer',
-    'projection.d.range': '1,31',
-    'projection.d.digits': '2',
-    'storage.location.template': `${s3Uri(bucket, PREFIXES.processed)}y=\${y}/m=\${m}/d=\${d}/`,
-  };
+  return { classification: 'parquet', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, PREFIXES.processed) };
 }
 
 /** Hive class names of the Parquet storage (what Glue needs for a Parquet table). */
@@ -127,6 +117,58 @@ export const ASSETS_COLUMNS: readonly GlueColumn[] = [
   'latitude',
   'longitude',
 ].map((name) => ({ name, type: 'string' }));
+
+/**
+ * The alert notifications' columns (the anomaly consumer's `NotificationRecord`): one
+ * row per transition (`kind` open, escalate or close) of an incident (`alert_id`).
+ * Times are canonical ISO-8601 strings, as in the SNS message body.
+ */
+export const ALERTS_COLUMNS: readonly GlueColumn[] = [
+  ['notification_id', 'string'],
+  ['alert_id', 'string'],
+  ['kind', 'string'],
+  ['ts', 'string'],
+  ['asset_id', 'string'],
+  ['substation_id', 'string'],
+  ['rule', 'string'],
+  ['measurement', 'string'],
+  ['severity', 'string'],
+  ['opened_at', 'string'],
+  ['closed_at', 'string'],
+  ['value', 'double'],
+  ['threshold', 'double'],
+  ['unit', 'string'],
+  ['detail', 'string'],
+].map(([name, type]) => ({ name, type }) as GlueColumn);
+
+/** `processed/alerts/y=YYYY/m=MM/d=DD/<notification_id>.json`, the day being its incident's opening day. */
+export function alertObjectKey(n: { readonly opened_at: string; readonly notification_id: string }): string {
+  const p = partitionOf(n.opened_at);
+  return `${PREFIXES.processedAlerts}y=${p.y}/m=${p.m}/d=${p.d}/${n.notification_id}.json`;
+}
+
+/** Hive class names of the alert objects: one JSON object per line (the OpenX SerDe Athena documents). */
+export const JSON_STORAGE = {
+  inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+  outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+  serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
+} as const;
+
+/** Partition projection over y/m/d of objects below `prefix` (no crawler, no MSCK REPAIR). */
+function projectedPartitions(bucket: string, prefix: string): Record<string, string> {
+  return {
+    'projection.enabled': 'true',
+    'projection.y.type': 'integer',
+    'projection.y.range': `${PROJECTION_YEARS.from},${PROJECTION_YEARS.to}`,
+    'projection.m.type': 'integer',
+    'projection.m.range': '1,12',
+    'projection.m.digits': '2',
+    'projection.d.type': 'integer',
+    'projection.d.range': '1,31',
+    'projection.d.digits': '2',
+    'storage.location.template': `${s3Uri(bucket, prefix)}y=\${y}/m=\${m}/d=\${d}/`,
+  };
+}
 
 /**
  * The deduplicating view's SQL: Trino (Athena) and DuckDB both run it as is. `y`, `m`,
@@ -231,6 +273,23 @@ export function assetsTableInput(bucket: string): GlueTableInput {
       inputFormat: CSV_STORAGE.inputFormat,
       outputFormat: CSV_STORAGE.outputFormat,
       serdeInfo: { serializationLibrary: CSV_STORAGE.serializationLibrary, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } },
+    },
+  };
+}
+
+export function alertsTableInput(bucket: string): GlueTableInput {
+  return {
+    name: GLUE.alertsTableName,
+    description: 'Alert notifications (open, escalate, close) as the anomaly consumer publishes them, by the day their incident opened',
+    tableType: 'EXTERNAL_TABLE',
+    parameters: { classification: 'json', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, PREFIXES.processedAlerts) },
+    partitionKeys: PARTITION_KEYS,
+    storageDescriptor: {
+      columns: ALERTS_COLUMNS,
+      location: s3Uri(bucket, PREFIXES.processedAlerts),
+      inputFormat: JSON_STORAGE.inputFormat,
+      outputFormat: JSON_STORAGE.outputFormat,
+      serdeInfo: { serializationLibrary: JSON_STORAGE.serializationLibrary, parameters: { 'ignore.malformed.json': 'FALSE' } },
     },
   };
 }

@@ -9,8 +9,9 @@
  * execution parameters; DuckDB prepared parameters). Every query filters on the `y`/`m`
  * partitions first, so Athena reads one month, never the whole lake.
  *
- * Relations: `readings` (the deduplicating view, see `glue.ts`) and `assets` (the
- * registry, every column a string).
+ * Relations: `readings` (the deduplicating view, see `glue.ts`), `assets` (the
+ * registry, every column a string) and `alerts` (the alert notifications, by the day
+ * their incident opened).
  *
  * What the summary's figures mean is documented in `README.md`.
  */
@@ -158,8 +159,18 @@ type Grain = 'day' | 'month';
 function summarySql(grain: Grain): string {
   const periodText = grain === 'day' ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)' : 'substr(CAST(CAST(p.period_start AS DATE) AS VARCHAR), 1, 7)';
   const periodDays = grain === 'day' ? '1' : "date_diff('day', CAST(p.period_start AS DATE), CAST(p.period_start + INTERVAL '1' MONTH AS DATE))";
+  // Incidents opened in the period; one is critical if any of its notifications is (opened critical, or escalated).
+  // DISTINCT: an incident has several notifications.
   return `WITH ${intervalCtes(ALL_MEASUREMENTS)},
 ${MEASURED_CTES},
+alert_counts AS (
+  SELECT asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7}) AS period,
+    count(DISTINCT CASE WHEN kind = 'open' THEN alert_id END) AS alerts,
+    count(DISTINCT CASE WHEN severity = 'critical' THEN alert_id END) AS critical_alerts
+  FROM alerts
+  WHERE y = :year AND m = :month
+  GROUP BY asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7})
+),
 grouped AS (
   SELECT m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts) AS period_start, c.interval_s,
     count(*) AS intervals_present,
@@ -180,7 +191,7 @@ grouped AS (
 periods AS (
   SELECT p.*, ${periodText} AS period, ${periodDays} AS period_days FROM grouped p
 )
-SELECT asset_id, substation_id, feeder_id, period,
+SELECT periods.asset_id AS asset_id, substation_id, feeder_id, periods.period AS period,
   round(CAST(interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
   CAST(floor(CAST(period_days AS DOUBLE) * 86400 / interval_s) AS BIGINT) AS intervals_expected,
   intervals_present,
@@ -195,8 +206,11 @@ SELECT asset_id, substation_id, feeder_id, period,
   round(CAST(voltage_out AS DOUBLE) * interval_s / 60, 2) AS minutes_outside_voltage_band,
   round(mean_imbalance, 2) AS mean_phase_imbalance_pct,
   round(max_imbalance, 2) AS max_phase_imbalance_pct,
-  round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes
+  round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes,
+  coalesce(a.alerts, 0) AS alerts,
+  coalesce(a.critical_alerts, 0) AS critical_alerts
 FROM periods
+LEFT JOIN alert_counts a ON a.asset_id = periods.asset_id AND a.period = periods.period
 ORDER BY asset_id, period`;
 }
 
@@ -283,13 +297,13 @@ export const NAMED_QUERIES = {
   ),
   asset_summary_daily: compile(
     'asset_summary_daily',
-    'Asset performance summary per asset per day: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness',
+    'Asset performance summary per asset per day: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness, alerts',
     [YEAR, MONTH],
     summarySql('day'),
   ),
   asset_summary_monthly: compile(
     'asset_summary_monthly',
-    'Asset performance summary per asset for one month: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness',
+    'Asset performance summary per asset for one month: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness, alerts',
     [YEAR, MONTH],
     summarySql('month'),
   ),

@@ -57,6 +57,8 @@ export const PREFIXES = {
   manifests: 'manifests/',
   referenceAssets: 'reference/assets/',
   processed: 'processed/readings/',
+  /** Every alert notification, one JSON object each, `y=/m=/d=` of its incident's opening: what SQL counts alerts from. */
+  processedAlerts: 'processed/alerts/',
   processedErrors: 'processed-errors/',
   athenaResults: 'athena-results/',
 } as const;
@@ -150,6 +152,8 @@ export const GLUE = {
   viewName: 'readings',
   /** The asset registry's CSVs under `reference/assets/`, as a table (ratings for the summaries). */
   assetsTableName: 'assets',
+  /** The alert notifications under `processed/alerts/` (one row per open, escalation, close). */
+  alertsTableName: 'alerts',
 } as const;
 
 /** The delivery stream that turns the Kinesis stream into the Parquet lake. */

@@ -1,8 +1,10 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAnomalyHandler } from '../../src/consumers/anomaly/handler.ts';
+import { S3AlertArchive } from '../../src/consumers/anomaly/archive.ts';
 import { sweepOutbox } from '../../src/consumers/anomaly/outbox.ts';
+import { ALERTS_COLUMNS } from '../../src/shared/glue.ts';
 import type { AlertMessage, AlertPublisher } from '../../src/consumers/anomaly/publisher.ts';
 import { resolveRulesConfig } from '../../src/consumers/anomaly/rules/config.ts';
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
@@ -81,15 +83,29 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     expect(pending.every((n) => n.published_at === undefined)).toBe(true);
 
     // Young notifications are left to the consumer publishing them; with no grace they go.
-    expect((await sweepOutbox({ alerts, publisher, graceMs: 60_000 })).pending).toBe(0);
+    const archive = new S3AlertArchive(stack.clients.s3, stack.clients.names.bucket);
+    expect((await sweepOutbox({ alerts, publisher, archive, graceMs: 60_000 })).pending).toBe(0);
     publisher.failing = false;
-    const swept = await sweepOutbox({ alerts, publisher, graceMs: 0 });
+    const swept = await sweepOutbox({ alerts, publisher, archive, graceMs: 0 });
     expect(swept).toMatchObject({ pending: 2, published: 2, failed: 0 });
     expect(publisher.sent.map((m) => m.attributes.kind)).toEqual(['open', 'close']);
     expect(await alerts.pending('9999')).toEqual([]);
     const stored = (await alerts.notifications()).filter((n) => n.asset_id === 'OBX1:01');
     expect(stored.every((n) => typeof n.published_at === 'string')).toBe(true);
-    expect((await sweepOutbox({ alerts, publisher, graceMs: 0 })).pending).toBe(0);
+    expect((await sweepOutbox({ alerts, publisher, archive, graceMs: 0 })).pending).toBe(0);
+
+    // Each notification is one row in the alert lake, under its incident's opening day, keyed by its id.
+    const listed = await stack.clients.s3.send(new ListObjectsV2Command({ Bucket: stack.clients.names.bucket, Prefix: 'processed/alerts/' }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '').filter((k) => stored.some((n) => k.endsWith(`/${n.notification_id}.json`)));
+    expect(keys.sort()).toEqual(stored.map((n) => `processed/alerts/y=2025/m=08/d=14/${n.notification_id}.json`).sort());
+    const rows = await Promise.all(
+      keys.map(async (Key) => JSON.parse(await (await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.clients.names.bucket, Key }))).Body!.transformToString()) as Record<string, unknown>),
+    );
+    expect(rows.map((r) => [r.kind, r.rule, r.asset_id, r.severity]).sort()).toEqual([
+      ['close', 'loss_of_supply', 'OBX1:01', 'critical'],
+      ['open', 'loss_of_supply', 'OBX1:01', 'critical'],
+    ]);
+    expect(Object.keys(rows[0] ?? {})).toEqual(ALERTS_COLUMNS.map((c) => c.name));
   });
 
   it('fails the batch from the first record of a window another writer moved on, and applies it exactly once on retry', async () => {

@@ -263,5 +263,12 @@ describe('anomaly projection on the embedded stack', () => {
     expect(filtered.alerts.map((a) => a.alert_id)).toEqual(want.map((a) => a.alert_id));
     expect(filtered.count).toBeGreaterThan(0);
     expect((await stack.status()).anomaly).toMatchObject({ outbox_pending: 0 });
+
+    // The alert lake SQL counts from holds every incident, once, with its severity.
+    const sql = "SELECT alert_id, count(*) AS n FROM alerts WHERE kind = 'open' GROUP BY alert_id ORDER BY alert_id";
+    const q = await runCli(['query', '--json', '--data-dir', dir, sql]);
+    expect(q.code, q.stderr).toBe(0);
+    const { rows } = JSON.parse(q.stdout) as { rows: { alert_id: string; n: number }[] };
+    expect(rows).toEqual(all.alerts.map((a) => ({ alert_id: a.alert_id, n: 1 })).sort((a, b) => a.alert_id.localeCompare(b.alert_id)));
   });
 });

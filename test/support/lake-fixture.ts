@@ -5,7 +5,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalTs, eventIdOf, type Phase, type ReadingEvent } from '../../src/shared/event.ts';
-import { partitionOf, partitionPrefix } from '../../src/shared/glue.ts';
+import { alertObjectKey, partitionOf, partitionPrefix } from '../../src/shared/glue.ts';
+import { alertRowOf } from '../../src/consumers/anomaly/archive.ts';
+import type { NotificationRecord } from '../../src/consumers/anomaly/alerts.ts';
+import type { TransitionKind } from '../../src/consumers/anomaly/incidents.ts';
+import type { Severity } from '../../src/consumers/anomaly/rules/types.ts';
 import type { CanonicalUnit } from '../../src/shared/units.ts';
 import type { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
 import type { AssetItem } from '../../src/consumers/registry/record.ts';
@@ -142,5 +146,46 @@ export function summaryFixture() {
     item('S2', B, '02', 200), // no rated current in the registry
   ].map(assetRowOf);
 
-  return { firstDelivery, redelivered, correction, assets };
+  // Alert notifications, by incident (expected counts in query-named.unit.spec.ts):
+  //   S1:01 opened 08-01 00:10 warning, closed 00:30 warning        → 08-01: 1 alert, 0 critical
+  //   S1:01 opened 08-02 00:00 critical                              → 08-02: 1 alert, 1 critical
+  //   S2    opened 08-01 00:00 warning, escalated 00:10 to critical  → 08-01: 1 alert, 1 critical
+  //   S1    opened 07-31 23:50 critical, closed 08-01 00:10          → July's: none in August
+  const note = (asset_id: string, openedAt: string, kind: TransitionKind, ts: string, severity: Severity): NotificationRecord => ({
+    notification_id: `${asset_id}-${openedAt}-${kind}`.replace(/[^A-Za-z0-9-]/g, '_'),
+    alert_id: `${asset_id}-${openedAt}`,
+    kind,
+    ts: canonicalTs(Date.parse(ts)),
+    asset_id,
+    substation_id: asset_id.split(':')[0] as string,
+    rule: 'overload',
+    measurement: 'l1_current',
+    severity,
+    opened_at: canonicalTs(Date.parse(openedAt)),
+    ...(kind === 'close' ? { closed_at: canonicalTs(Date.parse(ts)) } : {}),
+    value: 1,
+    threshold: 1,
+    unit: 'A',
+    detail: 'fixture',
+  });
+  const notifications = [
+    note('S1:01', '2025-08-01T00:10:00Z', 'open', '2025-08-01T00:10:00Z', 'warning'),
+    note('S1:01', '2025-08-01T00:10:00Z', 'close', '2025-08-01T00:30:00Z', 'warning'),
+    note('S1:01', '2025-08-02T00:00:00Z', 'open', '2025-08-02T00:00:00Z', 'critical'),
+    note('S2', '2025-08-01T00:00:00Z', 'open', '2025-08-01T00:00:00Z', 'warning'),
+    note('S2', '2025-08-01T00:00:00Z', 'escalate', '2025-08-01T00:10:00Z', 'critical'),
+    note('S1', '2025-07-31T23:50:00Z', 'open', '2025-07-31T23:50:00Z', 'critical'),
+    note('S1', '2025-07-31T23:50:00Z', 'close', '2025-08-01T00:10:00Z', 'critical'),
+  ];
+
+  return { firstDelivery, redelivered, correction, assets, notifications };
+}
+
+/** Alert notifications written into the mirror as the alert lake holds them (`S3AlertArchive`'s keys and rows). */
+export async function writeAlerts(lakeDir: string, notifications: readonly NotificationRecord[]): Promise<void> {
+  for (const n of notifications) {
+    const file = join(lakeDir, ...alertObjectKey(n).split('/'));
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(file, alertRowOf(n));
+  }
 }

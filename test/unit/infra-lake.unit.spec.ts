@@ -5,7 +5,7 @@ import { cdkJsonContext } from '../../infra/project.ts';
 import { DataKey } from '../../infra/constructs/encryption.ts';
 import { LakeCatalog } from '../../infra/constructs/lake.ts';
 import { EVENT_FIELDS } from '../../src/shared/event.ts';
-import { ASSETS_COLUMNS, ATHENA_ENGINE_VERSION, READINGS_COLUMNS, readingsTableParameters } from '../../src/shared/glue.ts';
+import { ALERTS_COLUMNS, ASSETS_COLUMNS, ATHENA_ENGINE_VERSION, READINGS_COLUMNS, readingsTableParameters } from '../../src/shared/glue.ts';
 import { NAMED_QUERIES } from '../../src/shared/queries.ts';
 import { ATHENA, GLUE, PREFIXES } from '../../src/shared/resources.ts';
 
@@ -68,6 +68,20 @@ describe('LakeCatalog', () => {
     const assets = tableInput(template, GLUE.assetsTableName);
     expect(assets?.TableInput.StorageDescriptor.Location).toBe(`s3://${BUCKET}/${PREFIXES.referenceAssets}`);
     expect(assets?.TableInput.StorageDescriptor.Columns).toEqual(ASSETS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+  });
+
+  it('adds the alerts table: JSON notifications under processed/alerts/, projected by their incident\'s opening day', () => {
+    const alerts = tableInput(template, GLUE.alertsTableName);
+    expect(alerts?.TableInput.StorageDescriptor).toMatchObject({
+      Location: `s3://${BUCKET}/${PREFIXES.processedAlerts}`,
+      SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
+    });
+    expect(alerts?.TableInput.StorageDescriptor.Columns).toEqual(ALERTS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+    expect(alerts?.TableInput.PartitionKeys.map((k: { Name: string }) => k.Name)).toEqual(['y', 'm', 'd']);
+    expect(alerts?.TableInput.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'storage.location.template': `s3://${BUCKET}/${PREFIXES.processedAlerts}y=\${y}/m=\${m}/d=\${d}/`,
+    });
   });
 
   it('has a workgroup whose result location and KMS encryption clients cannot override', () => {

@@ -128,7 +128,7 @@ describe('functions', () => {
     expect(own('splitter')).toEqual({ [ENV.bucket]: BUCKET, [ENV.stream]: STREAM.streamName, [ENV.sourceTimeZone]: 'Europe/London' });
     expect(own('state')).toEqual({ [ENV.bucket]: BUCKET, [ENV.readingsTtlDays]: '90' });
     expect(own('anomaly')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
-    expect(own('outbox')).toEqual({ [ENV.alertsTopicArn]: topic });
+    expect(own('outbox')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
     expect(own('registry')).toEqual({ [ENV.bucket]: BUCKET });
   });
 
@@ -175,7 +175,7 @@ describe('least privilege: what each role may do', () => {
     });
   });
 
-  it('anomaly consumer: windows and alerts (with its indexes), assets read-only, publish alerts, quarantine/, the stream, its DLQ', () => {
+  it('anomaly consumer: windows and alerts (with its indexes), assets read-only, publish alerts, quarantine/ and the alert lake, the stream, its DLQ', () => {
     expect(accessOf(`Functions${FUNCTIONS.anomaly.id}Role`)).toEqual({
       [logGroup('anomaly')]: LOGS,
       [`table:${TABLES.windows.tableName}`]: TABLE_RW,
@@ -184,18 +184,20 @@ describe('least privilege: what each role may do', () => {
       [`table:${TABLES.assets.tableName}`]: TABLE_READ,
       'topic:dubegrid-alerts': ['sns:Publish'],
       [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
+      [`${B}/${PREFIXES.processedAlerts}*`]: S3_PUT,
       'key:DataKey': KEY,
       [`stream:${STREAM.streamName}`]: STREAM_READ,
       [`queue:${dlqName(CONSUMERS.anomaly.name)}`]: DLQ_SEND,
     });
   });
 
-  it('outbox sweeper: the alerts table (and its outbox index), publish alerts', () => {
+  it('outbox sweeper: the alerts table (and its outbox index), publish alerts, the alert lake', () => {
     expect(accessOf(`Functions${FUNCTIONS.outbox.id}Role`)).toEqual({
       [logGroup('outbox')]: LOGS,
       [`table:${TABLES.alerts.tableName}`]: TABLE_RW,
       [`table:${TABLES.alerts.tableName}/index/*`]: TABLE_RW,
       'topic:dubegrid-alerts': ['sns:Publish'],
+      [`${B}/${PREFIXES.processedAlerts}*`]: S3_PUT,
       'key:DataKey': KEY,
     });
   });

@@ -1,10 +1,8 @@
 /**
  * The report core on the hand-checked summary fixture (figures in
- * query-named.unit.spec.ts), with incidents served by a stand-in for the alerts
- * table's `by_day` index: alert counts merged per asset and day, ordering, outputs.
+ * query-named.unit.spec.ts), alert notifications included: ordering, alert counts,
+ * outputs.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCsv, renderTerminal } from '../../src/cli/commands/report.ts';
 import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
@@ -13,30 +11,10 @@ import { renderReportHtml } from '../../src/ops/query/report-html.ts';
 import { buildReport, type Report } from '../../src/ops/query/report.ts';
 import type { Clients } from '../../src/shared/clients.ts';
 import { LOCAL_NAMES } from '../../src/shared/resources.ts';
-import { summaryFixture, writeLake } from '../support/lake-fixture.ts';
+import { summaryFixture, writeAlerts, writeLake } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
-const incidents: Record<string, { asset_id: string; severity: string }[]> = {
-  '2025-08-01': [
-    { asset_id: 'S1:01', severity: 'warning' },
-    { asset_id: 'S2', severity: 'critical' },
-  ],
-  '2025-08-02': [{ asset_id: 'S1:01', severity: 'critical' }],
-};
-const asked: string[] = [];
-// a real document client (the paginator insists), its `send` answered here
-const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-2', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
-Object.assign(doc, {
-  send: async (command: { input: { IndexName?: string; KeyConditionExpression?: string; ExpressionAttributeValues?: Record<string, string> } }) => {
-    const { IndexName, KeyConditionExpression, ExpressionAttributeValues } = command.input;
-    expect(IndexName).toBe('by_day');
-    expect(KeyConditionExpression).toBe('#day = :day AND begins_with(sk, :incident)');
-    const day = ExpressionAttributeValues?.[':day'] as string;
-    asked.push(day);
-    return { Items: incidents[day] ?? [] };
-  },
-});
-const clients = { target: 'local', names: LOCAL_NAMES, doc } as unknown as Clients;
+const clients = { target: 'local', names: LOCAL_NAMES } as unknown as Clients;
 
 let engine: LocalSqlEngine;
 let report: Report;
@@ -48,6 +26,7 @@ beforeAll(async () => {
   const writer = await DuckDbParquetWriter.open();
   await writeLake(t.dir, [...f.firstDelivery, ...f.redelivered, f.correction], writer);
   await writer.close();
+  await writeAlerts(t.dir, f.notifications);
   engine = await LocalSqlEngine.open({ lakeDir: t.dir, assets: f.assets });
   report = await buildReport(engine, clients, { month: '2025-08', top: 2, now: () => new Date('2025-09-05T00:00:00Z') });
 });
@@ -57,8 +36,7 @@ afterAll(async () => {
 });
 
 describe('the asset performance report', () => {
-  it('asks the by_day index for every day of the month and adds the incidents per asset', () => {
-    expect(asked).toHaveLength(31);
+  it('carries the summaries\' alert counts per asset and per day', () => {
     expect(report.assets.map((a) => [a.asset_id, a.peak_utilisation_pct, a.alerts, a.critical_alerts])).toEqual([
       // highest peak utilisation first, unrated last
       ['S1', 80, 0, 0],

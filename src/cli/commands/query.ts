@@ -20,7 +20,7 @@ interface QueryFlags {
 export function registerQuery(program: Command): void {
   program
     .command('query')
-    .argument('[sql]', 'one SQL statement over `readings` (deduplicated), `readings_delivered`, `assets`, and locally `alerts`')
+    .argument('[sql]', 'one SQL statement over `readings` (deduplicated), `readings_delivered`, `assets` and `alerts` (one row per alert notification)')
     .description(
       'run SQL over the lake: DuckDB over the Parquet objects on the embedded target (fetched into the data dir cache, ' +
         'only new or changed ones), Athena with --target aws; the same SQL on both',

@@ -13,6 +13,7 @@ import { createClients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import { ENV } from '../../shared/functions.ts';
 import { putQuarantine } from '../state/quarantine.ts';
+import { S3AlertArchive, type AlertArchive } from './archive.ts';
 import { CachedAssetLookup, type AssetLookup } from './asset-lookup.ts';
 import { processRecords, type AnomalyLog, type BatchReport } from './processor.ts';
 import { SnsPublisher, type AlertPublisher } from './publisher.ts';
@@ -25,7 +26,7 @@ export const CONSUMER_NAME = CONSUMERS.anomaly.name;
 export interface AnomalyHandlerDeps {
   readonly doc: DynamoDBDocumentClient;
   readonly s3: S3Client;
-  /** The data bucket, for the consumer's quarantine objects. */
+  /** The data bucket, for the consumer's quarantine objects and the alert lake. */
   readonly bucket: string;
   readonly publisher: AlertPublisher;
   readonly config: RulesConfig;
@@ -34,6 +35,8 @@ export interface AnomalyHandlerDeps {
   /** The stores; by default over `doc` and the shared table names. */
   readonly windows?: WindowStore;
   readonly alerts?: AlertStore;
+  /** The alert lake; by default objects under `processed/alerts/` of `bucket`. */
+  readonly archive?: AlertArchive;
   readonly log?: AnomalyLog;
   /** Sees every batch's report (the embedded service keeps its figures from it). */
   readonly onReport?: (report: BatchReport) => void;
@@ -49,6 +52,7 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
   const windows = deps.windows ?? new WindowStore(deps.doc);
   const alerts = deps.alerts ?? new AlertStore(deps.doc);
   const assets = deps.assets ?? new CachedAssetLookup(deps.doc);
+  const archive = deps.archive ?? new S3AlertArchive(deps.s3, deps.bucket);
   return async (event, context) => {
     const stream = streamNameOf(event.Records[0]);
     const report = await processRecords(event.Records, {
@@ -56,6 +60,7 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
       alerts,
       assets,
       publisher: deps.publisher,
+      archive,
       config: deps.config,
       quarantine: (record) => putQuarantine(deps.s3, deps.bucket, record, CONSUMER_NAME, stream),
       ...(deps.log ? { log: deps.log } : {}),

@@ -1,10 +1,12 @@
 /**
  * The outbox sweeper's Lambda handler (scheduled every minute): publishes every
- * stored notification whose `published_at` is still unset. The embedded stack runs
+ * stored notification whose `published_at` is still unset (its alert-lake row, then
+ * the topic). The embedded stack runs
  * `sweepOutbox` on the same schedule inside its anomaly service.
  */
 import { createClients } from '../../shared/clients.ts';
 import { ENV } from '../../shared/functions.ts';
+import { S3AlertArchive } from './archive.ts';
 import { sweepOutbox } from './outbox.ts';
 import { SnsPublisher } from './publisher.ts';
 import { AlertStore } from './store/alert-store.ts';
@@ -18,7 +20,8 @@ export const handler = async (): Promise<{ pending: number; published: number; f
     const clients = createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' });
     const alerts = new AlertStore(clients.doc);
     const publisher = new SnsPublisher(clients.sns, topicArn);
-    sweep = () => sweepOutbox({ alerts, publisher });
+    const archive = new S3AlertArchive(clients.s3, process.env[ENV.bucket] ?? clients.names.bucket);
+    sweep = () => sweepOutbox({ alerts, publisher, archive });
   }
   const { pending, published, failed, errors } = await sweep();
   if (failed) console.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);

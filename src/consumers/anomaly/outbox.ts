@@ -5,6 +5,7 @@
  * crash between storing and publishing, or a topic that was away. So each
  * notification is stored once and published at least once.
  */
+import type { AlertArchive } from './archive.ts';
 import type { AlertPublisher } from './publisher.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 
@@ -17,12 +18,17 @@ export interface PublishOutcome {
   readonly errors: readonly string[];
 }
 
-/** Publishes each notification in order, marking each one published; failures stay in the outbox. */
-export async function publishAll(notifications: readonly StoredNotification[], publisher: AlertPublisher, alerts: AlertStore): Promise<PublishOutcome> {
+/**
+ * Publishes each notification in order — its row in the alert lake first, then the
+ * topic — marking each one published; failures stay in the outbox, so the sweeper
+ * retries both.
+ */
+export async function publishAll(notifications: readonly StoredNotification[], publisher: AlertPublisher, alerts: AlertStore, archive: AlertArchive): Promise<PublishOutcome> {
   let published = 0;
   const errors: string[] = [];
   for (const n of notifications) {
     try {
+      await archive.put(n);
       const { messageId } = await publisher.publish({ subject: n.subject, body: n.message, attributes: n.attributes });
       await alerts.markPublished(n, messageId);
       published++;
@@ -36,6 +42,7 @@ export async function publishAll(notifications: readonly StoredNotification[], p
 export interface SweepOptions {
   readonly alerts: AlertStore;
   readonly publisher: AlertPublisher;
+  readonly archive: AlertArchive;
   readonly now?: () => Date;
   readonly graceMs?: number;
 }
@@ -45,6 +52,6 @@ export async function sweepOutbox(options: SweepOptions): Promise<PublishOutcome
   const now = (options.now ?? (() => new Date()))();
   const before = new Date(now.getTime() - (options.graceMs ?? OUTBOX_GRACE_MS)).toISOString();
   const pending = (await options.alerts.pending(before)).sort((a, b) => a.sk.localeCompare(b.sk));
-  const outcome = await publishAll(pending, options.publisher, options.alerts);
+  const outcome = await publishAll(pending, options.publisher, options.alerts, options.archive);
   return { ...outcome, pending: pending.length };
 }

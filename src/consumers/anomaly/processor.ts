@@ -12,6 +12,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { decodeRecord, type DecodedRecord } from '../state/core.ts';
 import { notificationOf } from './alerts.ts';
+import type { AlertArchive } from './archive.ts';
 import type { AssetLookup } from './asset-lookup.ts';
 import { publishAll } from './outbox.ts';
 import { evaluatorFor, planBatch, rejectOutOfBounds } from './plan.ts';
@@ -32,6 +33,8 @@ export interface AnomalyDeps {
   readonly alerts: AlertStore;
   readonly assets: AssetLookup;
   readonly publisher: AlertPublisher;
+  /** Where every published notification's row goes (the alert lake). */
+  readonly archive: AlertArchive;
   readonly config: RulesConfig;
   /** Where unusable readings go (S3 `quarantine/` in the handler). */
   readonly quarantine?: (record: DecodedRecord) => Promise<unknown>;
@@ -130,7 +133,7 @@ export async function processRecords(records: readonly KinesisStreamRecord[], de
 
   const stored = storedByWindow.flat();
   if (stored.length) {
-    const outcome = await publishAll(stored, deps.publisher, deps.alerts);
+    const outcome = await publishAll(stored, deps.publisher, deps.alerts, deps.archive);
     stats.notifications_published = outcome.published;
     stats.publish_failures = outcome.failed;
     // Still in the outbox: the sweeper publishes them; the batch itself is applied.

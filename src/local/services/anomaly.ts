@@ -7,6 +7,7 @@
  */
 import { createAnomalyHandler, type AnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import { CachedAssetLookup, type AssetLookup } from '../../consumers/anomaly/asset-lookup.ts';
+import { S3AlertArchive } from '../../consumers/anomaly/archive.ts';
 import { sweepOutbox } from '../../consumers/anomaly/outbox.ts';
 import type { BatchReport, BatchStats } from '../../consumers/anomaly/processor.ts';
 import { PublishError, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
@@ -65,6 +66,7 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
   const assets = new CachedAssetLookup(ctx.clients.doc);
   const alerts = new AlertStore(ctx.clients.doc);
   const windows = new WindowStore(ctx.clients.doc);
+  const archive = new S3AlertArchive(ctx.clients.s3, process.env[ENV.bucket] ?? ctx.clients.names.bucket);
   // The topic is another service: looked up once all are built.
   const topic = (): AlertPublisher => ctx.service<SnsService>(SNS_SERVICE_NAME)?.topic ?? outboxOnly;
   const publisher: AlertPublisher = { publish: (m) => topic().publish(m) };
@@ -101,7 +103,7 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
   let sweeping: Promise<void> | undefined;
   let lastSweep: Record<string, unknown> | undefined;
   const sweep = (graceMs?: number): Promise<void> =>
-    (sweeping ??= sweepOutbox({ alerts, publisher, ...(graceMs !== undefined ? { graceMs } : {}) })
+    (sweeping ??= sweepOutbox({ alerts, publisher, archive, ...(graceMs !== undefined ? { graceMs } : {}) })
       .then((r) => {
         lastSweep = { at: new Date().toISOString(), pending: r.pending, published: r.published, failed: r.failed };
         if (r.failed) ctx.log.warn(`anomaly: outbox sweep could not publish ${r.failed} notification(s): ${r.errors[0]}`);

@@ -6,24 +6,24 @@
  * - `readings`: the deduplicated readings — the very SQL Athena's view runs
  *   (`glue.ts`), applied once per changed day partition and kept (`compact.ts`);
  * - `assets`: the registry, shaped like the `assets` Glue table;
- * - `alerts`: incidents from the alerts table (local only).
+ * - `alerts`: the alert notifications under `processed/alerts/` (JSON lines), with
+ *   their `y`/`m`/`d` partition columns, as the Glue table reads them.
  *
  * Every session is set to UTC, so `CAST(ts AS DATE)` is the UTC date, as on Athena.
  */
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ASSETS_COLUMNS, DUCKDB_TYPE, PARTITION_KEYS, READINGS_COLUMNS, READINGS_VIEW_SQL } from '../../shared/glue.ts';
+import { ALERTS_COLUMNS, ASSETS_COLUMNS, DUCKDB_TYPE, PARTITION_KEYS, READINGS_COLUMNS, READINGS_VIEW_SQL } from '../../shared/glue.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
 import { compactDays, compactedDir, type CompactOutcome } from './compact.ts';
-import { ALERT_COLUMNS, type AlertRow, type AssetRow } from './registry.ts';
+import type { AssetRow } from './registry.ts';
 import { oneLine, QueryError, type Cell, type QueryResult, type SqlEngine } from './result.ts';
 
 export interface LocalEngineOptions {
-  /** Root of the mirror: the lake's objects are below `<lakeDir>/processed/readings/`. */
+  /** Root of the mirror: the lake's objects are below `<lakeDir>/processed/readings/` and `…/processed/alerts/`. */
   readonly lakeDir: string;
   readonly assets?: readonly AssetRow[];
-  readonly alerts?: readonly AlertRow[];
   /** @default 2 */
   readonly threads?: number;
 }
@@ -48,7 +48,7 @@ export class LocalSqlEngine implements SqlEngine {
     try {
       await c.run("SET TimeZone = 'UTC'").catch(() => undefined); // without ICU there are no zones to set: already UTC
       const root = join(options.lakeDir, ...PREFIXES.processed.split('/').filter(Boolean));
-      const files = await countParquet(root);
+      const files = await countFiles(root, '.parquet');
       const compaction = await compactDays(options.lakeDir, { threads: options.threads ?? 2 });
       const columns = READINGS_COLUMNS.map((col) => (col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name));
       const partitions = PARTITION_KEYS.map((k) => k.name);
@@ -64,7 +64,7 @@ export class LocalSqlEngine implements SqlEngine {
         await c.run(`CREATE VIEW ${GLUE.viewName} AS ${READINGS_VIEW_SQL}`);
       }
       await createTable(c, GLUE.assetsTableName, ASSETS_COLUMNS.map((col) => [col.name, 'VARCHAR'] as const), options.assets ?? []);
-      await createTable(c, 'alerts', ALERT_COLUMNS, options.alerts ?? []);
+      await createAlerts(c, join(options.lakeDir, ...PREFIXES.processedAlerts.split('/').filter(Boolean)));
       return new LocalSqlEngine(instance, c, files, compaction);
     } catch (err) {
       c.closeSync();
@@ -116,10 +116,25 @@ async function createTable(
   }
 }
 
-async function countParquet(root: string): Promise<number> {
+/** The `alerts` relation: the notification objects, typed by the Glue columns (an empty table when there are none). */
+async function createAlerts(c: DuckDBConnection, root: string): Promise<void> {
+  const partitions = PARTITION_KEYS.map((k) => k.name);
+  if ((await countFiles(root, '.json')) === 0) {
+    const defs = [...ALERTS_COLUMNS, ...PARTITION_KEYS].map((col) => `${col.name} ${DUCKDB_TYPE[col.type]}`);
+    await c.run(`CREATE TABLE ${GLUE.alertsTableName} (${defs.join(', ')})`);
+    return;
+  }
+  const columns = `{${ALERTS_COLUMNS.map((col) => `${sqlText(col.name)}: ${sqlText(DUCKDB_TYPE[col.type])}`).join(', ')}}`;
+  await c.run(
+    `CREATE VIEW ${GLUE.alertsTableName} AS SELECT ${[...ALERTS_COLUMNS.map((col) => col.name), ...partitions].join(', ')} ` +
+      `FROM read_json(${sqlText(join(root, '*', '*', '*', '*.json'))}, format = 'newline_delimited', columns = ${columns}, hive_partitioning = true, hive_types_autocast = false)`,
+  );
+}
+
+async function countFiles(root: string, suffix: string): Promise<number> {
   try {
     const entries = await readdir(root, { recursive: true });
-    return entries.filter((e) => e.endsWith('.parquet')).length;
+    return entries.filter((e) => e.endsWith(suffix)).length;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw err;

@@ -1,36 +1,17 @@
 /**
- * The DynamoDB-held relations the local SQL engine offers besides the lake: `assets`
+ * The DynamoDB-held relation the local SQL engine offers besides the lake: `assets`
  * (the registry, shaped like the `assets` Glue table — every column a string, in
- * `assets.csv` terms) and `alerts` (incidents, local only: Athena has no table over
- * DynamoDB). Read with scans: both are small.
+ * `assets.csv` terms). Read with a scan: it is small.
  */
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../../shared/clients.ts';
 import type { ASSETS_COLUMNS } from '../../shared/glue.ts';
-import { ALERT_SK } from '../../consumers/anomaly/store/alert-store.ts';
 import type { AssetItem } from '../../consumers/registry/record.ts';
 
 type Item = Record<string, unknown>;
 
-export const ALERT_COLUMNS = [
-  ['alert_id', 'VARCHAR'],
-  ['asset_id', 'VARCHAR'],
-  ['substation_id', 'VARCHAR'],
-  ['rule', 'VARCHAR'],
-  ['measurement', 'VARCHAR'],
-  ['severity', 'VARCHAR'],
-  ['status', 'VARCHAR'],
-  ['opened_at', 'VARCHAR'],
-  ['escalated_at', 'VARCHAR'],
-  ['closed_at', 'VARCHAR'],
-  ['value', 'DOUBLE'],
-  ['threshold', 'DOUBLE'],
-  ['unit', 'VARCHAR'],
-  ['detail', 'VARCHAR'],
-] as const;
 
 export type AssetRow = Record<(typeof ASSETS_COLUMNS)[number]['name'], string | null>;
-export type AlertRow = { [K in (typeof ALERT_COLUMNS)[number][0]]: string | number | null };
 
 async function scanAll(clients: Clients, table: string): Promise<Item[]> {
   const items: Item[] = [];
@@ -62,18 +43,4 @@ export function assetRowOf(item: Partial<AssetItem>): AssetRow {
 
 export async function registryAssets(clients: Clients): Promise<AssetRow[]> {
   return (await scanAll(clients, clients.names.tables.assets)).map((item) => assetRowOf(item as Partial<AssetItem>));
-}
-
-export async function registryAlerts(clients: Clients): Promise<AlertRow[]> {
-  const items = await scanAll(clients, clients.names.tables.alerts);
-  return items
-    .filter((i) => typeof i.sk === 'string' && i.sk.startsWith(ALERT_SK.incidentPrefix))
-    .map((i) => {
-      const row = {} as Record<string, string | number | null>;
-      for (const [name, type] of ALERT_COLUMNS) {
-        const v = i[name];
-        row[name] = type === 'DOUBLE' ? (typeof v === 'number' ? v : v === undefined || v === null ? null : Number(v)) : text(v);
-      }
-      return row as AlertRow;
-    });
 }

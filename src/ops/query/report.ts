@@ -1,12 +1,11 @@
 /**
- * The asset performance report: the monthly and daily summaries (named queries), the
- * alert counts from the alerts table, and for the top assets (by peak utilisation of
- * their rating) an hourly profile for the charts. The same on both targets.
+ * The asset performance report: the monthly and daily summaries (named queries, alert
+ * counts included, from the alert lake), and for the top assets (by peak utilisation
+ * of their rating) an hourly profile for the charts. The same on both targets.
  */
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Clients } from '../../shared/clients.ts';
 import { PREFIXES } from '../../shared/resources.ts';
-import { daysOfMonth, incidentCounts, type AlertCount } from './alert-counts.ts';
 import { monthParams, runNamed } from './named.ts';
 import { rowObjects, type Cell, type SqlEngine } from './result.ts';
 
@@ -24,7 +23,7 @@ export interface Report {
   readonly month: string;
   readonly target: 'local' | 'aws';
   readonly generated_at: string;
-  /** One row per asset (the monthly summary plus `alerts`, `critical_alerts`), highest peak utilisation first. */
+  /** One row per asset (the monthly summary, `alerts` and `critical_alerts` included), highest peak utilisation first. */
   readonly assets: readonly Row[];
   /** One row per asset per day, with the day's alert counts. */
   readonly daily: readonly Row[];
@@ -72,29 +71,9 @@ export async function buildReport(engine: SqlEngine, clients: Clients, options: 
   const month = options.month ?? (await latestLakeMonth(clients.s3, clients.names.bucket));
   if (!month) throw new ReportError('the lake holds no readings yet: ingest some data first (or name a month with --month)');
   const params = monthParams(month);
-  const [monthly, daily, counts] = await Promise.all([
-    runNamed(engine, 'asset_summary_monthly', params),
-    runNamed(engine, 'asset_summary_daily', params),
-    incidentCounts(clients.doc, clients.names.tables.alerts, daysOfMonth(month)),
-  ]);
-  const total = (asset: string): AlertCount => {
-    const sum = { alerts: 0, critical: 0 };
-    for (const c of counts.get(asset)?.values() ?? []) {
-      sum.alerts += c.alerts;
-      sum.critical += c.critical;
-    }
-    return sum;
-  };
-  const assets: Row[] = rowObjects(monthly)
-    .map((r): Row => {
-      const c = total(String(r.asset_id));
-      return { ...r, alerts: c.alerts, critical_alerts: c.critical };
-    })
-    .sort(byUtilisation);
-  const dailyRows = rowObjects(daily).map((r) => {
-    const c = counts.get(String(r.asset_id))?.get(String(r.period));
-    return { ...r, alerts: c?.alerts ?? 0, critical_alerts: c?.critical ?? 0 };
-  });
+  const [monthly, daily] = await Promise.all([runNamed(engine, 'asset_summary_monthly', params), runNamed(engine, 'asset_summary_daily', params)]);
+  const assets: Row[] = rowObjects(monthly).sort(byUtilisation);
+  const dailyRows = rowObjects(daily);
   const top = assets.slice(0, options.top ?? 10);
   const charts: ChartSeries[] = [];
   for (const a of top) {

@@ -12,7 +12,7 @@ import { ReplayError } from './errors.ts';
 /** What each projection owns: emptied by `rebuild --projection`. */
 export const PROJECTION_STORES: Readonly<Record<ProjectionName, { readonly tables: readonly TableKey[]; readonly prefixes: readonly string[] }>> = {
   state: { tables: ['readings', 'latest'], prefixes: [] },
-  anomaly: { tables: ['windows', 'alerts'], prefixes: [] },
+  anomaly: { tables: ['windows', 'alerts'], prefixes: [PREFIXES.processedAlerts] },
   lake: { tables: [], prefixes: [PREFIXES.processed, PREFIXES.processedErrors] },
 };
 
