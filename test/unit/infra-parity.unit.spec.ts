@@ -71,7 +71,7 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
     expect(props('AWS::KinesisFirehose::DeliveryStream').map((d) => d.DeliveryStreamName)).toEqual([LAKE_DELIVERY.deliveryStreamName]);
     expect(props('AWS::Glue::Database').map((d) => (d.DatabaseInput as { Name: string }).Name)).toEqual([GLUE.databaseName]);
     expect(props('AWS::Glue::Table').map((t) => (t.TableInput as { Name: string }).Name).sort()).toEqual(
-      [GLUE.tableName, GLUE.viewName, GLUE.assetsTableName].sort(),
+      [GLUE.tableName, GLUE.viewName, GLUE.assetsTableName, GLUE.alertsTableName].sort(),
     );
   });
 });
