@@ -5,13 +5,11 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { ENV, FUNCTIONS } from '../../src/shared/functions.ts';
+import { ENV, FUNCTIONS, type FunctionKey } from '../../src/shared/functions.ts';
 import { PREFIXES, STREAM, TABLES, type TableDefinition, type TableKey } from '../../src/shared/resources.ts';
 import { assertEntriesExist } from '../bundling/options.ts';
 import { acknowledgeActions, acknowledgeResources, GRANT_ACTION_PATTERNS } from '../nag.ts';
 import { PipelineFunction } from './pipeline-function.ts';
-
-export type FunctionKey = keyof typeof FUNCTIONS;
 
 export interface PipelineFunctionsProps {
   readonly projectRoot: string;

@@ -11,7 +11,7 @@ import { CONSUMERS, type EventSourceMappingSettings } from '../../src/shared/con
 import { ASYNC_INVOCATION } from '../../src/shared/functions.ts';
 import { PREFIXES, RAW_SUFFIXES } from '../../src/shared/resources.ts';
 import type { DeadLetters } from './dead-letters.ts';
-import type { FunctionKey } from './functions.ts';
+import type { FunctionKey } from '../../src/shared/functions.ts';
 import type { PipelineFunction } from './pipeline-function.ts';
 import type { DataStorage, KeyFilter } from './storage.ts';
 

@@ -50,6 +50,9 @@ export const FUNCTIONS = {
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
+/** A function's key: also its Powertools service name (`POWERTOOLS_SERVICE_NAME`). */
+export type FunctionKey = keyof typeof FUNCTIONS;
+
 /**
  * Environment variables the handlers read at module scope (the only place they are
  * read). Table and stream names are fixed by `resources.ts`; the bucket and topic

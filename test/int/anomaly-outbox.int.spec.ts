@@ -71,9 +71,20 @@ describe('anomaly handler against the embedded DynamoDB', () => {
   it('keeps a notification whose publishing failed in the outbox (stored once) until the sweeper publishes it', async () => {
     const publisher = new RecordingPublisher();
     publisher.failing = true;
-    const handler = handlerWith(publisher);
-    const out = await handler(kinesisEvent(voltages('OBX1', 0, 60, [30])));
+    const counts = new Map<string, number>();
+    const handler = createAnomalyHandler({
+      doc: stack.clients.doc,
+      s3: stack.clients.s3,
+      bucket: stack.clients.names.bucket,
+      publisher,
+      config,
+      metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) },
+    });
+    const readings = voltages('OBX1', 0, 60, [30]);
+    const event = kinesisEvent(readings);
+    const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]); // stored: the batch is applied whatever the topic does
+    expect(Object.fromEntries(counts)).toMatchObject({ RecordsReceived: event.Records.length, Readings: readings.length, RecordsFailed: 0, ReadingsQuarantined: 0, NotificationsStored: 2, NotificationsPublished: 0, PublishFailures: 2 });
     const alerts = new AlertStore(stack.clients.doc);
     const pending = await alerts.pending('9999');
     expect(pending.map((n) => [n.kind, n.rule, n.asset_id])).toEqual([

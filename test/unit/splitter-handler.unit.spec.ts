@@ -89,14 +89,16 @@ function setup(failing?: (call: number, i: number, key: string) => boolean) {
   const log: string[] = [];
   const s3 = new FakeS3(log);
   const kinesis = new FakeKinesis(log, failing);
+  const counts = new Map<string, number>();
   const handler = createSplitterHandler({
+    metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) },
     s3: s3 as unknown as S3Client,
     kinesis,
     stream: 'dubegrid-readings',
     writer: { sleep: async () => undefined },
     log: { info: () => undefined, warn: () => undefined },
   });
-  return { log, s3, kinesis, handler };
+  return { log, s3, kinesis, handler, counts };
 }
 
 const manifestOf = (s3: FakeS3, key: string): Manifest => JSON.parse(s3.objects.get(`manifests/${key}.json`)?.body.toString() ?? 'null') as Manifest;
@@ -139,6 +141,25 @@ describe('splitter handler', () => {
     expect(err.failures).toHaveLength(1);
     expect(manifestOf(s3, 'raw/bad.csv')).toBeNull();
     expect(manifestOf(s3, 'raw/good.csv').events_emitted).toBe(14);
+  });
+
+  it('counts what each object gave, the objects it skipped and the ones that failed', async () => {
+    const { s3, handler, counts } = setup((_call, _i, key) => key === 'BAD');
+    s3.objects.set('raw/bad.csv', { body: Buffer.from(`${SAMPLE.split('\n')[0]}\nBAD,x,2025-08-14T15:00:00Z,feeder,1,L1 Current,A,1\n`), etag: 'b' });
+    s3.objects.set('raw/a.csv', { body: Buffer.from(`${SAMPLE}LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots\n`), etag: 'a' });
+    s3.objects.set('raw/b.csv', { body: Buffer.from(SAMPLE), etag: 'b2' });
+    await handler(s3Event({ key: 'raw/a.csv' }, { key: 'raw/b.csv' }, { key: 'raw/gone.csv' }, { key: 'raw/bad.csv' })).catch(() => undefined);
+    const m = [manifestOf(s3, 'raw/a.csv'), manifestOf(s3, 'raw/b.csv')];
+    expect(Object.fromEntries(counts)).toEqual({
+      ObjectsSplit: 2,
+      ObjectsSkipped: 1,
+      ObjectsFailed: 1,
+      RowsRead: 29,
+      RowsAccepted: 28,
+      RowsQuarantined: 1,
+      EventsEmitted: 28,
+      KinesisRecords: m[0]!.kinesis.records + m[1]!.kinesis.records,
+    });
   });
 
   it('leaves a key that now holds a newer object to that object\'s own notification, and a deleted one alone', async () => {

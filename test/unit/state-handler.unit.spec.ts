@@ -62,9 +62,11 @@ const r = (sub: string, minute: number) => readingEvent({ substation: sub, ts: D
 describe('state handler partial batch response', () => {
   it('reports the first record not applied and every later one; the earlier ones succeed', async () => {
     const { doc } = fakeDoc({ refuseUpdate: (values) => Object.values(values).includes('FAIL') });
-    const handler = createStateHandler({ doc, s3, bucket: 'b' });
-    const response = await handler({ Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10)])] });
+    const counts = new Map<string, number>();
+    const handler = createStateHandler({ doc, s3, bucket: 'b', metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) } });
+    const response = await handler({ Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10), r('OK', 11)])] });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }, { itemIdentifier: '3' }]);
+    expect(Object.fromEntries(counts)).toEqual({ RecordsReceived: 3, Readings: 4, ReadingsQuarantined: 0, RecordsFailed: 2 });
   });
 
   it('fails a record whose reading was superseded in the batch when the write that supersedes it fails', async () => {

@@ -12,10 +12,11 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { createClients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import { ENV } from '../../shared/functions.ts';
+import { countKinesisBatch, lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { putQuarantine } from '../state/quarantine.ts';
 import { S3AlertArchive, type AlertArchive } from './archive.ts';
 import { CachedAssetLookup, type AssetLookup } from './asset-lookup.ts';
-import { processRecords, type AnomalyLog, type BatchReport } from './processor.ts';
+import { processRecords, type BatchReport } from './processor.ts';
 import { SnsPublisher, type AlertPublisher } from './publisher.ts';
 import { rulesConfigFromText, type RulesConfig } from './rules/config.ts';
 import { AlertStore } from './store/alert-store.ts';
@@ -37,7 +38,9 @@ export interface AnomalyHandlerDeps {
   readonly alerts?: AlertStore;
   /** The alert lake; by default objects under `processed/alerts/` of `bucket`. */
   readonly archive?: AlertArchive;
-  readonly log?: AnomalyLog;
+  readonly log?: HandlerLog;
+  /** Each batch's figures, counted (Powertools metrics on Lambda). */
+  readonly metrics?: Counter;
   /** Sees every batch's report (the embedded service keeps its figures from it). */
   readonly onReport?: (report: BatchReport) => void;
 }
@@ -77,8 +80,19 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
       throw new Error(`not applied: record ${firstSeq} before it failed`);
     };
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
-    return processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
+    const response = await processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
+    if (deps.metrics) countReport(deps.metrics, report, response.batchItemFailures.length);
+    return response;
   };
+}
+
+function countReport(metrics: Counter, { stats }: BatchReport, failed: number): void {
+  countKinesisBatch(metrics, { records: stats.records, readings: stats.readings, quarantined: stats.rejected, failed });
+  metrics.add(METRIC.readingsLate, stats.late);
+  metrics.add(METRIC.readingsCorrected, stats.corrected);
+  metrics.add(METRIC.notificationsStored, stats.notifications_stored);
+  metrics.add(METRIC.notificationsPublished, stats.notifications_published);
+  metrics.add(METRIC.publishFailures, stats.publish_failures);
 }
 
 function streamNameOf(record: KinesisStreamRecord | undefined): string {
@@ -87,7 +101,11 @@ function streamNameOf(record: KinesisStreamRecord | undefined): string {
 }
 
 /** The environment variables this handler reads (only here, where it is assembled for Lambda). */
-export function anomalyDepsFromEnv(clients: { doc: DynamoDBDocumentClient; s3: S3Client; sns: SNSClient }, env: NodeJS.ProcessEnv): AnomalyHandlerDeps {
+export function anomalyDepsFromEnv(
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sns: SNSClient },
+  env: NodeJS.ProcessEnv,
+  telemetry: Pick<AnomalyHandlerDeps, 'log' | 'metrics'> = { log: console },
+): AnomalyHandlerDeps {
   const bucket = env[ENV.bucket];
   if (!bucket) throw new AnomalyConfigError(`${ENV.bucket} is not set: the anomaly consumer needs the data bucket for its quarantine`);
   const topicArn = env[ENV.alertsTopicArn];
@@ -98,14 +116,15 @@ export function anomalyDepsFromEnv(clients: { doc: DynamoDBDocumentClient; s3: S
     bucket,
     publisher: new SnsPublisher(clients.sns, topicArn),
     config: rulesConfigFromText(env[ENV.anomalyRules], ENV.anomalyRules),
-    log: { info: console.log, warn: console.warn },
+    ...telemetry,
   };
 }
 
+const telemetry = lambdaTelemetry('anomaly');
 let lambdaHandler: AnomalyHandler | undefined;
 
 /** The Lambda entry (`FUNCTIONS.anomaly.entry`), built on first use so that importing this module never reaches for AWS. */
-export const handler: AnomalyHandler = (event, context) => {
-  lambdaHandler ??= createAnomalyHandler(anomalyDepsFromEnv(createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' }), process.env));
+export const handler: AnomalyHandler = telemetry.instrument((event: KinesisStreamEvent, context?: Context) => {
+  lambdaHandler ??= createAnomalyHandler(anomalyDepsFromEnv(createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' }), process.env, telemetry));
   return lambdaHandler(event, context);
-};
+});

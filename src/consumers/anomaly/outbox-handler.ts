@@ -6,14 +6,16 @@
  */
 import { createClients } from '../../shared/clients.ts';
 import { ENV } from '../../shared/functions.ts';
+import { lambdaTelemetry, METRIC } from '../../shared/telemetry.ts';
 import { S3AlertArchive } from './archive.ts';
 import { sweepOutbox } from './outbox.ts';
 import { SnsPublisher } from './publisher.ts';
 import { AlertStore } from './store/alert-store.ts';
 
+const telemetry = lambdaTelemetry('outbox');
 let sweep: (() => ReturnType<typeof sweepOutbox>) | undefined;
 
-export const handler = async (): Promise<{ pending: number; published: number; failed: number }> => {
+export const handler = telemetry.instrument(async (): Promise<{ pending: number; published: number; failed: number }> => {
   if (!sweep) {
     const topicArn = process.env[ENV.alertsTopicArn];
     if (!topicArn) throw new Error(`${ENV.alertsTopicArn} is not set: the outbox sweeper publishes alerts to it`);
@@ -24,6 +26,9 @@ export const handler = async (): Promise<{ pending: number; published: number; f
     sweep = () => sweepOutbox({ alerts, publisher, archive });
   }
   const { pending, published, failed, errors } = await sweep();
-  if (failed) console.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);
+  telemetry.metrics.add(METRIC.notificationsPending, pending);
+  telemetry.metrics.add(METRIC.notificationsPublished, published);
+  telemetry.metrics.add(METRIC.publishFailures, failed);
+  if (failed) telemetry.log.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);
   return { pending, published, failed };
-};
+});

@@ -22,11 +22,7 @@ import type { AssetInfo } from './rules/types.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 import type { LoadedWindow, WindowStore } from './store/window-store.ts';
 import { applyReadings, type Outcome } from './window.ts';
-
-export interface AnomalyLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
+import type { HandlerLog } from '../../shared/telemetry.ts';
 
 export interface AnomalyDeps {
   readonly windows: WindowStore;
@@ -38,7 +34,7 @@ export interface AnomalyDeps {
   readonly config: RulesConfig;
   /** Where unusable readings go (S3 `quarantine/` in the handler). */
   readonly quarantine?: (record: DecodedRecord) => Promise<unknown>;
-  readonly log?: AnomalyLog;
+  readonly log?: HandlerLog;
   /** Windows worked on at once. */
   readonly concurrency?: number;
 }

@@ -8,12 +8,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
 import { decodeS3EventKey } from '../../producers/splitter/keys.ts';
 import { createClients } from '../../shared/clients.ts';
+import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { isAssetsKey, loadAssetsObject, type LoadResult } from './loader.ts';
 
 export interface RegistryHandlerDeps {
   readonly s3: S3Client;
   readonly doc: DynamoDBDocumentClient;
-  readonly log?: { info(message: string): void; warn(message: string): void };
+  readonly log?: HandlerLog;
+  /** Files, assets and rejected rows counted (Powertools metrics on Lambda). */
+  readonly metrics?: Counter;
   /** Called after each file is loaded (the embedded stack invalidates the rules' cache). */
   readonly onLoaded?: (result: LoadResult) => void;
 }
@@ -31,19 +34,23 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       if (result.error) deps.log?.warn(`registry: ${key} not loaded: ${result.error} (see ${result.quarantine_key})`);
       else deps.log?.info(`registry: ${key}: ${result.assets} asset(s) from ${result.rows} row(s)`);
       if (result.rejected.length) deps.log?.warn(`registry: ${key}: ${result.rejected.length} row(s) rejected, first line ${result.rejected[0]?.line}: ${result.rejected[0]?.message} (see ${result.quarantine_key})`);
+      deps.metrics?.add(result.error ? METRIC.assetFilesFailed : METRIC.assetFilesLoaded, 1);
+      deps.metrics?.add(METRIC.assetsLoaded, result.assets);
+      deps.metrics?.add(METRIC.assetRowsRejected, result.rejected.length);
       deps.onLoaded?.(result);
     }
     return { loaded };
   };
 }
 
+const telemetry = lambdaTelemetry('registry');
 let lambdaHandler: RegistryHandler | undefined;
 
 /** The Lambda entry (`FUNCTIONS.registry.entry`), built on first use. */
-export const handler: RegistryHandler = (event) => {
+export const handler: RegistryHandler = telemetry.instrument((event: S3Event) => {
   if (!lambdaHandler) {
     const clients = createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' });
-    lambdaHandler = createRegistryHandler({ s3: clients.s3, doc: clients.doc, log: { info: console.log, warn: console.warn } });
+    lambdaHandler = createRegistryHandler({ s3: clients.s3, doc: clients.doc, log: telemetry.log, metrics: telemetry.metrics });
   }
   return lambdaHandler(event);
-};
+});

@@ -16,16 +16,12 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { createClients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import { ENV } from '../../shared/functions.ts';
+import { countKinesisBatch, lambdaTelemetry, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { decodeRecord, firstFailedRecord, planBatch, type WriteFailures } from './core.ts';
 import { putQuarantine } from './quarantine.ts';
 import { StateWriter } from './writer.ts';
 
 export const CONSUMER_NAME = CONSUMERS.state.name;
-
-export interface StateLog {
-  info(message: string): void;
-  warn(message: string): void;
-}
 
 export interface StateDeps {
   readonly doc: DynamoDBDocumentClient;
@@ -36,7 +32,9 @@ export interface StateDeps {
   readonly ttlDays?: number;
   readonly readingsTable?: string;
   readonly latestTable?: string;
-  readonly log?: StateLog;
+  readonly log?: HandlerLog;
+  /** Records, readings and failures counted per batch (Powertools metrics on Lambda). */
+  readonly metrics?: Counter;
   readonly now?: () => number;
 }
 
@@ -100,7 +98,9 @@ export function createStateHandler(deps: StateDeps): StateHandler {
     };
     // A processor per invocation: the local mapping invokes one handler for several shards at once.
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
-    return processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
+    const response = await processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
+    if (deps.metrics) countKinesisBatch(deps.metrics, { records: event.Records.length, readings: plan.events, quarantined: rejected, failed: response.batchItemFailures.length });
+    return response;
   };
 }
 
@@ -110,23 +110,29 @@ function streamNameOf(record: KinesisStreamRecord | undefined): string {
 }
 
 /** Assembles the handler from a Lambda environment (the only place it is read). */
-export function stateDepsFromEnv(clients: { doc: DynamoDBDocumentClient; s3: S3Client }, env: NodeJS.ProcessEnv, fallbackBucket?: string): StateDeps {
+export function stateDepsFromEnv(
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client },
+  env: NodeJS.ProcessEnv,
+  fallbackBucket?: string,
+  telemetry: Pick<StateDeps, 'log' | 'metrics'> = { log: console },
+): StateDeps {
   const bucket = env[ENV.bucket] ?? fallbackBucket;
   if (!bucket) throw new StateConfigError(`${ENV.bucket} is not set: the state consumer needs the data bucket for its quarantine`);
   const ttlDays = parseTtlDays(env[ENV.readingsTtlDays]);
-  return { doc: clients.doc, s3: clients.s3, bucket, ...(ttlDays !== undefined ? { ttlDays } : {}), log: { info: console.log, warn: console.warn } };
+  return { doc: clients.doc, s3: clients.s3, bucket, ...(ttlDays !== undefined ? { ttlDays } : {}), ...telemetry };
 }
 
+const telemetry = lambdaTelemetry('state');
 let lambdaHandler: StateHandler | undefined;
 
 /**
  * The Lambda entry (`FUNCTIONS.state.entry`). Built on first use, so importing this
  * module (the embedded stack does, for `createStateHandler`) never reaches for AWS.
  */
-export const handler: StateHandler = (event, context) => {
+export const handler: StateHandler = telemetry.instrument((event: KinesisStreamEvent, context?: Context) => {
   if (!lambdaHandler) {
     const clients = createClients({ target: 'aws' });
-    lambdaHandler = createStateHandler(stateDepsFromEnv(clients, process.env, clients.names.bucket));
+    lambdaHandler = createStateHandler(stateDepsFromEnv(clients, process.env, clients.names.bucket, telemetry));
   }
   return lambdaHandler(event, context);
-};
+});

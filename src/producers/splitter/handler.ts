@@ -13,6 +13,7 @@ import type { S3Event } from 'aws-lambda';
 import { createClients } from '../../shared/clients.ts';
 import { ENV } from '../../shared/functions.ts';
 import { STREAM } from '../../shared/resources.ts';
+import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { ObjectSplitError, SplitterConfigError, SplitterInvocationError } from './errors.ts';
 import { decodeS3EventKey, isSplittableKey } from './keys.ts';
 import { splitObject, type SplitObjectDeps, type SplitOutcome } from './split-object.ts';
@@ -20,7 +21,9 @@ import { TimestampReader } from './timestamps.ts';
 
 export type SplitterDeps = SplitObjectDeps & {
   /** Where progress goes; one line per object. @default console */
-  readonly log?: { info(message: string): void; warn(message: string): void };
+  readonly log?: HandlerLog;
+  /** What each object gave, counted (Powertools metrics on Lambda). */
+  readonly metrics?: Counter;
 };
 
 export interface ObjectResult {
@@ -49,15 +52,31 @@ export function createSplitterHandler(deps: SplitterDeps): SplitterHandler {
         const outcome = await splitObject(deps, { bucket, key, etag: record.s3.object.eTag });
         results.push({ bucket, key, outcome });
         log.info(describe(bucket, key, outcome));
+        if (deps.metrics) count(deps.metrics, outcome);
       } catch (err) {
         const failure = new ObjectSplitError(bucket, key, { cause: err });
         log.warn(failure.message);
         failures.push(failure);
       }
     }
+    deps.metrics?.add(METRIC.objectsFailed, failures.length);
     if (failures.length > 0) throw new SplitterInvocationError(failures);
     return results;
   };
+}
+
+function count(metrics: Counter, o: SplitOutcome): void {
+  if (o.status !== 'split') {
+    metrics.add(METRIC.objectsSkipped, 1);
+    return;
+  }
+  const m = o.manifest;
+  metrics.add(METRIC.objectsSplit, 1);
+  metrics.add(METRIC.rowsRead, m.rows_read);
+  metrics.add(METRIC.rowsAccepted, m.rows_accepted);
+  metrics.add(METRIC.rowsQuarantined, m.rows_quarantined);
+  metrics.add(METRIC.eventsEmitted, m.events_emitted);
+  metrics.add(METRIC.kinesisRecords, m.kinesis.records);
 }
 
 function describe(bucket: string, key: string, o: SplitOutcome): string {
@@ -70,7 +89,7 @@ function describe(bucket: string, key: string, o: SplitOutcome): string {
 }
 
 /** The deployed function's dependencies, from its environment (read here only). */
-export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): SplitterDeps {
+export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env, telemetry?: Pick<SplitterDeps, 'log' | 'metrics'>): SplitterDeps {
   const clients = createClients({ target: 'aws' });
   const zone = env[ENV.sourceTimeZone]?.trim() || undefined;
   if (zone) {
@@ -80,9 +99,13 @@ export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env): Split
       throw new SplitterConfigError(`${ENV.sourceTimeZone}: ${(err as Error).message}`, { cause: err });
     }
   }
-  return { s3: clients.s3, kinesis: clients.kinesis, stream: env[ENV.stream] ?? STREAM.streamName, sourceTimeZone: zone };
+  return { s3: clients.s3, kinesis: clients.kinesis, stream: env[ENV.stream] ?? STREAM.streamName, sourceTimeZone: zone, ...telemetry };
 }
 
+const telemetry = lambdaTelemetry('splitter');
 let deployed: SplitterHandler | undefined;
 
-export const handler = (event: S3Event): Promise<ObjectResult[]> => (deployed ??= createSplitterHandler(depsFromEnvironment()))(event);
+/** The Lambda entry (`FUNCTIONS.splitter.entry`), assembled on first use. */
+export const handler = telemetry.instrument(
+  (event: S3Event): Promise<ObjectResult[]> => (deployed ??= createSplitterHandler(depsFromEnvironment(process.env, telemetry)))(event),
+);

@@ -1,0 +1,103 @@
+/**
+ * Logs and metrics of the deployed functions, through Powertools for AWS Lambda:
+ * JSON log lines with the request id, and per-invocation counts as CloudWatch
+ * embedded-metric-format lines in the `METRICS_NAMESPACE` namespace with a `service`
+ * dimension (the function's key). The handlers only see `HandlerLog` and `Counter`;
+ * the embedded stack gives them console logging and no counter, so Powertools is
+ * assembled only in the Lambda entries (`lambdaTelemetry`).
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE, type FunctionKey } from './functions.ts';
+
+export interface HandlerLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+/** Every metric a handler publishes (all counts; the `service` dimension says which function). */
+export const METRIC = {
+  objectsSplit: 'ObjectsSplit',
+  /** Objects not split: superseded by a newer version, or deleted before the splitter read them. */
+  objectsSkipped: 'ObjectsSkipped',
+  objectsFailed: 'ObjectsFailed',
+  rowsRead: 'RowsRead',
+  rowsAccepted: 'RowsAccepted',
+  rowsQuarantined: 'RowsQuarantined',
+  eventsEmitted: 'EventsEmitted',
+  kinesisRecords: 'KinesisRecords',
+  recordsReceived: 'RecordsReceived',
+  /** Records reported back as batch item failures (retried by the mapping). */
+  recordsFailed: 'RecordsFailed',
+  readings: 'Readings',
+  readingsQuarantined: 'ReadingsQuarantined',
+  readingsLate: 'ReadingsLate',
+  readingsCorrected: 'ReadingsCorrected',
+  notificationsStored: 'NotificationsStored',
+  notificationsPending: 'NotificationsPending',
+  notificationsPublished: 'NotificationsPublished',
+  publishFailures: 'PublishFailures',
+  assetFilesLoaded: 'AssetFilesLoaded',
+  assetFilesFailed: 'AssetFilesFailed',
+  assetsLoaded: 'AssetsLoaded',
+  assetRowsRejected: 'AssetRowsRejected',
+} as const;
+
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+/** Where a handler counts what it did; summed per invocation. */
+export interface Counter {
+  add(name: MetricName, value: number): void;
+}
+
+/** The counts both Kinesis consumers publish for a batch. */
+export function countKinesisBatch(metrics: Counter, batch: { records: number; readings: number; quarantined: number; failed: number }): void {
+  metrics.add(METRIC.recordsReceived, batch.records);
+  metrics.add(METRIC.readings, batch.readings);
+  metrics.add(METRIC.readingsQuarantined, batch.quarantined);
+  metrics.add(METRIC.recordsFailed, batch.failed);
+}
+
+export interface LambdaTelemetry {
+  readonly log: HandlerLog;
+  readonly metrics: Counter;
+  /**
+   * Wraps a Lambda entry: log lines carry the invocation's context, and the counts it
+   * added are published once when it ends, whether it returned or threw.
+   */
+  instrument<E, R>(entry: (event: E, context?: Context) => Promise<R>): (event: E, context?: Context) => Promise<R>;
+}
+
+export interface TelemetryParts {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+export function lambdaTelemetry(service: FunctionKey, parts: TelemetryParts = {}): LambdaTelemetry {
+  const logger = parts.logger ?? new Logger({ serviceName: service });
+  const metrics = parts.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+  // Summed here, not added per call: one value per metric and invocation, however many objects or batches it saw.
+  const sums = new Map<MetricName, number>();
+  const flush = (): void => {
+    if (sums.size === 0) return; // nothing counted (it failed while being assembled): no empty EMF line
+    for (const [name, value] of sums) metrics.addMetric(name, MetricUnit.Count, value);
+    sums.clear();
+    metrics.publishStoredMetrics();
+  };
+  return {
+    log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
+    metrics: { add: (name, value) => sums.set(name, (sums.get(name) ?? 0) + value) },
+    instrument: (entry) => async (event, context) => {
+      if (context) logger.addContext(context);
+      try {
+        return await entry(event, context);
+      } catch (err) {
+        logger.error('invocation failed', err as Error);
+        throw err;
+      } finally {
+        flush();
+      }
+    },
+  };
+}
