@@ -11,6 +11,8 @@ export interface RuntimeLog {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A line of the console alert subscriber; `info` when absent. */
+  alert?(message: string): void;
 }
 
 export interface ServiceContext {

@@ -19,6 +19,10 @@ describe('npm start (dubegrid start --once)', () => {
       expect(doc.caught_up.lake_flushed).toBe(true);
       expect(doc.latest.length).toBeGreaterThan(0);
       expect(doc.alerts.length).toBeGreaterThan(0);
+      // the console subscriber's lines were counted during the run, not printed: at least one per incident (its opening)
+      expect(run.stderr).not.toMatch(/^alert: /m);
+      const held = Number(/the console subscriber received (\d+) alert notification/.exec(run.stderr)?.[1]);
+      expect(held).toBeGreaterThanOrEqual(doc.alerts.length);
       expect(doc.report_top).toMatch(/Asset performance/);
       // the stack it started is gone: the runtime file was removed
       const again = await runCli(['status', '--json', '--data-dir', dir]);

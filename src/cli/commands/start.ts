@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolveDataDir } from '../../local/data-dir.ts';
-import { stderrLog } from '../../local/service.ts';
+import { stderrLog, type RuntimeLog } from '../../local/service.ts';
 import { startStack } from '../../local/stack.ts';
 import { runSample, SAMPLE_DEFAULTS, type SampleRun } from '../../ops/sample/run.ts';
 import { action } from '../command.ts';
@@ -34,14 +34,17 @@ export function registerStart(program: Command): void {
         if (parseTarget(opts.target) !== 'local') throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
         const substations = positive(opts.substations, '--substations');
         const days = positive(opts.days, '--days');
-        const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log: stderrLog });
+        const log = new StartLog();
+        const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log });
         try {
           progress(`embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`);
           const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress });
+          if (log.held) progress(`the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`);
           const report = await topOfReport(stack.clients, stack.dataDir);
           const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
           const human = render(run, report);
           if (opts.once) return { json, human };
+          log.holding = false;
           process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset\` in another terminal. Ctrl-C stops it.\n`);
           await untilSignalled();
           progress('stopping the embedded stack…');
@@ -51,6 +54,24 @@ export function registerStart(program: Command): void {
         }
       }),
     );
+}
+
+/**
+ * The stack's log for `start`: while the sample runs, the console subscriber's alert
+ * lines are counted, not printed — a sample raises a few hundred notifications, which
+ * would bury the progress, and the run lists the incidents afterwards. Once the run is
+ * over (staying up), each new alert is printed as it arrives.
+ */
+class StartLog implements RuntimeLog {
+  holding = true;
+  held = 0;
+  info = stderrLog.info;
+  warn = stderrLog.warn;
+  error = stderrLog.error;
+  alert = (message: string): void => {
+    if (this.holding) this.held++;
+    else stderrLog.info(message);
+  };
 }
 
 function positive(value: string | undefined, flag: string): number {

@@ -41,7 +41,7 @@ class ConsoleEndpoint implements Endpoint {
   constructor(private readonly log: RuntimeLog) {}
 
   async deliver(n: SnsNotification): Promise<void> {
-    this.log.info(`alert: ${n.Subject ?? n.Message}`);
+    (this.log.alert ?? this.log.info)(`alert: ${n.Subject ?? n.Message}`);
   }
 }
 
