@@ -5,6 +5,7 @@ import {
   Dashboard,
   GraphWidget,
   MathExpression,
+  Metric,
   TextWidget,
   TreatMissingData,
   type IMetric,
@@ -18,7 +19,8 @@ import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from '../../src/shared/functions.ts';
+import { METRICS_NAMESPACE, type FunctionKey } from '../../src/shared/functions.ts';
+import { METRIC, type MetricName } from '../../src/shared/telemetry.ts';
 import { AWS_ONLY, NAME_PREFIX } from '../../src/shared/resources.ts';
 import type { LakeDelivery } from './firehose.ts';
 
@@ -41,6 +43,11 @@ export interface ObservabilityProps {
   readonly email?: string;
 }
 
+/** One count a handler publishes through Powertools (`src/shared/telemetry.ts`), summed per period. */
+export function handlerMetric(service: FunctionKey, name: MetricName, period = Duration.minutes(5)): Metric {
+  return new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic: 'Sum', period, label: `${service} ${name}` });
+}
+
 /** Per-minute data points that must all breach before the lag alarms fire: a burst is not a backlog. */
 const SUSTAINED_MINUTES = 5;
 const FIVE_MINUTES = Duration.minutes(5);
@@ -48,7 +55,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 /**
  * The operations topic, every alarm the pipeline needs (consumer lag, dead letters,
  * function errors and throttles, stream throttling, Firehose delivery, conversion and
- * partition-limit failures, undeliverable alerts), all to that topic, and a dashboard.
+ * partition-limit failures, undeliverable or unpublished alerts), all to that topic, and a
+ * dashboard that includes the handlers' own Powertools counts.
  */
 export class Observability extends Construct {
   readonly opsTopic: Topic;
@@ -147,6 +155,19 @@ export class Observability extends Construct {
       'SNS could not deliver alert notifications to a subscriber.',
     );
 
+    alarm(
+      'alerts-publish-failing',
+      new MathExpression({
+        expression: 'consumer + sweeper',
+        usingMetrics: { consumer: handlerMetric('anomaly', METRIC.publishFailures), sweeper: handlerMetric('outbox', METRIC.publishFailures) },
+        label: 'alert notifications not published',
+        period: FIVE_MINUTES,
+      }),
+      1,
+      'Alert notifications could not be published to the alerts topic (or written to the alert lake) for 15 minutes: they wait in the outbox and the sweeper keeps retrying, but subscribers are not hearing of incidents.',
+      3,
+    );
+
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: AWS_ONLY.dashboardName, defaultInterval: Duration.hours(6) });
     const fns = Object.entries(props.functions);
     const graph = (title: string, metrics: IMetric[], width = 8): GraphWidget => new GraphWidget({ title, left: metrics, width, height: 6 });
@@ -169,8 +190,28 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       graph('Throttles', fns.map(([n, fn]) => fn.metricThrottles({ period: FIVE_MINUTES, label: n }))),
       graph('Dead-letter queues', [...props.deadLetters].map(([n, q]) => q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: n }))),
-      graph('Handler metrics (Powertools)', [
-        new MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},service} ', 'Sum', 300)`, usingMetrics: {}, label: '', period: FIVE_MINUTES }),
+      graph('Splitter: rows (Powertools metrics)', [METRIC.rowsRead, METRIC.rowsAccepted, METRIC.rowsQuarantined].map((m) => handlerMetric('splitter', m))),
+    );
+    this.dashboard.addWidgets(
+      graph('Consumers: readings applied, quarantined, late', [
+        handlerMetric('state', METRIC.readings),
+        handlerMetric('anomaly', METRIC.readings),
+        handlerMetric('state', METRIC.readingsQuarantined),
+        handlerMetric('anomaly', METRIC.readingsQuarantined),
+        handlerMetric('anomaly', METRIC.readingsLate),
+      ]),
+      graph('Failed objects and records (retried)', [
+        handlerMetric('splitter', METRIC.objectsFailed),
+        handlerMetric('state', METRIC.recordsFailed),
+        handlerMetric('anomaly', METRIC.recordsFailed),
+        handlerMetric('registry', METRIC.assetFilesFailed),
+      ]),
+      graph('Alert notifications: stored, published, failed', [
+        handlerMetric('anomaly', METRIC.notificationsStored),
+        handlerMetric('anomaly', METRIC.notificationsPublished),
+        handlerMetric('outbox', METRIC.notificationsPublished),
+        handlerMetric('anomaly', METRIC.publishFailures),
+        handlerMetric('outbox', METRIC.publishFailures),
       ]),
     );
     this.dashboard.addWidgets(

@@ -9,6 +9,7 @@ import { MissingHandlerError } from '../../infra/bundling/options.ts';
 import { DLQ_SOURCES } from '../../infra/constructs/triggers.ts';
 import { CONSUMERS } from '../../src/shared/consumers.ts';
 import { ASYNC_INVOCATION, ENV, FUNCTIONS, METRICS_NAMESPACE } from '../../src/shared/functions.ts';
+import { METRIC } from '../../src/shared/telemetry.ts';
 import { AWS_ONLY, PREFIXES, RAW_SUFFIXES, STREAM, TABLES, dlqName } from '../../src/shared/resources.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -325,6 +326,7 @@ describe('observability', () => {
       'dubegrid-lake-conversion-failures',
       'dubegrid-lake-partition-limit',
       'dubegrid-alerts-undeliverable',
+      'dubegrid-alerts-publish-failing',
     ].sort();
     expect(names).toEqual(expected);
   });
@@ -361,8 +363,23 @@ describe('observability', () => {
     }
   });
 
-  it('has a dashboard', () => {
+  it('alarms when alert notifications stay unpublished for 15 minutes, from the handlers\' own Powertools counts', () => {
+    const a = alarm('alerts-publish-failing') as { Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[]; EvaluationPeriods: number };
+    expect(a.EvaluationPeriods).toBe(3);
+    expect(a.Metrics.find((m) => m.Expression)?.Expression).toBe('consumer + sweeper');
+    const stats = a.Metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!);
+    expect(stats.map((m) => [m.Metric.Namespace, m.Metric.MetricName, m.Metric.Dimensions, m.Stat])).toEqual([
+      [METRICS_NAMESPACE, METRIC.publishFailures, [{ Name: 'service', Value: 'anomaly' }], 'Sum'],
+      [METRICS_NAMESPACE, METRIC.publishFailures, [{ Name: 'service', Value: 'outbox' }], 'Sum'],
+    ]);
+  });
+
+  it('has a dashboard that graphs the handlers\' Powertools counts by service', () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: AWS_ONLY.dashboardName });
+    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties?.DashboardBody);
+    for (const [service, name] of [['splitter', METRIC.rowsQuarantined], ['state', METRIC.recordsFailed], ['anomaly', METRIC.readingsLate], ['outbox', METRIC.publishFailures], ['registry', METRIC.assetFilesFailed]]) {
+      expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"${service}\\"`);
+    }
   });
 });
 
