@@ -10,7 +10,7 @@ function fakeKinesis(records: string[], expireOnCall: number) {
     send: async (command: unknown) => {
       if (command instanceof GetShardIteratorCommand) {
         const input = command.input;
-        calls.iteratorRequests.push({ type: input.ShardIteratorType, seq: input.StartingSequenceNumber });
+        calls.iteratorRequests.push({ type: input.ShardIteratorType, seq: input.StartingSequenceNumber, ...(input.Timestamp ? { timestamp: input.Timestamp } : {}) });
         const from = input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' ? Number(input.StartingSequenceNumber) - 1000 + 1 : 0;
         return { ShardIterator: `it-${from}` };
       }
@@ -53,6 +53,24 @@ describe('ShardReader', () => {
       { type: 'TRIM_HORIZON', seq: undefined },
       { type: 'TRIM_HORIZON', seq: undefined },
     ]);
+  });
+});
+
+describe('ShardReader from AT_TIMESTAMP', () => {
+  const from = new Date('2025-08-14T00:00:00Z');
+
+  it('scans from the trim horizon by default (kinesalite hangs on AT_TIMESTAMP past its newest record), skipping older records', async () => {
+    const { client, calls } = fakeKinesis(['a', 'b'], 0);
+    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'AT_TIMESTAMP', timestamp: from } });
+    expect((await reader.read()).records).toEqual([]); // the fake's records arrived at 1970: older than `from`
+    expect(calls.iteratorRequests).toEqual([{ type: 'TRIM_HORIZON', seq: undefined }]);
+  });
+
+  it('asks Kinesis for an AT_TIMESTAMP iterator when native, so a short range reads only itself', async () => {
+    const { client, calls } = fakeKinesis(['a'], 0);
+    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'AT_TIMESTAMP', timestamp: from }, atTimestamp: 'native' });
+    await reader.read();
+    expect(calls.iteratorRequests).toEqual([{ type: 'AT_TIMESTAMP', seq: undefined, timestamp: from }]);
   });
 });
 

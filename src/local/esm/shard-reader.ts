@@ -136,6 +136,13 @@ export interface ShardReaderOptions {
   /** Records per GetRecords call; default `GET_RECORDS_MAX`. */
   readonly limit?: number;
   readonly now?: () => number;
+  /**
+   * How an `AT_TIMESTAMP` start is read: `scan` (the default, for kinesalite) from the
+   * trim horizon, skipping older records; `native`, on Kinesis itself, with an
+   * `AT_TIMESTAMP` iterator, so a replay of the last hour does not read the whole
+   * retention first.
+   */
+  readonly atTimestamp?: 'scan' | 'native';
 }
 
 export class ShardReader {
@@ -223,10 +230,14 @@ export class ShardReader {
         break;
       case 'AT_TIMESTAMP':
         // kinesalite never answers AT_TIMESTAMP when no record is that recent (its
-        // request hangs), so read from the trim horizon and skip older records here:
-        // the same records, at the cost of reading the older ones once.
+        // request hangs), so there we read from the trim horizon and skip older records
+        // here: the same records, at the cost of reading the older ones once. (The skip
+        // stays on for a native iterator too: it returns no older record, so it costs nothing.)
         this.notBefore = position.timestamp.getTime();
-        input = { ...base, ShardIteratorType: 'TRIM_HORIZON' };
+        input =
+          this.options.atTimestamp === 'native'
+            ? { ...base, ShardIteratorType: 'AT_TIMESTAMP', Timestamp: position.timestamp }
+            : { ...base, ShardIteratorType: 'TRIM_HORIZON' };
         break;
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER':

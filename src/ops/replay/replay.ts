@@ -59,6 +59,8 @@ export async function replay(envt: OpsEnvironment, options: ReplayOptions): Prom
       stream: envt.clients.names.stream,
       range: options.range,
       pageRecords: PAGE_RECORDS,
+      // kinesalite cannot serve AT_TIMESTAMP iterators reliably; Kinesis can, and a short range then reads only itself
+      atTimestamp: envt.clients.target === 'aws' ? 'native' : 'scan',
       onPage: async (shardId, page) => {
         const counts = page.map(readingsIn);
         await Promise.all(projections.map((p) => p.apply({ shardId, records: page, readings: counts })));

@@ -26,6 +26,8 @@ export interface ReadRangeOptions {
   onPage(shardId: string, records: readonly StreamRecord[]): Promise<void>;
   /** Wait before reading again a shard that is behind but returned nothing. @default 200 */
   readonly behindPauseMs?: number;
+  /** `native` on Kinesis: start each shard with an AT_TIMESTAMP iterator (see `ShardReaderOptions`). @default 'scan' */
+  readonly atTimestamp?: 'scan' | 'native';
 }
 
 export interface ShardRead {
@@ -53,7 +55,14 @@ export async function readStreamRange(o: ReadRangeOptions): Promise<ShardRead[]>
 }
 
 async function readShard(o: ReadRangeOptions, shard: ShardInfo): Promise<ShardRead> {
-  const reader = new ShardReader({ kinesis: o.kinesis, stream: o.stream, shardId: shard.shardId, start: { type: 'AT_TIMESTAMP', timestamp: o.range.from }, limit: o.pageRecords });
+  const reader = new ShardReader({
+    kinesis: o.kinesis,
+    stream: o.stream,
+    shardId: shard.shardId,
+    start: { type: 'AT_TIMESTAMP', timestamp: o.range.from },
+    limit: o.pageRecords,
+    ...(o.atTimestamp ? { atTimestamp: o.atTimestamp } : {}),
+  });
   const to = o.range.to.getTime();
   let records = 0;
   for (;;) {
