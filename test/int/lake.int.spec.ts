@@ -23,6 +23,7 @@ import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { runCli } from '../support/cli.ts';
 import { feederInterval, reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
+import { LV_SAMPLE } from '../support/shared-fixtures.ts';
 
 // three substations, 10-minute readings either side of midnight 14/15 August
 const events: ReadingEvent[] = [];
@@ -142,7 +143,7 @@ describe('the local Firehose', () => {
 
   it('puts an ingested CSV, through the splitter, into the lake: every row, value and time as in the file', async () => {
     const s = stack as EmbeddedStack;
-    const csv = await readFile(new URL('../../../shared/fixtures/lv-monitor-sample.csv', import.meta.url), 'utf8');
+    const csv = await readFile(LV_SAMPLE, 'utf8');
     const key = 'raw/prod/lv/y=2025/m=08/lv-monitor-sample.csv';
     await s.clients.s3.send(new PutObjectCommand({ Bucket: s.clients.names.bucket, Key: key, Body: csv }));
     for (let i = 0; ; i++) {

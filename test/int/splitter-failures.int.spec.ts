@@ -13,8 +13,9 @@ import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 import { eventually, getManifest, putRaw } from './splitter.support.ts';
+import { LV_SAMPLE } from '../support/shared-fixtures.ts';
 
-const SAMPLE = readFileSync('/work/shared/fixtures/lv-monitor-sample.csv');
+const SAMPLE = readFileSync(LV_SAMPLE);
 const quiet = { info: () => undefined, warn: () => undefined };
 
 describe('splitter failures and recovery (embedded)', () => {

@@ -13,9 +13,10 @@ import { tempDir } from '../support/tmp.ts';
 import { uploadFile } from '../../src/producers/ingest/upload.ts';
 import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { eventually, expectManifestInvariants, getManifest } from './splitter.support.ts';
+import { LV_SAMPLE, NGED_HEAD } from '../support/shared-fixtures.ts';
 
-const SAMPLE = '/work/shared/fixtures/lv-monitor-sample.csv';
-const NGED = '/work/shared/fixtures/real/nged-lv-feeder-2024-01-head.csv';
+const SAMPLE = LV_SAMPLE;
+const NGED = NGED_HEAD;
 const BAD = 'Substation Number,Substation Name,Timestamp,Attribute Type,Feeder ID,Description,Units,Value\nLV9,N,2025-09-01T00:00:00Z,feeder,1,L1 Voltage,V,240\nLV9,N,2025-09-01T00:00:00Z,feeder,1,L1 Voltage,V,lots\nLV9,N,2025-09-01T00:00:00Z,feeder,1,L1 Voltage,volts?,240\n';
 
 describe('dubegrid ingest', () => {

@@ -16,8 +16,9 @@ import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { S3QuarantineWriter } from '../../src/producers/splitter/quarantine-writer.ts';
 import { tempDir } from '../support/tmp.ts';
 import { eventually, expectManifestInvariants, getManifest, getQuarantine, putRaw, readStream, type StreamRecordRead } from './splitter.support.ts';
+import { NGED_HEAD } from '../support/shared-fixtures.ts';
 
-const NGED = '/work/shared/fixtures/real/nged-lv-feeder-2024-01-head.csv';
+const NGED = NGED_HEAD;
 const KEYS = {
   generated: 'raw/prod/lv/y=2025/m=08/generated.csv',
   nged: 'raw/prod/lv/y=2024/m=01/nged head.csv',

@@ -3,9 +3,10 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { eventIdOf } from '../../src/shared/event.ts';
 import { LV_HEADER, SOURCE, INGESTED_AT, lv, reasonsByLine, run } from './splitter.support.ts';
+import { LV_SAMPLE, NGED_HEAD } from '../support/shared-fixtures.ts';
 
-const SAMPLE = '/work/shared/fixtures/lv-monitor-sample.csv';
-const NGED = '/work/shared/fixtures/real/nged-lv-feeder-2024-01-head.csv';
+const SAMPLE = LV_SAMPLE;
+const NGED = NGED_HEAD;
 
 describe('splitter core: the LV monitor sample', () => {
   it('turns every row into one event, mapped as documented, with its lineage', async () => {

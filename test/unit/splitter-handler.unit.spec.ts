@@ -18,9 +18,10 @@ import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
 import type { PutRecordsClient } from '../../src/producers/splitter/kinesis-writer.ts';
 import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
 import { TimeZoneError } from '../../src/producers/splitter/timestamps.ts';
+import { LV_SAMPLE } from '../support/shared-fixtures.ts';
 
 const BUCKET = 'dubegrid-000000000000-eu-west-2';
-const SAMPLE = readFileSync('/work/shared/fixtures/lv-monitor-sample.csv', 'utf8');
+const SAMPLE = readFileSync(LV_SAMPLE, 'utf8');
 
 /** An in-memory bucket answering the commands the splitter sends; logs every call. */
 class FakeS3 {
