@@ -1,7 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadingItem } from '../../src/consumers/state/items.ts';
-import { compareReadings } from '../../src/consumers/state/items.ts';
+import { compareReadings, latestKeyOf, readingKeyOf } from '../../src/consumers/state/items.ts';
+import { StateWriter } from '../../src/consumers/state/writer.ts';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { waitForConsumers } from '../../src/local/esm/wait.ts';
 import { eventSourceMappingService } from '../../src/local/esm/service.ts';
@@ -104,6 +106,26 @@ describe('state consumer on the embedded stack', () => {
     await ingest(events);
     expect(values(await readings(), keys)).toEqual(before.r);
     expect(values(await latest(), ['asset_id', 'measurement', 'value', 'ts', 'event_id'])).toEqual(before.l);
+  });
+
+  it('writes nothing to `readings` when a batch is applied again, even one holding only the series\' newest emission', async () => {
+    // one reading per series: each batch's only emission is exactly the series' high-water mark
+    const events = readingGrid({ substations: 2, points: 1, measurements: ['l2_voltage', 'l3_voltage'], start: '2025-09-05T00:00:00Z', ingestedAt: '2025-09-06T00:00:00Z' });
+    let putItems = 0;
+    const counting = {
+      send: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        if (command instanceof BatchWriteCommand) putItems += Object.values(command.input.RequestItems ?? {}).reduce((n, r) => n + r.length, 0);
+        return stack.clients.doc.send(command);
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const writer = new StateWriter({ doc: counting });
+    const batch = { readings: new Map(events.map((e) => [readingKeyOf(e), e])), latest: new Map(events.map((e) => [latestKeyOf(e), e])) };
+    const first = await writer.write(batch);
+    expect(first.readings).toMatchObject({ written: events.length, checked: 0 });
+    expect(putItems).toBe(events.length);
+    const again = await writer.write(batch);
+    expect(again.readings).toMatchObject({ written: 0, unchanged: events.length, checked: events.length });
+    expect(putItems).toBe(events.length);
   });
 
   it('lets a correction (same reading, later emission) win in both tables, and an older emission replayed afterwards not undo it', async () => {

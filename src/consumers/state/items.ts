@@ -84,8 +84,8 @@ export function readingOrder(e: Pick<ReadingEvent, 'ts' | 'ingested_at' | 'sourc
  * - `latest_order`: `readingOrder` of the reading it holds (its write condition);
  * - `readings_hw`: the highest `emissionOrder` ever written to `readings` for the
  *   series. Raised before the readings are written, so every stored reading of the
- *   series has an emission at or below it; a batch whose readings are all at or above
- *   it can then be put without reading first (see `writer.ts`).
+ *   series has an emission at or below it; a batch whose readings are all above it
+ *   can then be put without reading first (see `writer.ts`).
  */
 export const LATEST_META = { order: 'latest_order', readingsHw: 'readings_hw' } as const;
 

@@ -10,8 +10,8 @@
  *    emission, before any reading is written. A failed condition means a newer value
  *    is stored: success.
  * 3. `readings`: BatchWriteItem cannot carry a condition. A series whose readings in
- *    the batch are all at or above the `readings_hw` read in step 1 cannot hold a later
- *    emission of any of them, so they are put blind (the common case: new data). For
+ *    the batch are all above the `readings_hw` read in step 1 cannot hold any of them
+ *    yet, so they are put blind (the common case: new data). For
  *    any other series (a replay, a late older emission) the stored emissions are read
  *    first and only new keys or later emissions are put, so a replay writes nothing
  *    and an older emission never undoes a correction. (Writers racing on one series
@@ -162,7 +162,9 @@ export class StateWriter {
       for (const e of plan.readings) {
         if (error) failed.set(readingKeyOf(e), error);
         else if (this.o.ttlDays !== undefined && expiryOf(e.ts, this.o.ttlDays) <= nowS) expired += 1;
-        else (hw === undefined || plan.minEmission >= hw ? blind : check).push(e);
+        // Strictly above: a reading *at* the high-water mark may be stored already (a replay
+        // of the series' last batch), and reading its emission costs less than rewriting it.
+        else (hw === undefined || plan.minEmission > hw ? blind : check).push(e);
       }
     }
     const present = await this.storedEmissions(check, failed);
