@@ -7,6 +7,7 @@
 import { CONSUMERS } from '../../src/shared/consumers.ts';
 import { FUNCTIONS } from '../../src/shared/functions.ts';
 import { STREAM } from '../../src/shared/resources.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 import type { RateKey, RATES } from './rates.ts';
 
 const KIB = 1024;
@@ -63,8 +64,11 @@ export const ASSUMPTIONS = {
   athenaScannedFraction: 0.5,
   /** CloudWatch log bytes per invocation (Powertools JSON lines). */
   logBytesPerInvocation: 2_000,
-  alarms: 23,
+  /** The stack's alarms (a template test keeps this equal to what it synthesizes). */
+  alarms: 24,
   dashboards: 1,
+  /** The handlers' Powertools metrics: one custom metric per name and service. */
+  customMetrics: Object.values(PUBLISHED_METRICS).reduce((n, names) => n + names.length, 0),
 } as const;
 
 export interface LineItem {
@@ -168,6 +172,7 @@ export function estimate(
   add('KMS', 'data key', 1, 'key', 'kmsKeyMonth');
   add('CloudWatch', 'alarms beyond the 10 free', Math.max(0, a.alarms - 10), 'alarms', 'cloudWatchAlarmMonth');
   add('CloudWatch', 'dashboard', a.dashboards, 'dashboard', 'cloudWatchDashboardMonth');
+  add('CloudWatch', 'custom metrics beyond the 10 free (Powertools)', Math.max(0, a.customMetrics - 10), 'metrics', 'cloudWatchMetricMonth');
   add('CloudWatch', 'logs ingested', Math.max(0, (allInvocations * a.logBytesPerInvocation) / GB - 5), 'GB', 'cloudWatchLogsGB');
 
   return { readings, aggregated, capacity, lines, totalUsd: lines.reduce((s, l) => s + l.usd, 0) };

@@ -58,6 +58,7 @@ export const RATES = {
   cloudWatchAlarmMonth: listed(0.1, 'standard alarm-month (10 free)', 'AmazonCloudWatch EUW2-CW:AlarmMonitorUsage'),
   cloudWatchLogsGB: listed(0.5985, 'GB of logs ingested (5 GB free)', 'AmazonCloudWatch EUW2-DataProcessing-Bytes'),
   cloudWatchDashboardMonth: recalled(3, 'dashboard-month (3 free)', 'AmazonCloudWatch dashboards'),
+  cloudWatchMetricMonth: recalled(0.3, 'custom metric-month, first 10,000 (10 free)', 'AmazonCloudWatch EUW2-CW:MetricMonitorUsage'),
 } as const satisfies Record<string, Rate>;
 
 export type RateKey = keyof typeof RATES;

@@ -18,6 +18,7 @@ import { consumerQuarantineKeyOf } from '../../src/shared/quarantine.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, STREAM } from '../../src/shared/resources.ts';
 import { readingEvent } from '../support/reading-events.ts';
 import { tempDir } from '../support/tmp.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 
 /** Voltage readings of one feeder every 10 minutes: 240 V, except 0 V at the given minutes. */
 function voltages(substation: string, from: number, to: number, dead: readonly number[]): ReadingEvent[] {
@@ -85,6 +86,7 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]); // stored: the batch is applied whatever the topic does
     expect(Object.fromEntries(counts)).toMatchObject({ RecordsReceived: event.Records.length, Readings: readings.length, RecordsFailed: 0, ReadingsQuarantined: 0, NotificationsStored: 2, NotificationsPublished: 0, PublishFailures: 2 });
+    expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.anomaly].sort());
     const alerts = new AlertStore(stack.clients.doc);
     const pending = await alerts.pending('9999');
     expect(pending.map((n) => [n.kind, n.rule, n.asset_id])).toEqual([

@@ -11,6 +11,7 @@ import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
 import { assetsCsv, buildAssets } from '../../src/generate/assets.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { tempDir } from '../support/tmp.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 
 const s3Event = (bucket: string, ...keys: string[]): S3Event =>
   ({ Records: keys.map((key) => ({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeS3EventKey(key) } } })) }) as unknown as S3Event;
@@ -46,5 +47,6 @@ describe('registry loader handler', () => {
       ['reference/assets/notes.csv', 0, 0, true],
     ]);
     expect(Object.fromEntries(counts)).toEqual({ AssetFilesLoaded: 1, AssetFilesFailed: 1, AssetsLoaded: feeders + network.length, AssetRowsRejected: 1 });
+    expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.registry].sort());
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { estimate, type Measured } from '../../infra/cost/model.ts';
+import { ASSUMPTIONS, estimate, type Measured } from '../../infra/cost/model.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 import { RATES } from '../../infra/cost/rates.ts';
 
 /** What `infra/cost/estimate.ts` measured from the real splitter (rounded). */
@@ -36,6 +37,12 @@ describe('cost model', () => {
   it('totals its lines, and aggregation makes the month cheaper', () => {
     expect(withKpl.totalUsd).toBeCloseTo(withKpl.lines.reduce((s, l) => s + l.usd, 0), 9);
     expect(withKpl.totalUsd).toBeLessThan(without.totalUsd);
+  });
+
+  it('prices every Powertools metric the handlers publish (one per name and service) beyond the 10 free', () => {
+    expect(ASSUMPTIONS.customMetrics).toBe(28); // 8 splitter, 4 state, 9 anomaly, 3 outbox, 4 registry
+    expect(ASSUMPTIONS.customMetrics).toBe(Object.values(PUBLISHED_METRICS).flat().length);
+    expect(line(withKpl, 'CloudWatch', /custom metrics/)).toMatchObject({ quantity: 18, usd: 18 * RATES.cloudWatchMetricMonth.usd });
   });
 
   it('names the source of every rate', () => {

@@ -10,6 +10,7 @@ import { DLQ_SOURCES } from '../../infra/constructs/triggers.ts';
 import { CONSUMERS } from '../../src/shared/consumers.ts';
 import { ASYNC_INVOCATION, ENV, FUNCTIONS, METRICS_NAMESPACE } from '../../src/shared/functions.ts';
 import { METRIC } from '../../src/shared/telemetry.ts';
+import { ASSUMPTIONS } from '../../infra/cost/model.ts';
 import { AWS_ONLY, PREFIXES, RAW_SUFFIXES, STREAM, TABLES, dlqName } from '../../src/shared/resources.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -329,6 +330,10 @@ describe('observability', () => {
       'dubegrid-alerts-publish-failing',
     ].sort();
     expect(names).toEqual(expected);
+  });
+
+  it('has as many alarms as the cost model prices', () => {
+    expect(alarms).toHaveLength(ASSUMPTIONS.alarms);
   });
 
   it('alarms on each consumer’s iterator age when it is sustained for 5 minutes', () => {

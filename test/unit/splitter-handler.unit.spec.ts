@@ -19,6 +19,7 @@ import type { PutRecordsClient } from '../../src/producers/splitter/kinesis-writ
 import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
 import { TimeZoneError } from '../../src/producers/splitter/timestamps.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 
 const BUCKET = 'dubegrid-000000000000-eu-west-2';
 const SAMPLE = readFileSync(LV_SAMPLE, 'utf8');
@@ -161,6 +162,7 @@ describe('splitter handler', () => {
       EventsEmitted: 28,
       KinesisRecords: m[0]!.kinesis.records + m[1]!.kinesis.records,
     });
+    expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.splitter].sort());
   });
 
   it('leaves a key that now holds a newer object to that object\'s own notification, and a deleted one alone', async () => {

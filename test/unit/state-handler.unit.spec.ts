@@ -12,6 +12,7 @@ import { StateWriter, WRITE_RETRY } from '../../src/consumers/state/writer.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { readingEvent } from '../support/reading-events.ts';
+import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 
 type Put = { PutRequest: { Item: Record<string, unknown> } };
 
@@ -67,6 +68,7 @@ describe('state handler partial batch response', () => {
     const response = await handler({ Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10), r('OK', 11)])] });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }, { itemIdentifier: '3' }]);
     expect(Object.fromEntries(counts)).toEqual({ RecordsReceived: 3, Readings: 4, ReadingsQuarantined: 0, RecordsFailed: 2 });
+    expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.state].sort());
   });
 
   it('fails a record whose reading was superseded in the batch when the write that supersedes it fails', async () => {
