@@ -128,6 +128,7 @@ describe('anomaly projection on the embedded stack', () => {
           { name: 'all', protocol: 'http', endpoint: `${hook.url}/all` },
           { name: 'critical', protocol: 'http', endpoint: `${hook.url}/critical`, filter_policy: { severity: ['critical'] } },
           { name: 'nothing', protocol: 'http', endpoint: `${hook.url}/nothing`, filter_policy: { rule: [{ prefix: 'no_such_rule' }], kind: ['open'] } },
+          { name: 'sagging', protocol: 'http', endpoint: `${hook.url}/sagging`, filter_policy: { measurement: [{ suffix: '_voltage' }], value: [{ numeric: ['<', 200] }] } },
           { name: 'log', protocol: 'file', endpoint: 'alerts.jsonl' },
         ],
       }),
@@ -171,7 +172,9 @@ describe('anomaly projection on the embedded stack', () => {
     expect(expected.length).toBeGreaterThan(0);
 
     const all = received('/all');
-    const bodies = all.map((n) => JSON.parse(n.Message) as { notification_id: string; kind: string; rule: string; asset_id: string; substation_id: string; severity: string });
+    const bodies = all.map(
+      (n) => JSON.parse(n.Message) as { notification_id: string; kind: string; rule: string; asset_id: string; substation_id: string; severity: string; measurement: string; value: number; threshold: number },
+    );
     expect(bodies.map((b) => b.notification_id).sort()).toEqual(expected.map((n) => n.notification_id).sort());
     for (const [i, n] of all.entries()) {
       const b = bodies[i]!;
@@ -182,9 +185,15 @@ describe('anomaly projection on the embedded stack', () => {
         asset_id: { Type: 'String', Value: b.asset_id },
         substation_id: { Type: 'String', Value: b.substation_id },
         kind: { Type: 'String', Value: b.kind },
+        value: { Type: 'Number', Value: String(b.value) },
+        threshold: { Type: 'Number', Value: String(b.threshold) },
       });
     }
     expect(received('/nothing')).toEqual([]);
+    // A numeric range on the reading's value: exactly the voltage notifications below 200 V.
+    const sagging = received('/sagging').map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id).sort();
+    expect(sagging).toEqual(bodies.filter((b) => b.measurement.endsWith('_voltage') && b.value < 200).map((b) => b.notification_id).sort());
+    expect(sagging.length).toBeGreaterThan(0);
     const critical = received('/critical').map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id).sort();
     expect(critical).toEqual(bodies.filter((b) => b.severity === 'critical').map((b) => b.notification_id).sort());
     expect(critical.length).toBeGreaterThan(0);

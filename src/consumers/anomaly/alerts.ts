@@ -117,6 +117,9 @@ export function alertMessageOf(n: NotificationRecord): AlertMessage {
     substation_id: n.substation_id,
     kind: n.kind,
     measurement: n.measurement,
+    // Number attributes, so that filter policies can use numeric ranges ("value below 200").
+    value: n.value,
+    threshold: n.threshold,
   };
   return {
     subject: `[${n.severity}] ${n.rule} ${n.kind === 'open' ? 'opened' : n.kind === 'escalate' ? 'escalated' : 'closed'} on ${n.asset_id} ${n.measurement}`,
