@@ -58,17 +58,17 @@ async function bucketStatus(clients: Clients): Promise<BucketStatus> {
   } catch {
     return { name, exists: false, objects: {} };
   }
-  const objects: Record<string, number> = {};
-  await Promise.all(
+  const counts = await Promise.all(
     ZONES.map(async ([zone, prefix]) => {
       let n = 0;
       for await (const page of paginateListObjectsV2({ client: clients.s3 }, { Bucket: name, Prefix: prefix })) {
         n += page.KeyCount ?? page.Contents?.length ?? 0;
       }
-      objects[zone] = n;
+      return [zone, n] as const;
     }),
   );
-  return { name, exists: true, objects };
+  // in the order of PREFIXES, whichever listing finished first
+  return { name, exists: true, objects: Object.fromEntries(counts) };
 }
 
 async function streamStatus(clients: Clients, budgetMs: number): Promise<StreamStatus> {

@@ -3,6 +3,7 @@ import { resourceStatus, type ResourceStatus } from '../../ops/status.ts';
 import { action } from '../command.ts';
 import { withContext } from '../context.ts';
 import { table } from '../output.ts';
+import { PREFIXES } from '../../shared/resources.ts';
 
 export function registerStatus(program: Command): void {
   program
@@ -36,7 +37,7 @@ function render(
         ? `embedded stack running (pid ${runtime.pid}, ${runtime.mode}) on ${dataDir}`
         : `no stack was running on ${dataDir}; started one for this command`;
   const rows: unknown[][] = [
-    ['bucket', r.bucket.name, yes(r.bucket.exists), Object.entries(r.bucket.objects).map(([z, n]) => `${z}=${n}`).join(' ')],
+    ['bucket', r.bucket.name, yes(r.bucket.exists), Object.entries(r.bucket.objects).map(([z, n]) => `${PREFIXES[z as keyof typeof PREFIXES] ?? z} ${n}`).join(', ')],
     [
       'stream',
       r.stream.name,
