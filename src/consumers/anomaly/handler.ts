@@ -125,6 +125,6 @@ let lambdaHandler: AnomalyHandler | undefined;
 
 /** The Lambda entry (`FUNCTIONS.anomaly.entry`), built on first use so that importing this module never reaches for AWS. */
 export const handler: AnomalyHandler = telemetry.instrument((event: KinesisStreamEvent, context?: Context) => {
-  lambdaHandler ??= createAnomalyHandler(anomalyDepsFromEnv(createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' }), process.env, telemetry));
+  lambdaHandler ??= createAnomalyHandler(anomalyDepsFromEnv(createClients({ target: 'aws' }), process.env, telemetry));
   return lambdaHandler(event, context);
 });

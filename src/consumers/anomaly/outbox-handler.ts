@@ -19,7 +19,7 @@ export const handler = telemetry.instrument(async (): Promise<{ pending: number;
   if (!sweep) {
     const topicArn = process.env[ENV.alertsTopicArn];
     if (!topicArn) throw new Error(`${ENV.alertsTopicArn} is not set: the outbox sweeper publishes alerts to it`);
-    const clients = createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' });
+    const clients = createClients({ target: 'aws' });
     const alerts = new AlertStore(clients.doc);
     const publisher = new SnsPublisher(clients.sns, topicArn);
     const archive = new S3AlertArchive(clients.s3, process.env[ENV.bucket] ?? clients.names.bucket);

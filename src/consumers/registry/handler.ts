@@ -49,7 +49,7 @@ let lambdaHandler: RegistryHandler | undefined;
 /** The Lambda entry (`FUNCTIONS.registry.entry`), built on first use. */
 export const handler: RegistryHandler = telemetry.instrument((event: S3Event) => {
   if (!lambdaHandler) {
-    const clients = createClients({ target: 'aws', account: process.env.DUBEGRID_AWS_ACCOUNT ?? 'from-env' });
+    const clients = createClients({ target: 'aws' });
     lambdaHandler = createRegistryHandler({ s3: clients.s3, doc: clients.doc, log: telemetry.log, metrics: telemetry.metrics });
   }
   return lambdaHandler(event);
