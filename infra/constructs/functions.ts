@@ -112,9 +112,10 @@ export class PipelineFunctions extends Construct {
     alertsTopic.grantPublish(outbox.role);
     access.put(outbox, PREFIXES.processedAlerts);
 
-    // reference/assets/ → the assets table.
+    // reference/assets/ → the assets table; rejected rows (or a file that is no assets file) → quarantine/.
     const registry = make('registry', { [ENV.bucket]: props.bucketName });
     access.read(registry, PREFIXES.referenceAssets);
+    access.put(registry, PREFIXES.quarantine);
     tableAccess(registry, 'assets', 'write');
 
     this.functions = { splitter, state, anomaly, outbox, registry };

@@ -204,11 +204,12 @@ describe('least privilege: what each role may do', () => {
     });
   });
 
-  it('registry loader: read reference/assets/, write the assets table', () => {
+  it('registry loader: read reference/assets/, write the assets table and its rejected rows to quarantine/', () => {
     expect(accessOf(`Functions${FUNCTIONS.registry.id}Role`)).toEqual({
       [logGroup('registry')]: LOGS,
       [B]: S3_READ,
       [`${B}/${PREFIXES.referenceAssets}*`]: S3_READ,
+      [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
       [`table:${TABLES.assets.tableName}`]: TABLE_WRITE,
       'key:DataKey': KEY,
       [`queue:${dlqName('registry')}`]: DLQ_SEND,
