@@ -105,8 +105,33 @@ export class DubeGridStack extends Stack {
     new CfnOutput(this, 'AthenaWorkGroup', { value: ATHENA.workgroup });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'CliEnvironment', {
-      value: `AWS_REGION=${this.region} ${ENV.awsAccount}=${this.account}`,
+      value: cliEnvironment(this.region, this.account, c),
       description: 'Export these, then run the CLI with --target aws',
     });
   }
+}
+
+/**
+ * What the CLI must export to act like the deployment: the region and account, and
+ * every setting the handlers were deployed with that the CLI's own replay, backfill,
+ * rebuild and verify use too (a backfill with another source time zone would emit
+ * other event ids; a rebuild with other rules other alerts).
+ */
+export function cliEnvironment(region: string, account: string, c: Pick<DeployConfig, 'sourceTimeZone' | 'anomalyRules' | 'readingsTtlDays'>): string {
+  const vars: [string, string | number | undefined][] = [
+    ['AWS_REGION', region],
+    [ENV.awsAccount, account],
+    [ENV.sourceTimeZone, c.sourceTimeZone],
+    [ENV.readingsTtlDays, c.readingsTtlDays],
+    [ENV.anomalyRules, c.anomalyRules],
+  ];
+  return vars
+    .filter((v): v is [string, string | number] => v[1] !== undefined)
+    .map(([name, value]) => `${name}=${shellWord(String(value))}`)
+    .join(' ');
+}
+
+/** A value as one POSIX shell word: as it is when that is safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w./:+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }

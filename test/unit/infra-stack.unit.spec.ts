@@ -13,6 +13,8 @@ import { METRIC } from '../../src/shared/telemetry.ts';
 import { ASSUMPTIONS } from '../../infra/cost/model.ts';
 import { AWS_ONLY, PREFIXES, RAW_SUFFIXES, STREAM, TABLES, dlqName } from '../../src/shared/resources.ts';
 import { tempDir } from '../support/tmp.ts';
+import { execFileSync } from 'node:child_process';
+import { cliEnvironment } from '../../infra/stack.ts';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-2';
@@ -421,7 +423,15 @@ describe('the template as a whole', () => {
   });
 
   it('tells the operator how to point the CLI at it', () => {
-    template.hasOutput('CliEnvironment', { Value: `AWS_REGION=${REGION} ${ENV.awsAccount}=${ACCOUNT}` });
+    // this stack is deployed with a source time zone and a readings TTL (the context above): the CLI gets both
+    template.hasOutput('CliEnvironment', { Value: `AWS_REGION=${REGION} ${ENV.awsAccount}=${ACCOUNT} ${ENV.sourceTimeZone}=Europe/London ${ENV.readingsTtlDays}=90` });
     template.hasOutput('BucketName', { Value: BUCKET });
+  });
+
+  it('hands the CLI the settings the handlers were deployed with, as words a shell reads back exactly', () => {
+    const rules = `{"overload":{"warningPct":95},"note":"it's"}`;
+    const line = cliEnvironment(REGION, ACCOUNT, { sourceTimeZone: 'Europe/London', readingsTtlDays: 90, anomalyRules: rules });
+    const printed = execFileSync('/bin/sh', ['-c', `export ${line}; printf '%s\\n' "$AWS_REGION" "$${ENV.awsAccount}" "$${ENV.sourceTimeZone}" "$${ENV.readingsTtlDays}" "$${ENV.anomalyRules}"`], { encoding: 'utf8' });
+    expect(printed.split('\n').slice(0, 5)).toEqual([REGION, ACCOUNT, 'Europe/London', '90', rules]);
   });
 });
