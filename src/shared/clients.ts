@@ -52,6 +52,9 @@ function localHandler(): NodeHttpHandler {
   return new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) });
 }
 
+/** Retries of the Kinesis client on AWS (see `assemble`). */
+export const AWS_KINESIS_RETRY = { maxAttempts: 10, retryMode: 'adaptive' } as const;
+
 export function createClients(config: TargetConfig): Clients {
   if (config.target === 'local') return createLocalClients(config.endpoints);
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
@@ -91,7 +94,10 @@ function assemble(
 ): Clients {
   return build(target, region, names, {
     s3: new S3Client(base),
-    kinesis: new KinesisClient(base),
+    // A replay reads every shard as fast as it can, beside the event source mappings and
+    // Firehose (5 reads a second a shard between them): throttling is expected, so retry
+    // it more than the default 3 times, and let the adaptive mode slow the reader down.
+    kinesis: new KinesisClient({ ...base, ...AWS_KINESIS_RETRY }),
     dynamodb: new DynamoDBClient(base),
   }, base);
 }
