@@ -106,6 +106,15 @@ describe('dubegrid ingest', () => {
     await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.waitIdle();
   });
 
+  it('names the pending files, and where failures are kept, when the splitter never writes a manifest', async () => {
+    // under reference/: the splitter is never invoked for it, so no manifest comes
+    const size = readFileSync(SAMPLE).length;
+    const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, 'reference/never-split.csv', SAMPLE, size);
+    await expect(waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 300, failuresHint: 'see the queue X' })).rejects.toThrow(
+      /timed out after 0 s waiting for the splitter; still without a manifest: reference\/never-split\.csv; see the queue X/,
+    );
+  });
+
   it('waits for the split of a re-upload of identical content, not the earlier manifest', async () => {
     const key = 'raw/test/lv-monitor-sample.csv';
     const before = await getManifest(stack!.clients, key);

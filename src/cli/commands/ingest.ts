@@ -11,6 +11,7 @@ import { listAssets, waitForAssetsLoaded } from '../../consumers/registry/record
 import { action } from '../command.ts';
 import { withContext, type CommandContext } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
+import { dlqName } from '../../shared/resources.ts';
 
 interface IngestCommandOptions {
   prefix?: string;
@@ -56,6 +57,10 @@ export function registerIngest(program: Command): void {
             timeoutMs: timeoutS * 1000,
             sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
             failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
+            // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
+            ...(ctx.target === 'aws'
+              ? { failuresHint: `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)` }
+              : {}),
             registryLoaded: (key, since) => waitForAssetsLoaded(() => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets), key, since, timeoutS * 1000),
             progress,
           }).catch((err: unknown) => {

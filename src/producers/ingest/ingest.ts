@@ -20,6 +20,8 @@ export interface IngestOptions {
   /** Zone of zone-less LV monitor timestamps (for the partition). */
   readonly sourceTimeZone?: string;
   readonly failures?: () => Promise<readonly SplitFailure[]>;
+  /** See `WaitOptions.failuresHint`. */
+  readonly failuresHint?: string;
   /**
    * Until the registry loader has loaded `key` (uploaded after `since`): asset files are
    * uploaded first and, when this is given, loaded before any readings go up.
@@ -135,6 +137,7 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   const manifests = await waitForManifests(s3, bucket, readings, {
     timeoutMs: options.timeoutMs,
     failures: options.failures,
+    ...(options.failuresHint ? { failuresHint: options.failuresHint } : {}),
     onProgress: (done, all) => {
       if (done !== reported && done < all) say(`  split ${done} of ${all}`);
       reported = done;

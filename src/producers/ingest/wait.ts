@@ -23,6 +23,8 @@ export interface WaitOptions {
   readonly pollMs?: number;
   /** The splitter's failures so far (the local DLQ), checked between polls. */
   readonly failures?: () => Promise<readonly SplitFailure[]>;
+  /** Where to look for the splitter's failures when they cannot be checked here (AWS: its SQS DLQ); ends the timeout message. */
+  readonly failuresHint?: string;
   readonly onProgress?: (done: number, total: number) => void;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -63,7 +65,8 @@ export async function waitForManifests(s3: S3Client, bucket: string, uploads: re
     }
     if (Date.now() >= deadline) {
       throw new IngestWaitError(
-        `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for the splitter; still without a manifest: ${pending.map((u) => u.key).join(', ')}`,
+        `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for the splitter; still without a manifest: ${pending.map((u) => u.key).join(', ')}` +
+          (options.failuresHint ? `; ${options.failuresHint}` : ''),
         pending.map((u) => u.key),
         [],
       );
