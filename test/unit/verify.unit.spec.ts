@@ -9,7 +9,8 @@ import type { DlqEntry } from '../../src/local/dlq.ts';
 import { digestOfHalves } from '../../src/ops/replay/verify/lake.ts';
 import { checkLatest, type LatestItem } from '../../src/ops/replay/verify/latest.ts';
 import { DayDigests, type ReadingRef } from '../../src/ops/replay/verify/model.ts';
-import { checkLocalDlq, checkNotifications } from '../../src/ops/replay/verify/outbox.ts';
+import { checkAwsDlqs, checkLocalDlq, checkNotifications } from '../../src/ops/replay/verify/outbox.ts';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { checkRawZone, countEntries, type RawZoneFacts } from '../../src/ops/replay/verify/raw-zone.ts';
 import { readingsOfItem, type NewestReading } from '../../src/ops/replay/verify/table.ts';
 import { monthsOf, nameDifferences, NAMED_READINGS_MAX } from '../../src/ops/replay/verify/verify.ts';
@@ -199,5 +200,35 @@ describe('notifications and DLQs', () => {
       payload: { kind: 'kinesis', stream: 's', shard_id: 'shardId-000000000001', start_sequence_number: '1', end_sequence_number: '9', records: 3 },
     };
     expect(checkLocalDlq([entry])).toEqual([{ zone: 'dlq', check: 'dlq_entry', subject: 'abc', detail: 'state: 3 record(s) of shardId-000000000001 from 1 to 9, retries_exhausted after 4 attempt(s) at 2025-09-01T00:00:00.000Z: boom' }]);
+  });
+});
+
+describe('the DLQs on AWS (an SQS client that answers like SQS; no emulator here)', () => {
+  const sqsAnswering = (depths: Record<string, number | Error>) =>
+    ({
+      send: async (command: unknown) => {
+        if (command instanceof GetQueueUrlCommand) {
+          const depth = depths[command.input.QueueName ?? ''];
+          if (depth instanceof Error) throw depth;
+          return { QueueUrl: `https://sqs.eu-west-2.amazonaws.com/1/${command.input.QueueName}` };
+        }
+        if (command instanceof GetQueueAttributesCommand) {
+          const name = (command.input.QueueUrl ?? '').split('/').pop() ?? '';
+          return { Attributes: { ApproximateNumberOfMessages: String(depths[name]), ApproximateNumberOfMessagesNotVisible: '1' } };
+        }
+        throw new Error('unexpected command');
+      },
+    }) as unknown as SQSClient;
+
+  it('sums the messages, lists each queue holding some, and counts a queue it cannot read as a difference', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: sqs:getqueueurl\nmore'), { name: 'AccessDenied' });
+    const result = await checkAwsDlqs(sqsAnswering({ 'dubegrid-splitter-dlq': 0, 'dubegrid-state-dlq': 2, 'dubegrid-anomaly-dlq': denied }), ['splitter', 'state', 'anomaly']);
+    expect(result.messages).toBe(1 + 3);
+    expect(result.differences.map((d) => [d.check, d.subject])).toEqual([
+      ['dlq_messages', 'dubegrid-splitter-dlq'],
+      ['dlq_messages', 'dubegrid-state-dlq'],
+      ['dlq_unreadable', 'dubegrid-anomaly-dlq'],
+    ]);
+    expect(result.differences[2]?.detail).toBe('could not read the DLQ of anomaly: User is not authorized to perform: sqs:getqueueurl');
   });
 });

@@ -30,20 +30,24 @@ export function checkLocalDlq(entries: readonly DlqEntry[]): Difference[] {
   });
 }
 
-/** On AWS: the depth of each source's SQS on-failure destination. */
-export async function checkAwsDlqs(sqs: SQSClient, sources: readonly string[]): Promise<{ differences: Difference[]; notes: string[] }> {
+/**
+ * On AWS: the depth of each source's SQS on-failure destination. `messages` is their
+ * sum. A queue that cannot be read is a difference too: an unread DLQ is not an empty one.
+ */
+export async function checkAwsDlqs(sqs: SQSClient, sources: readonly string[]): Promise<{ differences: Difference[]; messages: number }> {
   const differences: Difference[] = [];
-  const notes: string[] = [];
+  let messages = 0;
   for (const source of sources) {
     const name = dlqName(source);
     try {
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
       const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
       const n = Number(attrs.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+      messages += n;
       if (n > 0) differences.push({ zone: 'dlq', check: 'dlq_messages', subject: name, detail: `${n} message(s) from ${source}; read them with \`aws sqs receive-message --queue-url ${QueueUrl}\`` });
     } catch (err) {
-      notes.push(`could not read the DLQ ${name}: ${(err as Error).message.split('\n')[0]}`);
+      differences.push({ zone: 'dlq', check: 'dlq_unreadable', subject: name, detail: `could not read the DLQ of ${source}: ${(err as Error).message.split('\n')[0]}` });
     }
   }
-  return { differences, notes };
+  return { differences, messages };
 }

@@ -153,9 +153,8 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
       differences.push(...checkLocalDlq(entries));
     } else {
       const aws = await checkAwsDlqs(clients.sqs, [SPLITTER_STAGE, 'registry', ...Object.values(CONSUMERS).map((c) => c.name)]);
-      dlqEntries = aws.differences.length;
+      dlqEntries = aws.messages;
       differences.push(...aws.differences);
-      notes.push(...aws.notes);
     }
 
     const expected = again ? again.digests.total : refDigests.total;
