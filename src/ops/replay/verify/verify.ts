@@ -30,6 +30,7 @@ import { describeReading, sameDigest, type DayDigests, type Difference, type Rea
 import { checkAwsDlqs, checkLocalDlq, checkNotifications } from './outbox.ts';
 import { checkRawZone, readRawZone } from './raw-zone.ts';
 import { scanReadings, tableReadingsOfDays } from './table.ts';
+import { FIREHOSE_CONVERSION } from '../../../shared/glue.ts';
 
 /** Readings named one by one per side and kind; beyond it, a count. */
 export const NAMED_READINGS_MAX = 50;
@@ -97,6 +98,12 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
   // a day that may have partly expired is not compared: only whole days after it
   const tableDay = (day: string): boolean => expiredBefore === undefined || day > expiredBefore.slice(0, 10);
   if (expiredBefore) notes.push(`readings TTL ${ttlDays} days: the readings table is compared from ${nextDay(expiredBefore)} on`);
+  // Locally `flush` writes the lake's buffers out first; Firehose cannot be asked to.
+  if (!envt.paths) {
+    notes.push(
+      `Firehose holds up to ${FIREHOSE_CONVERSION.buffering.intervalSeconds} s of readings before they reach the lake: readings missing from the lake right after an ingest or rebuild may only be buffered — run verify again after that`,
+    );
+  }
 
   say('verify: reading the lake…');
   const months = monthsOf(manifests.map((m) => [m.first_reading_ts, m.last_reading_ts]));
