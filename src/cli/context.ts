@@ -3,6 +3,7 @@
  * (found through its runtime file), or an embedded stack started for this command's
  * own lifetime.
  */
+import { S3Client } from '@aws-sdk/client-s3';
 import { createClients, type Clients } from '../shared/clients.ts';
 import { callControl } from '../local/control.ts';
 import { resolveDataDir } from '../local/data-dir.ts';
@@ -37,6 +38,21 @@ export interface CommandContext {
   close(): Promise<void>;
 }
 
+/**
+ * The region of the AWS profile in use (`AWS_PROFILE`, else `default`, in
+ * `~/.aws/config`), as the SDK itself would find it; undefined when there is none.
+ */
+export async function profileRegion(): Promise<string | undefined> {
+  const probe = new S3Client({});
+  try {
+    return await probe.config.region();
+  } catch {
+    return undefined; // "Region is missing": createClients says what to set
+  } finally {
+    probe.destroy();
+  }
+}
+
 export function parseTarget(value: string | undefined): Target {
   const target = value ?? process.env.DUBEGRID_TARGET ?? 'local';
   if (target !== 'local' && target !== 'aws') throw new UsageError(`--target must be local or aws, got ${target}`);
@@ -47,7 +63,8 @@ export async function openContext(opts: GlobalOptions, need: StackNeed): Promise
   const target = parseTarget(opts.target);
   const dataDir = resolveDataDir(opts.dataDir);
   if (target === 'aws') {
-    const clients = createClients({ target: 'aws' });
+    const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await profileRegion());
+    const clients = createClients({ target: 'aws', ...(region ? { region } : {}) });
     return {
       target,
       dataDir,
