@@ -59,7 +59,7 @@ export function createClients(config: TargetConfig): Clients {
   if (config.target === 'local') return createLocalClients(config.endpoints);
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new Error('--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION)');
+    throw new Error('--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)');
   }
   const account = config.account ?? process.env[ENV.awsAccount];
   if (!account) {
