@@ -65,6 +65,18 @@ export interface Counter {
   add(name: MetricName, value: number): void;
 }
 
+/**
+ * Sums what is added, per metric: one value per metric and invocation, however many
+ * objects or batches it saw (the Lambda entries publish `sums`; tests read them).
+ */
+export class SummingCounter implements Counter {
+  readonly sums = new Map<MetricName, number>();
+
+  add(name: MetricName, value: number): void {
+    this.sums.set(name, (this.sums.get(name) ?? 0) + value);
+  }
+}
+
 /** The counts both Kinesis consumers publish for a batch. */
 export function countKinesisBatch(metrics: Counter, batch: { records: number; readings: number; quarantined: number; failed: number }): void {
   metrics.add(METRIC.recordsReceived, batch.records);
@@ -83,25 +95,19 @@ export interface LambdaTelemetry {
   instrument<E, R>(entry: (event: E, context?: Context) => Promise<R>): (event: E, context?: Context) => Promise<R>;
 }
 
-export interface TelemetryParts {
-  readonly logger?: Logger;
-  readonly metrics?: Metrics;
-}
-
-export function lambdaTelemetry(service: FunctionKey, parts: TelemetryParts = {}): LambdaTelemetry {
-  const logger = parts.logger ?? new Logger({ serviceName: service });
-  const metrics = parts.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
-  // Summed here, not added per call: one value per metric and invocation, however many objects or batches it saw.
-  const sums = new Map<MetricName, number>();
+export function lambdaTelemetry(service: FunctionKey): LambdaTelemetry {
+  const logger = new Logger({ serviceName: service });
+  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service });
+  const counter = new SummingCounter();
   const flush = (): void => {
-    if (sums.size === 0) return; // nothing counted (it failed while being assembled): no empty EMF line
-    for (const [name, value] of sums) metrics.addMetric(name, MetricUnit.Count, value);
-    sums.clear();
+    if (counter.sums.size === 0) return; // nothing counted (it failed while being assembled): no empty EMF line
+    for (const [name, value] of counter.sums) metrics.addMetric(name, MetricUnit.Count, value);
+    counter.sums.clear();
     metrics.publishStoredMetrics();
   };
   return {
     log: { info: (m) => logger.info(m), warn: (m) => logger.warn(m) },
-    metrics: { add: (name, value) => sums.set(name, (sums.get(name) ?? 0) + value) },
+    metrics: counter,
     instrument: (entry) => async (event, context) => {
       if (context) logger.addContext(context);
       try {

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnomalyHandler } from '../../src/consumers/anomaly/handler.ts';
+import { describe, expect, it } from 'vitest';
+import { createAnomalyHandler, type AnomalyHandlerDeps } from '../../src/consumers/anomaly/handler.ts';
 import { S3AlertArchive } from '../../src/consumers/anomaly/archive.ts';
 import { sweepOutbox } from '../../src/consumers/anomaly/outbox.ts';
 import { ALERTS_COLUMNS } from '../../src/shared/glue.ts';
@@ -11,14 +11,13 @@ import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { WindowStore, type WindowMeta } from '../../src/consumers/anomaly/store/window-store.ts';
 import type { WindowData } from '../../src/consumers/anomaly/window.ts';
 import { toKinesisEvent } from '../../src/local/esm/invoke.ts';
-import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { seriesIdOf, type ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate, KeyedAggregator } from '../../src/shared/kpl.ts';
 import { consumerQuarantineKeyOf } from '../../src/shared/quarantine.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, STREAM } from '../../src/shared/resources.ts';
 import { readingEvent } from '../support/reading-events.ts';
-import { tempDir } from '../support/tmp.ts';
-import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
+import { useBareStack } from '../support/bare-stack.ts';
+import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts';
 
 /** Voltage readings of one feeder every 10 minutes: 240 V, except 0 V at the given minutes. */
 function voltages(substation: string, from: number, to: number, dead: readonly number[]): ReadingEvent[] {
@@ -52,42 +51,26 @@ class RecordingPublisher implements AlertPublisher {
 }
 
 describe('anomaly handler against the embedded DynamoDB', () => {
-  let stack: EmbeddedStack;
-  let cleanup: () => Promise<void>;
+  const bare = useBareStack();
   const config = resolveRulesConfig();
 
-  beforeAll(async () => {
-    const t = await tempDir();
-    cleanup = t.cleanup;
-    stack = await startStack({ dataDir: t.dir, services: [] });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    await cleanup();
-  });
-
-  const handlerWith = (publisher: AlertPublisher, windows?: WindowStore) =>
-    createAnomalyHandler({ doc: stack.clients.doc, s3: stack.clients.s3, bucket: stack.clients.names.bucket, publisher, config, ...(windows ? { windows } : {}) });
+  const handlerWith = (publisher: AlertPublisher, extra: Pick<AnomalyHandlerDeps, 'windows' | 'metrics'> = {}) => {
+    const { clients } = bare();
+    return createAnomalyHandler({ doc: clients.doc, s3: clients.s3, bucket: clients.names.bucket, publisher, config, ...extra });
+  };
 
   it('keeps a notification whose publishing failed in the outbox (stored once) until the sweeper publishes it', async () => {
     const publisher = new RecordingPublisher();
     publisher.failing = true;
-    const counts = new Map<string, number>();
-    const handler = createAnomalyHandler({
-      doc: stack.clients.doc,
-      s3: stack.clients.s3,
-      bucket: stack.clients.names.bucket,
-      publisher,
-      config,
-      metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) },
-    });
+    const counter = new SummingCounter();
+    const handler = handlerWith(publisher, { metrics: counter });
     const readings = voltages('OBX1', 0, 60, [30]);
     const event = kinesisEvent(readings);
     const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]); // stored: the batch is applied whatever the topic does
-    expect(Object.fromEntries(counts)).toMatchObject({ RecordsReceived: event.Records.length, Readings: readings.length, RecordsFailed: 0, ReadingsQuarantined: 0, NotificationsStored: 2, NotificationsPublished: 0, PublishFailures: 2 });
-    expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.anomaly].sort());
-    const alerts = new AlertStore(stack.clients.doc);
+    expect(Object.fromEntries(counter.sums)).toMatchObject({ RecordsReceived: event.Records.length, Readings: readings.length, RecordsFailed: 0, ReadingsQuarantined: 0, NotificationsStored: 2, NotificationsPublished: 0, PublishFailures: 2 });
+    expect([...counter.sums.keys()].sort()).toEqual([...PUBLISHED_METRICS.anomaly].sort());
+    const alerts = new AlertStore(bare().clients.doc);
     const pending = await alerts.pending('9999');
     expect(pending.map((n) => [n.kind, n.rule, n.asset_id])).toEqual([
       ['open', 'loss_of_supply', 'OBX1:01'],
@@ -96,7 +79,7 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     expect(pending.every((n) => n.published_at === undefined)).toBe(true);
 
     // Young notifications are left to the consumer publishing them; with no grace they go.
-    const archive = new S3AlertArchive(stack.clients.s3, stack.clients.names.bucket);
+    const archive = new S3AlertArchive(bare().clients.s3, bare().clients.names.bucket);
     expect((await sweepOutbox({ alerts, publisher, archive, graceMs: 60_000 })).pending).toBe(0);
     publisher.failing = false;
     const swept = await sweepOutbox({ alerts, publisher, archive, graceMs: 0 });
@@ -108,11 +91,11 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     expect((await sweepOutbox({ alerts, publisher, archive, graceMs: 0 })).pending).toBe(0);
 
     // Each notification is one row in the alert lake, under its incident's opening day, keyed by its id.
-    const listed = await stack.clients.s3.send(new ListObjectsV2Command({ Bucket: stack.clients.names.bucket, Prefix: 'processed/alerts/' }));
+    const listed = await bare().clients.s3.send(new ListObjectsV2Command({ Bucket: bare().clients.names.bucket, Prefix: 'processed/alerts/' }));
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '').filter((k) => stored.some((n) => k.endsWith(`/${n.notification_id}.json`)));
     expect(keys.sort()).toEqual(stored.map((n) => `processed/alerts/y=2025/m=08/d=14/${n.notification_id}.json`).sort());
     const rows = await Promise.all(
-      keys.map(async (Key) => JSON.parse(await (await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.clients.names.bucket, Key }))).Body!.transformToString()) as Record<string, unknown>),
+      keys.map(async (Key) => JSON.parse(await (await bare().clients.s3.send(new GetObjectCommand({ Bucket: bare().clients.names.bucket, Key }))).Body!.transformToString()) as Record<string, unknown>),
     );
     expect(rows.map((r) => [r.kind, r.rule, r.asset_id, r.severity]).sort()).toEqual([
       ['close', 'loss_of_supply', 'OBX1:01', 'critical'],
@@ -134,19 +117,19 @@ describe('anomaly handler against the embedded DynamoDB', () => {
       override async save(id: string, meta: WindowMeta, data: WindowData, expected: number): Promise<number> {
         if (id === target && !this.raced) {
           this.raced = true;
-          await new WindowStore(stack.clients.doc).save(id, meta, data, expected);
+          await new WindowStore(bare().clients.doc).save(id, meta, data, expected);
         }
         return super.save(id, meta, data, expected);
       }
     }
-    const racing = handlerWith(publisher, new RacingStore(stack.clients.doc));
+    const racing = handlerWith(publisher, { windows: new RacingStore(bare().clients.doc) });
     const first = await racing(event);
     expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.slice(firstOfTarget).map((r) => r.kinesis.sequenceNumber));
 
     // The mapping retries from the failed record; the other writer had applied the same readings.
     const retry = await handlerWith(publisher)(event);
     expect(retry.batchItemFailures).toEqual([]);
-    const stored = (await new AlertStore(stack.clients.doc).notifications()).filter((n) => n.asset_id === 'CNF1:01');
+    const stored = (await new AlertStore(bare().clients.doc).notifications()).filter((n) => n.asset_id === 'CNF1:01');
     expect(stored.map((n) => n.kind).sort()).toEqual(['close', 'open']);
     // Published once: by the attempt that stored them, not again by the retry.
     expect(publisher.sent.map((m) => m.attributes.kind).sort()).toEqual(['close', 'open']);
@@ -159,11 +142,11 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     const event = kinesisEvent([good[0]!, bad, good[2]!]);
     const out = await handlerWith(publisher)(event);
     expect(out.batchItemFailures).toEqual([]);
-    const [w] = [...(await new WindowStore(stack.clients.doc).getMany([seriesIdOf('QRN1:01', 'l1_voltage')])).values()];
+    const [w] = [...(await new WindowStore(bare().clients.doc).getMany([seriesIdOf('QRN1:01', 'l1_voltage')])).values()];
     expect(w?.data.hist.map((s) => s.t)).toHaveLength(2);
     const rec = event.Records.find((r) => deaggregate({ data: r.kinesis.data, partitionKey: r.kinesis.partitionKey, sequenceNumber: r.kinesis.sequenceNumber }).some((u) => u.data.toString().includes('furlongs')));
     const key = consumerQuarantineKeyOf('anomaly', 'shardId-000000000000', rec!.kinesis.sequenceNumber);
-    const entry = await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.clients.names.bucket, Key: key }));
+    const entry = await bare().clients.s3.send(new GetObjectCommand({ Bucket: bare().clients.names.bucket, Key: key }));
     expect(await entry.Body?.transformToString()).toMatch(/furlongs/);
   });
 });

@@ -19,7 +19,7 @@ import type { PutRecordsClient } from '../../src/producers/splitter/kinesis-writ
 import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
 import { TimeZoneError } from '../../src/producers/splitter/timestamps.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
-import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
+import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts';
 
 const BUCKET = 'dubegrid-000000000000-eu-west-2';
 const SAMPLE = readFileSync(LV_SAMPLE, 'utf8');
@@ -91,16 +91,16 @@ function setup(failing?: (call: number, i: number, key: string) => boolean) {
   const log: string[] = [];
   const s3 = new FakeS3(log);
   const kinesis = new FakeKinesis(log, failing);
-  const counts = new Map<string, number>();
+  const counter = new SummingCounter();
   const handler = createSplitterHandler({
-    metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) },
+    metrics: counter,
     s3: s3 as unknown as S3Client,
     kinesis,
     stream: 'dubegrid-readings',
     writer: { sleep: async () => undefined },
     log: { info: () => undefined, warn: () => undefined },
   });
-  return { log, s3, kinesis, handler, counts };
+  return { log, s3, kinesis, handler, counts: counter.sums };
 }
 
 const manifestOf = (s3: FakeS3, key: string): Manifest => JSON.parse(s3.objects.get(`manifests/${key}.json`)?.body.toString() ?? 'null') as Manifest;

@@ -12,7 +12,7 @@ import { StateWriter, WRITE_RETRY } from '../../src/consumers/state/writer.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { readingEvent } from '../support/reading-events.ts';
-import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
+import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts';
 
 type Put = { PutRequest: { Item: Record<string, unknown> } };
 
@@ -63,8 +63,9 @@ const r = (sub: string, minute: number) => readingEvent({ substation: sub, ts: D
 describe('state handler partial batch response', () => {
   it('reports the first record not applied and every later one; the earlier ones succeed', async () => {
     const { doc } = fakeDoc({ refuseUpdate: (values) => Object.values(values).includes('FAIL') });
-    const counts = new Map<string, number>();
-    const handler = createStateHandler({ doc, s3, bucket: 'b', metrics: { add: (name, value) => counts.set(name, (counts.get(name) ?? 0) + value) } });
+    const counter = new SummingCounter();
+    const counts = counter.sums;
+    const handler = createStateHandler({ doc, s3, bucket: 'b', metrics: counter });
     const response = await handler({ Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10), r('OK', 11)])] });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }, { itemIdentifier: '3' }]);
     expect(Object.fromEntries(counts)).toEqual({ RecordsReceived: 3, Readings: 4, ReadingsQuarantined: 0, RecordsFailed: 2 });
