@@ -3,7 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CONSUMERS } from '../src/shared/consumers.ts';
 import { ENV } from '../src/shared/functions.ts';
-import { ATHENA, STREAM } from '../src/shared/resources.ts';
+import { ATHENA, DLQ_SOURCES, STREAM } from '../src/shared/resources.ts';
 import type { DeployConfig } from './config.ts';
 import { AlertsTopic } from './constructs/alerts.ts';
 import { DeadLetters } from './constructs/dead-letters.ts';
@@ -15,7 +15,7 @@ import { Observability } from './constructs/observability.ts';
 import { DataStorage } from './constructs/storage.ts';
 import { ReadingsStream } from './constructs/stream.ts';
 import { PipelineTables } from './constructs/tables.ts';
-import { DLQ_SOURCES, PipelineTriggers } from './constructs/triggers.ts';
+import { PipelineTriggers } from './constructs/triggers.ts';
 
 export interface DubeGridStackProps extends StackProps {
   readonly config: DeployConfig;

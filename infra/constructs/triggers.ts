@@ -22,8 +22,6 @@ export interface PipelineTriggersProps {
   readonly deadLetters: DeadLetters;
 }
 
-/** The failure sources with a dead-letter queue: the S3-invoked functions and the stream consumers. */
-export const DLQ_SOURCES = ['splitter', 'registry', CONSUMERS.state.name, CONSUMERS.anomaly.name] as const;
 
 /** The outbox sweeper's period; a failed sweep is simply retried by the next one. */
 export const OUTBOX_SWEEP_PERIOD = Duration.minutes(1);

@@ -3,6 +3,7 @@
  * the embedded bootstrap (`src/local/bootstrap.ts`) and the tests all read this
  * file; nothing else spells a resource name, a key schema or a prefix.
  */
+import { CONSUMERS } from './consumers.ts';
 
 /** Attribute types DynamoDB key schemas use. */
 export type KeyType = 'S' | 'N';
@@ -199,6 +200,9 @@ export const AWS_ONLY = {
   dataKeyAlias: `alias/${NAME_PREFIX}-data`,
   dashboardName: `${NAME_PREFIX}`,
 } as const;
+
+/** The failure sources with a dead-letter queue: the S3-invoked functions and the stream consumers. */
+export const DLQ_SOURCES = ['splitter', 'registry', CONSUMERS.state.name, CONSUMERS.anomaly.name] as const;
 
 /**
  * The SQS on-failure destination of one failure source on AWS: `splitter`, `registry`,

@@ -7,7 +7,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/build.ts';
-import { DLQ_SOURCES } from '../../infra/constructs/triggers.ts';
 import { bootstrapPlan } from '../../src/local/bootstrap.ts';
 import { READINGS_COLUMNS } from '../../src/shared/glue.ts';
 import {
@@ -19,6 +18,7 @@ import {
   STREAM,
   TABLES,
   TOPICS,
+  DLQ_SOURCES,
   bucketName,
   dlqName,
   resourceNames,

@@ -18,10 +18,9 @@ import { parseTtlDays } from '../../../consumers/state/handler.ts';
 import { readingSortKey } from '../../../consumers/state/items.ts';
 import { AlertStore } from '../../../consumers/anomaly/store/alert-store.ts';
 import { LocalDlq } from '../../../local/dlq.ts';
-import { CONSUMERS } from '../../../shared/consumers.ts';
 import { EventIdDigest } from '../../../shared/event.ts';
 import { ENV } from '../../../shared/functions.ts';
-import { SPLITTER_STAGE } from '../../../producers/splitter/core.ts';
+import { DLQ_SOURCES } from '../../../shared/resources.ts';
 import type { OpsEnvironment } from '../environment.ts';
 import { checkLatest, scanLatest } from './latest.ts';
 import { openLakeReader } from './lake.ts';
@@ -159,7 +158,7 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
       dlqEntries = entries.length;
       differences.push(...checkLocalDlq(entries));
     } else {
-      const aws = await checkAwsDlqs(clients.sqs, [SPLITTER_STAGE, 'registry', ...Object.values(CONSUMERS).map((c) => c.name)]);
+      const aws = await checkAwsDlqs(clients.sqs, DLQ_SOURCES);
       dlqEntries = aws.messages;
       differences.push(...aws.differences);
     }
