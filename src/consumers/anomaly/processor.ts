@@ -22,6 +22,7 @@ import type { AssetInfo } from './rules/types.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 import type { LoadedWindow, WindowStore } from './store/window-store.ts';
 import { applyReadings, type Outcome } from './window.ts';
+import { inPool } from '../../shared/concurrency.ts';
 import type { HandlerLog } from '../../shared/telemetry.ts';
 
 export interface AnomalyDeps {
@@ -105,7 +106,7 @@ export async function processRecords(records: readonly KinesisStreamRecord[], de
   }
 
   const storedByWindow: StoredNotification[][] = [];
-  await forEachLimit(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
+  await inPool(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
     const window = loaded.get(work.id) as LoadedWindow;
     const result = applyReadings(window.data, work.incoming, evaluatorFor(work, (id) => assets.get(id), deps.config), horizonMs(deps.config));
     // A phase current is in two windows; its series window speaks for it.
@@ -148,15 +149,4 @@ function count(stats: BatchStats, outcomes: readonly Outcome[]): void {
     else if (o === 'duplicate') stats.duplicates++;
     else stats.late++;
   }
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
