@@ -6,7 +6,8 @@ import { BatchGetCommand, BatchWriteCommand, UpdateCommand, type DynamoDBDocumen
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createStateHandler, parseTtlDays } from '../../src/consumers/state/handler.ts';
+import { createStateHandler } from '../../src/consumers/state/handler.ts';
+import { parseTtlDays } from '../../src/shared/settings.ts';
 import { readingKeyOf } from '../../src/consumers/state/items.ts';
 import { StateWriter } from '../../src/consumers/state/writer.ts';
 import { BACKOFF } from '../../src/shared/retry.ts';

@@ -1,6 +1,6 @@
 /**
- * One batch of the anomaly consumer, I/O at the edges of the pure core:
- * decode → plan per window → read windows and registry entries → apply (pure) →
+ * One batch of the anomaly consumer (decoded by the consumer kit), I/O at the edges of
+ * the pure core: bounds → plan per window → read windows and registry entries → apply (pure) →
  * per window: record its notifications (idempotent), then write its new state
  * (versioned) → publish what was newly stored.
  *
@@ -9,8 +9,7 @@
  * written too: their redelivery is recognised reading by reading (event ids) and
  * changes nothing.
  */
-import type { KinesisStreamRecord } from 'aws-lambda';
-import { decodeRecord, type DecodedRecord } from '../state/core.ts';
+import type { DecodedRecord } from '../kit/decode.ts';
 import { notificationOf } from './alerts.ts';
 import type { AlertArchive } from './archive.ts';
 import type { AssetLookup } from './asset-lookup.ts';
@@ -64,8 +63,8 @@ export interface BatchReport {
 
 const DEFAULT_CONCURRENCY = 8;
 
-export async function processRecords(records: readonly KinesisStreamRecord[], deps: AnomalyDeps): Promise<BatchReport> {
-  const decoded = records.map((r, i) => rejectOutOfBounds(decodeRecord(r, i)));
+export async function processRecords(records: readonly DecodedRecord[], deps: AnomalyDeps): Promise<BatchReport> {
+  const decoded = records.map(rejectOutOfBounds);
   const stats: BatchStats = {
     records: records.length,
     readings: 0,
