@@ -27,6 +27,8 @@ export const BACKOFF = {
   kinesisPut: { attempts: 8, firstMs: 100, maxMs: 5_000 },
   /** Anomaly consumer and registry loader: DynamoDB batch calls' unprocessed keys/items. */
   dynamoBatch: { attempts: 8, firstMs: 25, maxMs: 1_000 },
+  /** Ingest's wait: a manifest read while it is being (re)written can fail half-way (s3rver writes in place). */
+  manifestRead: { attempts: 3, firstMs: 100, maxMs: 200 },
   /** Replay's wipe: unprocessed deletes of a table being emptied. */
   wipe: { attempts: 8, firstMs: 50, maxMs: 5_000 },
 } as const satisfies Record<string, BackoffSettings>;

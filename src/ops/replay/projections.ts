@@ -26,6 +26,7 @@ import { DuckDbParquetWriter } from '../../lake/parquet.ts';
 import { s3Sink } from '../../lake/sink.ts';
 import { CONSUMERS, type EventSourceMappingSettings } from '../../shared/consumers.ts';
 import { FUNCTIONS, type FunctionDefinition } from '../../shared/functions.ts';
+import { sleep } from '../../shared/retry.ts';
 import { lakeTmpDir, type OpsEnvironment, type ProjectionName } from './environment.ts';
 import { ReplayError } from './errors.ts';
 
@@ -143,7 +144,7 @@ class HandlerProjection implements ReplayProjection {
             this.figures.readings += readingsOf.get(r.sequenceNumber) ?? 0;
           }
         },
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep,
         now: Date.now,
       });
       this.figures.invocations += report.invocations;
