@@ -14,6 +14,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ENV } from './functions.ts';
+import { readSettings } from './settings.ts';
 import { Agent } from 'node:http';
 import { LOCAL_NAMES, LOCAL_REGION, resourceNames, type ResourceNames } from './resources.ts';
 
@@ -61,7 +62,7 @@ export function createClients(config: TargetConfig): Clients {
   if (!region) {
     throw new Error('--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)');
   }
-  const account = config.account ?? process.env[ENV.awsAccount];
+  const account = config.account ?? readSettings().awsAccount;
   if (!account) {
     throw new Error(`--target aws needs the account id of the deployment: set ${ENV.awsAccount}`);
   }

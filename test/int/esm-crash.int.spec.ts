@@ -7,6 +7,7 @@ import { dataPaths } from '../../src/local/data-dir.ts';
 import { CheckpointStore } from '../../src/local/esm/checkpoints.ts';
 import { consumersBehind, waitForConsumers } from '../../src/local/esm/wait.ts';
 import { startStack } from '../../src/local/stack.ts';
+import { CONSUMERS } from '../../src/shared/consumers.ts';
 import { EventIdDigest } from '../../src/shared/event.ts';
 import { STREAM, TABLES } from '../../src/shared/resources.ts';
 import { putReadingEvents, readingGrid } from '../support/reading-events.ts';
@@ -17,14 +18,18 @@ const stream = STREAM.streamName;
 const TSX = createRequire(import.meta.url).resolve('tsx');
 const CONSUMER_PROCESS = fileURLToPath(new URL('../support/state-consumer-process.ts', import.meta.url));
 
-describe('state consumer killed with SIGKILL mid-run', () => {
+describe('state consumer killed with SIGKILL between applying a batch and checkpointing it', () => {
   it('loses and duplicates nothing once started again', async () => {
     const { dir, cleanup } = await tempDir();
     const stack = await startStack({ dataDir: dir, services: [] });
     const children: ChildProcess[] = [];
-    const startConsumer = async (): Promise<ChildProcess> => {
-      const child = fork(CONSUMER_PROCESS, [dir, JSON.stringify(stack.endpoints), '5'], { execArgv: ['--import', TSX, '--no-deprecation'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const spawnConsumer = (extra: string[]): ChildProcess => {
+      const child = fork(CONSUMER_PROCESS, [dir, JSON.stringify(stack.endpoints), '5', ...extra], { execArgv: ['--import', TSX, '--no-deprecation'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       children.push(child);
+      return child;
+    };
+    const startConsumer = async (): Promise<ChildProcess> => {
+      const child = spawnConsumer([]);
       await new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
         child.once('exit', (code) => reject(new Error(`consumer exited early (${code})`)));
@@ -37,17 +42,13 @@ describe('state consumer killed with SIGKILL mid-run', () => {
       const put = await putReadingEvents(stack.clients.kinesis, stream, events, 4 * 1024);
       expect(put.records).toBeGreaterThan(100);
 
-      const first = await startConsumer();
-      // kill once some, but not all, of the work is checkpointed
-      for (let i = 0; i < 600; i++) {
-        const behind = await consumersBehind(dataPaths(dir), ['state'], put.targets);
-        const started = (await new CheckpointStore(dataPaths(dir).checkpoints, 'state').all()).size > 0;
-        if (started) break;
-        expect(behind.length).toBeGreaterThan(0);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      first.kill('SIGKILL');
-      await new Promise((r) => first.once('exit', r));
+      // The consumer kills itself right after some shard's 3rd batch is applied, before that
+      // batch is checkpointed: its first two batches are checkpointed (a shard's batches run
+      // one after another), the 3rd is written but will be delivered again.
+      const first = spawnConsumer([`${CONSUMERS.state.name}:3:applied`]);
+      const exit = await new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
+      expect(exit).toBe('SIGKILL');
+      expect((await new CheckpointStore(dataPaths(dir).checkpoints, 'state').all()).size).toBeGreaterThan(0);
       expect((await consumersBehind(dataPaths(dir), ['state'], put.targets)).length).toBeGreaterThan(0);
 
       const second = await startConsumer();

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { AggregatedRecord } from '../../src/shared/kpl.ts';
 import { KinesisWriteError } from '../../src/producers/splitter/errors.ts';
 import { KinesisWriter, type PutRecordsClient } from '../../src/producers/splitter/kinesis-writer.ts';
-import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES, PUT_RETRY } from '../../src/producers/splitter/limits.ts';
+import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES } from '../../src/producers/splitter/limits.ts';
+import { BACKOFF } from '../../src/shared/retry.ts';
 
 const STREAM = 'dubegrid-readings';
 
@@ -99,7 +100,7 @@ describe('Kinesis writer', () => {
     // each shard's highest sequence number is that of its last accepted entry
     expect(figures.shards).toEqual({ 'shardId-A': String(1000 + kinesis.accepted.lastIndexOf('A#10')), 'shardId-B': String(1000 + kinesis.accepted.lastIndexOf('B#11')) });
     // full jitter under a doubling ceiling
-    expect(noSleep.sleeps).toEqual([PUT_RETRY.baseDelayMs / 2, PUT_RETRY.baseDelayMs]);
+    expect(noSleep.sleeps).toEqual([BACKOFF.kinesisPut.firstMs / 2, BACKOFF.kinesisPut.firstMs]);
   });
 
   it('retries a throttled or failed request, but not a refused one', async () => {
@@ -120,7 +121,7 @@ describe('Kinesis writer', () => {
 
   it('fails loudly, with what is missing, when entries keep failing', async () => {
     const kinesis = new FakeKinesis((_call, entry) => (entry === 'A#1' ? 'throttle' : 'ok'));
-    const w = writer(kinesis, { retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 20 } });
+    const w = writer(kinesis, { retry: { attempts: 4, firstMs: 10, maxMs: 20 } });
     w.put(record('A', 0));
     w.put(record('A', 1));
     const err = (await w.close().catch((e: unknown) => e)) as KinesisWriteError;

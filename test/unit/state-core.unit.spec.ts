@@ -1,6 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, firstFailedRecord, planBatch } from '../../src/consumers/state/core.ts';
+import { firstFailedRecord, planBatch } from '../../src/consumers/state/core.ts';
+import { decodeRecord } from '../../src/consumers/kit/decode.ts';
 import { latestKeyOf, readingKeyOf } from '../../src/consumers/state/items.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { readingEvent } from '../support/reading-events.ts';

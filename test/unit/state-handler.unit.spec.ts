@@ -6,9 +6,11 @@ import { BatchGetCommand, BatchWriteCommand, UpdateCommand, type DynamoDBDocumen
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createStateHandler, parseTtlDays } from '../../src/consumers/state/handler.ts';
+import { createStateHandler } from '../../src/consumers/state/handler.ts';
+import { parseTtlDays } from '../../src/shared/settings.ts';
 import { readingKeyOf } from '../../src/consumers/state/items.ts';
-import { StateWriter, WRITE_RETRY } from '../../src/consumers/state/writer.ts';
+import { StateWriter } from '../../src/consumers/state/writer.ts';
+import { BACKOFF } from '../../src/shared/retry.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { readingEvent } from '../support/reading-events.ts';
@@ -105,7 +107,7 @@ describe('StateWriter retries', () => {
     const writer = new StateWriter({ doc, sleep: async () => undefined });
     const out = await writer.write({ readings: writes.readings, latest: new Map([[`RETRY:01\u0000l1_voltage`, events[4]!]]) });
     expect(out.readings.failed.size).toBe(5);
-    expect([...out.readings.failed.values()][0]?.message).toMatch(new RegExp(`still unprocessed after ${WRITE_RETRY.attempts} attempts`));
+    expect([...out.readings.failed.values()][0]?.message).toMatch(new RegExp(`still unprocessed after ${BACKOFF.stateWrites.attempts} attempts`));
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { S3Event } from 'aws-lambda';
 import { createSplitterHandler } from '../../producers/splitter/handler.ts';
-import { ENV } from '../../shared/functions.ts';
+import { readSettings } from '../../shared/settings.ts';
 import { LocalDlq, type DlqEntry, type KinesisFailure, type S3Failure } from '../../local/dlq.ts';
 import { dataPaths, resolveDataDir } from '../../local/data-dir.ts';
 import { PIPELINE_SERVICES } from '../../local/pipeline.ts';
@@ -93,7 +93,7 @@ async function redriveSplit(ctx: CommandContext, queue: LocalDlq, entry: DlqEntr
     s3: ctx.clients.s3,
     kinesis: ctx.clients.kinesis,
     stream: ctx.clients.names.stream,
-    sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
+    sourceTimeZone: readSettings().sourceTimeZone,
     log: { info: progress, warn: progress },
   });
   try {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { LocalDlq } from '../../local/dlq.ts';
 import { dataPaths } from '../../local/data-dir.ts';
 import { SPLITTER_SERVICE, type LocalSplitter } from '../../local/services/splitter.ts';
-import { ENV } from '../../shared/functions.ts';
+import { readSettings } from '../../shared/settings.ts';
 import { IngestInputError, expandInputs } from '../../producers/ingest/inputs.ts';
 import { checkPrefix, formatBytes, ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
 import type { SplitFailure } from '../../producers/ingest/wait.ts';
@@ -55,7 +55,7 @@ export function registerIngest(program: Command): void {
             prefix: opts.prefix,
             wait,
             timeoutMs: timeoutS * 1000,
-            sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
+            sourceTimeZone: readSettings().sourceTimeZone,
             failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
             // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
             ...(ctx.target === 'aws'

@@ -9,7 +9,9 @@ import { BatchGetCommand, type DynamoDBDocumentClient, type BatchGetCommandInput
 import { TABLES } from '../../shared/resources.ts';
 import { assetInfoOf, type AssetItem } from '../registry/record.ts';
 import type { AssetInfo } from './rules/types.ts';
-import { chunks, untilDone } from './store/retry.ts';
+import { BATCH_GET_MAX, chunks } from '../../shared/concurrency.ts';
+import { BACKOFF, untilDone } from '../../shared/retry.ts';
+import { StoreError } from './errors.ts';
 
 /** How long a registry entry (or its absence) is trusted. */
 export const ASSET_CACHE_TTL_MS = 60_000;
@@ -41,15 +43,15 @@ export class CachedAssetLookup implements AssetLookup {
       if (hit && now - hit.at < this.ttlMs) out.set(id, hit.info);
       else missing.push(id);
     }
-    for (const batch of chunks(missing, 100)) {
+    for (const batch of chunks(missing, BATCH_GET_MAX)) {
       const found = new Map<string, AssetInfo>();
       const initial: NonNullable<BatchGetCommandInput['RequestItems']> = { [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })) } };
-      await untilDone('reading the asset registry', initial, async (RequestItems) => {
+      await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
         const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
         for (const item of res.Responses?.[this.tableName] ?? []) found.set(item[KEY] as string, assetInfoOf(item as AssetItem));
         const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
         return rest?.length ? { [this.tableName]: { Keys: rest } } : undefined;
-      });
+      }, (attempts) => new StoreError(`reading the asset registry: still unprocessed after ${attempts} attempts`));
       for (const id of batch) {
         const info = found.get(id);
         this.cache.set(id, { info, at: now });

@@ -4,7 +4,7 @@
  * detection figures, and to try rule settings on a file before deploying them.
  */
 import type { ReadingEvent } from '../../shared/event.ts';
-import type { DecodedRecord } from '../state/core.ts';
+import type { DecodedRecord } from '../kit/decode.ts';
 import { notificationOf, type NotificationRecord } from './alerts.ts';
 import { evaluatorFor, planBatch } from './plan.ts';
 import { horizonMs, type RulesConfig } from './rules/config.ts';

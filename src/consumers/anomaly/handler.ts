@@ -1,19 +1,21 @@
 /**
  * The anomaly consumer's Lambda handler (Kinesis event source mapping with
  * `ReportBatchItemFailures`). The same module runs on Lambda and, through the local
- * event source mapping, in the embedded stack; only the injected clients and
- * publisher differ.
+ * event source mapping, in the embedded stack and in replays; only the injected
+ * clients and publisher differ. The consumer kit decodes, quarantines, settles and
+ * counts; `processRecords` is the consumer's own work.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { createClients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import { ENV } from '../../shared/functions.ts';
-import { countKinesisBatch, lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
-import { putQuarantine } from '../state/quarantine.ts';
+import { readSettings, requireSetting } from '../../shared/settings.ts';
+import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
+import { kinesisConsumer, type BatchOutcome, type KinesisHandler } from '../kit/consumer.ts';
+import type { FaultHook } from '../kit/fault.ts';
 import { S3AlertArchive, type AlertArchive } from './archive.ts';
 import { CachedAssetLookup, type AssetLookup } from './asset-lookup.ts';
 import { processRecords, type BatchReport } from './processor.ts';
@@ -43,80 +45,83 @@ export interface AnomalyHandlerDeps {
   readonly metrics?: Counter;
   /** Sees every batch's report (the embedded service keeps its figures from it). */
   readonly onReport?: (report: BatchReport) => void;
+  /** Tests only: see `consumers/kit/fault.ts`. */
+  readonly fault?: FaultHook;
 }
 
-export type AnomalyHandler = (event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>;
+export type AnomalyHandler = KinesisHandler;
 
-export class AnomalyConfigError extends Error {
-  override name = 'AnomalyConfigError';
-}
+type Outcome = BatchOutcome & { readonly report: BatchReport };
 
 export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
   const windows = deps.windows ?? new WindowStore(deps.doc);
   const alerts = deps.alerts ?? new AlertStore(deps.doc);
   const assets = deps.assets ?? new CachedAssetLookup(deps.doc);
   const archive = deps.archive ?? new S3AlertArchive(deps.s3, deps.bucket);
-  return async (event, context) => {
-    const stream = streamNameOf(event.Records[0]);
-    const report = await processRecords(event.Records, {
-      windows,
-      alerts,
-      assets,
-      publisher: deps.publisher,
-      archive,
-      config: deps.config,
-      quarantine: (record) => putQuarantine(deps.s3, deps.bucket, record, CONSUMER_NAME, stream),
-      ...(deps.log ? { log: deps.log } : {}),
-    });
-    deps.onReport?.(report);
-    const { firstFailed } = report;
-    const indexOf = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, i]));
-    const firstSeq = firstFailed ? event.Records[firstFailed.index]?.kinesis.sequenceNumber : undefined;
-    // In order: everything before the first failed record succeeds; it and all after it fail.
-    const settle = async (record: KinesisStreamRecord): Promise<void> => {
-      const index = indexOf.get(record.kinesis.sequenceNumber) ?? 0;
-      if (!firstFailed || index < firstFailed.index) return;
-      if (index === firstFailed.index) throw firstFailed.error;
-      throw new Error(`not applied: record ${firstSeq} before it failed`);
-    };
-    const processor = new BatchProcessor(EventType.KinesisDataStreams);
-    const response = await processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
-    if (deps.metrics) countReport(deps.metrics, report, response.batchItemFailures.length);
-    return response;
-  };
+  return kinesisConsumer<Outcome>(
+    {
+      name: CONSUMER_NAME,
+      async apply(batch) {
+        const report = await processRecords(batch.records, {
+          windows,
+          alerts,
+          assets,
+          publisher: deps.publisher,
+          archive,
+          config: deps.config,
+          quarantine: batch.quarantine,
+          ...(deps.log ? { log: deps.log } : {}),
+        });
+        deps.onReport?.(report);
+        return { ...(report.firstFailed ? { firstFailed: report.firstFailed } : {}), readings: report.stats.readings, quarantined: report.stats.rejected, report };
+      },
+      count(metrics, { report: { stats } }) {
+        metrics.add(METRIC.readingsLate, stats.late);
+        metrics.add(METRIC.readingsCorrected, stats.corrected);
+        metrics.add(METRIC.notificationsStored, stats.notifications_stored);
+        metrics.add(METRIC.notificationsPublished, stats.notifications_published);
+        metrics.add(METRIC.publishFailures, stats.publish_failures);
+      },
+    },
+    deps,
+  );
 }
 
-function countReport(metrics: Counter, { stats }: BatchReport, failed: number): void {
-  countKinesisBatch(metrics, { records: stats.records, readings: stats.readings, quarantined: stats.rejected, failed });
-  metrics.add(METRIC.readingsLate, stats.late);
-  metrics.add(METRIC.readingsCorrected, stats.corrected);
-  metrics.add(METRIC.notificationsStored, stats.notifications_stored);
-  metrics.add(METRIC.notificationsPublished, stats.notifications_published);
-  metrics.add(METRIC.publishFailures, stats.publish_failures);
+/** What the caller wires in; everything else comes from the environment. */
+export interface AnomalyWiring extends Pick<AnomalyHandlerDeps, 'log' | 'metrics' | 'onReport' | 'fault'> {
+  /** Where alerts go; by default SNS, to the topic `ENV.alertsTopicArn` names (which must then be set). */
+  readonly publisher?: AlertPublisher;
+  /** A registry cache shared with the registry's loader; by default one of the handler's own. */
+  readonly assets?: AssetLookup;
 }
 
-function streamNameOf(record: KinesisStreamRecord | undefined): string {
-  const arn = record?.eventSourceARN ?? '';
-  return arn.slice(arn.indexOf(':stream/') + ':stream/'.length) || 'unknown-stream';
-}
+/** The handler's dependencies with every default made concrete, so its assembler can share the stores. */
+export type AnomalyAssembly = AnomalyHandlerDeps & Required<Pick<AnomalyHandlerDeps, 'windows' | 'alerts' | 'assets' | 'archive'>>;
 
-/** The environment variables this handler reads (only here, where it is assembled for Lambda). */
+/**
+ * The one assembly of the handler's dependencies from an environment: the Lambda entry,
+ * the embedded service and replay all build the handler through it. The bucket falls
+ * back to the clients' own name (the local stack's, or the account's on AWS).
+ */
 export function anomalyDepsFromEnv(
-  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sns: SNSClient },
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; sns: SNSClient; names: { bucket: string } },
   env: NodeJS.ProcessEnv,
-  telemetry: Pick<AnomalyHandlerDeps, 'log' | 'metrics'> = { log: console },
-): AnomalyHandlerDeps {
-  const bucket = env[ENV.bucket];
-  if (!bucket) throw new AnomalyConfigError(`${ENV.bucket} is not set: the anomaly consumer needs the data bucket for its quarantine`);
-  const topicArn = env[ENV.alertsTopicArn];
-  if (!topicArn) throw new AnomalyConfigError(`${ENV.alertsTopicArn} is not set: the anomaly consumer publishes alerts to it`);
+  wiring: AnomalyWiring = { log: console },
+): AnomalyAssembly {
+  const settings = readSettings(env);
+  const bucket = settings.bucket ?? clients.names.bucket;
+  const publisher = wiring.publisher ?? new SnsPublisher(clients.sns, requireSetting(settings, 'alertsTopicArn', 'the anomaly consumer publishes alerts to it'));
   return {
+    ...wiring,
     doc: clients.doc,
     s3: clients.s3,
     bucket,
-    publisher: new SnsPublisher(clients.sns, topicArn),
-    config: rulesConfigFromText(env[ENV.anomalyRules], ENV.anomalyRules),
-    ...telemetry,
+    publisher,
+    config: rulesConfigFromText(settings.anomalyRules, ENV.anomalyRules),
+    assets: wiring.assets ?? new CachedAssetLookup(clients.doc),
+    windows: new WindowStore(clients.doc),
+    alerts: new AlertStore(clients.doc),
+    archive: new S3AlertArchive(clients.s3, bucket),
   };
 }
 

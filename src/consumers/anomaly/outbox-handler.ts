@@ -5,7 +5,7 @@
  * `sweepOutbox` on the same schedule inside its anomaly service.
  */
 import { createClients } from '../../shared/clients.ts';
-import { ENV } from '../../shared/functions.ts';
+import { readSettings, requireSetting } from '../../shared/settings.ts';
 import { lambdaTelemetry, METRIC } from '../../shared/telemetry.ts';
 import { S3AlertArchive } from './archive.ts';
 import { sweepOutbox } from './outbox.ts';
@@ -17,12 +17,12 @@ let sweep: (() => ReturnType<typeof sweepOutbox>) | undefined;
 
 export const handler = telemetry.instrument(async (): Promise<{ pending: number; published: number; failed: number }> => {
   if (!sweep) {
-    const topicArn = process.env[ENV.alertsTopicArn];
-    if (!topicArn) throw new Error(`${ENV.alertsTopicArn} is not set: the outbox sweeper publishes alerts to it`);
+    const settings = readSettings();
+    const topicArn = requireSetting(settings, 'alertsTopicArn', 'the outbox sweeper publishes alerts to it');
     const clients = createClients({ target: 'aws' });
     const alerts = new AlertStore(clients.doc);
     const publisher = new SnsPublisher(clients.sns, topicArn);
-    const archive = new S3AlertArchive(clients.s3, process.env[ENV.bucket] ?? clients.names.bucket);
+    const archive = new S3AlertArchive(clients.s3, settings.bucket ?? clients.names.bucket);
     sweep = () => sweepOutbox({ alerts, publisher, archive });
   }
   const { pending, published, failed, errors } = await sweep();

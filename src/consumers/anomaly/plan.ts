@@ -7,7 +7,7 @@
  */
 import { checkBounds } from '../../shared/bounds.ts';
 import { seriesIdOf, type ReadingEvent } from '../../shared/event.ts';
-import type { DecodedRecord, RejectedReading } from '../state/core.ts';
+import type { DecodedRecord, RejectedReading } from '../kit/decode.ts';
 import type { WindowSubject } from './alerts.ts';
 import type { RulesConfig } from './rules/config.ts';
 import { isPhaseCurrent, stepPhaseGroup, stepSeries } from './rules/index.ts';

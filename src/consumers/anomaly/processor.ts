@@ -1,6 +1,6 @@
 /**
- * One batch of the anomaly consumer, I/O at the edges of the pure core:
- * decode → plan per window → read windows and registry entries → apply (pure) →
+ * One batch of the anomaly consumer (decoded by the consumer kit), I/O at the edges of
+ * the pure core: bounds → plan per window → read windows and registry entries → apply (pure) →
  * per window: record its notifications (idempotent), then write its new state
  * (versioned) → publish what was newly stored.
  *
@@ -9,8 +9,7 @@
  * written too: their redelivery is recognised reading by reading (event ids) and
  * changes nothing.
  */
-import type { KinesisStreamRecord } from 'aws-lambda';
-import { decodeRecord, type DecodedRecord } from '../state/core.ts';
+import type { DecodedRecord } from '../kit/decode.ts';
 import { notificationOf } from './alerts.ts';
 import type { AlertArchive } from './archive.ts';
 import type { AssetLookup } from './asset-lookup.ts';
@@ -22,6 +21,7 @@ import type { AssetInfo } from './rules/types.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 import type { LoadedWindow, WindowStore } from './store/window-store.ts';
 import { applyReadings, type Outcome } from './window.ts';
+import { inPool } from '../../shared/concurrency.ts';
 import type { HandlerLog } from '../../shared/telemetry.ts';
 
 export interface AnomalyDeps {
@@ -63,8 +63,8 @@ export interface BatchReport {
 
 const DEFAULT_CONCURRENCY = 8;
 
-export async function processRecords(records: readonly KinesisStreamRecord[], deps: AnomalyDeps): Promise<BatchReport> {
-  const decoded = records.map((r, i) => rejectOutOfBounds(decodeRecord(r, i)));
+export async function processRecords(records: readonly DecodedRecord[], deps: AnomalyDeps): Promise<BatchReport> {
+  const decoded = records.map(rejectOutOfBounds);
   const stats: BatchStats = {
     records: records.length,
     readings: 0,
@@ -105,7 +105,7 @@ export async function processRecords(records: readonly KinesisStreamRecord[], de
   }
 
   const storedByWindow: StoredNotification[][] = [];
-  await forEachLimit(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
+  await inPool(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
     const window = loaded.get(work.id) as LoadedWindow;
     const result = applyReadings(window.data, work.incoming, evaluatorFor(work, (id) => assets.get(id), deps.config), horizonMs(deps.config));
     // A phase current is in two windows; its series window speaks for it.
@@ -148,15 +148,4 @@ function count(stats: BatchStats, outcomes: readonly Outcome[]): void {
     else if (o === 'duplicate') stats.duplicates++;
     else stats.late++;
   }
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -10,7 +10,8 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { BatchWriteCommand, type BatchWriteCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QUARANTINE_ENTRY_VERSION, quarantineKeyOf, rawForEntry, type QuarantineEntry } from '../../shared/quarantine.ts';
 import { PREFIXES, TABLES } from '../../shared/resources.ts';
-import { chunks, untilDone } from '../anomaly/store/retry.ts';
+import { BATCH_WRITE_MAX, chunks } from '../../shared/concurrency.ts';
+import { BACKOFF, untilDone } from '../../shared/retry.ts';
 import { AssetsFileError, parseAssetsCsv, type RejectedRow } from './assets-csv.ts';
 
 /** The stage name quarantine entries of the registry carry. */
@@ -36,8 +37,10 @@ export interface LoadResult {
   readonly quarantine_key?: string;
 }
 
-/** BatchWriteItem takes at most 25 items. */
-const BATCH_WRITE_MAX = 25;
+/** The assets table would not take every item after the retries: the invocation fails, to be retried. */
+export class RegistryWriteError extends Error {
+  override name = 'RegistryWriteError';
+}
 
 /** Is this object an assets file the loader should read? */
 export function isAssetsKey(key: string): boolean {
@@ -61,11 +64,11 @@ export async function loadAssetsObject(deps: RegistryDeps, bucket: string, key: 
   const table = deps.tableName ?? TABLES.assets.tableName;
   for (const batch of chunks(parsed.items, BATCH_WRITE_MAX)) {
     const initial: NonNullable<BatchWriteCommandInput['RequestItems']> = { [table]: batch.map((Item) => ({ PutRequest: { Item } })) };
-    await untilDone(`writing assets from ${key}`, initial, async (RequestItems) => {
+    await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
       const res = await deps.doc.send(new BatchWriteCommand({ RequestItems }));
       const rest = res.UnprocessedItems?.[table];
       return rest?.length ? { [table]: rest } : undefined;
-    });
+    }, (attempts) => new RegistryWriteError(`writing assets from ${key}: still unprocessed after ${attempts} attempts`));
   }
   const base = { bucket, key, rows: parsed.rows, assets: parsed.items.length, rejected: parsed.rejected };
   if (!parsed.rejected.length) return base;

@@ -2,9 +2,7 @@
  * The state consumer's pure core: from a batch of Kinesis records to what must be
  * written, and from what could not be written to which records failed.
  *
- * - `decodeRecord`: de-aggregates one record (KPL) and validates each user record as
- *   a contract-v1 event. What is not a valid event is rejected with its reasons, to be
- *   quarantined; it never fails the record (retrying cannot mend data).
+ * Records arrive decoded by the consumer kit (`consumers/kit/decode.ts`).
  * - `planBatch`: the writes of a whole batch. `readings`: one item per natural key,
  *   the winning emission of the batch. `latest`: one update per (asset, measurement),
  *   the newest reading of the batch. Each planned write remembers the first record that
@@ -14,64 +12,9 @@
  *   applied". Writes of later records may have landed too: every write is idempotent
  *   and order-independent, so their redelivery changes nothing.
  */
-import type { KinesisStreamRecord } from 'aws-lambda';
-import { compareEmission, validateReadingEvent, type ReadingEvent } from '../../shared/event.ts';
-import { deaggregate } from '../../shared/kpl.ts';
+import { compareEmission, type ReadingEvent } from '../../shared/event.ts';
+import type { DecodedRecord } from '../kit/decode.ts';
 import { compareReadings, latestKeyOf, readingKeyOf } from './items.ts';
-
-export type RejectionReason = 'kpl_decode_failed' | 'not_json' | 'invalid_event';
-
-export interface RejectedReading {
-  readonly reason: RejectionReason;
-  readonly errors: readonly string[];
-  /** The user record as received (UTF-8 text; base64 of the whole record when it could not be de-aggregated). */
-  readonly raw: string;
-  readonly sub_sequence_number?: number;
-}
-
-export interface DecodedRecord {
-  /** Position in the batch. */
-  readonly index: number;
-  readonly shardId: string;
-  readonly sequenceNumber: string;
-  readonly partitionKey: string;
-  readonly events: readonly ReadingEvent[];
-  readonly rejected: readonly RejectedReading[];
-}
-
-/** `eventID` is `<shardId>:<sequenceNumber>` on Lambda and in the local mapping. */
-export function shardIdOf(record: KinesisStreamRecord): string {
-  const colon = record.eventID.lastIndexOf(':');
-  return colon > 0 ? record.eventID.slice(0, colon) : 'unknown-shard';
-}
-
-export function decodeRecord(record: KinesisStreamRecord, index: number): DecodedRecord {
-  const { partitionKey, sequenceNumber, data } = record.kinesis;
-  const base = { index, shardId: shardIdOf(record), sequenceNumber, partitionKey };
-  let users;
-  try {
-    users = deaggregate({ data, partitionKey, sequenceNumber });
-  } catch (err) {
-    return { ...base, events: [], rejected: [{ reason: 'kpl_decode_failed', errors: [(err as Error).message], raw: data }] };
-  }
-  const events: ReadingEvent[] = [];
-  const rejected: RejectedReading[] = [];
-  for (const user of users) {
-    const raw = user.data.toString('utf8');
-    const sub = { sub_sequence_number: user.subSequenceNumber };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch (err) {
-      rejected.push({ reason: 'not_json', errors: [(err as Error).message], raw, ...sub });
-      continue;
-    }
-    const result = validateReadingEvent(parsed);
-    if (result.ok) events.push(result.event);
-    else rejected.push({ reason: 'invalid_event', errors: result.errors.map((e) => e.message), raw, ...sub });
-  }
-  return { ...base, events, rejected };
-}
 
 export interface PlannedWrite {
   readonly event: ReadingEvent;

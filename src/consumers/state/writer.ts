@@ -16,14 +16,16 @@
  *    first and only new keys or later emissions are put, so a replay writes nothing
  *    and an older emission never undoes a correction. (Writers racing on one series
  *    could interleave; only a redrive runs beside the poller, with the same data.)
- * 4. Unprocessed items and keys, and throttled requests, are retried with exponential
- *    backoff and full jitter; what is still not written after `WRITE_RETRY.attempts` is
+ * 4. Unprocessed items and keys, and throttled requests, are retried with the shared
+ *    backoff (`BACKOFF.stateWrites`); what is still not written after its attempts is
  *    reported as failed, per key, for the core to map onto records.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BATCH_GET_MAX, BATCH_WRITE_MAX, chunks, inPool } from '../../shared/concurrency.ts';
 import { compareEmission, type ReadingEvent } from '../../shared/event.ts';
 import { TABLES } from '../../shared/resources.ts';
+import { BACKOFF, backoffMs, isThrottle, sleep } from '../../shared/retry.ts';
 import {
   EMISSION_ATTRIBUTES,
   emissionOrder,
@@ -40,18 +42,12 @@ import {
   type StoredEmission,
 } from './items.ts';
 
-/** Retries of unprocessed items/keys and throttled writes, with full jitter. */
-export const WRITE_RETRY = { attempts: 8, firstMs: 25, maxMs: 2_000 } as const;
-/** DynamoDB's per-request limits. */
-const BATCH_WRITE_MAX = 25;
-const BATCH_GET_MAX = 100;
+const RETRY = BACKOFF.stateWrites;
 /**
  * Requests in flight per invocation and table. Measured with `npm run bench -- e2e`:
  * dynalite stops gaining beyond a few concurrent writers (it is one JavaScript process).
  */
 export const WRITE_CONCURRENCY = 4;
-
-const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 
 export class StateWriteError extends Error {
   override name = 'StateWriteError';
@@ -126,7 +122,7 @@ export class StateWriter {
     this.readingsTable = o.readingsTable ?? TABLES.readings.tableName;
     this.latestTable = o.latestTable ?? TABLES.latest.tableName;
     this.now = o.now ?? Date.now;
-    this.sleep = o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = o.sleep ?? sleep;
     this.random = o.random ?? Math.random;
   }
 
@@ -218,7 +214,7 @@ export class StateWriter {
           }
           return 'stale';
         }
-        if (!THROTTLES.has((err as Error).name) || attempt >= WRITE_RETRY.attempts) {
+        if (!isThrottle(err) || attempt >= RETRY.attempts) {
           return new StateWriteError(`latest ${plan.key.asset_id}/${plan.key.measurement}: ${(err as Error).message}`, this.latestTable, { cause: err });
         }
         await this.sleep(this.backoff(attempt));
@@ -271,14 +267,14 @@ export class StateWriter {
           for (const item of res.Responses?.[table] ?? []) on.found(item);
           pending = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
         } catch (err) {
-          if (!THROTTLES.has((err as Error).name)) {
+          if (!isThrottle(err)) {
             const error = new StateWriteError(`reading ${table}: ${(err as Error).message}`, table, { cause: err });
             for (const k of pending) on.failed(k, error);
             return;
           }
         }
         if (pending.length === 0) return;
-        if (attempt >= WRITE_RETRY.attempts) {
+        if (attempt >= RETRY.attempts) {
           const error = new StateWriteError(`reading ${table}: ${pending.length} key(s) still unprocessed after ${attempt} attempts`, table);
           for (const k of pending) on.failed(k, error);
           return;
@@ -295,13 +291,13 @@ export class StateWriter {
         const res = await this.o.doc.send(new BatchWriteCommand({ RequestItems: { [this.readingsTable]: requests } }));
         requests = (res.UnprocessedItems?.[this.readingsTable] ?? []) as typeof requests;
       } catch (err) {
-        if (!THROTTLES.has((err as Error).name)) {
+        if (!isThrottle(err)) {
           for (const r of requests) failed.set(keyOfItem(r.PutRequest.Item), new StateWriteError(`writing readings: ${(err as Error).message}`, this.readingsTable, { cause: err }));
           return;
         }
       }
       if (requests.length === 0) return;
-      if (attempt >= WRITE_RETRY.attempts) {
+      if (attempt >= RETRY.attempts) {
         for (const r of requests) {
           failed.set(keyOfItem(r.PutRequest.Item), new StateWriteError(`writing readings: ${requests.length} item(s) still unprocessed after ${attempt} attempts`, this.readingsTable));
         }
@@ -311,30 +307,11 @@ export class StateWriter {
     }
   }
 
-  /** Full jitter: a random wait up to the exponential bound, so retrying writers spread out. */
   private backoff(attempt: number): number {
-    return Math.floor(this.random() * Math.min(WRITE_RETRY.maxMs, WRITE_RETRY.firstMs * 2 ** attempt));
+    return backoffMs(RETRY, attempt, this.random);
   }
 }
 
 function keyOfItem(item: Record<string, unknown>): string {
   return itemKey(item.asset_id as string, item.sk as string);
-}
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

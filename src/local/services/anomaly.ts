@@ -5,21 +5,15 @@
  * the mapping's figures, this process's counts, the late readings kept in the
  * `windows` table, and the outbox.
  */
-import { createAnomalyHandler, type AnomalyHandler } from '../../consumers/anomaly/handler.ts';
-import { CachedAssetLookup, type AssetLookup } from '../../consumers/anomaly/asset-lookup.ts';
-import { S3AlertArchive } from '../../consumers/anomaly/archive.ts';
+import { anomalyDepsFromEnv, createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import { sweepOutbox } from '../../consumers/anomaly/outbox.ts';
 import type { BatchReport, BatchStats } from '../../consumers/anomaly/processor.ts';
 import { PublishError, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
-import { rulesConfigFromText } from '../../consumers/anomaly/rules/config.ts';
-import { AlertStore } from '../../consumers/anomaly/store/alert-store.ts';
-import { WindowStore } from '../../consumers/anomaly/store/window-store.ts';
-import type { Clients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
-import { ENV, FUNCTIONS } from '../../shared/functions.ts';
+import { FUNCTIONS } from '../../shared/functions.ts';
 import { EventSourceMapping } from '../esm/mapping.ts';
 import type { HandlerDeps, LocalConsumer } from '../esm/service.ts';
-import type { RuntimeLog, Service, ServiceContext, ServiceFactory } from '../service.ts';
+import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 import { SNS_SERVICE_NAME, type SnsService } from '../sns/service.ts';
 
 export const ANOMALY_SERVICE = CONSUMERS.anomaly.name;
@@ -32,24 +26,11 @@ const outboxOnly: AlertPublisher = {
   publish: () => Promise.reject(new PublishError('no SNS topic in this process: the outbox sweeper of the running stack publishes it')),
 };
 
-function buildHandler(clients: Clients, env: NodeJS.ProcessEnv, log: RuntimeLog, publisher: AlertPublisher, assets: AssetLookup, onReport?: (r: BatchReport) => void): AnomalyHandler {
-  return createAnomalyHandler({
-    doc: clients.doc,
-    s3: clients.s3,
-    bucket: env[ENV.bucket] ?? clients.names.bucket,
-    publisher,
-    config: rulesConfigFromText(env[ENV.anomalyRules], ENV.anomalyRules),
-    assets,
-    log,
-    ...(onReport ? { onReport } : {}),
-  });
-}
-
 /** The consumer as `dubegrid dlq redrive` finds it (`localConsumerNamed`). */
 export const anomalyConsumer: LocalConsumer = {
   settings: CONSUMERS.anomaly,
   fn: FUNCTIONS.anomaly,
-  createHandler: ({ clients, env, log }: HandlerDeps) => buildHandler(clients, env, log, outboxOnly, new CachedAssetLookup(clients.doc)),
+  createHandler: ({ clients, env, log }: HandlerDeps) => createAnomalyHandler(anomalyDepsFromEnv(clients, env, { publisher: outboxOnly, log })),
 };
 
 export interface AnomalyService extends Service {
@@ -63,10 +44,6 @@ export interface AnomalyService extends Service {
 type Totals = Omit<BatchStats, 'records'> & { batches: number; records: number };
 
 function createAnomalyService(ctx: ServiceContext): AnomalyService {
-  const assets = new CachedAssetLookup(ctx.clients.doc);
-  const alerts = new AlertStore(ctx.clients.doc);
-  const windows = new WindowStore(ctx.clients.doc);
-  const archive = new S3AlertArchive(ctx.clients.s3, process.env[ENV.bucket] ?? ctx.clients.names.bucket);
   // The topic is another service: looked up once all are built.
   const topic = (): AlertPublisher => ctx.service<SnsService>(SNS_SERVICE_NAME)?.topic ?? outboxOnly;
   const publisher: AlertPublisher = { publish: (m) => topic().publish(m) };
@@ -88,7 +65,9 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
     totals.batches++;
     for (const [k, v] of Object.entries(r.stats)) (totals as unknown as Record<string, number>)[k] += v;
   };
-  const handler = buildHandler(ctx.clients, process.env, ctx.log, publisher, assets, onReport);
+  const deps = anomalyDepsFromEnv(ctx.clients, process.env, { publisher, log: ctx.log, onReport });
+  const { alerts, windows, archive, assets } = deps;
+  const handler = createAnomalyHandler(deps);
   const mapping = new EventSourceMapping({
     clients: ctx.clients,
     settings: CONSUMERS.anomaly,

@@ -10,7 +10,7 @@ import { eventSourceMappingService, type LocalConsumer } from '../esm/service.ts
 export const stateConsumer: LocalConsumer = {
   settings: CONSUMERS.state,
   fn: FUNCTIONS.state,
-  createHandler: ({ clients, env, log }) => createStateHandler({ ...stateDepsFromEnv(clients, env, clients.names.bucket), log }),
+  createHandler: ({ clients, env, log }) => createStateHandler(stateDepsFromEnv(clients, env, { log })),
 };
 
 export const stateService = eventSourceMappingService(stateConsumer);

@@ -32,7 +32,8 @@ export interface RetryPolicy {
 /**
  * HTTP delivery retries. SNS's own default (3 retries 20 s apart) suits the internet;
  * a webhook on loopback that is down for a moment is better served by quick
- * exponential backoff: 100 ms, 200 ms, 400 ms, 800 ms.
+ * exponential backoff (the shared policy, `shared/retry.ts`): waits of up to 100 ms,
+ * 200 ms, 400 ms, 800 ms.
  */
 export const DEFAULT_HTTP_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100, maxDelayMs: 2_000, timeoutMs: 5_000 };
 

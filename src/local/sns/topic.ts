@@ -6,8 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { snsAttributes, type AlertMessage, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
+import { backoffMs } from '../../shared/retry.ts';
 import type { RuntimeLog } from '../service.ts';
-import type { RetryPolicy, SubscriptionConfig } from './config.ts';
+import type { SubscriptionConfig } from './config.ts';
 import { matchesFilterPolicy, type MessageAttributes } from './filter-policy.ts';
 import { LOCAL_ALERTS_TOPIC_ARN, notificationOf, type SnsNotification } from './notification.ts';
 import { DeliveryError, endpointFor, type Endpoint } from './subscribers.ts';
@@ -139,7 +140,7 @@ export class LocalTopic implements AlertPublisher {
             return;
           }
           sub.stats.retries++;
-          await (this.options.sleep ?? sleep)(backoffMs(retry, attempt), this.abort.signal).catch(() => undefined);
+          await (this.options.sleep ?? sleep)(backoffMs({ firstMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }, attempt), this.abort.signal).catch(() => undefined);
         }
       }
     } finally {
@@ -150,12 +151,6 @@ export class LocalTopic implements AlertPublisher {
 
 function emptyStats(protocol: string): SubscriptionStats {
   return { protocol, delivered: 0, filtered_out: 0, retries: 0, failed: 0, pending: 0 };
-}
-
-/** Exponential backoff with equal jitter: half the step fixed, half random. */
-export function backoffMs(retry: RetryPolicy, attempt: number, random = Math.random): number {
-  const step = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(step / 2 + (random() * step) / 2);
 }
 
 function checkMessage(message: AlertMessage, attributes: MessageAttributes): void {

@@ -26,6 +26,7 @@ import type { Clients } from '../../shared/clients.ts';
 import { deaggregate } from '../../shared/kpl.ts';
 import { manifestKeyOf, normaliseEtag, type Manifest } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
+import { sleep as wait } from '../../shared/retry.ts';
 import { shardTargetsOf } from './catch-up.ts';
 import { ReplayOptionError } from './errors.ts';
 
@@ -210,7 +211,7 @@ export class ReadingPace {
   constructor(
     private readonly perSecond: number,
     private readonly clock: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly sleep: (ms: number) => Promise<void> = wait,
   ) {
     this.start = clock();
   }

@@ -18,8 +18,8 @@ import { loadSubscriptions } from '../../local/sns/config.ts';
 import { LocalTopic } from '../../local/sns/topic.ts';
 import type { Clients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
-import { ENV } from '../../shared/functions.ts';
 import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
+import { readSettings } from '../../shared/settings.ts';
 
 export const PROJECTIONS = ['state', 'anomaly', 'lake'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
@@ -70,10 +70,11 @@ export const outboxOnly: AlertPublisher = {
 export async function opsEnvironment(ctx: ContextLike, log: RuntimeLog = silentLog, env: NodeJS.ProcessEnv = process.env): Promise<OpsEnvironment> {
   const base = { target: ctx.target, clients: ctx.clients, env, log };
   if (ctx.target === 'aws') {
-    const topicArn = env[ENV.alertsTopicArn]?.trim();
+    const settings = readSettings(env);
+    const topicArn = settings.alertsTopicArn;
     return {
       ...base,
-      account: env[ENV.awsAccount] ?? 'unknown',
+      account: settings.awsAccount ?? 'unknown',
       publisher: topicArn ? new SnsPublisher(ctx.clients.sns, topicArn) : outboxOnly,
       liveReaders: [],
       flush: async () => undefined,

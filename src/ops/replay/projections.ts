@@ -17,17 +17,16 @@ import { runBatch } from '../../local/esm/batch-runner.ts';
 import { invokeHandler, type EventSource, type KinesisHandler } from '../../local/esm/invoke.ts';
 import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes } from '../../local/esm/shard-poller.ts';
 import { stateConsumer } from '../../local/services/state.ts';
-import { createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
-import { CachedAssetLookup } from '../../consumers/anomaly/asset-lookup.ts';
+import { anomalyDepsFromEnv, createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import type { BatchStats } from '../../consumers/anomaly/processor.ts';
 import type { AlertPublisher } from '../../consumers/anomaly/publisher.ts';
-import { rulesConfigFromText } from '../../consumers/anomaly/rules/config.ts';
 import { LOCAL_BUFFERING } from '../../lake/config.ts';
 import { LakeDelivery } from '../../lake/delivery.ts';
 import { DuckDbParquetWriter } from '../../lake/parquet.ts';
 import { s3Sink } from '../../lake/sink.ts';
 import { CONSUMERS, type EventSourceMappingSettings } from '../../shared/consumers.ts';
-import { ENV, FUNCTIONS, type FunctionDefinition } from '../../shared/functions.ts';
+import { FUNCTIONS, type FunctionDefinition } from '../../shared/functions.ts';
+import { sleep } from '../../shared/retry.ts';
 import { lakeTmpDir, type OpsEnvironment, type ProjectionName } from './environment.ts';
 import { ReplayError } from './errors.ts';
 
@@ -81,16 +80,9 @@ export async function openProjection(name: ProjectionName, envt: OpsEnvironment,
       return new HandlerProjection(name, stateConsumer.createHandler({ clients: envt.clients, env: envt.env, log: envt.log }), CONSUMERS.state, FUNCTIONS.state, envt);
     case 'anomaly': {
       const detail: Record<string, number> = {};
-      const handler = createAnomalyHandler({
-        doc: envt.clients.doc,
-        s3: envt.clients.s3,
-        bucket: envt.env[ENV.bucket] ?? envt.clients.names.bucket,
-        publisher: options.publisher ?? envt.publisher,
-        config: rulesConfigFromText(envt.env[ENV.anomalyRules], ENV.anomalyRules),
-        assets: new CachedAssetLookup(envt.clients.doc),
-        log: envt.log,
-        onReport: (r) => addStats(detail, r.stats),
-      });
+      const handler = createAnomalyHandler(
+        anomalyDepsFromEnv(envt.clients, envt.env, { publisher: options.publisher ?? envt.publisher, log: envt.log, onReport: (r) => addStats(detail, r.stats) }),
+      );
       return new HandlerProjection(name, handler, CONSUMERS.anomaly, FUNCTIONS.anomaly, envt, detail);
     }
     case 'lake':
@@ -152,7 +144,7 @@ class HandlerProjection implements ReplayProjection {
             this.figures.readings += readingsOf.get(r.sequenceNumber) ?? 0;
           }
         },
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep,
         now: Date.now,
       });
       this.figures.invocations += report.invocations;

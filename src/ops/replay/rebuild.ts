@@ -18,9 +18,9 @@
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import type { AlertMessage, AlertPublisher } from '../../consumers/anomaly/publisher.ts';
 import { AlertStore } from '../../consumers/anomaly/store/alert-store.ts';
-import { ENV } from '../../shared/functions.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { backfill, type BackfillSummary } from './backfill.ts';
+import { readSettings } from '../../shared/settings.ts';
 import { LIVE_READER, type OpsEnvironment, type ProjectionName } from './environment.ts';
 import { ReplayPreconditionError } from './errors.ts';
 import { replay, type ReplaySummary } from './replay.ts';
@@ -74,7 +74,7 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
   let from = new Date(0);
   if (options.fromRaw) {
     from = new Date(Date.now() - CLOCK_MARGIN_MS);
-    backfilled = await backfill(clients, { prefix: PREFIXES.raw, rate: options.rate, sourceTimeZone: envt.env[ENV.sourceTimeZone]?.trim() || undefined, progress: say });
+    backfilled = await backfill(clients, { prefix: PREFIXES.raw, rate: options.rate, sourceTimeZone: readSettings(envt.env).sourceTimeZone, progress: say });
   }
   let reused = 0;
   const publisher = notAnnouncedAgain(envt.publisher, announced, () => reused++);

@@ -5,7 +5,9 @@
  */
 import { DeleteObjectCommand, DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BATCH_WRITE_MAX, chunks, inPool } from '../../shared/concurrency.ts';
 import { PREFIXES, TABLES, type TableDefinition, type TableKey } from '../../shared/resources.ts';
+import { BACKOFF, untilDone } from '../../shared/retry.ts';
 import type { ProjectionName } from './environment.ts';
 import { ReplayError } from './errors.ts';
 
@@ -16,10 +18,8 @@ export const PROJECTION_STORES: Readonly<Record<ProjectionName, { readonly table
   lake: { tables: [], prefixes: [PREFIXES.processed, PREFIXES.processedErrors] },
 };
 
-const BATCH_WRITE_MAX = 25;
 const DELETE_OBJECTS_MAX = 1000;
 const PARALLEL_REQUESTS = 4;
-const UNPROCESSED_RETRIES = 8;
 
 export interface Wiped {
   readonly items: Readonly<Record<string, number>>;
@@ -42,16 +42,19 @@ export async function emptyTable(doc: DynamoDBDocumentClient, def: TableDefiniti
   let deleted = 0;
   for await (const page of paginateScan({ client: doc }, { TableName: def.tableName, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names })) {
     const keys = (page.Items ?? []).map((item) => Object.fromEntries(keyNames.map((n) => [n, item[n]])));
-    const chunks: Record<string, unknown>[][] = [];
-    for (let i = 0; i < keys.length; i += BATCH_WRITE_MAX) chunks.push(keys.slice(i, i + BATCH_WRITE_MAX));
-    await pool(chunks, async (chunk) => {
-      let requests = chunk.map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) throw new ReplayError(`could not empty ${def.tableName}: ${requests.length} deletes still unprocessed`);
-        const res = await doc.send(new BatchWriteCommand({ RequestItems: { [def.tableName]: requests } }));
-        requests = (res.UnprocessedItems?.[def.tableName] ?? []) as typeof requests;
-        if (requests.length > 0) await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
-      }
+    await inPool(chunks(keys, BATCH_WRITE_MAX), PARALLEL_REQUESTS, async (chunk) => {
+      let left = chunk.length;
+      await untilDone(
+        BACKOFF.wipe,
+        chunk.map((Key) => ({ DeleteRequest: { Key } })),
+        async (requests) => {
+          const res = await doc.send(new BatchWriteCommand({ RequestItems: { [def.tableName]: requests } }));
+          const rest = (res.UnprocessedItems?.[def.tableName] ?? []) as typeof requests;
+          left = rest.length;
+          return rest.length > 0 ? rest : undefined;
+        },
+        () => new ReplayError(`could not empty ${def.tableName}: ${left} deletes still unprocessed`),
+      );
     });
     deleted += keys.length;
   }
@@ -77,14 +80,6 @@ async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[])
   } catch (err) {
     if (err instanceof ReplayError) throw err;
     // an S3 stand-in without multi-object delete: one request per object does the same
-    await pool(keys, (Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })).then(() => undefined));
+    await inPool(keys, PARALLEL_REQUESTS, (Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })).then(() => undefined));
   }
-}
-
-async function pool<T>(items: readonly T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_REQUESTS, items.length) }, worker));
 }

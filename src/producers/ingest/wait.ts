@@ -9,6 +9,7 @@
  */
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { manifestKeyOf, normaliseEtag, type Manifest } from '../../shared/manifest.ts';
+import { BACKOFF, backoffMs, sleep as sleepFor } from '../../shared/retry.ts';
 import type { Uploaded } from './upload.ts';
 
 export interface SplitFailure {
@@ -39,8 +40,6 @@ export class IngestWaitError extends Error {
     super(message);
   }
 }
-
-const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The manifests of the uploaded objects, in upload order, once all exist. */
 export async function waitForManifests(s3: S3Client, bucket: string, uploads: readonly Uploaded[], options: WaitOptions): Promise<Manifest[]> {
@@ -82,9 +81,6 @@ export function isManifestOf(manifest: Manifest, upload: Uploaded): boolean {
   return upload.lastModified === undefined || Date.parse(manifest.started_at) >= upload.lastModified;
 }
 
-/** Reads of a manifest being (re)written can fail half-way (s3rver writes in place): tried again this often. */
-const MANIFEST_READ_ATTEMPTS = 3;
-
 async function readManifest(s3: S3Client, bucket: string, key: string): Promise<Manifest | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -92,8 +88,8 @@ async function readManifest(s3: S3Client, bucket: string, key: string): Promise<
       return JSON.parse((await got.Body?.transformToString()) ?? '') as Manifest;
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return undefined;
-      if (attempt >= MANIFEST_READ_ATTEMPTS) throw err;
-      await sleepFor(50 * attempt);
+      if (attempt >= BACKOFF.manifestRead.attempts) throw err;
+      await sleepFor(backoffMs(BACKOFF.manifestRead, attempt));
     }
   }
 }

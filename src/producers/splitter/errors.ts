@@ -8,10 +8,6 @@ export class SplitterError extends Error {
   override name = 'SplitterError';
 }
 
-export class SplitterConfigError extends SplitterError {
-  override name = 'SplitterConfigError';
-}
-
 /** Records of a file that could not be put on the stream within the retry budget. */
 export class KinesisWriteError extends SplitterError {
   override name = 'KinesisWriteError';

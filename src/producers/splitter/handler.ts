@@ -11,10 +11,10 @@
  */
 import type { S3Event } from 'aws-lambda';
 import { createClients } from '../../shared/clients.ts';
-import { ENV } from '../../shared/functions.ts';
+import { readSettings } from '../../shared/settings.ts';
 import { STREAM } from '../../shared/resources.ts';
 import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
-import { ObjectSplitError, SplitterConfigError, SplitterInvocationError } from './errors.ts';
+import { ObjectSplitError, SplitterInvocationError } from './errors.ts';
 import { decodeS3EventKey, isSplittableKey } from './keys.ts';
 import { splitObject, type SplitObjectDeps, type SplitOutcome } from './split-object.ts';
 import { TimestampReader } from './timestamps.ts';
@@ -91,15 +91,8 @@ function describe(bucket: string, key: string, o: SplitOutcome): string {
 /** The deployed function's dependencies, from its environment (read here only). */
 export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env, telemetry?: Pick<SplitterDeps, 'log' | 'metrics'>): SplitterDeps {
   const clients = createClients({ target: 'aws' });
-  const zone = env[ENV.sourceTimeZone]?.trim() || undefined;
-  if (zone) {
-    try {
-      new TimestampReader(zone);
-    } catch (err) {
-      throw new SplitterConfigError(`${ENV.sourceTimeZone}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-  return { s3: clients.s3, kinesis: clients.kinesis, stream: env[ENV.stream] ?? STREAM.streamName, sourceTimeZone: zone, ...telemetry };
+  const settings = readSettings(env);
+  return { s3: clients.s3, kinesis: clients.kinesis, stream: settings.stream ?? STREAM.streamName, sourceTimeZone: settings.sourceTimeZone, ...telemetry };
 }
 
 const telemetry = lambdaTelemetry('splitter');

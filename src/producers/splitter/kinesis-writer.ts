@@ -3,8 +3,8 @@
  * request, 1 MiB a record; requests are cut at PUT_REQUEST_TARGET_BYTES), one request
  * in flight at a time. Entries that fail
  * (`FailedRecordCount > 0`: throughput exceeded, internal failure) and requests that
- * fail retryably are resent with exponential backoff and full jitter, up to
- * PUT_RETRY.maxAttempts; a later request waits until every entry of the earlier one is
+ * fail retryably are resent with the shared backoff, up to
+ * BACKOFF.kinesisPut.attempts; a later request waits until every entry of the earlier one is
  * in, so a key's later records are held back behind a failed one across requests
  * (within one request Kinesis may accept later entries of the key first; consumers
  * never assume perfect order). When entries still fail, the writer fails: the caller
@@ -13,10 +13,11 @@
 import { PutRecordsCommand, type PutRecordsCommandOutput, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import type { AggregatedRecord } from '../../shared/kpl.ts';
 import type { ManifestKinesis } from '../../shared/manifest.ts';
+import { BACKOFF, backoffMs, isRetryableRequestError, sleep, type BackoffSettings } from '../../shared/retry.ts';
 import { BillingTally, recordPayloadBytes } from './billing.ts';
 import type { RecordSink } from './core.ts';
 import { KinesisWriteError } from './errors.ts';
-import { KINESIS_MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES, PUT_RETRY, WRITER_MAX_QUEUED_BYTES } from './limits.ts';
+import { KINESIS_MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES, WRITER_MAX_QUEUED_BYTES } from './limits.ts';
 
 /** What the writer needs of a Kinesis client. */
 export interface PutRecordsClient {
@@ -26,7 +27,7 @@ export interface PutRecordsClient {
 export interface KinesisWriterOptions {
   readonly kinesis: PutRecordsClient;
   readonly stream: string;
-  readonly retry?: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  readonly retry?: BackoffSettings;
   /** Records queued beyond this make `needsDrain` true. @default WRITER_MAX_QUEUED_BYTES */
   readonly maxQueuedBytes?: number;
   readonly maxRequestEntries?: number;
@@ -43,33 +44,10 @@ interface Entry {
   readonly bytes: number;
 }
 
-const RETRYABLE_ERRORS = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'LimitExceededException',
-  'InternalFailure',
-  'InternalFailureException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'KMSThrottlingException',
-]);
-
-/** Whether a failed PutRecords request is worth sending again. */
-export function isRetryableRequestError(err: unknown): boolean {
-  const e = err as { name?: string; $fault?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
-  if (RETRYABLE_ERRORS.has(e.name ?? '') || e.$retryable) return true;
-  if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  // no HTTP answer at all: the connection failed or timed out
-  return e.$metadata?.httpStatusCode === undefined && e.$fault !== 'client';
-}
-
 /** KMS refusals other than throttling do not heal by waiting. */
 function isFatalEntryError(code: string): boolean {
   return code.startsWith('KMS') && code !== 'KMSThrottlingException';
 }
-
-const sleepFor = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class KinesisWriter implements RecordSink {
   private readonly queue: Entry[] = [];
@@ -91,11 +69,11 @@ export class KinesisWriter implements RecordSink {
   private readonly random: () => number;
 
   constructor(private readonly options: KinesisWriterOptions) {
-    this.retry = options.retry ?? PUT_RETRY;
+    this.retry = options.retry ?? BACKOFF.kinesisPut;
     this.maxQueuedBytes = options.maxQueuedBytes ?? WRITER_MAX_QUEUED_BYTES;
     this.maxEntries = options.maxRequestEntries ?? PUT_RECORDS_MAX_ENTRIES;
     this.maxBytes = Math.min(options.maxRequestBytes ?? PUT_REQUEST_TARGET_BYTES, PUT_RECORDS_MAX_BYTES);
-    this.sleep = options.sleep ?? sleepFor;
+    this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
   }
 
@@ -220,7 +198,7 @@ export class KinesisWriter implements RecordSink {
         if (fatal) throw this.giveUp(failed.length, attempt, `Kinesis refused records: ${fatal.ErrorCode}: ${fatal.ErrorMessage ?? ''}`);
       }
       if (failed.length === 0) return;
-      if (attempt >= this.retry.maxAttempts) {
+      if (attempt >= this.retry.attempts) {
         throw this.giveUp(failed.length, attempt, `${failed.length} of ${entries.length} records still failed after ${attempt} attempts (last: ${lastCode})`, requestError);
       }
       this.retried += failed.length;
@@ -229,10 +207,8 @@ export class KinesisWriter implements RecordSink {
     }
   }
 
-  /** Full jitter: a uniform wait up to the capped exponential delay. */
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-    return Math.floor(this.random() * ceiling);
+    return backoffMs(this.retry, attempt, this.random);
   }
 
   private written(entry: Entry, shardId: string, sequenceNumber: string): void {

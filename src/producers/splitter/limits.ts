@@ -57,14 +57,6 @@ export const PUT_REQUEST_TARGET_BYTES = 1024 * 1024;
 /** Records waiting for PutRecords before the parser is paused (backpressure). */
 export const WRITER_MAX_QUEUED_BYTES = 2 * PUT_REQUEST_TARGET_BYTES;
 
-/** Resending failed PutRecords entries: exponential backoff with full jitter, bounded. */
-export const PUT_RETRY = {
-  /** Attempts per entry, the first included. */
-  maxAttempts: 8,
-  baseDelayMs: 100,
-  maxDelayMs: 5_000,
-} as const;
-
 /**
  * A CSV record longer than this stops the split (an unclosed quote would otherwise
  * make the rest of a 1 GB object one field held in memory).

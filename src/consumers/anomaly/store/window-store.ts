@@ -9,7 +9,8 @@ import { canonicalTs } from '../../../shared/event.ts';
 import { TABLES } from '../../../shared/resources.ts';
 import { StoreError, WindowConflictError } from '../errors.ts';
 import { EMPTY_WINDOW, type WindowData } from '../window.ts';
-import { chunks, untilDone } from './retry.ts';
+import { BATCH_GET_MAX, chunks } from '../../../shared/concurrency.ts';
+import { BACKOFF, untilDone } from '../../../shared/retry.ts';
 
 /** What a window is about: stored beside the state so the table can be read by a person. */
 export interface WindowMeta {
@@ -28,9 +29,6 @@ export interface LoadedWindow {
 }
 
 const KEY = TABLES.windows.partitionKey.name;
-/** BatchGetItem takes at most 100 keys. */
-const BATCH_GET_MAX = 100;
-
 export class WindowStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -43,14 +41,14 @@ export class WindowStore {
     const out = new Map<string, LoadedWindow>();
     for (const batch of chunks([...new Set(ids)], BATCH_GET_MAX)) {
       const initial: NonNullable<BatchGetCommandInput['RequestItems']> = { [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })), ConsistentRead: true } };
-      await untilDone('reading windows', initial, async (RequestItems) => {
+      await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
         const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
         for (const item of res.Responses?.[this.tableName] ?? []) {
           out.set(item[KEY] as string, { version: item.version as number, data: JSON.parse(item.state as string) as WindowData });
         }
         const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
         return rest?.length ? { [this.tableName]: { Keys: rest, ConsistentRead: true } } : undefined;
-      });
+      }, (attempts) => new StoreError(`reading windows: still unprocessed after ${attempts} attempts`));
     }
     for (const id of ids) if (!out.has(id)) out.set(id, { version: 0, data: EMPTY_WINDOW });
     return out;

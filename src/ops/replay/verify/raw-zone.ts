@@ -7,6 +7,7 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { isSplittableKey } from '../../../producers/splitter/keys.ts';
+import { inPool } from '../../../shared/concurrency.ts';
 import { manifestKeyOf, normaliseEtag, type Manifest } from '../../../shared/manifest.ts';
 import { PREFIXES } from '../../../shared/resources.ts';
 import type { Difference } from './model.ts';
@@ -75,7 +76,7 @@ export async function readRawZone(s3: S3Client, bucket: string, concurrency = 8)
   const { manifests, unreadableManifests } = await readManifests(s3, bucket, concurrency);
   const quarantine = new Map<string, QuarantineCount>();
   const qKeys = [...new Set([...manifests.values()].flatMap((m) => (m.quarantine.key ? [m.quarantine.key] : [])))];
-  await pool(qKeys, concurrency, async (key) => {
+  await inPool(qKeys, concurrency, async (key) => {
     let body: string;
     try {
       body = await text(s3, bucket, key);
@@ -93,7 +94,7 @@ export async function readManifests(s3: S3Client, bucket: string, concurrency = 
   const manifestKeys = (await list(s3, bucket, `${PREFIXES.manifests}${PREFIXES.raw}`)).map((o) => o.key).filter((k) => k.endsWith('.json'));
   const manifests = new Map<string, Manifest>();
   const unreadableManifests: { key: string; error: string }[] = [];
-  await pool(manifestKeys, concurrency, async (key) => {
+  await inPool(manifestKeys, concurrency, async (key) => {
     try {
       const m = JSON.parse(await text(s3, bucket, key)) as Manifest;
       if (typeof m?.source?.key !== 'string' || manifestKeyOf(m.source.key) !== key) throw new Error('it does not describe the raw object its key names');
@@ -134,12 +135,4 @@ async function list(s3: S3Client, bucket: string, prefix: string): Promise<RawOb
 async function text(s3: S3Client, bucket: string, key: string): Promise<string> {
   const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return (await got.Body?.transformToString()) ?? '';
-}
-
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -14,13 +14,12 @@
  *
  * The run holds when the list of differences is empty.
  */
-import { parseTtlDays } from '../../../consumers/state/handler.ts';
 import { readingSortKey } from '../../../consumers/state/items.ts';
 import { AlertStore } from '../../../consumers/anomaly/store/alert-store.ts';
 import { LocalDlq } from '../../../local/dlq.ts';
 import { EventIdDigest } from '../../../shared/event.ts';
-import { ENV } from '../../../shared/functions.ts';
 import { DLQ_SOURCES } from '../../../shared/resources.ts';
+import { readSettings } from '../../../shared/settings.ts';
 import type { OpsEnvironment } from '../environment.ts';
 import { checkLatest, scanLatest } from './latest.ts';
 import { openLakeReader } from './lake.ts';
@@ -92,7 +91,8 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
   say('verify: scanning the readings table…');
   const table = await scanReadings(clients.doc, clients.names.tables.readings);
   differences.push(...table.problems);
-  const ttlDays = parseTtlDays(envt.env[ENV.readingsTtlDays]);
+  const settings = readSettings(envt.env);
+  const ttlDays = settings.readingsTtlDays;
   const expiredBefore = ttlDays === undefined ? undefined : new Date(now.getTime() - ttlDays * 86_400_000).toISOString();
   // a day that may have partly expired is not compared: only whole days after it
   const tableDay = (day: string): boolean => expiredBefore === undefined || day > expiredBefore.slice(0, 10);
@@ -127,7 +127,7 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
       refReadings = tableSide.readingsOfDays;
     } else {
       say('verify: the zones differ from the manifests\' sums; splitting the raw objects again to see what was emitted…');
-      again = await splitAgain(clients.s3, manifests, envt.env[ENV.sourceTimeZone]?.trim() || undefined);
+      again = await splitAgain(clients.s3, manifests, settings.sourceTimeZone);
       differences.push(...again.problems);
       reference = 'raw';
       refDigests = again.digests;

@@ -1,5 +1,5 @@
 /**
- * Readings the state consumer cannot use (not de-aggregatable, not JSON, not a valid
+ * Readings a stream consumer cannot use (not de-aggregatable, not JSON, not a valid
  * contract-v1 event) are quarantined by the consumer itself, beside the splitter's
  * rejected rows, as the shared `QuarantineEntry` (reason `invalid_event`): one JSON
  * Lines object per Kinesis record that held any (`consumerQuarantineKeyOf`), so a
@@ -9,7 +9,7 @@
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { consumerQuarantineKeyOf, QUARANTINE_ENTRY_VERSION, rawForEntry, type QuarantineEntry } from '../../shared/quarantine.ts';
-import type { DecodedRecord, RejectedReading } from './core.ts';
+import type { DecodedRecord, RejectedReading } from './decode.ts';
 
 const WHAT: Record<RejectedReading['reason'], string> = {
   kpl_decode_failed: 'the aggregated record could not be de-aggregated',
