@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { FunctionDefinition } from '../../shared/functions.ts';
 import { NAME_PREFIX } from '../../shared/resources.ts';
-import type { StreamRecord } from './shard-reader.ts';
+import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 
 /** A stream consumer's Lambda handler: what the CDK stack deploys and the poller calls. */
 export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;

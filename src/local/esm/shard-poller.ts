@@ -10,9 +10,9 @@ import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
 import type { KinesisFailure, LocalDlq } from '../dlq.ts';
 import type { RuntimeLog } from '../service.ts';
 import { runBatch } from './batch-runner.ts';
-import type { CheckpointStore } from './checkpoints.ts';
+import type { CheckpointStore } from '../../shared/kinesis/checkpoints.ts';
 import type { InvokeOutcome } from './invoke.ts';
-import { AbortError, POLL_BACKOFF, ShardReader, sleep, type StartPosition, type StreamRecord } from './shard-reader.ts';
+import { AbortError, POLL_BACKOFF, ShardReader, sleep, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 /**

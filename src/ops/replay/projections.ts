@@ -12,7 +12,7 @@
  *   `readings` view keeps one row per event).
  */
 import { mkdir } from 'node:fs/promises';
-import type { StreamRecord } from '../../local/esm/shard-reader.ts';
+import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 import { runBatch } from '../../local/esm/batch-runner.ts';
 import { invokeHandler, type EventSource, type KinesisHandler } from '../../local/esm/invoke.ts';
 import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes } from '../../local/esm/shard-poller.ts';
