@@ -12,7 +12,7 @@ import { RULE_IDS } from '../../src/consumers/anomaly/rules/types.ts';
 import { parseLabels, scoreAlerts } from '../../src/consumers/anomaly/score.ts';
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { parseAssetsCsv } from '../../src/consumers/registry/assets-csv.ts';
-import { assetInfoOf } from '../../src/consumers/registry/record.ts';
+import { assetInfoOf } from '../../src/consumers/anomaly/asset-info.ts';
 import { generateLabelled, type LabelledGenerateSummary } from '../../src/generate/labelled.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { toKinesisEvent, type EventSource } from '../../src/local/esm/invoke.ts';

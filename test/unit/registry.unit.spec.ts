@@ -3,7 +3,7 @@ import { assetsCsv, buildAssets } from '../../src/generate/assets.ts';
 import { ASSETS_CSV_COLUMNS } from '../../src/shared/assets-csv.ts';
 import { AssetsFileError, parseAssetsCsv } from '../../src/consumers/registry/assets-csv.ts';
 import { isAssetsKey } from '../../src/consumers/registry/loader.ts';
-import { assetInfoOf } from '../../src/consumers/registry/record.ts';
+import { assetInfoOf } from '../../src/consumers/anomaly/asset-info.ts';
 
 const AT = '2025-08-14T00:00:00.000Z';
 

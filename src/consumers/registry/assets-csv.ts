@@ -4,10 +4,10 @@
  * rejected with its line and reason; the good rows around it load.
  */
 import { parse } from 'csv-parse/sync';
+import type { AssetItem } from '../../shared/asset-item.ts';
 import { ASSETS_CSV_COLUMNS, ASSETS_REQUIRED_COLUMNS } from '../../shared/assets-csv.ts';
 import { assetIdOf } from '../../shared/event.ts';
 import type { QuarantineReason } from '../../shared/quarantine.ts';
-import type { AssetItem } from './record.ts';
 
 export interface RejectedRow {
   /** 1-based line in the file (the header is line 1). */
