@@ -6,5 +6,3 @@
 
 /** The labels file's header, in order. */
 export const LABEL_COLUMNS = ['asset_id', 'rule', 'start', 'end'] as const;
-
-export type LabelColumn = (typeof LABEL_COLUMNS)[number];
