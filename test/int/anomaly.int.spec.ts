@@ -15,7 +15,7 @@ import { parseAssetsCsv } from '../../src/consumers/registry/assets-csv.ts';
 import { assetInfoOf } from '../../src/consumers/anomaly/asset-info.ts';
 import { generateLabelled, type LabelledGenerateSummary } from '../../src/generate/labelled.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { toKinesisEvent, type EventSource } from '../../src/local/esm/invoke.ts';
+import { toKinesisEvent, type EventSource } from '../../src/shared/kinesis/invoke.ts';
 import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 import { waitForConsumers } from '../../src/shared/kinesis/wait.ts';
 import { anomalyService } from '../../src/local/services/anomaly.ts';

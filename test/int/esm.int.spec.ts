@@ -6,7 +6,7 @@ import type { ReadingItem } from '../../src/consumers/state/items.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { LocalDlq, type DlqEntry, type KinesisFailure } from '../../src/local/dlq.ts';
 import { CheckpointStore } from '../../src/shared/kinesis/checkpoints.ts';
-import type { KinesisHandler } from '../../src/local/esm/invoke.ts';
+import type { KinesisHandler } from '../../src/shared/kinesis/invoke.ts';
 import { EventSourceMapping } from '../../src/local/esm/mapping.ts';
 import { redriveKinesisEntry } from '../../src/local/esm/redrive.ts';
 import { compareSequenceNumbers } from '../../src/shared/kinesis/shard-reader.ts';

@@ -1,6 +1,6 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { describe, expect, it } from 'vitest';
-import { describeError, interpretResponse, lambdaContext, toKinesisEvent } from '../../src/local/esm/invoke.ts';
+import { describeError, interpretResponse, lambdaContext, toKinesisEvent } from '../../src/shared/kinesis/invoke.ts';
 import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 
 const records: StreamRecord[] = [

@@ -11,7 +11,7 @@ import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import { LocalDlq } from '../dlq.ts';
 import type { RuntimeLog } from '../service.ts';
 import { CheckpointStore, resumePosition, type ShardCheckpoint } from '../../shared/kinesis/checkpoints.ts';
-import { invokeHandler, type EventSource, type InvokeOutcome, type KinesisHandler } from './invoke.ts';
+import { invokeHandler, type EventSource, type InvokeOutcome, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
 import { ShardPoller, type ShardPollerStats } from './shard-poller.ts';
 import { listShards, parentsOf, shardsReadyToRead, type ShardInfo, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 

@@ -13,9 +13,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
-import { runBatch } from '../../local/esm/batch-runner.ts';
-import { invokeHandler, type EventSource, type KinesisHandler } from '../../local/esm/invoke.ts';
-import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes } from '../../local/esm/shard-poller.ts';
+import { runBatch } from '../../shared/kinesis/batch-runner.ts';
+import { INVOKE_PAYLOAD_LIMIT_BYTES, invokeHandler, recordPayloadBytes, type EventSource, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
 import { stateConsumer } from '../../local/services/state.ts';
 import { createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import { CachedAssetLookup } from '../../consumers/anomaly/asset-lookup.ts';

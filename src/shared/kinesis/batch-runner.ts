@@ -18,9 +18,9 @@
  * I/O is injected: `invoke`, `onDone` (the checkpoint, called in shard order) and
  * `onFailure` (the DLQ, always called before `onDone` for the same records).
  */
-import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
+import type { EventSourceMappingSettings } from '../consumers.ts';
 import type { InvokeOutcome } from './invoke.ts';
-import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
+import type { StreamRecord } from './shard-reader.ts';
 
 /** Wait before retry n (1-based): 100 ms, 200 ms, … capped at 5 s. */
 export const RETRY_BACKOFF = { firstMs: 100, factor: 2, maxMs: 5_000 } as const;
