@@ -24,7 +24,7 @@ import { RULE_IDS } from '../../src/consumers/anomaly/rules/types.ts';
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { generateLabelled } from '../../src/generate/labelled.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { waitForConsumers } from '../../src/local/esm/wait.ts';
+import { waitForConsumers } from '../../src/shared/kinesis/wait.ts';
 import { anomalyService } from '../../src/local/services/anomaly.ts';
 import { registryService, type RegistryService } from '../../src/local/services/registry.ts';
 import { createSplitterService } from '../../src/local/services/splitter.ts';

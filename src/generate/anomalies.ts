@@ -14,6 +14,7 @@
  * rule's anomaly and no other's (an overload scales all three phases, so it is not
  * also an imbalance; a stuck sensor sticks a voltage, whose spread hides the release).
  */
+import { LABEL_COLUMNS } from '../shared/labels.ts';
 import type { FeederAsset, SubstationAsset } from './assets.ts';
 import { hash32, mulberry32, pick, type Rng } from './prng.ts';
 import type { Reading, ReadingTransform } from './readings.ts';
@@ -31,8 +32,6 @@ export const ANOMALY_RULES = [
 ] as const;
 export type AnomalyRule = (typeof ANOMALY_RULES)[number];
 
-/** The ground truth file's header. */
-export const LABEL_COLUMNS = ['asset_id', 'rule', 'start', 'end'] as const;
 
 export interface AnomalyLabel {
   readonly asset_id: string;

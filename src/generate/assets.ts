@@ -4,21 +4,8 @@
  * its own seeded stream, so a larger run contains the smaller one's substations
  * unchanged.
  */
+import { ASSETS_CSV_COLUMNS, type AssetsCsvColumn } from '../shared/assets-csv.ts';
 import { between, hash32, mulberry32, pick, type Rng } from './prng.ts';
-
-/** The header of `assets.csv`: its one definition (the registry loader reads it too). */
-export const assetsCsvColumns = [
-  'substation_number',
-  'substation_name',
-  'feeder_id',
-  'transformer_kva',
-  'feeder_rated_current_a',
-  'has_generation',
-  'latitude',
-  'longitude',
-] as const;
-
-export type AssetsCsvColumn = (typeof assetsCsvColumns)[number];
 
 /** One row of `assets.csv`: one feeder and the substation it hangs off. */
 export interface AssetRecord {
@@ -183,8 +170,8 @@ export function assetRecords(assets: readonly SubstationAsset[]): AssetRecord[] 
 
 /** `assets.csv` in full. */
 export function assetsCsv(assets: readonly SubstationAsset[]): string {
-  const lines = assetRecords(assets).map((r) => assetsCsvColumns.map((c) => csvField(String(r[c]))).join(','));
-  return `${[assetsCsvColumns.join(','), ...lines].join('\n')}\n`;
+  const lines = assetRecords(assets).map((r) => ASSETS_CSV_COLUMNS.map((c) => csvField(String(r[c]))).join(','));
+  return `${[ASSETS_CSV_COLUMNS.join(','), ...lines].join('\n')}\n`;
 }
 
 /** A CSV field, quoted only where it has to be. */

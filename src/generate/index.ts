@@ -13,7 +13,7 @@ import { snapshotOf } from './model.ts';
 import { resolveGenerateOptions, type GenerateOptions } from './options.ts';
 import { MonthFiles, type WrittenFile } from './writer.ts';
 
-export { assetRecords, assetsCsvColumns, buildAssets, type AssetRecord, type AssetsCsvColumn, type FeederAsset, type SubstationAsset } from './assets.ts';
+export { assetRecords, buildAssets, type AssetRecord, type FeederAsset, type SubstationAsset } from './assets.ts';
 export { instantOf, type Instant } from './calendar.ts';
 export { noiseAt, snapshotOf, type FeederSnapshot, type SubstationSnapshot, type WhiteNoise } from './model.ts';
 export {

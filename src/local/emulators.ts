@@ -12,6 +12,7 @@ import S3rver from 's3rver';
 import type { S3Event } from 'aws-lambda';
 import type { LocalEndpoints } from '../shared/clients.ts';
 import { LOCAL_REGION } from '../shared/resources.ts';
+import { encodeS3EventKey } from '../shared/s3-keys.ts';
 import { dataPaths } from './data-dir.ts';
 
 export interface RunningEmulators {
@@ -65,13 +66,6 @@ export function asAwsS3Event(event: S3Event): S3Event {
       s3: { ...r.s3, object: { ...r.s3.object, key: encodeS3EventKey(r.s3.object.key) } },
     })),
   };
-}
-
-export function encodeS3EventKey(key: string): string {
-  return key
-    .split('/')
-    .map((part) => encodeURIComponent(part).replace(/%20/g, '+'))
-    .join('/');
 }
 
 function listen(server: Server): Promise<number> {

@@ -6,7 +6,6 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -37,7 +36,6 @@ export interface Clients {
   readonly dynamodb: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
   readonly sns: SNSClient;
-  readonly firehose: FirehoseClient;
   readonly athena: AthenaClient;
   readonly sqs: SQSClient;
   destroy(): void;
@@ -116,7 +114,6 @@ function build(
   // Services with no embedded emulator are only built on demand, so a local target
   // never holds a client that would reach for AWS.
   let sns: SNSClient | undefined;
-  let firehose: FirehoseClient | undefined;
   let athena: AthenaClient | undefined;
   let sqs: SQSClient | undefined;
   return {
@@ -128,9 +125,6 @@ function build(
     get sns() {
       return (sns ??= new SNSClient(base));
     },
-    get firehose() {
-      return (firehose ??= new FirehoseClient(base));
-    },
     get athena() {
       return (athena ??= new AthenaClient(base));
     },
@@ -138,7 +132,7 @@ function build(
       return (sqs ??= new SQSClient(base));
     },
     destroy() {
-      for (const c of [core.s3, core.kinesis, core.dynamodb, sns, firehose, athena, sqs]) c?.destroy();
+      for (const c of [core.s3, core.kinesis, core.dynamodb, sns, athena, sqs]) c?.destroy();
     },
   };
 }

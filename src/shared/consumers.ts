@@ -36,5 +36,3 @@ export const CONSUMERS = {
   state: { ...common, name: 'state', batchSize: 500, maxBatchingWindowSeconds: 1 },
   anomaly: { ...common, name: 'anomaly', batchSize: 500, maxBatchingWindowSeconds: 1 },
 } as const satisfies Record<string, EventSourceMappingSettings>;
-
-export type ConsumerName = keyof typeof CONSUMERS;

@@ -33,12 +33,6 @@ export const QUARANTINE_REASONS = {
 
 export type QuarantineReason = keyof typeof QUARANTINE_REASONS;
 
-export const QUARANTINE_REASON_CODES = Object.keys(QUARANTINE_REASONS) as QuarantineReason[];
-
-export function isQuarantineReason(value: string): value is QuarantineReason {
-  return Object.hasOwn(QUARANTINE_REASONS, value);
-}
-
 export const QUARANTINE_ENTRY_VERSION = 1 as const;
 
 /** Raw text kept in an entry is cut here: the raw zone keeps the full object anyway. */

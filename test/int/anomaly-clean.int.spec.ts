@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { generate } from '../../src/generate/index.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { waitForConsumers } from '../../src/local/esm/wait.ts';
+import { waitForConsumers } from '../../src/shared/kinesis/wait.ts';
 import { anomalyService } from '../../src/local/services/anomaly.ts';
 import { registryService, type RegistryService } from '../../src/local/services/registry.ts';
 import { splitterServiceFactory } from '../../src/local/services/splitter.ts';

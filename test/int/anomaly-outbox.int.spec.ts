@@ -10,7 +10,7 @@ import { resolveRulesConfig } from '../../src/consumers/anomaly/rules/config.ts'
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { WindowStore, type WindowMeta } from '../../src/consumers/anomaly/store/window-store.ts';
 import type { WindowData } from '../../src/consumers/anomaly/window.ts';
-import { toKinesisEvent } from '../../src/local/esm/invoke.ts';
+import { toKinesisEvent } from '../../src/shared/kinesis/invoke.ts';
 import { seriesIdOf, type ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate, KeyedAggregator } from '../../src/shared/kpl.ts';
 import { consumerQuarantineKeyOf } from '../../src/shared/quarantine.ts';

@@ -1,7 +1,7 @@
 import { DescribeStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckpointStore, checkpointPassed, resumePosition } from '../../src/local/esm/checkpoints.ts';
-import { listShards, ShardReader, shardsReadyToRead, type StreamRecord } from '../../src/local/esm/shard-reader.ts';
+import { CheckpointStore, checkpointPassed, resumePosition } from '../../src/shared/kinesis/checkpoints.ts';
+import { listShards, ShardReader, shardsReadyToRead, type StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { STREAM } from '../../src/shared/resources.ts';
 import { tempDir } from '../support/tmp.ts';

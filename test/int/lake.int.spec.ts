@@ -10,7 +10,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { CheckpointStore } from '../../src/local/esm/checkpoints.ts';
+import { CheckpointStore } from '../../src/shared/kinesis/checkpoints.ts';
 import { createLocalFirehose, FIREHOSE_SERVICE } from '../../src/local/services/firehose.ts';
 import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
 import { openSqlEngine } from '../../src/ops/query/open.ts';

@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createRegistryHandler } from '../../src/consumers/registry/handler.ts';
-import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
+import { encodeS3EventKey } from '../../src/shared/s3-keys.ts';
 import { assetsCsv, buildAssets } from '../../src/generate/assets.ts';
 import { useBareStack } from '../support/bare-stack.ts';
 import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts';

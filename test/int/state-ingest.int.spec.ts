@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadingItem } from '../../src/consumers/state/items.ts';
 import { generate } from '../../src/generate/index.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { waitForConsumers } from '../../src/local/esm/wait.ts';
+import { waitForConsumers } from '../../src/shared/kinesis/wait.ts';
 import { createSplitterService } from '../../src/local/services/splitter.ts';
 import { stateService } from '../../src/local/services/state.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';

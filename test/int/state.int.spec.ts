@@ -5,7 +5,7 @@ import { compareReadings, latestKeyOf, readingKeyOf } from '../../src/consumers/
 import { StateWriter } from '../../src/consumers/state/writer.ts';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { waitForConsumers } from '../../src/local/esm/wait.ts';
+import { waitForConsumers } from '../../src/shared/kinesis/wait.ts';
 import { eventSourceMappingService } from '../../src/local/esm/service.ts';
 import { stateConsumer } from '../../src/local/services/state.ts';
 import { CONSUMERS } from '../../src/shared/consumers.ts';

@@ -12,7 +12,7 @@ import type { TransitionKind } from '../../src/consumers/anomaly/incidents.ts';
 import type { Severity } from '../../src/consumers/anomaly/rules/types.ts';
 import type { CanonicalUnit } from '../../src/shared/units.ts';
 import type { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
-import type { AssetItem } from '../../src/consumers/registry/record.ts';
+import type { AssetItem } from '../../src/shared/asset-item.ts';
 import { assetRowOf, type AssetRow } from '../../src/ops/query/registry.ts';
 
 const UNIT_OF: Record<string, CanonicalUnit> = { current: 'A', voltage: 'V', active: 'kW', reactive: 'kVAr', apparent: 'kVA' };

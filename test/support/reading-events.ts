@@ -6,8 +6,8 @@
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { canonicalTs, eventIdOf, EventIdDigest, type ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
-import { compareSequenceNumbers } from '../../src/local/esm/shard-reader.ts';
-import type { ShardSequenceTargets } from '../../src/local/esm/wait.ts';
+import { compareSequenceNumbers } from '../../src/shared/kinesis/shard-reader.ts';
+import type { ShardSequenceTargets } from '../../src/shared/kinesis/wait.ts';
 
 export interface ReadingSpec {
   substation: string;

@@ -7,7 +7,7 @@ import { resolveRulesConfig } from '../../src/consumers/anomaly/rules/config.ts'
 import { RULE_IDS, type AssetInfo } from '../../src/consumers/anomaly/rules/types.ts';
 import { parseLabels, scoreAlerts } from '../../src/consumers/anomaly/score.ts';
 import { parseAssetsCsv } from '../../src/consumers/registry/assets-csv.ts';
-import { assetInfoOf } from '../../src/consumers/registry/record.ts';
+import { assetInfoOf } from '../../src/consumers/anomaly/asset-info.ts';
 import { ANOMALY_RULES, planAnomalies } from '../../src/generate/anomalies.ts';
 import { buildAssets, generate, type GenerateSummary } from '../../src/generate/index.ts';
 import { generateLabelled } from '../../src/generate/labelled.ts';

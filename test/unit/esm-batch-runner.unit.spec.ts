@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { agedOutPrefix, retryDelayMs, runBatch, type BatchRunnerDeps, type DeliveryFailure } from '../../src/local/esm/batch-runner.ts';
-import type { InvokeOutcome } from '../../src/local/esm/invoke.ts';
-import type { StreamRecord } from '../../src/local/esm/shard-reader.ts';
+import { agedOutPrefix, retryDelayMs, runBatch, type BatchRunnerDeps, type DeliveryFailure } from '../../src/shared/kinesis/batch-runner.ts';
+import type { InvokeOutcome } from '../../src/shared/kinesis/invoke.ts';
+import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 
 const NOW = Date.parse('2025-08-14T12:00:00Z');
 const rec = (i: number, ageS = 1): StreamRecord => ({ sequenceNumber: String(100 + i), partitionKey: 'k', data: Buffer.from(`r${i}`), arrival: new Date(NOW - ageS * 1000) });

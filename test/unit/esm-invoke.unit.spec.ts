@@ -1,7 +1,7 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { describe, expect, it } from 'vitest';
-import { describeError, interpretResponse, lambdaContext, toKinesisEvent } from '../../src/local/esm/invoke.ts';
-import type { StreamRecord } from '../../src/local/esm/shard-reader.ts';
+import { describeError, interpretResponse, lambdaContext, toKinesisEvent } from '../../src/shared/kinesis/invoke.ts';
+import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 
 const records: StreamRecord[] = [
   { sequenceNumber: '49590338271490256608559692538361571095921575989136588898', partitionKey: 'LV123', data: Buffer.from('{"a":1}'), arrival: new Date(1_723_647_600_123) },

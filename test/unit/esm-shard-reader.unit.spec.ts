@@ -1,6 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, ShardReader, shardsReadyToRead, type ShardInfo } from '../../src/local/esm/shard-reader.ts';
+import { compareSequenceNumbers, ShardReader, shardsReadyToRead, type ShardInfo } from '../../src/shared/kinesis/shard-reader.ts';
 
 /** kinesalite only expires an iterator after 5 real minutes: a fake stream produces that error on demand. */
 function fakeKinesis(records: string[], expireOnCall: number) {

@@ -7,7 +7,6 @@ import { withGlobalOptions } from '../../src/cli/command.ts';
 import { registerGenerate } from '../../src/cli/commands/generate.ts';
 import {
   ASSETS_FILE,
-  assetsCsvColumns,
   generate,
   GenerateOptionsError,
   LV_MONITOR_COLUMNS,
@@ -15,6 +14,7 @@ import {
   type GenerateOptions,
   type GenerateSummary,
 } from '../../src/generate/index.ts';
+import { ASSETS_CSV_COLUMNS } from '../../src/shared/assets-csv.ts';
 import { resolveGenerateOptions } from '../../src/generate/options.ts';
 
 const dirs: string[] = [];
@@ -270,7 +270,7 @@ describe('generate: assets.csv', () => {
   it('has one row per feeder with the registry columns and plausible values', async () => {
     const summary = await run({ substations: 12, days: 1 });
     const header = (await readFile(summary.assets_file, 'utf8')).split('\n')[0];
-    expect(header).toBe(assetsCsvColumns.join(','));
+    expect(header).toBe(ASSETS_CSV_COLUMNS.join(','));
     expect(header).toBe('substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude');
     const assets = await readAssets(summary.out);
     expect(assets).toHaveLength(summary.feeders);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { assetsCsv, assetsCsvColumns, buildAssets } from '../../src/generate/assets.ts';
+import { assetsCsv, buildAssets } from '../../src/generate/assets.ts';
+import { ASSETS_CSV_COLUMNS } from '../../src/shared/assets-csv.ts';
 import { AssetsFileError, parseAssetsCsv } from '../../src/consumers/registry/assets-csv.ts';
 import { isAssetsKey } from '../../src/consumers/registry/loader.ts';
-import { assetInfoOf } from '../../src/consumers/registry/record.ts';
+import { assetInfoOf } from '../../src/consumers/anomaly/asset-info.ts';
 
 const AT = '2025-08-14T00:00:00.000Z';
 
@@ -24,7 +25,7 @@ describe('assets.csv → registry items', () => {
   });
 
   it('rejects bad rows with their line and reason, and loads the rest', () => {
-    const header = assetsCsvColumns.join(',');
+    const header = ASSETS_CSV_COLUMNS.join(',');
     const text = [
       header,
       'LV1,Mill Road,01,500,400,false,51.5,-0.1',

@@ -16,7 +16,7 @@ import type { QuarantineEntry } from '../../src/shared/quarantine.ts';
 import { SplitterInvocationError } from '../../src/producers/splitter/errors.ts';
 import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
 import type { PutRecordsClient } from '../../src/producers/splitter/kinesis-writer.ts';
-import { encodeS3EventKey } from '../../src/producers/splitter/keys.ts';
+import { encodeS3EventKey } from '../../src/shared/s3-keys.ts';
 import { TimeZoneError } from '../../src/producers/splitter/timestamps.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
 import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts';

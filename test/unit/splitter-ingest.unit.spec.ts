@@ -7,7 +7,7 @@ import { quarantineKeyOf } from '../../src/shared/quarantine.ts';
 import { expandInputs, IngestInputError } from '../../src/producers/ingest/inputs.ts';
 import { firstReadingTime, rawKeyFor } from '../../src/producers/ingest/partition.ts';
 import { totalsOf } from '../../src/producers/ingest/totals.ts';
-import { decodeS3EventKey, encodeS3EventKey, isSplittableKey } from '../../src/producers/splitter/keys.ts';
+import { decodeS3EventKey, encodeS3EventKey, isSplittableKey } from '../../src/shared/s3-keys.ts';
 import { tempDir } from '../support/tmp.ts';
 import { LV_HEADER } from './splitter.support.ts';
 

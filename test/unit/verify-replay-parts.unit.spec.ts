@@ -4,7 +4,7 @@
  * rebuild not announcing a notification twice.
  */
 import { describe, expect, it } from 'vitest';
-import type { StreamRecord } from '../../src/local/esm/shard-reader.ts';
+import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 import { clockFrom, ReadingPace, requestEntriesFor } from '../../src/ops/replay/backfill.ts';
 import { shardTargetsOf } from '../../src/ops/replay/catch-up.ts';
 import { ReplayOptionError } from '../../src/ops/replay/errors.ts';

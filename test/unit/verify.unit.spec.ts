@@ -79,15 +79,13 @@ describe('the raw zone', () => {
   });
 });
 
-describe('readings in the table, whatever the item layout', () => {
+describe('readings in the table', () => {
   const ts = '2025-08-01T00:10:00.000Z';
   const id = eventIdOf('S1:01', 'l1_voltage', ts);
 
-  it('reads one reading per item, and a list of readings in one item', () => {
+  it('reads one reading per item', () => {
     const single = readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage'), event_id: id, measurement: 'l1_voltage', ts, value: 231 });
     expect(single).toEqual([{ ref: expect.objectContaining({ event_id: id, value: 231 }) }]);
-    const bucket = readingsOfItem({ asset_id: 'S1:01', sk: '2025-08-01#l1_voltage', readings: [{ measurement: 'l1_voltage', ts, value: 231 }, { measurement: 'l1_voltage', ts: '2025-08-01T00:20:00.000Z', value: 232 }] });
-    expect(Array.isArray(bucket) && bucket.map((r) => r.ref.event_id)).toEqual([id, eventIdOf('S1:01', 'l1_voltage', '2025-08-01T00:20:00.000Z')]);
   });
 
   it('derives a reading from the key alone, and names one whose event id or sort key contradicts it', () => {

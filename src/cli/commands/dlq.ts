@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { S3Event } from 'aws-lambda';
 import { createSplitterHandler } from '../../producers/splitter/handler.ts';
 import { readSettings } from '../../shared/settings.ts';
+import { encodeS3EventKey } from '../../shared/s3-keys.ts';
 import { LocalDlq, type DlqEntry, type KinesisFailure, type S3Failure } from '../../local/dlq.ts';
 import { dataPaths, resolveDataDir } from '../../local/data-dir.ts';
 import { PIPELINE_SERVICES } from '../../local/pipeline.ts';
@@ -97,8 +98,6 @@ async function redriveSplit(ctx: CommandContext, queue: LocalDlq, entry: DlqEntr
     log: { info: progress, warn: progress },
   });
   try {
-    // loaded here only: the module brings the emulator packages, which other commands never need
-    const { encodeS3EventKey } = await import('../../local/emulators.ts');
     await split(objectCreated(payload, ctx.clients.region, encodeS3EventKey));
   } catch (err) {
     throw new RedriveError(`redrive of ${entry.id} failed: ${(err as Error).message}; the entry is kept`, entry.id, 0, { cause: err });

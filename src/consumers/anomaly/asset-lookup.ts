@@ -7,7 +7,8 @@
  */
 import { BatchGetCommand, type DynamoDBDocumentClient, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../shared/resources.ts';
-import { assetInfoOf, type AssetItem } from '../registry/record.ts';
+import type { AssetItem } from '../../shared/asset-item.ts';
+import { assetInfoOf } from './asset-info.ts';
 import type { AssetInfo } from './rules/types.ts';
 import { BATCH_GET_MAX, chunks } from '../../shared/concurrency.ts';
 import { BACKOFF, untilDone } from '../../shared/retry.ts';

@@ -1,13 +1,13 @@
 /**
  * Parsing `assets.csv` (the format `dubegrid generate` writes; its columns have one
- * definition, `assetsCsvColumns` in the generator) into registry items. A bad row is
+ * definition, `shared/assets-csv.ts`) into registry items. A bad row is
  * rejected with its line and reason; the good rows around it load.
  */
 import { parse } from 'csv-parse/sync';
+import type { AssetItem } from '../../shared/asset-item.ts';
+import { ASSETS_CSV_COLUMNS, ASSETS_REQUIRED_COLUMNS } from '../../shared/assets-csv.ts';
 import { assetIdOf } from '../../shared/event.ts';
 import type { QuarantineReason } from '../../shared/quarantine.ts';
-import { assetsCsvColumns } from '../../generate/assets.ts';
-import type { AssetItem } from './record.ts';
 
 export interface RejectedRow {
   /** 1-based line in the file (the header is line 1). */
@@ -36,9 +36,6 @@ export class AssetsFileError extends Error {
   }
 }
 
-/** The columns that make a CSV an assets file (ingest routes such a file to the registry by them). */
-export const ASSETS_REQUIRED_COLUMNS = ['substation_number', 'feeder_id', 'transformer_kva', 'feeder_rated_current_a', 'has_generation'] as const;
-
 export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string): ParsedAssets {
   let records: { record: string[]; info: { lines: number }; raw: string }[];
   try {
@@ -49,7 +46,7 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
   const header = (records[0]?.record ?? []).map((h) => h.trim().toLowerCase());
   const missing = ASSETS_REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length) {
-    throw new AssetsFileError('unknown_format', `${sourceKey} is not an assets file: missing column(s) ${missing.join(', ')} (expected ${assetsCsvColumns.join(',')})`);
+    throw new AssetsFileError('unknown_format', `${sourceKey} is not an assets file: missing column(s) ${missing.join(', ')} (expected ${ASSETS_CSV_COLUMNS.join(',')})`);
   }
   const col = (row: string[], name: string): string => row[header.indexOf(name)]?.trim() ?? '';
   const feeders: AssetItem[] = [];

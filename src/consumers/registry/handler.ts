@@ -6,7 +6,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Event } from 'aws-lambda';
-import { decodeS3EventKey } from '../../producers/splitter/keys.ts';
+import { decodeS3EventKey } from '../../shared/s3-keys.ts';
 import { createClients } from '../../shared/clients.ts';
 import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { isAssetsKey, loadAssetsObject, type LoadResult } from './loader.ts';

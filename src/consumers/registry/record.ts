@@ -1,42 +1,9 @@
 /**
- * The asset registry's items (the `assets` table) and their reading by the anomaly
- * rules. `assets.csv` has one row per feeder; the loader stores an item per feeder
- * (`<substation>:<feeder>`, as `assetIdOf` spells feeder readings' assets) and one
- * per substation (`<substation>`, the transformer's readings), so every reading finds
- * its asset by its own `asset_id`.
+ * Reading the asset registry (the `assets` table; its item is `shared/asset-item.ts`)
+ * back: for `dubegrid assets` and for knowing when an upload has been loaded.
  */
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AssetInfo } from '../anomaly/rules/types.ts';
-
-export interface AssetItem {
-  readonly asset_id: string;
-  readonly kind: 'substation' | 'feeder';
-  readonly substation_id: string;
-  readonly substation_name: string;
-  /** Empty for a substation. */
-  readonly feeder_id: string;
-  readonly transformer_kva: number;
-  /** Per-phase rated current; feeders only. */
-  readonly rated_current_a?: number;
-  /** A feeder with generation behind it; for a substation, any of its feeders. */
-  readonly has_generation: boolean;
-  readonly latitude?: number;
-  readonly longitude?: number;
-  /** Substations: how many feeders the registry lists. */
-  readonly feeders?: number;
-  readonly source_key: string;
-  readonly loaded_at: string;
-}
-
-export function assetInfoOf(item: AssetItem): AssetInfo {
-  return {
-    assetId: item.asset_id,
-    kind: item.kind,
-    ...(item.rated_current_a !== undefined ? { ratedCurrentA: item.rated_current_a } : {}),
-    ...(item.transformer_kva !== undefined ? { transformerKva: item.transformer_kva } : {}),
-    hasGeneration: item.has_generation === true,
-  };
-}
+import type { AssetItem } from '../../shared/asset-item.ts';
 
 /** Every registry entry, substations before their feeders (a scan: the registry is small). */
 export async function listAssets(doc: DynamoDBDocumentClient, tableName: string): Promise<AssetItem[]> {

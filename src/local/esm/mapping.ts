@@ -10,10 +10,10 @@ import type { FunctionDefinition } from '../../shared/functions.ts';
 import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import { LocalDlq } from '../dlq.ts';
 import type { RuntimeLog } from '../service.ts';
-import { CheckpointStore, resumePosition, type ShardCheckpoint } from './checkpoints.ts';
-import { invokeHandler, type EventSource, type InvokeOutcome, type KinesisHandler } from './invoke.ts';
+import { CheckpointStore, resumePosition, type ShardCheckpoint } from '../../shared/kinesis/checkpoints.ts';
+import { invokeHandler, type EventSource, type InvokeOutcome, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
 import { ShardPoller, type ShardPollerStats } from './shard-poller.ts';
-import { listShards, parentsOf, shardsReadyToRead, type ShardInfo, type StartPosition, type StreamRecord } from './shard-reader.ts';
+import { listShards, parentsOf, shardsReadyToRead, type ShardInfo, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 
 /** How often the shard list is read again to notice a reshard. */
 export const SHARD_RESCAN_MS = 5_000;

@@ -12,9 +12,8 @@ import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
 import type { FunctionDefinition } from '../../shared/functions.ts';
 import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import type { DlqEntry, KinesisFailure, LocalDlq } from '../dlq.ts';
-import { invokeHandler, type KinesisHandler } from './invoke.ts';
-import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes } from './shard-poller.ts';
-import { compareSequenceNumbers, ShardReader, type StreamRecord } from './shard-reader.ts';
+import { INVOKE_PAYLOAD_LIMIT_BYTES, invokeHandler, recordPayloadBytes, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
+import { compareSequenceNumbers, ShardReader, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 
 export class RedriveError extends Error {
   override name = 'RedriveError';

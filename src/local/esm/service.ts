@@ -10,7 +10,7 @@ import type { Clients } from '../../shared/clients.ts';
 import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
 import type { FunctionDefinition } from '../../shared/functions.ts';
 import type { RuntimeLog, Service, ServiceFactory } from '../service.ts';
-import type { KinesisHandler } from './invoke.ts';
+import type { KinesisHandler } from '../../shared/kinesis/invoke.ts';
 import { EventSourceMapping } from './mapping.ts';
 
 export interface HandlerDeps {

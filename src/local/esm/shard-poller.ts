@@ -9,19 +9,12 @@
 import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
 import type { KinesisFailure, LocalDlq } from '../dlq.ts';
 import type { RuntimeLog } from '../service.ts';
-import { runBatch } from './batch-runner.ts';
-import type { CheckpointStore } from './checkpoints.ts';
-import type { InvokeOutcome } from './invoke.ts';
-import { AbortError, POLL_BACKOFF, ShardReader, sleep, type StartPosition, type StreamRecord } from './shard-reader.ts';
+import { runBatch } from '../../shared/kinesis/batch-runner.ts';
+import type { CheckpointStore } from '../../shared/kinesis/checkpoints.ts';
+import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes, type InvokeOutcome } from '../../shared/kinesis/invoke.ts';
+import { AbortError, POLL_BACKOFF, ShardReader, sleep, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
-/**
- * Lambda's synchronous invocation payload limit. Lambda stops adding records to a
- * batch before the event would exceed it; records are base64 in the event.
- */
-export const INVOKE_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
-/** Event JSON around one record's data (ARNs, ids, key, sequence number), counted generously. */
-const RECORD_ENVELOPE_BYTES = 600;
 /** Wait after a failed read (the emulators restarting, say) before reading again. */
 const READ_ERROR_BACKOFF_MS = 1_000;
 
@@ -50,10 +43,6 @@ export interface ShardPollerStats {
   dlq_records: number;
   millis_behind_latest: number;
   last_error?: string;
-}
-
-export function recordPayloadBytes(record: StreamRecord): number {
-  return Math.ceil(record.data.byteLength / 3) * 4 + record.partitionKey.length + RECORD_ENVELOPE_BYTES;
 }
 
 export class ShardPoller {

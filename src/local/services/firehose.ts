@@ -19,8 +19,8 @@ import { DuckDbParquetWriter } from '../../lake/parquet.ts';
 import { bufferingFromEnv } from '../../lake/config.ts';
 import { LakeDelivery, type BufferingHints, type FlushOutcome } from '../../lake/delivery.ts';
 import { s3Sink } from '../../lake/sink.ts';
-import { CheckpointStore, resumePosition } from '../esm/checkpoints.ts';
-import { listShards, POLL_BACKOFF, ShardReader, ShardReaderError, shardsReadyToRead, type ShardInfo } from '../esm/shard-reader.ts';
+import { CheckpointStore, resumePosition } from '../../shared/kinesis/checkpoints.ts';
+import { listShards, POLL_BACKOFF, ShardReader, ShardReaderError, shardsReadyToRead, type ShardInfo } from '../../shared/kinesis/shard-reader.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 
 export const FIREHOSE_SERVICE = 'firehose';

@@ -10,7 +10,7 @@ import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import type { S3Event } from 'aws-lambda';
 import { createRegistryHandler, type RegistryHandler } from '../../consumers/registry/handler.ts';
 import { isAssetsKey, type LoadResult } from '../../consumers/registry/loader.ts';
-import { decodeS3EventKey, encodeS3EventKey } from '../../producers/splitter/keys.ts';
+import { decodeS3EventKey, encodeS3EventKey } from '../../shared/s3-keys.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 import { ANOMALY_SERVICE, type AnomalyService } from './anomaly.ts';

@@ -15,7 +15,7 @@ import { ASYNC_INVOCATION, ENV } from '../../shared/functions.ts';
 import { manifestKeyOf, normaliseEtag } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { createSplitterHandler, type SplitterHandler } from '../../producers/splitter/handler.ts';
-import { decodeS3EventKey, encodeS3EventKey, isSplittableKey } from '../../producers/splitter/keys.ts';
+import { decodeS3EventKey, encodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
 import { SPLITTER_STAGE } from '../../producers/splitter/core.ts';
 import { LocalDlq } from '../dlq.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';

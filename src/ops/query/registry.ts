@@ -6,7 +6,7 @@
 import { paginateScan } from '@aws-sdk/lib-dynamodb';
 import type { Clients } from '../../shared/clients.ts';
 import type { ASSETS_COLUMNS } from '../../shared/glue.ts';
-import type { AssetItem } from '../../consumers/registry/record.ts';
+import type { AssetItem } from '../../shared/asset-item.ts';
 
 type Item = Record<string, unknown>;
 

@@ -17,11 +17,11 @@
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { isSplittableKey } from '../../producers/splitter/keys.ts';
+import { isSplittableKey } from '../../shared/s3-keys.ts';
 import { PUT_RECORDS_MAX_ENTRIES } from '../../producers/splitter/limits.ts';
 import { splitObject } from '../../producers/splitter/split-object.ts';
 import type { PutRecordsClient } from '../../producers/splitter/kinesis-writer.ts';
-import type { ShardSequenceTargets } from '../../local/esm/wait.ts';
+import type { ShardSequenceTargets } from '../../shared/kinesis/wait.ts';
 import type { Clients } from '../../shared/clients.ts';
 import { deaggregate } from '../../shared/kpl.ts';
 import { manifestKeyOf, normaliseEtag, type Manifest } from '../../shared/manifest.ts';

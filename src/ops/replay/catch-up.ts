@@ -9,8 +9,8 @@
  * dir); on AWS the deployed mappings are not observed here.
  */
 import { dataPaths } from '../../local/data-dir.ts';
-import { compareSequenceNumbers } from '../../local/esm/shard-reader.ts';
-import { waitForConsumers, type Lag, type ShardSequenceTargets } from '../../local/esm/wait.ts';
+import { compareSequenceNumbers } from '../../shared/kinesis/shard-reader.ts';
+import { waitForConsumers, type Lag, type ShardSequenceTargets } from '../../shared/kinesis/wait.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { LIVE_READER } from './environment.ts';

@@ -12,10 +12,9 @@
  *   `readings` view keeps one row per event).
  */
 import { mkdir } from 'node:fs/promises';
-import type { StreamRecord } from '../../local/esm/shard-reader.ts';
-import { runBatch } from '../../local/esm/batch-runner.ts';
-import { invokeHandler, type EventSource, type KinesisHandler } from '../../local/esm/invoke.ts';
-import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes } from '../../local/esm/shard-poller.ts';
+import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
+import { runBatch } from '../../shared/kinesis/batch-runner.ts';
+import { INVOKE_PAYLOAD_LIMIT_BYTES, invokeHandler, recordPayloadBytes, type EventSource, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
 import { stateConsumer } from '../../local/services/state.ts';
 import { anomalyDepsFromEnv, createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import type { BatchStats } from '../../consumers/anomaly/processor.ts';

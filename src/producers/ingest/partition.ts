@@ -6,8 +6,8 @@
  * whose first rows yields a reading goes to `raw/prod/lv/undated/<name>`.
  */
 import { createReadStream } from 'node:fs';
-import { ASSETS_REQUIRED_COLUMNS } from '../../consumers/registry/assets-csv.ts';
-import { LABEL_COLUMNS } from '../../generate/anomalies.ts';
+import { ASSETS_REQUIRED_COLUMNS } from '../../shared/assets-csv.ts';
+import { LABEL_COLUMNS } from '../../shared/labels.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { decodeBody } from '../splitter/body.ts';
 import { CsvRecordReader, type CsvItem } from '../splitter/csv.ts';

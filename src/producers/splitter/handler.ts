@@ -15,7 +15,7 @@ import { readSettings } from '../../shared/settings.ts';
 import { STREAM } from '../../shared/resources.ts';
 import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { ObjectSplitError, SplitterInvocationError } from './errors.ts';
-import { decodeS3EventKey, isSplittableKey } from './keys.ts';
+import { decodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
 import { splitObject, type SplitObjectDeps, type SplitOutcome } from './split-object.ts';
 import { TimestampReader } from './timestamps.ts';
 

@@ -6,7 +6,7 @@
  * counts in `quarantine.entries`).
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import { isSplittableKey } from '../../../producers/splitter/keys.ts';
+import { isSplittableKey } from '../../../shared/s3-keys.ts';
 import { inPool } from '../../../shared/concurrency.ts';
 import { manifestKeyOf, normaliseEtag, type Manifest } from '../../../shared/manifest.ts';
 import { PREFIXES } from '../../../shared/resources.ts';

@@ -1,9 +1,9 @@
 /**
- * The `readings` table as verify reads it: readings, not items. An item is read as the
- * readings it holds whatever its layout — one reading per item (the layout in
- * `consumers/state/items.ts`), or a list of readings under `readings` — and each
- * reading is checked against its natural key (its `event_id` must be the one the key
- * gives, its sort key the one its time and measurement give).
+ * The `readings` table as verify reads it: readings, not items. An item holds one
+ * reading (the layout in `consumers/state/items.ts`), read from its attributes or, where
+ * they are missing, from its key; each reading is checked against its natural key (its
+ * `event_id` must be the one the key gives, its sort key the one its time and
+ * measurement give).
  *
  * One scan yields the per-day digests and, per series, the newest reading (what
  * `latest` must hold); the event ids of particular days are read by a second scan only
@@ -32,13 +32,9 @@ interface ItemReading {
   readonly problem?: string;
 }
 
-/** The readings one item holds, whatever its layout, each with what is wrong with it. */
+/** The reading one item holds, with what is wrong with it. */
 export function readingsOfItem(item: Record<string, unknown>): ItemReading[] | { readonly problem: string } {
-  const assetId = item.asset_id;
-  if (typeof assetId !== 'string') return { problem: 'the item has no asset_id' };
-  if (Array.isArray(item.readings)) {
-    return item.readings.map((r) => one({ asset_id: assetId, ...(r as Record<string, unknown>) }, undefined));
-  }
+  if (typeof item.asset_id !== 'string') return { problem: 'the item has no asset_id' };
   return [one(item, typeof item.sk === 'string' ? item.sk : undefined)];
 }
 

@@ -18,7 +18,7 @@
  * I/O is injected: `invoke`, `onDone` (the checkpoint, called in shard order) and
  * `onFailure` (the DLQ, always called before `onDone` for the same records).
  */
-import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
+import type { EventSourceMappingSettings } from '../consumers.ts';
 import type { InvokeOutcome } from './invoke.ts';
 import type { StreamRecord } from './shard-reader.ts';
 

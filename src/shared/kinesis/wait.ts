@@ -8,9 +8,13 @@
  * target (a shard read to its end counts as past), and rejects with
  * `ConsumerWaitTimeoutError` (naming what is behind) after `timeoutMs`.
  */
-import type { DataPaths } from '../data-dir.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { AbortError, compareSequenceNumbers, sleep } from './shard-reader.ts';
+
+/** Where the checkpoint files are (the local data dir's `checkpoints`); structural, so `shared/` needs nothing from `local/`. */
+export interface CheckpointPaths {
+  readonly checkpoints: string;
+}
 
 /** Per shard, the highest sequence number a writer put there. */
 export type ShardSequenceTargets = Readonly<Record<string, string>>;
@@ -52,7 +56,7 @@ export class ConsumerWaitTimeoutError extends Error {
 }
 
 /** What is still behind its target, now. */
-export async function consumersBehind(paths: Pick<DataPaths, 'checkpoints'>, consumers: readonly string[], targets: ShardSequenceTargets): Promise<Lag[]> {
+export async function consumersBehind(paths: CheckpointPaths, consumers: readonly string[], targets: ShardSequenceTargets): Promise<Lag[]> {
   const behind: Lag[] = [];
   for (const consumer of consumers) {
     const checkpoints = await new CheckpointStore(paths.checkpoints, consumer).all();
@@ -67,7 +71,7 @@ export async function consumersBehind(paths: Pick<DataPaths, 'checkpoints'>, con
 }
 
 export async function waitForConsumers(
-  paths: Pick<DataPaths, 'checkpoints'>,
+  paths: CheckpointPaths,
   consumers: readonly string[],
   targets: ShardSequenceTargets,
   options: WaitOptions = {},

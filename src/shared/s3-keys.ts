@@ -3,7 +3,7 @@
  * notification's filter on AWS (prefix `raw/`, suffixes RAW_SUFFIXES) and the embedded
  * wiring both follow `isSplittableKey`.
  */
-import { PREFIXES, RAW_SUFFIXES } from '../../shared/resources.ts';
+import { PREFIXES, RAW_SUFFIXES } from './resources.ts';
 
 export function isSplittableKey(key: string): boolean {
   return key.startsWith(PREFIXES.raw) && RAW_SUFFIXES.some((suffix) => key.endsWith(suffix));

@@ -1,14 +1,28 @@
 /**
- * How the local event source mapping calls a consumer: the same handler module that
- * runs on Lambda, given a `KinesisStreamEvent` shaped as Lambda shapes it (base64
- * data, sequence numbers, arrival times in epoch seconds, the stream's ARN) and a
- * Lambda `Context`; and how its answer is read (`ReportBatchItemFailures`).
+ * How the local event source mapping (and replay, on either target) calls a consumer:
+ * the same handler module that runs on Lambda, given a `KinesisStreamEvent` shaped as
+ * Lambda shapes it (base64 data, sequence numbers, arrival times in epoch seconds, the
+ * stream's ARN) and a Lambda `Context`; and how its answer is read
+ * (`ReportBatchItemFailures`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { FunctionDefinition } from '../../shared/functions.ts';
-import { NAME_PREFIX } from '../../shared/resources.ts';
+import type { FunctionDefinition } from '../functions.ts';
+import { NAME_PREFIX } from '../resources.ts';
 import type { StreamRecord } from './shard-reader.ts';
+
+/**
+ * Lambda's synchronous invocation payload limit. Lambda stops adding records to a
+ * batch before the event would exceed it; records are base64 in the event.
+ */
+export const INVOKE_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024;
+/** Event JSON around one record's data (ARNs, ids, key, sequence number), counted generously. */
+const RECORD_ENVELOPE_BYTES = 600;
+
+/** What one record adds to an invocation's payload (its data base64-encoded, in its envelope). */
+export function recordPayloadBytes(record: StreamRecord): number {
+  return Math.ceil(record.data.byteLength / 3) * 4 + record.partitionKey.length + RECORD_ENVELOPE_BYTES;
+}
 
 /** A stream consumer's Lambda handler: what the CDK stack deploys and the poller calls. */
 export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
