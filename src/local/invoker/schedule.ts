@@ -28,11 +28,17 @@ export interface AsyncSchedule {
   readonly maxEventAgeMs: number;
 }
 
-/** The deployed settings on a clock scaled by `scale` (1 = Lambda's own minutes). */
-export function asyncSchedule(scale = LOCAL_TIME_SCALE): AsyncSchedule {
+/** What a function's asynchronous invocation is configured with (`ASYNC_INVOCATION` when deployed). */
+export interface AsyncInvokeSettings {
+  readonly retryAttempts: number;
+  readonly maxEventAgeSeconds: number;
+}
+
+/** The deployed settings (or `settings`) on a clock scaled by `scale` (1 = Lambda's own minutes). */
+export function asyncSchedule(scale = LOCAL_TIME_SCALE, settings: AsyncInvokeSettings = ASYNC_INVOCATION): AsyncSchedule {
   // Lambda allows 0–2 retry attempts: the delays are a prefix of its schedule
   return {
-    retryDelaysMs: LAMBDA_RETRY_DELAYS_SECONDS.slice(0, ASYNC_INVOCATION.retryAttempts).map((s) => scaledMs(s, scale)),
-    maxEventAgeMs: scaledMs(ASYNC_INVOCATION.maxEventAgeSeconds, scale),
+    retryDelaysMs: LAMBDA_RETRY_DELAYS_SECONDS.slice(0, settings.retryAttempts).map((s) => scaledMs(s, scale)),
+    maxEventAgeMs: scaledMs(settings.maxEventAgeSeconds, scale),
   };
 }
