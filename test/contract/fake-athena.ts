@@ -48,10 +48,14 @@ export class FakeAthena {
     private readonly db: DuckDBConnection,
   ) {}
 
-  static async create(): Promise<FakeAthena> {
+  /** `setup` makes the relations a test queries (the Glue catalogue's part, for the fake). */
+  static async create(setup?: (db: DuckDBConnection) => Promise<void>): Promise<FakeAthena> {
     const instance = await DuckDBInstance.create(':memory:');
     const db = await instance.connect();
     await db.run("SET TimeZone = 'UTC'").catch(() => undefined);
+    // Athena's from_base(text, 16) as a DuckDB macro (hex only: what DubeGrid's SQL uses)
+    await db.run("CREATE MACRO from_base(s, b) AS CAST(CAST('0x' || s AS UBIGINT) AS BIGINT)");
+    await setup?.(db);
     return new FakeAthena(instance, db);
   }
 
