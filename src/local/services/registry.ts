@@ -12,6 +12,7 @@ import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import { createRegistryHandler, type RegistryHandler, type RegistryHandlerDeps } from '../../consumers/registry/handler.ts';
 import { isAssetsKey, type LoadResult } from '../../consumers/registry/loader.ts';
 import { decodeS3EventKey } from '../../producers/splitter/keys.ts';
+import { normaliseEtag } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { LocalDlq } from '../dlq.ts';
 import { S3TriggerInvoker } from '../invoker/invoker.ts';
@@ -69,12 +70,13 @@ function createRegistryService(ctx: ServiceContext, options: RegistryServiceOpti
         if (records.length) invoker.invoke({ Records: records });
       });
       // Files uploaded while nothing ran: loaded again, oldest first.
-      const existing: { key: string; at: number }[] = [];
+      const existing: { key: string; etag: string; at: number }[] = [];
       for await (const page of paginateListObjectsV2({ client: ctx.clients.s3 }, { Bucket: ctx.clients.names.bucket, Prefix: PREFIXES.referenceAssets })) {
-        for (const o of page.Contents ?? []) if (o.Key && isAssetsKey(o.Key)) existing.push({ key: o.Key, at: o.LastModified?.getTime() ?? 0 });
+        for (const o of page.Contents ?? []) if (o.Key && isAssetsKey(o.Key)) existing.push({ key: o.Key, etag: normaliseEtag(o.ETag), at: o.LastModified?.getTime() ?? 0 });
       }
       existing.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
-      for (const { key } of existing) invoker.invoke(objectCreatedEvent({ bucket: ctx.clients.names.bucket, key }, 'reconcile'));
+      // with its ETag, so a file that fails again is the same DLQ entry as when it was notified
+      for (const { key, etag } of existing) invoker.invoke(objectCreatedEvent({ bucket: ctx.clients.names.bucket, key, etag }, 'reconcile'));
     },
     stop: () => invoker.stop(),
     idle: () => invoker.idle(),
