@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDlq } from '../../src/local/dlq.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { createSplitterService, splitterServiceFactory, SPLITTER_SERVICE, type LocalSplitter } from '../../src/local/services/splitter.ts';
+import { asyncSchedule } from '../../src/local/invoker/schedule.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
 import { runCli } from '../support/cli.ts';
@@ -35,7 +36,7 @@ describe('splitter failures and recovery (embedded)', () => {
   it('retries a failing invocation twice, then lists the file on the DLQ; ingest --wait reports it instead of waiting', async () => {
     const attempts: string[] = [];
     const failing = createSplitterService({
-      retryDelaysMs: [50, 50],
+      schedule: asyncSchedule(50 / 60_000), // Lambda's 1 and 2 minutes as 50 and 100 ms
       reconcile: false,
       handler: (ctx) => {
         const inner = createSplitterHandler({ s3: ctx.clients.s3, kinesis: ctx.clients.kinesis, stream: 'dubegrid-no-such-stream', log: quiet });

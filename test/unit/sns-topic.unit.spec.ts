@@ -126,7 +126,8 @@ describe('local SNS topic', () => {
 
   it('refuses a message SNS would refuse', async () => {
     const topic = topicWith({ subscriptions: [] });
-    await expect(topic.publish({ ...message, subject: 'é' })).rejects.toBeInstanceOf(InvalidMessageError);
+    // a non-ASCII subject is not refused: the topic makes it SNS-safe as the SNS publisher does (test/contract/)
+    await expect(topic.publish({ ...message, attributes: { severity: '' } })).rejects.toBeInstanceOf(InvalidMessageError);
     const many = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'x']));
     await expect(topic.publish({ ...message, attributes: many })).rejects.toThrow(/at most 10/);
   });

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import type { S3Event } from 'aws-lambda';
-import { createSplitterHandler } from '../../producers/splitter/handler.ts';
-import { readSettings } from '../../shared/settings.ts';
-import { encodeS3EventKey } from '../../shared/s3-keys.ts';
 import { LocalDlq, type DlqEntry, type KinesisFailure, type S3Failure } from '../../local/dlq.ts';
 import { dataPaths, resolveDataDir } from '../../local/data-dir.ts';
 import { PIPELINE_SERVICES } from '../../local/pipeline.ts';
 import { redriveKinesisEntry, RedriveError, type RedriveResult } from '../../local/esm/redrive.ts';
 import { localConsumerNamed } from '../../local/esm/service.ts';
+import type { S3Handler } from '../../local/invoker/invoker.ts';
+import { redriveS3Entry, S3RedriveError } from '../../local/invoker/redrive.ts';
+import { localRegistryHandler, REGISTRY_SERVICE } from '../../local/services/registry.ts';
+import { localSplitterHandler, SPLITTER_SERVICE } from '../../local/services/splitter.ts';
 import { stderrLog } from '../../local/service.ts';
 import { action } from '../command.ts';
 import { parseTarget, withContext, type CommandContext, type GlobalOptions } from '../context.ts';
@@ -20,8 +20,8 @@ interface ListFlags {
 export function registerDlq(program: Command): void {
   const dlq = program
     .command('dlq')
-    .description("list the embedded stack's on-failure destination: stream batches a consumer gave up on, raw files the splitter could not finish")
-    .option('--source <name>', 'only entries of this consumer or producer (state, anomaly, splitter, …)')
+    .description("list the embedded stack's on-failure destination: stream batches a consumer gave up on, raw files the splitter and assets files the registry could not finish")
+    .option('--source <name>', 'only entries of this consumer or producer (state, anomaly, splitter, registry)')
     .action(
       action<ListFlags>(async (_args, opts) => {
         const entries = await new LocalDlq(dlqRoot(opts)).list(opts.source);
@@ -34,7 +34,7 @@ export function registerDlq(program: Command): void {
 
   dlq
     .command('redrive')
-    .description('hand DLQ entries back to their owner (all, or the one named): stream records are read again from the stream and given to the consumer; an entry is removed only when all of it was processed')
+    .description('hand DLQ entries back to their owner (all, or the one named): stream records are read again from the stream and given to the consumer, files are handed to their function again; an entry is removed only when all of it was processed')
     .argument('[id]', 'the entry to redrive (see `dubegrid dlq`); all entries when omitted')
     .action(
       action(async ([id], opts) => {
@@ -73,7 +73,7 @@ function dlqRoot(opts: GlobalOptions): string {
 
 async function redrive(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry): Promise<RedriveResult> {
   const payload = entry.payload;
-  if (payload.kind === 's3') return redriveSplit(ctx, queue, entry, payload);
+  if (payload.kind === 's3') return redriveS3(ctx, queue, { ...entry, payload });
   const consumer = localConsumerNamed(PIPELINE_SERVICES, entry.source);
   if (!consumer) throw new UsageError(`${entry.id} belongs to ${entry.source}, which is not a consumer of this pipeline`);
   const handler = consumer.createHandler({ clients: ctx.clients, env: process.env, log: stderrLog });
@@ -88,42 +88,26 @@ async function redrive(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry): P
   });
 }
 
-/** A raw object the splitter gave up on: its handler is invoked again with the notification S3 would send. */
-async function redriveSplit(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry, payload: S3Failure): Promise<RedriveResult> {
-  const split = createSplitterHandler({
-    s3: ctx.clients.s3,
-    kinesis: ctx.clients.kinesis,
-    stream: ctx.clients.names.stream,
-    sourceTimeZone: readSettings().sourceTimeZone,
-    log: { info: progress, warn: progress },
-  });
+/**
+ * An object an S3-invoked function (splitter, registry) gave up on: its handler is
+ * invoked again with the notification S3 would send.
+ */
+async function redriveS3(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry & { payload: S3Failure }): Promise<RedriveResult> {
+  const handler = s3InvokedHandler(ctx, entry);
   try {
-    await split(objectCreated(payload, ctx.clients.region, encodeS3EventKey));
+    await redriveS3Entry(entry, handler, queue, ctx.clients.region);
   } catch (err) {
-    throw new RedriveError(`redrive of ${entry.id} failed: ${(err as Error).message}; the entry is kept`, entry.id, 0, { cause: err });
+    if (err instanceof S3RedriveError) throw new RedriveError(err.message, entry.id, 0, { cause: err });
+    throw err;
   }
-  await queue.remove(entry);
   return { id: entry.id, source: entry.source, records: 1, missing: 0, invocations: 1 };
 }
 
-function objectCreated(p: S3Failure, region: string, encodeKey: (key: string) => string): S3Event {
-  const record = {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: region,
-    eventTime: new Date().toISOString(),
-    eventName: 'ObjectCreated:Put',
-    userIdentity: { principalId: 'dubegrid-dlq-redrive' },
-    requestParameters: { sourceIPAddress: '127.0.0.1' },
-    responseElements: { 'x-amz-request-id': 'redrive', 'x-amz-id-2': 'redrive' },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'dlq-redrive',
-      bucket: { name: p.bucket, ownerIdentity: { principalId: 'dubegrid' }, arn: `arn:aws:s3:::${p.bucket}` },
-      object: { key: encodeKey(p.key), size: 0, eTag: p.etag ?? '', sequencer: '0' },
-    },
-  };
-  return { Records: [record] };
+function s3InvokedHandler(ctx: CommandContext, entry: DlqEntry): S3Handler<unknown> {
+  const log = { info: progress, warn: progress, error: progress };
+  if (entry.source === SPLITTER_SERVICE) return localSplitterHandler(ctx, log);
+  if (entry.source === REGISTRY_SERVICE) return localRegistryHandler({ clients: ctx.clients, log });
+  throw new UsageError(`${entry.id} belongs to ${entry.source}, which is not invoked by S3 notifications in this pipeline`);
 }
 
 function what(e: DlqEntry): string {

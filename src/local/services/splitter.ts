@@ -2,32 +2,32 @@
  * The embedded S3 → splitter wiring (service `splitter`): what an S3 event notification
  * with an asynchronous Lambda invocation does on AWS. Every ObjectCreated notification
  * for `raw/**.csv[.gz]` invokes the same handler the Lambda runs (built by its factory
- * with the local clients); a failed invocation is retried ASYNC_INVOCATION.retryAttempts
- * times, then the file is listed on the local DLQ (`dubegrid dlq`).
+ * with the local clients) through the local S3 trigger (`../invoker/`): Lambda's
+ * retries on the scaled clock, then the local DLQ (`dubegrid dlq`).
  *
  * S3 notifications of the emulator live in memory only, so on start the service also
  * splits any raw object that has no manifest yet (or a manifest older than the object)
  * and is not on the DLQ: an upload made while nothing was running is not lost.
  */
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
-import type { S3Event, S3EventRecord } from 'aws-lambda';
-import { ASYNC_INVOCATION, ENV } from '../../shared/functions.ts';
+import type { S3Event } from 'aws-lambda';
+import { readSettings } from '../../shared/settings.ts';
 import { manifestKeyOf, normaliseEtag } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
-import { createSplitterHandler, type SplitterHandler } from '../../producers/splitter/handler.ts';
-import { decodeS3EventKey, encodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
+import { createSplitterHandler, type ObjectResult, type SplitterHandler } from '../../producers/splitter/handler.ts';
+import { decodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
 import { SPLITTER_STAGE } from '../../producers/splitter/core.ts';
 import { LocalDlq } from '../dlq.ts';
+import { S3TriggerInvoker } from '../invoker/invoker.ts';
+import { objectCreatedEvent } from '../invoker/s3-event.ts';
+import type { AsyncSchedule } from '../invoker/schedule.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 
 export const SPLITTER_SERVICE = SPLITTER_STAGE;
 
 export interface LocalSplitterOptions {
-  /**
-   * Wait before each retry of a failed invocation (Lambda waits about 1 and 2 minutes;
-   * locally seconds do). Its length is the number of retries. @default [1000, 2000]
-   */
-  readonly retryDelaysMs?: readonly number[];
+  /** Retries and event age; the deployed settings on the local clock when absent (tests shorten them). */
+  readonly schedule?: AsyncSchedule;
   /** Files split at the same time. @default 2 */
   readonly concurrency?: number;
   /** Split raw objects that have no manifest on start. @default true */
@@ -36,8 +36,6 @@ export interface LocalSplitterOptions {
   readonly handler?: (ctx: ServiceContext) => SplitterHandler;
 }
 
-const DEFAULT_RETRY_DELAYS_MS = Array.from({ length: ASYNC_INVOCATION.retryAttempts }, (_, i) => 1_000 * 2 ** i);
-
 export function createSplitterService(options: LocalSplitterOptions = {}): ServiceFactory {
   return (ctx) => new LocalSplitter(ctx, options);
 }
@@ -45,78 +43,87 @@ export function createSplitterService(options: LocalSplitterOptions = {}): Servi
 /** The pipeline's splitter service, as `PIPELINE_SERVICES` lists it. */
 export const splitterServiceFactory: ServiceFactory = createSplitterService();
 
-function defaultHandler(ctx: ServiceContext): SplitterHandler {
+/** The Lambda's handler on the stack's clients: the service and `dlq redrive` build it alike. */
+export function localSplitterHandler(ctx: Pick<ServiceContext, 'clients'>, log: { info(m: string): void; warn(m: string): void }): SplitterHandler {
   return createSplitterHandler({
     s3: ctx.clients.s3,
     kinesis: ctx.clients.kinesis,
     stream: ctx.clients.names.stream,
-    sourceTimeZone: process.env[ENV.sourceTimeZone]?.trim() || undefined,
-    log: { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) },
+    sourceTimeZone: readSettings().sourceTimeZone,
+    log,
   });
 }
 
 export class LocalSplitter implements Service {
   readonly name = SPLITTER_SERVICE;
-  private readonly queue: S3Event[] = [];
-  private readonly running = new Set<Promise<void>>();
-  private idleWaiters: (() => void)[] = [];
-  private reconciling: Promise<void> | undefined;
   private stopped = false;
-  private handler: SplitterHandler | undefined;
+  private reconciling: Promise<void> | undefined;
+  private invoker: S3TriggerInvoker<ObjectResult[]> | undefined;
   private readonly dlq: LocalDlq;
-  private readonly retryDelaysMs: readonly number[];
-  private readonly concurrency: number;
-  private figures = { files_done: 0, files_failed: 0, files_ignored: 0, invocations: 0, retries: 0, events_emitted: 0, rows_read: 0 };
-  private lastError: string | undefined;
+  private figures = { files_done: 0, files_ignored: 0, events_emitted: 0, rows_read: 0 };
 
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: LocalSplitterOptions,
   ) {
     this.dlq = new LocalDlq(ctx.paths.dlq);
-    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-    this.concurrency = Math.max(1, options.concurrency ?? 2);
   }
 
   async start(): Promise<void> {
-    this.handler = (this.options.handler ?? defaultHandler)(this.ctx);
-    this.ctx.onS3Event((event) => this.notified(event));
+    const ctx = this.ctx;
+    const handler = this.options.handler?.(ctx) ?? localSplitterHandler(ctx, { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) });
+    const invoker = new S3TriggerInvoker<ObjectResult[]>({
+      source: SPLITTER_SERVICE,
+      handler,
+      destination: this.dlq,
+      concurrency: Math.max(1, this.options.concurrency ?? 2),
+      log: ctx.log,
+      onSuccess: (_event, results) => this.count(results),
+      ...(this.options.schedule ? { schedule: this.options.schedule } : {}),
+    });
+    this.invoker = invoker;
+    ctx.onS3Event((event) => this.notified(event));
     if (this.options.reconcile ?? true) {
-      this.reconciling = this.reconcile()
-        .catch((err: Error) => this.ctx.log.warn(`splitter: could not look for unsplit raw objects: ${err.message}`))
-        .finally(() => {
-          this.reconciling = undefined;
-          this.checkIdle();
-        });
+      this.reconciling = this.reconcile().catch((err: Error) => ctx.log.warn(`splitter: could not look for unsplit raw objects: ${err.message}`));
+      void invoker.holdWhile(this.reconciling);
     }
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.queue.length = 0; // split on the next start (reconcile): their objects have no manifest
+    this.stopped = true; // what is queued is split on the next start (reconcile): its objects have no manifest
     await this.reconciling;
-    await Promise.all([...this.running]);
+    await this.invoker?.stop();
   }
 
   async status(): Promise<Record<string, unknown>> {
-    return { ...this.figures, in_flight: this.running.size, queued: this.queue.length, ...(this.lastError ? { last_error: this.lastError } : {}) };
+    const inv = this.invoker;
+    const f = inv?.figures;
+    return {
+      ...this.figures,
+      files_failed: f?.failed ?? 0,
+      invocations: f?.invocations ?? 0,
+      retries: f?.retries ?? 0,
+      in_flight: inv?.inFlight ?? 0,
+      queued: inv?.queued ?? 0,
+      ...(inv?.lastError ? { last_error: inv.lastError } : {}),
+    };
   }
 
   /** Resolves when nothing is queued, being split or waiting for a retry. */
   waitIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.invoker?.idle() ?? Promise.resolve();
   }
 
-  private isIdle(): boolean {
-    return this.queue.length === 0 && this.running.size === 0 && this.reconciling === undefined;
-  }
-
-  private checkIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of waiters) w();
+  private count(results: readonly ObjectResult[]): void {
+    for (const r of results) {
+      if (r.outcome.status === 'split') {
+        this.figures.files_done++;
+        this.figures.events_emitted += r.outcome.manifest.events_emitted;
+        this.figures.rows_read += r.outcome.manifest.rows_read;
+      } else {
+        this.figures.files_ignored++;
+      }
+    }
   }
 
   /** One invocation per record, as S3 sends them; only what the notification filter on AWS lets through. */
@@ -125,71 +132,8 @@ export class LocalSplitter implements Service {
     for (const record of event.Records ?? []) {
       if (!record.eventName?.startsWith('ObjectCreated')) continue;
       if (!isSplittableKey(decodeS3EventKey(record.s3.object.key))) continue;
-      this.enqueue({ Records: [record] });
+      this.invoker?.invoke({ Records: [record] });
     }
-  }
-
-  private enqueue(event: S3Event): void {
-    this.queue.push(event);
-    this.next();
-  }
-
-  private next(): void {
-    while (!this.stopped && this.running.size < this.concurrency && this.queue.length > 0) {
-      const event = this.queue.shift() as S3Event;
-      const run = this.invoke(event).finally(() => {
-        this.running.delete(run);
-        this.next();
-        this.checkIdle();
-      });
-      this.running.add(run);
-    }
-  }
-
-  /** Invokes the handler, retrying like an asynchronous invocation, then lists the file on the DLQ. */
-  private async invoke(event: S3Event): Promise<void> {
-    const handler = this.handler as SplitterHandler;
-    let lastError: Error | undefined;
-    for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
-      if (attempt > 0) {
-        this.figures.retries++;
-        await new Promise((resolve) => setTimeout(resolve, this.retryDelaysMs[attempt - 1]));
-      }
-      this.figures.invocations++;
-      try {
-        const results = await handler(event);
-        for (const r of results) {
-          if (r.outcome.status === 'split') {
-            this.figures.files_done++;
-            this.figures.events_emitted += r.outcome.manifest.events_emitted;
-            this.figures.rows_read += r.outcome.manifest.rows_read;
-          } else {
-            this.figures.files_ignored++;
-          }
-        }
-        return;
-      } catch (err) {
-        lastError = err as Error;
-        this.ctx.log.warn(`splitter: invocation ${attempt + 1} of ${this.retryDelaysMs.length + 1} failed: ${lastError.message}`);
-      }
-    }
-    await this.toDlq(event, lastError as Error, this.retryDelaysMs.length + 1);
-  }
-
-  private async toDlq(event: S3Event, error: Error, attempts: number): Promise<void> {
-    const message = (error.message.split('\n')[0] ?? 'unknown error').slice(0, 1000);
-    this.lastError = message;
-    for (const record of event.Records) {
-      this.figures.files_failed++;
-      await this.dlq.put({
-        source: SPLITTER_SERVICE,
-        error: message,
-        condition: 'retries_exhausted',
-        attempts,
-        payload: { kind: 's3', bucket: record.s3.bucket.name, key: decodeS3EventKey(record.s3.object.key), etag: normaliseEtag(record.s3.object.eTag) || undefined },
-      });
-    }
-    this.ctx.log.error(`splitter: gave up after ${attempts} attempts; listed on the DLQ: ${message}`);
   }
 
   /** Raw objects with no manifest (or an older one) that are not on the DLQ. */
@@ -206,7 +150,7 @@ export class LocalSplitter implements Service {
       if (manifestAt !== undefined && manifestAt >= o.lastModified) continue;
       if (failed.has(`${o.key}\u0000${o.etag}`)) continue;
       found++;
-      this.enqueue({ Records: [syntheticRecord(bucket, o.key, o.etag, o.size)] });
+      this.invoker?.invoke(objectCreatedEvent({ bucket, key: o.key, etag: o.etag, size: o.size }, 'reconcile'));
     }
     if (found > 0) this.ctx.log.info(`splitter: ${found} raw object(s) had no manifest; splitting them now`);
   }
@@ -227,24 +171,4 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Li
     }
   }
   return out;
-}
-
-/** The notification S3 would have sent for an existing object. */
-function syntheticRecord(bucket: string, key: string, etag: string, size: number): S3EventRecord {
-  return {
-    eventVersion: '2.1',
-    eventSource: 'aws:s3',
-    awsRegion: '',
-    eventTime: new Date().toISOString(),
-    eventName: 'ObjectCreated:Put',
-    userIdentity: { principalId: 'dubegrid-reconcile' },
-    requestParameters: { sourceIPAddress: '127.0.0.1' },
-    responseElements: { 'x-amz-request-id': 'reconcile', 'x-amz-id-2': 'reconcile' },
-    s3: {
-      s3SchemaVersion: '1.0',
-      configurationId: 'reconcile',
-      bucket: { name: bucket, ownerIdentity: { principalId: 'dubegrid' }, arn: `arn:aws:s3:::${bucket}` },
-      object: { key: encodeS3EventKey(key), size, eTag: etag, sequencer: '0' },
-    },
-  };
 }

@@ -5,7 +5,7 @@
  * own (HTTP ones retried with backoff), so a slow subscriber never slows publishers.
  */
 import { randomUUID } from 'node:crypto';
-import { snsAttributes, type AlertMessage, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
+import { PublishError, snsAttributes, snsSubject, type AlertMessage, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
 import { backoffMs } from '../../shared/retry.ts';
 import type { RuntimeLog } from '../service.ts';
 import type { SubscriptionConfig } from './config.ts';
@@ -16,7 +16,8 @@ import { DeliveryError, endpointFor, type Endpoint } from './subscribers.ts';
 /** SNS's limits on one message. */
 export const SNS_MESSAGE_LIMITS = { maxAttributes: 10, maxBodyBytes: 256 * 1024, maxSubjectChars: 100 } as const;
 
-export class InvalidMessageError extends Error {
+/** A message SNS would refuse: a PublishError, as the SNS publisher reports the same refusal. */
+export class InvalidMessageError extends PublishError {
   override name = 'InvalidMessageError';
 }
 
@@ -59,12 +60,14 @@ export class LocalTopic implements AlertPublisher {
   async publish(message: AlertMessage): Promise<{ messageId: string }> {
     if (this.abort.signal.aborted) throw new InvalidMessageError('the local topic is closed');
     const attributes = snsAttributes(message.attributes);
-    checkMessage(message, attributes);
+    // the subject made SNS-safe as the SNS publisher does, so an alert fails on neither target for its subject
+    const subject = snsSubject(message.subject);
+    checkMessage({ ...message, subject }, attributes);
     const messageId = randomUUID();
     const notification = notificationOf({
       messageId,
       topicArn: this.topicArn,
-      subject: message.subject,
+      subject,
       message: message.body,
       attributes,
       now: (this.options.now ?? (() => new Date()))(),

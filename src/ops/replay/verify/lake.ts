@@ -51,7 +51,8 @@ async function readingsOf(engine: SqlEngine, days: ReadonlySet<string>): Promise
   return out;
 }
 
-class LocalLakeReader implements LakeReader {
+/** Locally: every event id read back (exported for the lake reader contract). */
+export class LocalLakeReader implements LakeReader {
   constructor(private readonly engine: SqlEngine) {}
 
   async digests(): Promise<DayDigests> {
@@ -86,7 +87,8 @@ export function digestOfHalves(hi: bigint, lo: bigint, count: number): EventIdDi
   return EventIdDigest.ofSum((hi << 32n) + lo, count);
 }
 
-class AthenaLakeReader implements LakeReader {
+/** On AWS: Athena sums the digest terms (exported for the lake reader contract). */
+export class AthenaLakeReader implements LakeReader {
   constructor(
     private readonly engine: SqlEngine,
     private readonly months: readonly string[],
