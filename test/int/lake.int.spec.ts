@@ -5,7 +5,7 @@
  * process, attached to the running stack.
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +15,16 @@ import { createLocalFirehose, FIREHOSE_SERVICE } from '../../src/local/services/
 import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
 import { openSqlEngine } from '../../src/ops/query/open.ts';
 import { rowObjects } from '../../src/ops/query/result.ts';
-import { manifestKeyOf } from '../../src/shared/manifest.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { partitionOf, partitionOfKey } from '../../src/shared/glue.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { runCli } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { feederInterval, reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
+import { getManifest } from './splitter.support.ts';
 
 // three substations, 10-minute readings either side of midnight 14/15 August
 const events: ReadingEvent[] = [];
@@ -146,12 +147,7 @@ describe('the local Firehose', () => {
     const csv = await readFile(LV_SAMPLE, 'utf8');
     const key = 'raw/prod/lv/y=2025/m=08/lv-monitor-sample.csv';
     await s.clients.s3.send(new PutObjectCommand({ Bucket: s.clients.names.bucket, Key: key, Body: csv }));
-    for (let i = 0; ; i++) {
-      const done = await s.clients.s3.send(new HeadObjectCommand({ Bucket: s.clients.names.bucket, Key: manifestKeyOf(key) })).then(() => true, () => false);
-      if (done) break;
-      if (i > 600) throw new Error('the splitter wrote no manifest');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(`the manifest of ${key}`, () => getManifest(s.clients, key));
     await s.flush();
     const { engine } = await openSqlEngine(s.clients, dataPaths(dir).cache);
     try {
