@@ -4,6 +4,7 @@ import { CheckpointStore, checkpointPassed, resumePosition } from '../../src/loc
 import { listShards, ShardReader, shardsReadyToRead, type StreamRecord } from '../../src/local/esm/shard-reader.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { STREAM } from '../../src/shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const stream = STREAM.streamName;
@@ -92,11 +93,10 @@ describe('shard reader and checkpoints on kinesalite', () => {
     )!;
     const mid = ((BigInt(HashKeyRange!.StartingHashKey!) + BigInt(HashKeyRange!.EndingHashKey!)) / 2n).toString();
     await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent, NewStartingHashKey: mid }));
-    for (let i = 0; i < 200; i++) {
+    await eventually('the stream to be ACTIVE again after the split', async () => {
       const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+    }, { intervalMs: 25 });
     const after = await listShards(kinesis, stream);
     const children = after.filter((s) => s.parentShardId === parent);
     expect(children).toHaveLength(2);
