@@ -52,9 +52,12 @@ describe('shard reader and checkpoints on kinesalite', () => {
 
     const latest = new ShardReader({ kinesis, stream, shardId, start: { type: 'LATEST' } });
     expect((await latest.read()).records).toEqual([]);
-    await new Promise((r) => setTimeout(r, 20));
+    // AT_TIMESTAMP reads what arrived at or after the mark (kinesalite stamps arrival in ms, from
+    // this process's clock): the mark in a later millisecond than a–e, and f, g in a later one still
+    const beforeMark = Date.now();
+    await eventually('a millisecond after the records before the mark', () => Date.now() > beforeMark, { intervalMs: 1 });
     const mark = new Date();
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually('a millisecond after the mark', () => Date.now() > mark.getTime(), { intervalMs: 1 });
     await put(kinesis, 'LV1', ['f', 'g']);
     expect(text((await latest.poll()).records)).toEqual(['f', 'g']);
     expect(latest.position).toEqual({ type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: expect.any(String) });
