@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,10 +12,11 @@ import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
 import { silentLog } from '../../src/local/service.ts';
 import { snsService, type SnsService } from '../../src/local/sns/service.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
-import { manifestKeyOf, type Manifest } from '../../src/shared/manifest.ts';
 import { PREFIXES, TABLES } from '../../src/shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { scanAll } from '../support/tables.ts';
 import { tempDir } from '../support/tmp.ts';
+import { getManifest } from './splitter.support.ts';
 
 describe('clean generated data on the embedded stack', () => {
   let dir: string;
@@ -38,19 +39,12 @@ describe('clean generated data on the embedded stack', () => {
     const Bucket = stack.clients.names.bucket;
     await s3.send(new PutObjectCommand({ Bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: await readFile(summary.assets_file) }));
     const registry = stack.service<RegistryService>('registry') as RegistryService;
-    for (let i = 0; i < 600 && ((await registry.status?.()) as { files_loaded: number }).files_loaded < 1; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually('the registry to load assets.csv', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded >= 1);
 
     const key = 'raw/test/clean.csv';
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: await readFile(summary.files[0]!.path) }));
-    let manifest: Manifest | undefined;
-    for (let i = 0; i < 600 && !manifest; i++) {
-      manifest = await s3
-        .send(new GetObjectCommand({ Bucket, Key: manifestKeyOf(key) }))
-        .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}') as Manifest)
-        .catch(() => undefined);
-      if (!manifest) await new Promise((r) => setTimeout(r, 100));
-    }
-    const targets = { ...manifest?.kinesis.shards };
+    const manifest = await eventually(`the manifest of ${key}`, () => getManifest(stack.clients, key));
+    const targets = { ...manifest.kinesis.shards };
     expect(Object.keys(targets).length).toBeGreaterThan(0);
     await waitForConsumers(dataPaths(dir), ['anomaly'], targets, { timeoutMs: 60_000 });
     await stack.service<SnsService>('sns')?.topic.flush();

@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,12 +27,13 @@ import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { silentLog } from '../../src/local/service.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate } from '../../src/shared/kpl.ts';
-import { manifestKeyOf, type Manifest } from '../../src/shared/manifest.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, PREFIXES, STREAM, TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { putReadingEvents, readingEvent } from '../support/reading-events.ts';
 import { scanAll } from '../support/tables.ts';
 import { tempDir } from '../support/tmp.ts';
+import { getManifest } from './splitter.support.ts';
 
 const stream = STREAM.streamName;
 
@@ -55,14 +56,6 @@ async function readStream(stack: EmbeddedStack): Promise<{ records: Map<string, 
     records.set(s.ShardId as string, list);
   }
   return { records };
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface Webhook {
@@ -99,15 +92,8 @@ describe('anomaly projection on the embedded stack', () => {
   /** Uploads a raw file and waits until the anomaly consumer has read everything the splitter wrote for it. */
   const ingest = async (key: string, body: Buffer): Promise<void> => {
     await put(key, body);
-    let manifest: Manifest | undefined;
-    await waitFor(`the manifest of ${key}`, async () => {
-      manifest = await stack.clients.s3
-        .send(new GetObjectCommand({ Bucket: bucket(), Key: manifestKeyOf(key) }))
-        .then(async (o) => JSON.parse((await o.Body?.transformToString()) ?? '{}') as Manifest)
-        .catch(() => undefined);
-      return manifest !== undefined;
-    });
-    await settle({ ...manifest!.kinesis.shards });
+    const manifest = await eventually(`the manifest of ${key}`, () => getManifest(stack.clients, key));
+    await settle({ ...manifest.kinesis.shards });
   };
   /** Waits until the anomaly consumer is past these sequence numbers and the topic has delivered. */
   const settle = async (targets: Record<string, string>): Promise<void> => {
@@ -117,6 +103,23 @@ describe('anomaly projection on the embedded stack', () => {
   const received = (path: string) => hook.received.get(path) ?? [];
   const windows = async () => (await scanAll<Record<string, unknown>>(stack.clients.doc, TABLES.windows.tableName)).sort((a, b) => String(a.series_id).localeCompare(String(b.series_id)));
   const stateOf = (items: Record<string, unknown>[]) => items.map(({ updated_at: _u, ...rest }) => rest);
+
+  // What the tests build on, done once by whichever test asks first, so each test can also
+  // run alone (`-t`): the registry loaded (the first test loads it through the CLI), and the
+  // labelled file ingested (the second test's subject).
+  let labelled: Promise<void> | undefined;
+  const registryLoaded = async (): Promise<void> => {
+    const registry = stack.service<RegistryService>('registry') as RegistryService;
+    const loaded = async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded >= 1;
+    if (await loaded()) return;
+    await put(`${PREFIXES.referenceAssets}assets.csv`, await readFile(generated.assets_file));
+    await eventually('the registry to load assets.csv', loaded);
+  };
+  const labelledIngested = (): Promise<void> =>
+    (labelled ??= (async () => {
+      await registryLoaded();
+      await ingest('raw/test/labelled.csv', await readFile(generated.files[0]!.path));
+    })());
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
@@ -151,7 +154,7 @@ describe('anomaly projection on the embedded stack', () => {
     expect(ingested.code, ingested.stderr).toBe(0);
     expect(JSON.parse(ingested.stdout)).toMatchObject({ waited: true, registry_loaded: [`${PREFIXES.referenceAssets}assets.csv`] });
     const registry = stack.service<RegistryService>('registry') as RegistryService;
-    await waitFor('the registry load', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded === 1);
+    await eventually('the registry load', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded === 1);
     const listed = await runCli(['assets', '--json', '--data-dir', dir]);
     expect(listed.code).toBe(0);
     const doc = JSON.parse(listed.stdout);
@@ -160,8 +163,7 @@ describe('anomaly projection on the embedded stack', () => {
   });
 
   it('raises the labelled alerts at a webhook on 127.0.0.1 with their attributes; a subscriber whose filter policy excludes them receives nothing', async () => {
-    const [file] = generated.files;
-    await ingest('raw/test/labelled.csv', await readFile(file!.path));
+    await labelledIngested();
 
     // What the rules core says the consumer should have raised, from the very events on the stream.
     const { records } = await readStream(stack);
@@ -211,6 +213,7 @@ describe('anomaly projection on the embedded stack', () => {
   });
 
   it('raises no new alert and leaves window state unchanged when the same data is ingested again or replayed', async () => {
+    await labelledIngested();
     const before = { all: received('/all').length, windows: stateOf(await windows()), notifications: (await new AlertStore(stack.clients.doc).notifications()).length };
     expect(before.windows.length).toBeGreaterThan(0);
 
@@ -239,6 +242,7 @@ describe('anomaly projection on the embedded stack', () => {
   });
 
   it('counts a reading beyond the lateness horizon as late, once, and shows it in `dubegrid status`', async () => {
+    await labelledIngested();
     const asset = 'LV100001:01';
     const late = { ...readingEvent({ substation: 'LV100001', feeder: '01', measurement: 'l1_voltage', ts: '2025-08-10T12:00:00Z', value: 0 }), unit: 'V' as const, phase: 'L1' as const };
     expect(late.asset_id).toBe(asset);
@@ -256,6 +260,7 @@ describe('anomaly projection on the embedded stack', () => {
   });
 
   it('lists incidents with `dubegrid alerts`, filtered by rule, severity, asset and time together', async () => {
+    await labelledIngested();
     const run = async (...args: string[]) => {
       const r = await runCli(['alerts', '--json', '--data-dir', dir, ...args]);
       expect(r.code, r.stderr).toBe(0);

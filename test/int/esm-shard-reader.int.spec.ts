@@ -4,6 +4,7 @@ import { CheckpointStore, checkpointPassed, resumePosition } from '../../src/sha
 import { listShards, ShardReader, shardsReadyToRead, type StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { STREAM } from '../../src/shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const stream = STREAM.streamName;
@@ -51,9 +52,12 @@ describe('shard reader and checkpoints on kinesalite', () => {
 
     const latest = new ShardReader({ kinesis, stream, shardId, start: { type: 'LATEST' } });
     expect((await latest.read()).records).toEqual([]);
-    await new Promise((r) => setTimeout(r, 20));
+    // AT_TIMESTAMP reads what arrived at or after the mark (kinesalite stamps arrival in ms, from
+    // this process's clock): the mark in a later millisecond than a–e, and f, g in a later one still
+    const beforeMark = Date.now();
+    await eventually('a millisecond after the records before the mark', () => Date.now() > beforeMark, { intervalMs: 1 });
     const mark = new Date();
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually('a millisecond after the mark', () => Date.now() > mark.getTime(), { intervalMs: 1 });
     await put(kinesis, 'LV1', ['f', 'g']);
     expect(text((await latest.poll()).records)).toEqual(['f', 'g']);
     expect(latest.position).toEqual({ type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: expect.any(String) });
@@ -92,11 +96,10 @@ describe('shard reader and checkpoints on kinesalite', () => {
     )!;
     const mid = ((BigInt(HashKeyRange!.StartingHashKey!) + BigInt(HashKeyRange!.EndingHashKey!)) / 2n).toString();
     await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent, NewStartingHashKey: mid }));
-    for (let i = 0; i < 200; i++) {
+    await eventually('the stream to be ACTIVE again after the split', async () => {
       const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+    }, { intervalMs: 25 });
     const after = await listShards(kinesis, stream);
     const children = after.filter((s) => s.parentShardId === parent);
     expect(children).toHaveLength(2);

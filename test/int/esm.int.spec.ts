@@ -17,6 +17,7 @@ import { CONSUMERS, type EventSourceMappingSettings } from '../../src/shared/con
 import { FUNCTIONS } from '../../src/shared/functions.ts';
 import { STREAM, TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { putPayloads, putReadingEvents, readingGrid } from '../support/reading-events.ts';
 import { scanAll } from '../support/tables.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -133,11 +134,10 @@ describe('local event source mapping on the embedded stack', () => {
     const parent = StreamDescription!.Shards!.find((s) => !s.SequenceNumberRange?.EndingSequenceNumber)!;
     const mid = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
     await stack.clients.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: mid }));
-    for (let i = 0; i < 200; i++) {
+    await eventually('the stream to be ACTIVE again after the split', async () => {
       const d = await stack.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      if (d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+    }, { intervalMs: 25 });
     await putRound(1);
     await run(settings('reshard', { batchSize: 7 }), consumer.handler);
     // a last record per key marks where each (open) shard must be read to

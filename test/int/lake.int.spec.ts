@@ -5,7 +5,7 @@
  * process, attached to the running stack.
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,15 +15,16 @@ import { createLocalFirehose, FIREHOSE_SERVICE } from '../../src/local/services/
 import { splitterServiceFactory } from '../../src/local/services/splitter.ts';
 import { openSqlEngine } from '../../src/ops/query/open.ts';
 import { rowObjects } from '../../src/ops/query/result.ts';
-import { manifestKeyOf } from '../../src/shared/manifest.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { partitionOf, partitionOfKey } from '../../src/shared/glue.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
 import { runCli } from '../support/cli.ts';
+import { eventually } from '../support/eventually.ts';
 import { feederInterval, reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
+import { getManifest } from './splitter.support.ts';
 
 // three substations, 10-minute readings either side of midnight 14/15 August
 const events: ReadingEvent[] = [];
@@ -77,13 +78,21 @@ afterAll(async () => {
 });
 
 describe('the local Firehose', () => {
-  let recordsPut = 0;
+  /** Objects the last query mirrored (0 until one ran). */
   let mirrored = 0;
+  // The first delivery, done once by whichever test asks first, so each test also runs alone (`-t`).
+  let firstDelivery: Promise<number> | undefined;
+  const delivered = (): Promise<number> =>
+    (firstDelivery ??= (async () => {
+      const s = stack as EmbeddedStack;
+      const records = await put(s, [...events, ...bad]);
+      await s.flush();
+      return records;
+    })());
 
   it('delivers every reading as Parquet into its own day’s partition, and failures to processed-errors', async () => {
     const s = stack as EmbeddedStack;
-    recordsPut = await put(s, [...events, ...bad]);
-    await s.flush();
+    const recordsPut = await delivered();
 
     const objects = await keys(s, 'processed/readings/');
     const days = new Set(objects.map((k) => partitionOfKey(k)?.d));
@@ -105,6 +114,7 @@ describe('the local Firehose', () => {
   });
 
   it('round-trips every value and time exactly; one row per event (queried from another process)', async () => {
+    await delivered();
     const out = await query('SELECT *, CAST(ts AS VARCHAR) AS ts_text FROM readings ORDER BY event_id');
     expect(out.rows).toHaveLength(new Set(events.map((e) => e.event_id)).size);
     const byId = new Map(events.map((e) => [e.event_id, e]));
@@ -120,6 +130,7 @@ describe('the local Firehose', () => {
   });
 
   it('absorbs re-delivery: a replay and a crash before the checkpoint add rows, not readings', async () => {
+    await delivered();
     let s = stack as EmbeddedStack;
     await put(s, events.slice(0, 40)); // a replay of part of the stream
     await s.flush();
@@ -146,12 +157,7 @@ describe('the local Firehose', () => {
     const csv = await readFile(LV_SAMPLE, 'utf8');
     const key = 'raw/prod/lv/y=2025/m=08/lv-monitor-sample.csv';
     await s.clients.s3.send(new PutObjectCommand({ Bucket: s.clients.names.bucket, Key: key, Body: csv }));
-    for (let i = 0; ; i++) {
-      const done = await s.clients.s3.send(new HeadObjectCommand({ Bucket: s.clients.names.bucket, Key: manifestKeyOf(key) })).then(() => true, () => false);
-      if (done) break;
-      if (i > 600) throw new Error('the splitter wrote no manifest');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(`the manifest of ${key}`, () => getManifest(s.clients, key));
     await s.flush();
     const { engine } = await openSqlEngine(s.clients, dataPaths(dir).cache);
     try {

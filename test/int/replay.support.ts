@@ -4,7 +4,7 @@
  * through the real splitter, and snapshots of every projection (full table scans, the
  * deduplicated lake) to compare before and after.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,9 +16,11 @@ import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { catchUpProjections, shardTargetsOf } from '../../src/ops/replay/catch-up.ts';
 import { opsEnvironment, type ContextLike, type OpsEnvironment } from '../../src/ops/replay/environment.ts';
 import { openSqlEngine } from '../../src/ops/query/open.ts';
-import { manifestKeyOf, type Manifest } from '../../src/shared/manifest.ts';
+import type { Manifest } from '../../src/shared/manifest.ts';
 import { PREFIXES, TABLES, type TableKey } from '../../src/shared/resources.ts';
+import { eventually } from '../support/eventually.ts';
 import { scanAll } from '../support/tables.ts';
+import { getManifest } from './splitter.support.ts';
 
 export interface Webhook {
   readonly url: string;
@@ -71,16 +73,7 @@ export async function generateData(dir: string): Promise<{ csv: Buffer; assets: 
 export async function ingestObject(stack: EmbeddedStack, key: string, body: Buffer | string): Promise<Manifest> {
   const { s3, names } = stack.clients;
   await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
-  let manifest: Manifest | undefined;
-  for (let i = 0; i < 600 && !manifest; i++) {
-    try {
-      const got = await s3.send(new GetObjectCommand({ Bucket: names.bucket, Key: manifestKeyOf(key) }));
-      manifest = JSON.parse(await got.Body!.transformToString()) as Manifest;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  if (!manifest) throw new Error(`no manifest for ${key}`);
+  const manifest = await eventually(`the manifest of ${key}`, () => getManifest(stack.clients, key));
   const caught = await catchUpProjections(attachedContext(stack), shardTargetsOf([manifest]), { timeoutMs: 60_000 });
   if (!caught.waited || caught.consumers.length !== 2 || !caught.lake_flushed) throw new Error(`the projections were not all watched: ${JSON.stringify(caught)}`);
   return manifest;
@@ -89,11 +82,7 @@ export async function ingestObject(stack: EmbeddedStack, key: string, body: Buff
 /** Loads the registry (ratings for the overload rules) and waits until the assets table holds it. */
 export async function loadAssets(stack: EmbeddedStack, assets: Buffer): Promise<void> {
   await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.clients.names.bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: assets }));
-  for (let i = 0; i < 300; i++) {
-    if ((await scanAll(stack.clients.doc, TABLES.assets.tableName)).length > 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the registry was not loaded');
+  await eventually('the registry to fill the assets table', async () => (await scanAll(stack.clients.doc, TABLES.assets.tableName)).length > 0, { timeoutMs: 30_000 });
 }
 
 export type Snapshot = Record<TableKey | 'lake', string[]>;

@@ -13,7 +13,8 @@ import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
-import { eventually, getManifest, putRaw } from './splitter.support.ts';
+import { eventually } from '../support/eventually.ts';
+import { getManifest, putRaw } from './splitter.support.ts';
 import { LV_SAMPLE } from '../support/shared-fixtures.ts';
 
 const SAMPLE = readFileSync(LV_SAMPLE);
@@ -51,7 +52,7 @@ describe('splitter failures and recovery (embedded)', () => {
     const etag = await putRaw(stack.clients, key, SAMPLE);
     const splitter = stack.service<LocalSplitter>(SPLITTER_SERVICE)!;
     const dlq = new LocalDlq(dataPaths(dataDir()).dlq);
-    await eventually(async () => ((await dlq.list('splitter')).length > 0 ? true : undefined), 'the DLQ entry');
+    await eventually(`the splitter's DLQ entry for ${key}`, async () => (await dlq.list('splitter')).length > 0);
     await splitter.waitIdle();
 
     // the notification's key, URL-encoded as S3 sends it, three times: the invocation and two retries
@@ -74,16 +75,27 @@ describe('splitter failures and recovery (embedded)', () => {
   });
 
   it('on start, splits raw objects uploaded while no splitter ran, but not those on the DLQ', async () => {
-    stack = await startStack({ dataDir: dataDir(), services: [] });
+    // its own data dir: the file on the DLQ is put there by this test, not left by the one above
+    const data = `${dir}/reconcile`;
+    stack = await startStack({ dataDir: data, services: [] });
     const key = 'raw/prod/lv/y=2025/m=08/while-down.csv';
     await putRaw(stack.clients, key, SAMPLE);
+    const doomed = 'raw/prod/lv/y=2025/m=08/doomed.csv';
+    const etag = await putRaw(stack.clients, doomed, SAMPLE);
+    await new LocalDlq(dataPaths(data).dlq).put({
+      source: SPLITTER_SERVICE,
+      error: 'an earlier run gave up on it',
+      condition: 'retries_exhausted',
+      attempts: 3,
+      payload: { kind: 's3', bucket: stack.clients.names.bucket, key: doomed, etag },
+    });
     await stack.stop();
 
-    stack = await startStack({ dataDir: dataDir(), services: [splitterServiceFactory] });
+    stack = await startStack({ dataDir: data, services: [splitterServiceFactory] });
     const splitter = stack.service<LocalSplitter>(SPLITTER_SERVICE)!;
     await splitter.waitIdle();
     expect(await getManifest(stack.clients, key)).toMatchObject({ rows_read: 14, events_emitted: 14 });
-    expect(await getManifest(stack.clients, 'raw/prod/lv/y=2025/m=08/doomed.csv')).toBeUndefined();
+    expect(await getManifest(stack.clients, doomed)).toBeUndefined();
     expect(await splitter.status()).toMatchObject({ files_done: 1, files_failed: 0 });
   });
 });

@@ -12,7 +12,8 @@ import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 import { uploadFile } from '../../src/producers/ingest/upload.ts';
 import { waitForManifests } from '../../src/producers/ingest/wait.ts';
-import { eventually, expectManifestInvariants, getManifest } from './splitter.support.ts';
+import { eventually } from '../support/eventually.ts';
+import { expectManifestInvariants, getManifest } from './splitter.support.ts';
 import { LV_SAMPLE, NGED_HEAD } from '../support/shared-fixtures.ts';
 
 const SAMPLE = LV_SAMPLE;
@@ -89,57 +90,65 @@ describe('dubegrid ingest', () => {
     expect(prefix.stderr).toMatch(/--prefix must be under raw\//);
   });
 
-  it('attached to a running stack: returns after the upload without --wait, and waits with it', async () => {
-    stack = await startStack({ dataDir: `${dir}/up`, services: [splitterServiceFactory] });
-    const quick = await runCli(['ingest', SAMPLE, '--prefix', 'raw/test/', '--json', '--data-dir', `${dir}/up`]);
-    expect(quick.code).toBe(0);
-    const doc = JSON.parse(quick.stdout);
-    expect(doc).toMatchObject({ waited: false, uploads: [{ key: 'raw/test/lv-monitor-sample.csv' }] });
-    expect(doc.rows_read).toBeUndefined();
-    const m = await eventually(() => getManifest(stack!.clients, 'raw/test/lv-monitor-sample.csv'), 'the manifest');
-    expect(m.events_emitted).toBe(14);
+  // Each test below uploads what it reads back: none depends on what another left on the stack.
+  describe('attached to a running stack', () => {
+    beforeAll(async () => {
+      stack = await startStack({ dataDir: `${dir}/up`, services: [splitterServiceFactory] });
+    });
 
-    const waited = await runCli(['ingest', NGED, '--wait', '--data-dir', `${dir}/up`]);
-    expect(waited.code).toBe(0);
-    expect(waited.stdout).toMatch(/raw\/prod\/lv\/y=2024\/m=01\/nged-lv-feeder-2024-01-head\.csv\s+dno_wide\s+10\s+10\s+0\s+50/);
-    expect(waited.stdout).toMatch(/Kinesis: \d+ records, \d+ PUT payload units/);
-    await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.waitIdle();
-  });
+    it('returns after the upload without --wait, and waits with it', async () => {
+      const quick = await runCli(['ingest', SAMPLE, '--prefix', 'raw/test/', '--json', '--data-dir', `${dir}/up`]);
+      expect(quick.code).toBe(0);
+      const doc = JSON.parse(quick.stdout);
+      expect(doc).toMatchObject({ waited: false, uploads: [{ key: 'raw/test/lv-monitor-sample.csv' }] });
+      expect(doc.rows_read).toBeUndefined();
+      const m = await eventually('the manifest of raw/test/lv-monitor-sample.csv', () => getManifest(stack!.clients, 'raw/test/lv-monitor-sample.csv'));
+      expect(m.events_emitted).toBe(14);
 
-  it('names the pending files, and where failures are kept, when the splitter never writes a manifest', async () => {
-    // under reference/: the splitter is never invoked for it, so no manifest comes
-    const size = readFileSync(SAMPLE).length;
-    const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, 'reference/never-split.csv', SAMPLE, size);
-    await expect(waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 300, failuresHint: 'see the queue X' })).rejects.toThrow(
-      /timed out after 0 s waiting for the splitter; still without a manifest: reference\/never-split\.csv; see the queue X/,
-    );
-  });
+      const waited = await runCli(['ingest', NGED, '--wait', '--data-dir', `${dir}/up`]);
+      expect(waited.code).toBe(0);
+      expect(waited.stdout).toMatch(/raw\/prod\/lv\/y=2024\/m=01\/nged-lv-feeder-2024-01-head\.csv\s+dno_wide\s+10\s+10\s+0\s+50/);
+      expect(waited.stdout).toMatch(/Kinesis: \d+ records, \d+ PUT payload units/);
+      await stack!.service<LocalSplitter>(SPLITTER_SERVICE)!.waitIdle();
+    });
 
-  it('waits for the split of a re-upload of identical content, not the earlier manifest', async () => {
-    const key = 'raw/test/lv-monitor-sample.csv';
-    const before = await getManifest(stack!.clients, key);
-    if (!before) throw new Error(`no manifest of ${key} from the earlier test`);
-    // S3 keeps LastModified in whole seconds: upload again in a later second than the first split started.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const size = readFileSync(SAMPLE).length;
-    const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, key, SAMPLE, size);
-    expect(up.etag).toBe(before.source.etag);
-    const [after] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 60_000 });
-    expect(Date.parse(after!.started_at)).toBeGreaterThanOrEqual(up.lastModified ?? Number.NaN);
-    expect(after!.started_at).not.toBe(before.started_at);
-    expect(after).toMatchObject({ events_emitted: 14, event_id_digest: before.event_id_digest });
-  });
+    it('names the pending files, and where failures are kept, when the splitter never writes a manifest', async () => {
+      // under reference/: the splitter is never invoked for it, so no manifest comes
+      const size = readFileSync(SAMPLE).length;
+      const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, 'reference/never-split.csv', SAMPLE, size);
+      await expect(waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 300, failuresHint: 'see the queue X' })).rejects.toThrow(
+        /timed out after 0 s waiting for the splitter; still without a manifest: reference\/never-split\.csv; see the queue X/,
+      );
+    });
 
-  it('uploads large files in parts, and waits for the manifest of the multipart object', async () => {
-    // 14 readings and 7 rows with a 900 KB name (quarantined): two parts, quick to split
-    const path = `${dir}/padded.csv`;
-    const long = Array.from({ length: 7 }, () => `LV1,${'x'.repeat(900_000)},2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1\n`).join('');
-    await writeFile(path, readFileSync(SAMPLE, 'utf8') + long);
-    const size = readFileSync(path).length;
-    let progress = 0;
-    const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, 'raw/test/padded.csv', path, size, (sent) => (progress = sent), { multipartThresholdBytes: 1024 * 1024 });
-    expect(progress).toBe(size);
-    const [m] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 60_000 });
-    expect(m).toMatchObject({ source: { etag: up.etag, size_bytes: size }, rows_read: 21, events_emitted: 14, quarantine_reasons: { oversized_field: 7 } });
+    it('waits for the split of a re-upload of identical content, not the earlier manifest', async () => {
+      const key = 'raw/test/reupload.csv';
+      const size = readFileSync(SAMPLE).length;
+      const first = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, key, SAMPLE, size);
+      const [before] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [first], { timeoutMs: 60_000 });
+      if (!before) throw new Error(`no manifest of ${key}`);
+      // S3 keeps LastModified in whole seconds: upload again in a later second than the first split started.
+      const startedSecond = Math.floor(Date.parse(before.started_at) / 1000);
+      await eventually(`a later second than the first split's start (${before.started_at})`, () => Math.floor(Date.now() / 1000) > startedSecond, { intervalMs: 20 });
+      const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, key, SAMPLE, size);
+      expect(up.etag).toBe(before.source.etag);
+      const [after] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 60_000 });
+      expect(Date.parse(after!.started_at)).toBeGreaterThanOrEqual(up.lastModified ?? Number.NaN);
+      expect(after!.started_at).not.toBe(before.started_at);
+      expect(after).toMatchObject({ events_emitted: 14, event_id_digest: before.event_id_digest });
+    });
+
+    it('uploads large files in parts, and waits for the manifest of the multipart object', async () => {
+      // 14 readings and 7 rows with a 900 KB name (quarantined): two parts, quick to split
+      const path = `${dir}/padded.csv`;
+      const long = Array.from({ length: 7 }, () => `LV1,${'x'.repeat(900_000)},2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1\n`).join('');
+      await writeFile(path, readFileSync(SAMPLE, 'utf8') + long);
+      const size = readFileSync(path).length;
+      let progress = 0;
+      const up = await uploadFile(stack!.clients.s3, stack!.clients.names.bucket, 'raw/test/padded.csv', path, size, (sent) => (progress = sent), { multipartThresholdBytes: 1024 * 1024 });
+      expect(progress).toBe(size);
+      const [m] = await waitForManifests(stack!.clients.s3, stack!.clients.names.bucket, [up], { timeoutMs: 60_000 });
+      expect(m).toMatchObject({ source: { etag: up.etag, size_bytes: size }, rows_read: 21, events_emitted: 14, quarantine_reasons: { oversized_field: 7 } });
+    });
   });
 });

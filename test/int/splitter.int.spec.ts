@@ -15,7 +15,8 @@ import { quarantineKeyOf } from '../../src/shared/quarantine.ts';
 import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { S3QuarantineWriter } from '../../src/producers/splitter/quarantine-writer.ts';
 import { tempDir } from '../support/tmp.ts';
-import { eventually, expectManifestInvariants, getManifest, getQuarantine, putRaw, readStream, type StreamRecordRead } from './splitter.support.ts';
+import { eventually } from '../support/eventually.ts';
+import { expectManifestInvariants, getManifest, getQuarantine, putRaw, readStream, type StreamRecordRead } from './splitter.support.ts';
 import { NGED_HEAD } from '../support/shared-fixtures.ts';
 
 const NGED = NGED_HEAD;
@@ -154,10 +155,10 @@ describe('splitter on the embedded stack', () => {
     const before = (await getManifest(stack.clients, KEYS.generated))!;
     const etag = await putRaw(stack.clients, KEYS.generated, generatedText);
     expect(etag).toBe(etags.generated);
-    const after = await eventually(async () => {
+    const after = await eventually(`the manifest of the second upload of ${KEYS.generated}`, async () => {
       const m = await getManifest(stack.clients, KEYS.generated);
       return m && m.ingested_at !== before.ingested_at ? m : undefined;
-    }, 'the second manifest');
+    });
     expect(after.event_id_digest).toBe(before.event_id_digest);
     const again = (await readStream(stack.clients)).flatMap((r) => r.events).filter((e) => e.source_key === KEYS.generated && e.ingested_at === after.ingested_at);
     expect(again.map((e) => e.event_id).sort()).toEqual(of(KEYS.generated).map((e) => e.event_id).sort());

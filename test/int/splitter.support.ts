@@ -71,17 +71,6 @@ export async function getQuarantine(clients: Clients, key: string): Promise<Quar
     .map((l) => JSON.parse(l) as QuarantineEntry);
 }
 
-/** Polls until `probe` gives a value; the timeout is a failure, not a pass. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Checks what holds for every manifest. */
 export function expectManifestInvariants(m: Manifest): void {
   expect(m.rows_read).toBe(m.rows_accepted + m.rows_quarantined);

@@ -1,9 +1,10 @@
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, type PutRecordCommandOutput } from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackAlreadyRunningError } from '../../src/local/runtime-file.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
+import type { Clients } from '../../src/shared/clients.ts';
 import { STREAM, TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -36,9 +37,7 @@ describe('embedded stack', () => {
     expect(stream.StreamDescription?.Shards).toHaveLength(STREAM.localShardCount);
 
     const bucket = clients.names.bucket;
-    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'raw/hello.txt', Body: 'hello' }));
-    const put = await clients.kinesis.send(new PutRecordCommand({ StreamName: STREAM.streamName, PartitionKey: 'LV1', Data: Buffer.from('rec') }));
-    await clients.dynamodb.send(new PutItemCommand({ TableName: TABLES.latest.tableName, Item: { asset_id: { S: 'LV1' }, measurement: { S: 'x' }, value: { N: '1.5' } } }));
+    const put = await seed(clients);
     await stack.stop();
     stack = undefined;
 
@@ -51,27 +50,50 @@ describe('embedded stack', () => {
     expect(Buffer.from(recs.Records?.[0]?.Data ?? []).toString()).toBe('rec');
     const item = await c2.dynamodb.send(new GetItemCommand({ TableName: TABLES.latest.tableName, Key: { asset_id: { S: 'LV1' }, measurement: { S: 'x' } } }));
     expect(item.Item?.value?.N).toBe('1.5');
+    await stack.stop();
+    stack = undefined;
   });
 
-  it('refuses a second stack on the same data dir with a clear message', async () => {
-    expect(stack).toBeDefined();
-    await expect(startStack({ dataDir: dir, services: [] })).rejects.toBeInstanceOf(StackAlreadyRunningError);
-    const second = await runCli(['up', '--data-dir', dir]);
-    expect(second.code).not.toBe(0);
-    expect(second.stderr).toMatch(/already running on .* \(pid \d+/);
-  });
+  // These two share one running stack, seeded in their own hook rather than by the test above.
+  describe('with a stack running', () => {
+    let running: EmbeddedStack | undefined;
+    const runningDir = (): string => `${dir}/running`;
+    beforeAll(async () => {
+      running = await startStack({ dataDir: runningDir(), services: [] });
+      await seed(running.clients);
+    });
+    afterAll(async () => {
+      await running?.stop();
+    });
 
-  it('lets `dubegrid status --json` in another process use the running stack', async () => {
-    const run = await runCli(['status', '--json', '--data-dir', dir]);
-    expect(run.stderr).not.toMatch(/NodeVersionSupportWarning/);
-    expect(run.code).toBe(0);
-    const doc = JSON.parse(run.stdout);
-    expect(doc.runtime.pid).toBe(process.pid);
-    expect(doc.resources.tables.latest.items).toBe(1);
-    expect(doc.resources.bucket.objects.raw).toBe(1);
-    expect(doc.resources.stream.records).toBe(1);
+    it('refuses a second stack on the same data dir with a clear message', async () => {
+      expect(running).toBeDefined();
+      await expect(startStack({ dataDir: runningDir(), services: [] })).rejects.toBeInstanceOf(StackAlreadyRunningError);
+      const second = await runCli(['up', '--data-dir', runningDir()]);
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toMatch(/already running on .* \(pid \d+/);
+    });
+
+    it('lets `dubegrid status --json` in another process use the running stack', async () => {
+      const run = await runCli(['status', '--json', '--data-dir', runningDir()]);
+      expect(run.stderr).not.toMatch(/NodeVersionSupportWarning/);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.runtime.pid).toBe(process.pid);
+      expect(doc.resources.tables.latest.items).toBe(1);
+      expect(doc.resources.bucket.objects.raw).toBe(1);
+      expect(doc.resources.stream.records).toBe(1);
+    });
   });
 });
+
+/** One object, one record and one item: what the tests read back. */
+async function seed(clients: Clients): Promise<PutRecordCommandOutput> {
+  await clients.s3.send(new PutObjectCommand({ Bucket: clients.names.bucket, Key: 'raw/hello.txt', Body: 'hello' }));
+  const put = await clients.kinesis.send(new PutRecordCommand({ StreamName: STREAM.streamName, PartitionKey: 'LV1', Data: Buffer.from('rec') }));
+  await clients.dynamodb.send(new PutItemCommand({ TableName: TABLES.latest.tableName, Item: { asset_id: { S: 'LV1' }, measurement: { S: 'x' }, value: { N: '1.5' } } }));
+  return put;
+}
 
 describe('dubegrid status with no stack running', () => {
   it('starts an embedded stack for its own lifetime and removes it afterwards', async () => {

@@ -1,4 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseLabels, scoreAlerts } from '../../src/consumers/anomaly/score.ts';
+import { LABELS_FILE } from '../../src/generate/labelled.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -19,6 +23,13 @@ describe('npm start (dubegrid start --once)', () => {
       expect(doc.caught_up.lake_flushed).toBe(true);
       expect(doc.latest.length).toBeGreaterThan(0);
       expect(doc.alerts.length).toBeGreaterThan(0);
+      // the sample ships its ground truth: every labelled anomaly raised an incident within its window, and no incident matches no label
+      const labels = parseLabels(await readFile(join(doc.sample_dir, LABELS_FILE), 'utf8'));
+      expect(labels).toHaveLength(doc.generated.anomalies);
+      expect(labels.length).toBeGreaterThan(0);
+      const score = scoreAlerts(labels, doc.alerts);
+      expect(score.missed).toEqual([]);
+      expect(score.false_positives).toEqual([]);
       // the console subscriber's lines were counted during the run, not printed: at least one per incident (its opening)
       expect(run.stderr).not.toMatch(/^alert: /m);
       const held = Number(/the console subscriber received (\d+) alert notification/.exec(run.stderr)?.[1]);

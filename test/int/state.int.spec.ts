@@ -71,6 +71,8 @@ describe('state consumer on the embedded stack', () => {
   });
 
   it('answers `dubegrid state` and `dubegrid series` (a date as a prefix) from another process', async () => {
+    // the grid of the test above, ingested here too (same event ids: a no-op after it) so this test stands alone
+    await ingest(readingGrid({ substations: 6, feeders: 2, points: 30 }));
     const asset = 'SUB0000:01';
     const state = await runCli(['state', asset, '--data-dir', dir]);
     expect(state.code).toBe(0);
