@@ -17,7 +17,7 @@ import { decodeS3EventKey } from '../../src/shared/s3-keys.ts';
 import { TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
-import { eventually } from './splitter.support.ts';
+import { eventually } from '../support/eventually.ts';
 
 describe('registry failures (embedded)', () => {
   let dir: string;
@@ -53,7 +53,7 @@ describe('registry failures (embedded)', () => {
     await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: assetsCsv(buildAssets(3, 2)) }));
 
     const dlq = new LocalDlq(dataPaths(dataDir).dlq);
-    await eventually(async () => ((await dlq.list(REGISTRY_SERVICE)).length > 0 ? true : undefined), 'the registry DLQ entry');
+    await eventually('the registry DLQ entry', async () => (await dlq.list(REGISTRY_SERVICE)).length > 0);
     await stack.service<RegistryService>(REGISTRY_SERVICE)!.idle();
     expect(attempts).toEqual([key, key, key]);
     const entries = await dlq.list(REGISTRY_SERVICE);
