@@ -1,6 +1,6 @@
 /**
  * The CDK app (`cdk.json`: `npx tsx infra/app.ts`). Context parameters: see
- * `infra/config.ts` and README.md.
+ * `infra/config.ts` and docs/aws-deployment.md.
  */
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

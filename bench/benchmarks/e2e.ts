@@ -15,7 +15,7 @@
  *
  * `--layouts` also measures the alternative `readings` layout (a bucket item per series
  * and day, filled with conditional map updates) on the same instance; see
- * README.md for the decision.
+ * docs/adr/0003-one-item-per-reading.md for the decision.
  */
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { BatchWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

@@ -1,5 +1,5 @@
 /**
- * Prints the cost estimate of README.md: `npx tsx infra/cost/estimate.ts`.
+ * Prints the cost estimate of docs/cost.md: `npx tsx infra/cost/estimate.ts`.
  *
  * Measures what the real splitter emits for realistic LV monitor data (the seeded
  * generator, 50 substations, two days at 30-minute readings): event size, KPL

@@ -148,7 +148,7 @@ export function estimate(
   add('DynamoDB', `time-series storage (${a.readingsTtlDays}-day TTL, steady state)`, tableGB, 'GB-month', 'dynamoStorageGBMonth');
   add('DynamoDB', 'point-in-time recovery', tableGB, 'GB-month', 'dynamoPitrGBMonth');
 
-  // Firehose meters the records it reads from the stream, in 5 KB steps (see the README on this assumption).
+  // Firehose meters the records it reads from the stream, in 5 KB steps (see docs/cost.md on this assumption).
   const firehoseGB = (records * roundedUp(recordBytes, 5 * KIB)) / GB;
   add('Firehose', 'ingestion (5 KB rounding per record)', firehoseGB, 'GB', 'firehoseIngestGB');
   add('Firehose', 'Parquet conversion', firehoseGB, 'GB', 'firehoseConversionGB');

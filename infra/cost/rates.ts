@@ -1,6 +1,6 @@
 /**
  * eu-west-2 (London) list prices, USD, used by the cost estimate in
- * README.md. Each rate says where it comes from:
+ * docs/cost.md. Each rate says where it comes from:
  *
  * - `price-list`: the AWS Price List offer file for eu-west-2 (the data AWS bills
  *   from) as transcribed in a public document citing the publication dates given;

@@ -4,7 +4,7 @@
  *
  * DuckDB writes it (rows through its appender, then `COPY … (FORMAT parquet)`): measured
  * against parquetjs-lite in `bench/benchmarks/lake.ts` it is several times faster and,
- * with dictionary encoding and ZSTD, writes fewer bytes (see README.md).
+ * with dictionary encoding and ZSTD, writes fewer bytes (docs/adr/0006-duckdb-writes-parquet.md).
  * `ts` is stored as INT64 TIMESTAMP_MILLIS (isAdjustedToUTC=false, i.e. Glue's
  * `timestamp` semantics: a UTC wall-clock instant): exact for the contract's
  * millisecond timestamps, read as TIMESTAMP by DuckDB and as `timestamp` by Athena

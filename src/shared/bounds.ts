@@ -1,5 +1,5 @@
 /**
- * The bounds table (design.md → "Bounds"): per canonical unit, which magnitudes are
+ * The bounds table (docs/architecture.md → "Bounds"): per canonical unit, which magnitudes are
  * not physical at all on an LV network (quarantined by the splitter) and which are
  * physical but abnormal (passed on as events for the anomaly rules to judge).
  * Nothing else in DubeGrid decides either.

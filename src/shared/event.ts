@@ -1,5 +1,5 @@
 /**
- * The reading event, contract v1 (design.md → "The reading event"). Flat, snake_case,
+ * The reading event, contract v1 (docs/architecture.md → "The reading event"). Flat, snake_case,
  * one per reading: Firehose converts it to Parquet column by column.
  */
 import { sha256Hex } from './hash.ts';

@@ -1,7 +1,7 @@
 /**
  * Quarantine: where input that cannot become a valid reading event goes, with the raw
  * text and the reason, so that nothing is ever dropped without a trace
- * (design.md → "Source formats"). The splitter writes one JSON line per rejected row
+ * (docs/architecture.md → "Source formats"). The splitter writes one JSON line per rejected row
  * to `quarantine/<source key>.jsonl`; the consumers reuse the entry type for bad
  * readings they find inside otherwise good records.
  */

@@ -13,7 +13,7 @@
  * registry, every column a string) and `alerts` (the alert notifications, by the day
  * their incident opened).
  *
- * What the summary's figures mean is documented in `README.md`.
+ * What the summary's figures mean is documented in `docs/lake.md` ("The asset performance summary").
  */
 import { STATUTORY_VOLTAGE } from './network.ts';
 

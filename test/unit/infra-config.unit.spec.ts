@@ -71,14 +71,14 @@ describe('deployment context', () => {
     });
   });
 
-  it('lists every parameter it reads, and the README documents each one', () => {
+  it('lists every parameter it reads, and the deployment docs document each one', () => {
     const readKeys = new Set<string>();
     configFromContext((key) => {
       readKeys.add(key);
       return undefined;
     });
     expect([...readKeys].sort()).toEqual([...CONTEXT_KEYS].sort());
-    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const readme = readFileSync(join(PROJECT_ROOT, 'docs', 'aws-deployment.md'), 'utf8');
     const undocumented = CONTEXT_KEYS.filter((key) => !readme.includes(`\`${key}\``));
     expect(undocumented).toEqual([]);
   });

@@ -7,7 +7,7 @@
  *   `base` folded over `hist`, so a reading that arrives out of order but within
  *   the horizon is inserted where it belongs and everything after it is judged again.
  * - A reading already in `hist` is a duplicate (a correction if its value differs and
- *   its emission is later, design.md → Corrections). One older than the horizon is in
+ *   its emission is later, docs/architecture.md → "Corrections"). One older than the horizon is in
  *   `seen` (handled before: a duplicate) or late: counted, remembered, not evaluated.
  * - Notifications are deterministic per incident and kind, so judging a reading again
  *   re-derives the same ones; an incident that a late reading makes disappear is

@@ -4,7 +4,7 @@
  * notifications the anomaly projection stores from this process, and which live
  * consumers run beside the run. `opsEnvironment` assembles it from a command's context.
  *
- * Publishing follows the outbox design (design.md → Projections): a run publishes
+ * Publishing follows the outbox design (docs/architecture.md → "Projections"): a run publishes
  * through a topic only where one is at hand — the local topic of the data dir's
  * subscribers when this command runs the stack itself, the SNS topic on AWS when its ARN
  * is configured; beside a running stack it leaves notifications in the outbox and asks

@@ -2,7 +2,7 @@
  * DNO LV-feeder smart-meter aggregates, wide format: one row per feeder per
  * half-hour, one event per non-empty measure column (fixtures/real/README.md).
  *
- * Decisions (README.md has the reasons):
+ * Decisions (docs/sources-splitter.md has the reasons):
  * - Header names are matched case-insensitively (NGED `LV_feeder_ID`, SSEN `lv_feeder_id`).
  * - Empty, `""`, `NA`, `N/A` and `null` are missing values: that column has no reading.
  *   A row whose measure columns are all missing is accepted with no readings.

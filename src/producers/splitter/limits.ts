@@ -18,7 +18,7 @@ const KPL_FRAMING_BYTES = 20;
 
 /**
  * Cap on one aggregated record, data plus partition key, in PUT payload units (25 KB).
- * Measured on a generated month (`npm run bench -- splitter`, README.md):
+ * Measured on a generated month (`npm run bench -- splitter`, docs/adr/0001-kpl-aggregation.md):
  * every cap from 1 to 40 units cuts provisioned units ~61× against one record per
  * reading; on-demand bytes over the events' own bytes fall from 1.036 (1 unit) to
  * 1.029 (4) and 1.021 (40), the 1 KB rounding mattering less as records grow; the time

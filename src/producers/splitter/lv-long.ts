@@ -4,7 +4,7 @@
  * `Substation Number, Substation Name, Timestamp, Attribute Type, Feeder ID,
  * Description, Units, Value` (header matched case-insensitively, any column order).
  *
- * Mapping (documented in README.md):
+ * Mapping (documented in docs/sources-splitter.md):
  * - `substation_id` = Substation Number, `substation_name` = Substation Name (may be
  *   empty), both trimmed, leading zeros kept.
  * - Attribute Type `feeder` → `feeder_id` = Feeder ID (required), `asset_id` =

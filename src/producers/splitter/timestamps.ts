@@ -7,7 +7,7 @@
  * IANA zone such as `Europe/London`. In a zone with clock changes, a wall time that
  * occurs twice (the repeated autumn hour) is read as its EARLIER instant (the first
  * occurrence, summer time) — so an operator's duplicate rows at the clock change map to
- * one natural key and become a correction (the later row wins), as design.md says;
+ * one natural key and become a correction (the later row wins), as docs/architecture.md → "Corrections" says;
  * a wall time that never occurs (the skipped spring hour) is rejected.
  */
 import { canonicalTs } from '../../shared/event.ts';
