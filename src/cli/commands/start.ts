@@ -5,7 +5,7 @@ import { startStack } from '../../local/stack.ts';
 import { runSample, SAMPLE_DEFAULTS, type SampleRun } from '../../ops/sample/run.ts';
 import { action } from '../command.ts';
 import { parseTarget } from '../context.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, progress, table, UsageError } from '../output.ts';
 import { topOfReport } from './report.ts';
 import { untilSignalled } from './up.ts';
 
@@ -38,7 +38,7 @@ export function registerStart(program: Command): void {
         const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log });
         try {
           progress(`embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`);
-          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress });
+          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress, meter });
           if (log.held) progress(`the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`);
           const report = await topOfReport(stack.clients, stack.dataDir);
           const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
