@@ -45,7 +45,7 @@ export function registerStart(program: Command): void {
           const human = render(run, report);
           if (opts.once) return { json, human };
           log.holding = false;
-          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset\` in another terminal. Ctrl-C stops it.\n`);
+          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset ${sampleMonthParams()}\` in another terminal. Ctrl-C stops it.\n`);
           await untilSignalled();
           progress('stopping the embedded stack…');
           return { json: undefined, human: 'stopped; all data is kept in the data dir' };
@@ -72,6 +72,12 @@ class StartLog implements RuntimeLog {
     if (this.holding) this.held++;
     else stderrLog.info(message);
   };
+}
+
+/** The sample's month as the named queries take it, so the hint runs as printed. */
+function sampleMonthParams(): string {
+  const [year, month] = SAMPLE_DEFAULTS.start.split('-');
+  return `--param year=${year} --param month=${month}`;
 }
 
 function positive(value: string | undefined, flag: string): number {
