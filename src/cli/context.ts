@@ -18,6 +18,7 @@ export interface GlobalOptions {
   readonly target?: string;
   readonly dataDir?: string;
   readonly json?: boolean;
+  readonly quiet?: boolean;
 }
 
 /** What a command needs: only clients of a stack, or the pipeline's services running too. */

@@ -2,6 +2,9 @@
  * How every command reports: human text on stdout, or with --json exactly one JSON
  * document on stdout; progress on stderr; errors as one line and a non-zero exit.
  */
+import type { ProgressMeter } from '../shared/progress.ts';
+import { progressFor, type Progress } from './progress.ts';
+
 export interface CommandResult {
   /** The --json document. */
   readonly json: unknown;
@@ -37,9 +40,25 @@ export function reportError(err: unknown, json: boolean): number {
   return err instanceof UsageError ? 2 : 1;
 }
 
+let current: Progress = progressFor(process.stderr, {});
+
+/** The progress component this command reports through (set by `action` from its flags). */
+export function useProgress(p: Progress): Progress {
+  current = p;
+  return p;
+}
+
 /** Progress for long work: a line on stderr, never on stdout where --json output goes. */
 export function progress(message: string): void {
-  process.stderr.write(`${message}\n`);
+  current.note(message);
+}
+
+/** A count of long work (done/total in its unit): the one live line, or a plain line every 10 s. */
+export const meter: ProgressMeter = (tick) => current.tick(tick);
+
+/** Clears the live line before a result or an error is printed. */
+export function endProgress(): void {
+  current.finish();
 }
 
 /** A fixed-width text table. */

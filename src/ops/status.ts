@@ -28,6 +28,8 @@ export interface TableStatus {
   exists: boolean;
   key_schema?: string;
   items?: number;
+  /** True when `items` is DescribeTable's ItemCount (refreshed about every 6 h on AWS), not a scan. */
+  items_approximate?: boolean;
 }
 export interface ResourceStatus {
   bucket: BucketStatus;
@@ -38,13 +40,19 @@ export interface ResourceStatus {
 export interface StatusOptions {
   /** Counting stream records reads the whole stream; stop after this long. */
   readonly countBudgetMs?: number;
+  /**
+   * Scan every table and read the stream to count exactly. Without it (the default, what
+   * made status take 12 s on the sample): DescribeTable's ItemCount, flagged approximate,
+   * and no stream read.
+   */
+  readonly exact?: boolean;
 }
 
 export async function resourceStatus(clients: Clients, options: StatusOptions = {}): Promise<ResourceStatus> {
   const [bucket, stream, tables] = await Promise.all([
     bucketStatus(clients),
-    streamStatus(clients, options.countBudgetMs ?? 5_000),
-    Promise.all((Object.keys(TABLES) as TableKey[]).map(async (k) => [k, await tableStatus(clients, k)] as const)),
+    streamStatus(clients, options.exact === true ? (options.countBudgetMs ?? 5_000) : undefined),
+    Promise.all((Object.keys(TABLES) as TableKey[]).map(async (k) => [k, await tableStatus(clients, k, options.exact === true)] as const)),
   ]);
   return { bucket, stream, tables: Object.fromEntries(tables) as Record<TableKey, TableStatus> };
 }
@@ -71,7 +79,7 @@ async function bucketStatus(clients: Clients): Promise<BucketStatus> {
   return { name, exists: true, objects: Object.fromEntries(counts) };
 }
 
-async function streamStatus(clients: Clients, budgetMs: number): Promise<StreamStatus> {
+async function streamStatus(clients: Clients, budgetMs: number | undefined): Promise<StreamStatus> {
   const name = clients.names.stream;
   let shards;
   let status;
@@ -83,6 +91,8 @@ async function streamStatus(clients: Clients, budgetMs: number): Promise<StreamS
     if ((err as Error).name === 'ResourceNotFoundException') return { name, exists: false };
     throw err;
   }
+  const open = shards.filter((s) => !s.SequenceNumberRange?.EndingSequenceNumber).length;
+  if (budgetMs === undefined) return { name, exists: true, status, shards: shards.length, open_shards: open };
   const deadline = Date.now() + budgetMs;
   let records = 0;
   let truncated = false;
@@ -113,16 +123,19 @@ async function streamStatus(clients: Clients, budgetMs: number): Promise<StreamS
   };
 }
 
-async function tableStatus(clients: Clients, key: TableKey): Promise<TableStatus> {
+async function tableStatus(clients: Clients, key: TableKey, exact: boolean): Promise<TableStatus> {
   const name = clients.names.tables[key];
   let keySchema: string;
+  let described: number | undefined;
   try {
     const d = await clients.dynamodb.send(new DescribeTableCommand({ TableName: name }));
     keySchema = (d.Table?.KeySchema ?? []).map((k) => `${k.AttributeName} ${k.KeyType}`).join(', ');
+    described = d.Table?.ItemCount;
   } catch (err) {
     if ((err as Error).name === 'ResourceNotFoundException') return { name, exists: false };
     throw err;
   }
+  if (!exact) return { name, exists: true, key_schema: keySchema, items: described ?? 0, items_approximate: true };
   let items = 0;
   for await (const page of paginateScan({ client: clients.dynamodb }, { TableName: name, Select: 'COUNT' })) {
     items += page.Count ?? 0;

@@ -6,7 +6,7 @@
  * `isRetryableRequestError`).
  *
  * Emulated AWS schedules are not client retries and stay where they are specified:
- * the local event source mapping's retry waits (`local/esm/batch-runner.ts`) and the
+ * the local event source mapping's retry waits (`shared/kinesis/batch-runner.ts`) and the
  * asynchronous-invocation schedule of the S3-triggered functions.
  */
 

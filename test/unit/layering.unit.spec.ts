@@ -101,7 +101,7 @@ describe('layering: shared/ imports nothing from the rest of src/', () => {
 
 describe('layering: what the rules leave alone', () => {
   it('lets the embedded runtime, ops and the CLI import the lower layers', async () => {
-    await expectAllowed('src/ops/replay/fixture.ts', '../../local/esm/batch-runner.ts');
+    await expectAllowed('src/ops/replay/fixture.ts', '../../shared/kinesis/batch-runner.ts');
     await expectAllowed('src/local/services/fixture.ts', '../../consumers/state/handler.ts');
     await expectAllowed('src/cli/commands/fixture.ts', '../../generate/index.ts');
   });

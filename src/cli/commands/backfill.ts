@@ -5,7 +5,7 @@ import { parseRate } from '../../ops/replay/options.ts';
 import { readSettings } from '../../shared/settings.ts';
 import { action } from '../command.ts';
 import { withContext } from '../context.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, progress, table, UsageError } from '../output.ts';
 import { usage } from './replay.ts';
 
 interface BackfillFlags {
@@ -36,9 +36,9 @@ export function registerBackfill(program: Command): void {
         if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
         if (!opts.prefix.startsWith('raw/')) throw new UsageError(`--prefix must be under raw/ (the raw zone), got ${JSON.stringify(opts.prefix)}`);
         return withContext(opts, 'pipeline', async (ctx) => {
-          const summary = await backfill(ctx.clients, { prefix: opts.prefix, rate, sourceTimeZone: readSettings().sourceTimeZone, progress });
+          const summary = await backfill(ctx.clients, { prefix: opts.prefix, rate, sourceTimeZone: readSettings().sourceTimeZone, progress, meter });
           // a stack started for this command stops when it returns: its projections must catch up first
-          const caughtUp = opts.wait === true || ctx.ownStack !== undefined ? await catchUpProjections(ctx, summary.shards, { timeoutMs: timeoutS * 1000, progress }) : undefined;
+          const caughtUp = opts.wait === true || ctx.ownStack !== undefined ? await catchUpProjections(ctx, summary.shards, { timeoutMs: timeoutS * 1000, progress, meter, readings: summary.readings }) : undefined;
           const failed = summary.objects.filter((o) => o.status === 'failed').length;
           const { manifests: _manifests, ...json } = summary;
           return { json: { ...json, ...(caughtUp ? { caught_up: caughtUp } : {}) }, human: render(summary, caughtUp), exitCode: failed > 0 ? 1 : 0 };

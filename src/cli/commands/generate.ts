@@ -11,7 +11,7 @@ import {
   type OptionName,
 } from '../../generate/index.ts';
 import { action } from '../command.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, table, UsageError } from '../output.ts';
 import { anomaliesOption, anomalyLine, generateWith, labelsOption, type AnomalyFlags } from './generate-anomalies.ts';
 
 interface GenerateFlags extends AnomalyFlags {
@@ -22,9 +22,6 @@ interface GenerateFlags extends AnomalyFlags {
   readonly interval: string;
   readonly seed: string;
 }
-
-/** A progress line at most this often, so short runs print none. */
-const PROGRESS_EVERY_MS = 2_000;
 
 export function registerGenerate(program: Command): void {
   program
@@ -44,7 +41,7 @@ export function registerGenerate(program: Command): void {
     .action(
       action<GenerateFlags>(async (_args, opts) => {
         const began = performance.now();
-        const summary = await generateWith({ ...parseFlags(opts), onProgress: throttled(PROGRESS_EVERY_MS) }, opts).catch(asUsageError);
+        const summary = await generateWith({ ...parseFlags(opts), onProgress: metered }, opts).catch(asUsageError);
         const elapsedMs = Math.round(performance.now() - began);
         return { json: { ...summary, elapsed_ms: elapsedMs }, human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n') };
       }),
@@ -74,14 +71,9 @@ function asUsageError(err: unknown): never {
 
 const FLAG_OF: Record<OptionName, string> = { out: 'out', substations: 'substations', days: 'days', start: 'start', intervalMinutes: 'interval', seed: 'seed' };
 
-function throttled(everyMs: number): (p: GenerateProgress) => void {
-  let next = performance.now() + everyMs;
-  return (p) => {
-    const now = performance.now();
-    if (now < next) return;
-    next = now + everyMs;
-    progress(`generate: ${(p.fraction * 100).toFixed(0)}% (${p.rows.toLocaleString('en-GB')} rows, at ${p.at})`);
-  };
+/** Rows written of the run's total (the share of intervals done says how many that is). */
+function metered(p: GenerateProgress): void {
+  meter({ task: 'generate', done: p.rows, total: Math.max(p.rows, Math.round(p.rows / p.fraction)), unit: 'rows' });
 }
 
 function render(s: GenerateSummary, elapsedMs: number): string {

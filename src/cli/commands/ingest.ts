@@ -10,7 +10,7 @@ import { catchUpProjections, describeCatchUp, shardTargetsOf } from '../../ops/r
 import { listAssets, waitForAssetsLoaded } from '../../consumers/registry/record.ts';
 import { action } from '../command.ts';
 import { withContext, type CommandContext } from '../context.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, progress, table, UsageError } from '../output.ts';
 import { dlqName } from '../../shared/resources.ts';
 
 interface IngestCommandOptions {
@@ -63,12 +63,13 @@ export function registerIngest(program: Command): void {
               : {}),
             registryLoaded: (key, since) => waitForAssetsLoaded(() => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets), key, since, timeoutS * 1000),
             progress,
+            meter,
           }).catch((err: unknown) => {
             throw err instanceof IngestInputError ? new UsageError(err.message) : err;
           });
           await ctx.ownStack?.service<LocalSplitter>(SPLITTER_SERVICE)?.waitIdle();
           // --wait also means every projection has caught up with what the splitter wrote, the lake flushed (issue 7)
-          const caughtUp = result.manifests ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), { timeoutMs: timeoutS * 1000, progress }) : undefined;
+          const caughtUp = result.manifests ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), { timeoutMs: timeoutS * 1000, progress, meter, readings: result.totals?.events_emitted }) : undefined;
           return { json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) }, human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}` };
         });
       }),

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { dataPaths } from '../../local/data-dir.ts';
 import { toCsv } from '../../ops/query/format.ts';
-import { namedQuery, parseParams } from '../../ops/query/named.ts';
+import { monthParams, namedQuery, parseParams } from '../../ops/query/named.ts';
 import { openSqlEngine } from '../../ops/query/open.ts';
 import { rowObjects, type QueryResult } from '../../ops/query/result.ts';
 import { bindValues, NAMED_QUERIES, QueryParameterError } from '../../shared/queries.ts';
@@ -39,7 +39,7 @@ export function registerQuery(program: Command): void {
         if (sql !== undefined && opts.param.length) throw new UsageError('--param only applies to --named queries');
         const { statement, params } = usage(() => {
           const named = opts.named ? namedQuery(opts.named) : undefined;
-          return { statement: named, params: named ? bindValues(named, parseParams(opts.param)) : [] };
+          return { statement: named, params: named ? bindValues(named, withMonthShorthand(parseParams(opts.param))) : [] };
         });
         return withContext(opts, 'stack', async (ctx) => {
           if (opts.flush) await ctx.flush();
@@ -66,6 +66,13 @@ export function usage<T>(fn: () => T): T {
     if (err instanceof QueryParameterError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** `--param month=2025-08` (as the README writes it) stands for year=2025 and month=08. */
+function withMonthShorthand(params: Record<string, string>): Record<string, string> {
+  const month = params.month;
+  if (month === undefined || params.year !== undefined || !/^\d{4}-\d{2}$/.test(month)) return params;
+  return { ...params, ...monthParams(month) };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -4,7 +4,7 @@ import { parseRate } from '../../ops/replay/options.ts';
 import { rebuild, type RebuildSummary } from '../../ops/replay/rebuild.ts';
 import { renderVerify } from '../../ops/replay/verify/report.ts';
 import { action } from '../command.ts';
-import { progress, UsageError } from '../output.ts';
+import { meter, progress, UsageError } from '../output.ts';
 import { renderReplay, usage, withOps } from './replay.ts';
 
 interface RebuildFlags {
@@ -36,7 +36,7 @@ export function registerRebuild(program: Command): void {
         const rate = usage(() => parseRate(opts.rate));
         if (rate !== undefined && !opts.fromRaw) throw new UsageError('--rate applies to --from-raw only');
         return withOps(opts, async (envt) => {
-          const summary = await rebuild(envt, { projection, fromRaw: opts.fromRaw === true, rate, progress });
+          const summary = await rebuild(envt, { projection, fromRaw: opts.fromRaw === true, rate, progress, meter });
           const ok = summary.verify.ok && summary.replay.failures.length === 0;
           return { json: summary, human: render(summary), exitCode: ok ? 0 : 1 };
         });

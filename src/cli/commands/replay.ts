@@ -7,7 +7,7 @@ import type { ProjectionFigures } from '../../ops/replay/projections.ts';
 import { replay, type ReplaySummary } from '../../ops/replay/replay.ts';
 import { action } from '../command.ts';
 import { withContext, type CommandContext } from '../context.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, progress, table, UsageError } from '../output.ts';
 
 interface ReplayFlags {
   from: string;
@@ -40,7 +40,7 @@ export function registerReplay(program: Command): void {
         if (range.from > range.to) throw new UsageError(`--from (${range.from.toISOString()}) is after --to (${range.to.toISOString()})`);
         const projections = usage(() => parseProjections(opts.projection));
         return withOps(opts, async (envt) => {
-          const summary = await replay(envt, { range, projections, progress });
+          const summary = await replay(envt, { range, projections, progress, meter });
           await envt.flush();
           return { json: summary, human: renderReplay(summary), exitCode: summary.failures.length > 0 ? 1 : 0 };
         });

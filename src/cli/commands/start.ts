@@ -5,7 +5,7 @@ import { startStack } from '../../local/stack.ts';
 import { runSample, SAMPLE_DEFAULTS, type SampleRun } from '../../ops/sample/run.ts';
 import { action } from '../command.ts';
 import { parseTarget } from '../context.ts';
-import { progress, table, UsageError } from '../output.ts';
+import { meter, progress, table, UsageError } from '../output.ts';
 import { topOfReport } from './report.ts';
 import { untilSignalled } from './up.ts';
 
@@ -38,14 +38,14 @@ export function registerStart(program: Command): void {
         const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log });
         try {
           progress(`embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`);
-          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress });
+          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress, meter });
           if (log.held) progress(`the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`);
           const report = await topOfReport(stack.clients, stack.dataDir);
           const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
           const human = render(run, report);
           if (opts.once) return { json, human };
           log.holding = false;
-          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset\` in another terminal. Ctrl-C stops it.\n`);
+          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset ${sampleMonthParams()}\` in another terminal. Ctrl-C stops it.\n`);
           await untilSignalled();
           progress('stopping the embedded stack…');
           return { json: undefined, human: 'stopped; all data is kept in the data dir' };
@@ -72,6 +72,12 @@ class StartLog implements RuntimeLog {
     if (this.holding) this.held++;
     else stderrLog.info(message);
   };
+}
+
+/** The sample's month as the named queries take it, so the hint runs as printed. */
+function sampleMonthParams(): string {
+  const [year, month] = SAMPLE_DEFAULTS.start.split('-');
+  return `--param year=${year} --param month=${month}`;
 }
 
 function positive(value: string | undefined, flag: string): number {

@@ -15,6 +15,7 @@
  * `rate` caps readings per second over the run: PutRecords requests are made small
  * enough to pace (a quarter of a second's worth) and each waits for its turn.
  */
+import type { ProgressMeter } from '../../shared/progress.ts';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { isSplittableKey } from '../../shared/s3-keys.ts';
@@ -39,6 +40,8 @@ export interface BackfillOptions {
   readonly progress?: (line: string) => void;
   /** @default 2000 */
   readonly progressEveryMs?: number;
+  /** Objects split of those listed, and readings sent. */
+  readonly meter?: ProgressMeter;
 }
 
 export interface BackfilledObject {
@@ -99,13 +102,15 @@ export async function backfill(clients: Pick<Clients, 's3' | 'kinesis' | 'names'
   let readings = 0;
   let lastReport = performance.now();
   const ticker = setInterval(() => {
-    if (!pace || performance.now() - lastReport < (options.progressEveryMs ?? 2_000)) return;
+    if (pace && options.meter) options.meter({ task: 'sent', done: readings + pace.sent, unit: 'readings' });
+    if (!pace || options.meter || performance.now() - lastReport < (options.progressEveryMs ?? 2_000)) return;
     lastReport = performance.now();
     say(`backfill: ${(readings + pace.sent).toLocaleString('en-GB')} readings sent (${rate(readings + pace.sent, (performance.now() - began) / 1000)} readings/s)`);
   }, 250);
   ticker.unref();
   try {
     for (const [i, o] of plan.entries()) {
+      options.meter?.({ task: 'backfill', done: i, total: plan.length, unit: 'objects' });
       const origin = o.firstIngestedAt === undefined ? undefined : Date.parse(o.firstIngestedAt);
       try {
         const outcome = await splitObject(

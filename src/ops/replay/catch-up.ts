@@ -10,9 +10,12 @@
  */
 import { dataPaths } from '../../local/data-dir.ts';
 import { compareSequenceNumbers } from '../../shared/kinesis/shard-reader.ts';
-import { waitForConsumers, type Lag, type ShardSequenceTargets } from '../../shared/kinesis/wait.ts';
+import { waitForConsumers, type ShardSequenceTargets } from '../../shared/kinesis/wait.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
+import type { Clients } from '../../shared/clients.ts';
 import type { Manifest } from '../../shared/manifest.ts';
+import type { ProgressMeter } from '../../shared/progress.ts';
+import { catchUpMeter } from './catch-up-meter.ts';
 import { LIVE_READER } from './environment.ts';
 
 export interface CatchUpContext {
@@ -20,13 +23,17 @@ export interface CatchUpContext {
   readonly dataDir: string;
   servicesStatus(): Promise<Record<string, Record<string, unknown>>>;
   flush(): Promise<void>;
+  /** To count "readings applied of N" from the stream; without it the meter counts shards. */
+  readonly clients?: Pick<Clients, 'kinesis' | 'names'>;
 }
 
 export interface CatchUpOptions {
   readonly timeoutMs: number;
   readonly progress?: (line: string) => void;
-  /** @default 2000 */
-  readonly progressEveryMs?: number;
+  /** Per consumer, readings applied of `readings` (or shards caught up). */
+  readonly meter?: ProgressMeter;
+  /** The readings the targets stand for (the manifests' `events_emitted`). */
+  readonly readings?: number;
 }
 
 export interface CatchUp {
@@ -61,14 +68,22 @@ export async function catchUpProjections(ctx: CatchUpContext, targets: ShardSequ
   if (consumers.length === 0 && !lake) {
     return { waited: false, consumers, lake_flushed: false, waited_ms: 0, note: 'no consumer runs on this data dir: they apply the records when the stack next runs (`dubegrid up`)' };
   }
-  let lastReport = 0;
-  const say = (behind: readonly Lag[]): void => {
-    if (!options.progress || behind.length === 0 || Date.now() - lastReport < (options.progressEveryMs ?? 2_000)) return;
-    lastReport = Date.now();
-    const who = [...new Set(behind.map((b) => b.consumer))].join(', ');
-    options.progress(`waiting for ${who} to catch up (${behind.length} shard(s) behind)…`);
-  };
-  if (consumers.length > 0) await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, { timeoutMs: options.timeoutMs, onProgress: say });
+  const meter = options.meter;
+  const onProgress =
+    meter && ctx.clients
+      ? catchUpMeter(consumers, {
+          kinesis: ctx.clients.kinesis,
+          stream: ctx.clients.names.stream,
+          targets,
+          readings: options.readings ?? 0,
+          meter,
+          onError: (err) => options.progress?.(`(cannot count the readings still to apply: ${err.message}; counting shards)`),
+        })
+      : undefined;
+  if (consumers.length > 0) {
+    options.progress?.(`waiting for ${consumers.join(', ')} to apply ${options.readings === undefined ? 'what was written' : `${options.readings.toLocaleString('en-GB')} reading(s)`}…`);
+    await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, { timeoutMs: options.timeoutMs, ...(onProgress ? { onProgress } : {}) });
+  }
   // the lake's barrier, the anomaly outbox's sweep and the topic's deliveries
   await ctx.flush();
   return { waited: true, consumers, lake_flushed: lake, waited_ms: Date.now() - began };

@@ -15,6 +15,7 @@
  *   announced again when the rebuild stores them anew: they are marked published with
  *   their original message id. Anything else is published as usual.
  */
+import type { ProgressMeter } from '../../shared/progress.ts';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import type { AlertMessage, AlertPublisher } from '../../consumers/anomaly/publisher.ts';
 import { AlertStore } from '../../consumers/anomaly/store/alert-store.ts';
@@ -40,6 +41,7 @@ export interface RebuildOptions {
   /** With `fromRaw`: readings per second of the backfill. */
   readonly rate?: number;
   readonly progress?: (line: string) => void;
+  readonly meter?: ProgressMeter;
 }
 
 export interface RebuildSummary {
@@ -74,7 +76,7 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
   let from = new Date(0);
   if (options.fromRaw) {
     from = new Date(Date.now() - CLOCK_MARGIN_MS);
-    backfilled = await backfill(clients, { prefix: PREFIXES.raw, rate: options.rate, sourceTimeZone: readSettings(envt.env).sourceTimeZone, progress: say });
+    backfilled = await backfill(clients, { prefix: PREFIXES.raw, rate: options.rate, sourceTimeZone: readSettings(envt.env).sourceTimeZone, progress: say, ...(options.meter ? { meter: options.meter } : {}) });
   }
   let reused = 0;
   const publisher = notAnnouncedAgain(envt.publisher, announced, () => reused++);
@@ -83,6 +85,7 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
     projections: [projection],
     publisher,
     progress: say,
+    ...(options.meter ? { meter: options.meter } : {}),
   });
   await envt.flush();
   say('rebuild: verifying…');

@@ -9,6 +9,7 @@
  * read when all have taken it; readings are counted once per page (KPL de-aggregation)
  * for the summary.
  */
+import type { ProgressMeter } from '../../shared/progress.ts';
 import { deaggregate } from '../../shared/kpl.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import type { OpsEnvironment, ProjectionName } from './environment.ts';
@@ -22,6 +23,8 @@ export interface ReplayOptions extends ProjectionOptions {
   readonly progress?: (line: string) => void;
   /** @default 2000 */
   readonly progressEveryMs?: number;
+  /** Readings read and, per projection, applied (the range's total is not known before it is read). */
+  readonly meter?: ProgressMeter;
 }
 
 export interface ReplaySummary {
@@ -66,7 +69,10 @@ export async function replay(envt: OpsEnvironment, options: ReplayOptions): Prom
         await Promise.all(projections.map((p) => p.apply({ shardId, records: page, readings: counts })));
         records += page.length;
         readings += counts.reduce((a, b) => a + b, 0);
-        if (performance.now() - lastReport >= (options.progressEveryMs ?? 2_000)) {
+        if (options.meter) {
+          options.meter({ task: 'read', done: readings, unit: 'readings' });
+          for (const p of projections) options.meter({ task: p.name, done: p.figures.readings, unit: 'readings applied' });
+        } else if (performance.now() - lastReport >= (options.progressEveryMs ?? 2_000)) {
           lastReport = performance.now();
           report();
         }

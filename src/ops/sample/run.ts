@@ -4,6 +4,7 @@
  * has caught up, and gather what a new user should see.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { ProgressMeter } from '../../shared/progress.ts';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AlertStore } from '../../consumers/anomaly/store/alert-store.ts';
@@ -26,6 +27,7 @@ export interface SampleOptions {
   readonly days?: number;
   readonly timeoutMs: number;
   readonly progress: (line: string) => void;
+  readonly meter?: ProgressMeter;
 }
 
 export interface SampleRun {
@@ -66,11 +68,11 @@ export async function runSample(stack: EmbeddedStack, options: SampleOptions): P
   await stack.service<RegistryService>(REGISTRY_SERVICE)?.idle();
   const inputs = (await expandInputs([dir])).filter((f) => f.name !== ASSETS_FILE && f.name !== LABELS_FILE);
   say(`ingesting ${inputs.length} file(s) …`);
-  const result = await ingest(clients.s3, clients.names.bucket, inputs, { wait: true, timeoutMs: options.timeoutMs, progress: say });
+  const result = await ingest(clients.s3, clients.names.bucket, inputs, { wait: true, timeoutMs: options.timeoutMs, progress: say, ...(options.meter ? { meter: options.meter } : {}) });
   const caughtUp = await catchUpProjections(
-    { target: 'local', dataDir: stack.dataDir, servicesStatus: () => stack.status(), flush: () => stack.flush() },
+    { target: 'local', dataDir: stack.dataDir, servicesStatus: () => stack.status(), flush: () => stack.flush(), clients },
     shardTargetsOf(result.manifests ?? []),
-    { timeoutMs: options.timeoutMs, progress: say },
+    { timeoutMs: options.timeoutMs, progress: say, ...(options.meter ? { meter: options.meter } : {}), ...(result.totals ? { readings: result.totals.events_emitted } : {}) },
   );
   const [latest, alerts] = await Promise.all([
     someAssetsLatest(clients.doc, 3, clients.names.tables.latest),

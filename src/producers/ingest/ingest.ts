@@ -4,6 +4,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Manifest } from '../../shared/manifest.ts';
+import type { ProgressMeter } from '../../shared/progress.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { IngestInputError, type InputFile } from './inputs.ts';
 import { inspectFile, rawKeyFor } from './partition.ts';
@@ -29,6 +30,8 @@ export interface IngestOptions {
   readonly registryLoaded?: (key: string, since: string) => Promise<void>;
   /** One line of progress (stderr). */
   readonly progress?: (line: string) => void;
+  /** Counts: bytes uploaded of the files' sizes, then files split of those uploaded. */
+  readonly meter?: ProgressMeter;
 }
 
 export interface IngestedFile extends Uploaded {
@@ -51,9 +54,6 @@ export interface SkippedFile {
   readonly file: string;
   readonly why: string;
 }
-
-/** Progress of a large upload is reported at most this often. */
-const PROGRESS_EVERY_MS = 1_000;
 
 /**
  * A prefix nothing reads is refused before anything is uploaded: readings go under
@@ -98,6 +98,7 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   say(`uploading ${planned.length} file(s), ${formatBytes(total)}, to s3://${bucket}/`);
   const uploads: IngestedFile[] = [];
   const registryLoaded: string[] = [];
+  let sentBefore = 0;
   for (const { input, key } of planned) {
     const isReadings = !isRegistryPrefix(key);
     if (isReadings && options.registryLoaded) {
@@ -108,12 +109,10 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
         registryLoaded.push(u.key);
       }
     }
-    let lastReport = Date.now();
-    const uploaded = await uploadFile(s3, bucket, key, input.path, input.size, (sent, size) => {
-      if (sent < size && Date.now() - lastReport < PROGRESS_EVERY_MS) return;
-      lastReport = Date.now();
-      if (sent < size) say(`  ${input.name}: ${Math.floor((sent / size) * 100)}% of ${formatBytes(size)}`);
+    const uploaded = await uploadFile(s3, bucket, key, input.path, input.size, (sent) => {
+      options.meter?.({ task: 'upload', done: sentBefore + sent, total, unit: 'bytes' });
     });
+    sentBefore += input.size;
     say(`  ${input.path} → ${key} (${formatBytes(input.size)})`);
     uploads.push({ ...uploaded, file: input.path });
   }
@@ -133,15 +132,11 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   if (readings.length === 0) return withRegistry;
 
   say(`waiting for the splitter to finish ${readings.length} file(s)…`);
-  let reported = -1;
   const manifests = await waitForManifests(s3, bucket, readings, {
     timeoutMs: options.timeoutMs,
     failures: options.failures,
     ...(options.failuresHint ? { failuresHint: options.failuresHint } : {}),
-    onProgress: (done, all) => {
-      if (done !== reported && done < all) say(`  split ${done} of ${all}`);
-      reported = done;
-    },
+    onProgress: (done, all) => options.meter?.({ task: 'split', done, total: all, unit: 'files' }),
   });
   return { ...withRegistry, manifests, totals: totalsOf(manifests) };
 }
