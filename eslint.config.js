@@ -33,21 +33,6 @@ const NOT_FROM_PRODUCTION = ['local', 'ops', 'cli', 'generate'];
 /** Deep enough for every folder under an area today, with room to grow. */
 const MAX_DEPTH = 6;
 
-/**
- * Imports a consumer may not have yet, until the kit (engineer KIT, issue 14) moves what
- * they use: `decodeRecord`, the quarantine writer and the store's retry helpers.
- * TODO(kit): the kit removes these imports; then delete each entry (the rule then holds
- * for those files too).
- * @type {Record<string, string[]>}
- */
-const PENDING_KIT = {
-  'src/consumers/anomaly/handler.ts': ['consumers/state'],
-  'src/consumers/anomaly/dry-run.ts': ['consumers/state'],
-  'src/consumers/anomaly/plan.ts': ['consumers/state'],
-  'src/consumers/anomaly/processor.ts': ['consumers/state'],
-  'src/consumers/registry/loader.ts': ['consumers/anomaly'],
-};
-
 /** @param {string} s */
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -120,15 +105,6 @@ const LAYERING = [
     })),
   ),
   // after the blocks above, so these files' options replace theirs
-  ...Object.entries(PENDING_KIT).map(([file, allowed]) => {
-    const [, , consumer = '', ...below] = file.split('/');
-    return block(
-      `consumers/${consumer}`,
-      below.length - 1,
-      consumerTargets(consumer).filter((t) => !allowed.includes(t.target)),
-      [file],
-    );
-  }),
 ];
 
 export default tseslint.config(
