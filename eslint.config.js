@@ -23,7 +23,11 @@ import tseslint from 'typescript-eslint';
  */
 const SRC = fileURLToPath(new URL('./src/', import.meta.url));
 /** @param {string} dir */
-const dirsIn = (dir) => readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const dirsIn = (dir) =>
+  readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 const AREAS = dirsIn(SRC);
 const KIT = 'kit';
 // the kit is a consumer folder too (it must not import a consumer), whether it exists yet or not
@@ -67,7 +71,12 @@ function forbid(home, depth, target, message) {
  */
 const block = (home, depth, targets, files) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { patterns: targets.map(({ target, message }) => forbid(home, depth, target, message)) }] },
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { patterns: targets.map(({ target, message }) => forbid(home, depth, target, message)) },
+    ],
+  },
 });
 
 /**
@@ -76,7 +85,9 @@ const block = (home, depth, targets, files) => ({
  * @param {{ target: string, message: string }[]} targets
  */
 const layer = (home, targets) =>
-  Array.from({ length: MAX_DEPTH + 1 }, (_, depth) => block(home, depth, targets, [`src/${home}/${'*/'.repeat(depth)}*.{ts,js,mjs}`]));
+  Array.from({ length: MAX_DEPTH + 1 }, (_, depth) =>
+    block(home, depth, targets, [`src/${home}/${'*/'.repeat(depth)}*.{ts,js,mjs}`]),
+  );
 
 /** @param {string} home */
 const productionTargets = (home) =>
@@ -112,11 +123,25 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-properties': ['error',
+      'no-restricted-properties': [
+        'error',
         { object: 'describe', property: 'only', message: '.only must not be committed' },
         { object: 'it', property: 'only', message: '.only must not be committed' },
         { object: 'test', property: 'only', message: '.only must not be committed' },

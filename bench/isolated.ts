@@ -36,7 +36,10 @@ export function runIsolated(name: string, args: readonly string[]): Promise<Benc
 }
 
 /** The child's side: run one benchmark, report, and exit (a benchmark's leftover handles must not keep it alive). */
-export async function serveIsolated(benchmark: Benchmark, flags: Record<string, string | boolean | undefined>): Promise<void> {
+export async function serveIsolated(
+  benchmark: Benchmark,
+  flags: Record<string, string | boolean | undefined>,
+): Promise<void> {
   let message: ChildMessage;
   try {
     message = { results: await benchmark.run(flags) };

@@ -21,7 +21,12 @@ const HARNESS_FLAGS = new Set(['--json', '--write', '--help', '--list']);
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   strict: false,
-  options: { json: { type: 'boolean' }, help: { type: 'boolean' }, list: { type: 'boolean' }, write: { type: 'boolean' } },
+  options: {
+    json: { type: 'boolean' },
+    help: { type: 'boolean' },
+    list: { type: 'boolean' },
+    write: { type: 'boolean' },
+  },
 });
 const flags = values as Record<string, string | boolean | undefined>;
 
@@ -36,7 +41,13 @@ if (childName !== undefined) {
 
 async function main(): Promise<void> {
   if (values.help || values.list) {
-    const lines = ['usage: npm run bench -- [NAME…] [--json] [--write] [flags]', '', '  --write      record the results in bench/RESULTS.md', '', 'benchmarks:'];
+    const lines = [
+      'usage: npm run bench -- [NAME…] [--json] [--write] [flags]',
+      '',
+      '  --write      record the results in bench/RESULTS.md',
+      '',
+      'benchmarks:',
+    ];
     for (const b of BENCHMARKS) {
       lines.push(`  ${b.name.padEnd(12)} ${b.description}`);
       for (const [flag, text] of Object.entries(b.flags ?? {})) lines.push(`  ${''.padEnd(12)}   --${flag}  ${text}`);
@@ -47,7 +58,9 @@ async function main(): Promise<void> {
 
   const unknown = positionals.filter((n) => !BENCHMARKS.some((b) => b.name === n));
   if (unknown.length) {
-    process.stderr.write(`bench: no benchmark named ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})\n`);
+    process.stderr.write(
+      `bench: no benchmark named ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.name).join(', ')})\n`,
+    );
     process.exit(2);
   }
   const chosen = positionals.length ? BENCHMARKS.filter((b) => positionals.includes(b.name)) : BENCHMARKS;
@@ -77,8 +90,14 @@ async function main(): Promise<void> {
   }
 
   if (values.write) {
-    const previous: BenchRun[] = existsSync(RESULTS_JSON) ? (JSON.parse(await readFile(RESULTS_JSON, 'utf8')) as { runs: BenchRun[] }).runs : [];
-    const all = mergeRuns(previous, runs, BENCHMARKS.map((b) => b.name));
+    const previous: BenchRun[] = existsSync(RESULTS_JSON)
+      ? (JSON.parse(await readFile(RESULTS_JSON, 'utf8')) as { runs: BenchRun[] }).runs
+      : [];
+    const all = mergeRuns(
+      previous,
+      runs,
+      BENCHMARKS.map((b) => b.name),
+    );
     await writeFile(RESULTS_JSON, `${JSON.stringify({ runs: all }, null, 2)}\n`);
     await writeFile(RESULTS_MD, renderResultsMarkdown(all));
     process.stderr.write('bench: wrote bench/RESULTS.md\n');

@@ -6,4 +6,10 @@ import { replayBenchmark } from './benchmarks/replay.ts';
 import { splitterBenchmark } from './benchmarks/splitter.ts';
 import type { Benchmark } from './types.ts';
 
-export const BENCHMARKS: readonly Benchmark[] = [e2eBenchmark, lakeBenchmark, splitterBenchmark, anomalyBenchmark, replayBenchmark];
+export const BENCHMARKS: readonly Benchmark[] = [
+  e2eBenchmark,
+  lakeBenchmark,
+  splitterBenchmark,
+  anomalyBenchmark,
+  replayBenchmark,
+];

@@ -46,7 +46,11 @@ export function machineInfo(): Machine {
  * The latest run of every benchmark: `latest` replaces a previous run of the same name;
  * the result is in `order` (the registry's), names it does not know last.
  */
-export function mergeRuns(previous: readonly BenchRun[], latest: readonly BenchRun[], order: readonly string[]): BenchRun[] {
+export function mergeRuns(
+  previous: readonly BenchRun[],
+  latest: readonly BenchRun[],
+  order: readonly string[],
+): BenchRun[] {
   const byName = new Map(previous.map((r) => [r.name, r]));
   for (const run of latest) byName.set(run.name, run);
   const rank = (name: string) => {
@@ -70,7 +74,9 @@ export function renderResultsMarkdown(runs: readonly BenchRun[]): string {
   for (const run of runs) {
     if (run.error !== undefined) lines.push(`| \`${run.name}\` | — | — | — | **failed** | ${day(run.date)} |`);
     for (const r of run.results) {
-      lines.push(`| \`${run.name}\` | ${cell(r.name)} | ${r.ratio} | ${cell(r.target)} | ${r.met ? 'yes' : '**no**'} | ${day(run.date)} |`);
+      lines.push(
+        `| \`${run.name}\` | ${cell(r.name)} | ${r.ratio} | ${cell(r.target)} | ${r.met ? 'yes' : '**no**'} | ${day(run.date)} |`,
+      );
     }
   }
 

@@ -57,7 +57,9 @@ export class ConfigError extends Error {
 }
 
 /** The retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export const DEFAULTS = {
   stackName: 'DubeGrid',
@@ -148,7 +150,10 @@ export function configFromContext(get: Lookup): DeployConfig {
     }
   }
   if (!LOG_RETENTION_DAYS.includes(config.logRetentionDays)) {
-    throw new ConfigError('logRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${config.logRetentionDays}`);
+    throw new ConfigError(
+      'logRetentionDays',
+      `must be one of ${LOG_RETENTION_DAYS.join(', ')}, got ${config.logRetentionDays}`,
+    );
   }
   if (config.rawArchiveDays < config.rawInfrequentAccessDays + 30) {
     // S3 requires 30 days in STANDARD_IA before the next transition.
@@ -158,7 +163,10 @@ export function configFromContext(get: Lookup): DeployConfig {
     );
   }
   if ((config.account === undefined) !== (config.region === undefined)) {
-    throw new ConfigError(config.account === undefined ? 'account' : 'region', 'account and region are given together or not at all');
+    throw new ConfigError(
+      config.account === undefined ? 'account' : 'region',
+      'account and region are given together or not at all',
+    );
   }
   return config;
 }

@@ -31,5 +31,6 @@ export function acknowledgeActions(scope: IConstruct, actions: readonly string[]
  */
 export function acknowledgeResources(scope: IConstruct, resources: readonly string[], reason: string): void {
   const stack = Stack.of(scope);
-  for (const resource of resources) acknowledge(scope, `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(resource))}]`, reason);
+  for (const resource of resources)
+    acknowledge(scope, `AwsSolutions-IAM5[Resource::${flattenCfnReference(stack.resolve(resource))}]`, reason);
 }

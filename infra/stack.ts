@@ -98,10 +98,16 @@ export class DubeGridStack extends Stack {
       ...(c.opsEmail === undefined ? {} : { email: c.opsEmail }),
     });
 
-    new CfnOutput(this, 'BucketName', { value: storage.bucketName, description: 'Data bucket: upload LV files under raw/' });
+    new CfnOutput(this, 'BucketName', {
+      value: storage.bucketName,
+      description: 'Data bucket: upload LV files under raw/',
+    });
     new CfnOutput(this, 'StreamName', { value: STREAM.streamName });
     new CfnOutput(this, 'AlertsTopicArn', { value: alerts.topic.topicArn, description: 'Subscribe to receive alerts' });
-    new CfnOutput(this, 'OpsTopicArn', { value: observability.opsTopic.topicArn, description: 'Alarms of the deployment' });
+    new CfnOutput(this, 'OpsTopicArn', {
+      value: observability.opsTopic.topicArn,
+      description: 'Alarms of the deployment',
+    });
     new CfnOutput(this, 'AthenaWorkGroup', { value: ATHENA.workgroup });
     new CfnOutput(this, 'DashboardName', { value: observability.dashboard.dashboardName });
     new CfnOutput(this, 'CliEnvironment', {
@@ -117,7 +123,11 @@ export class DubeGridStack extends Stack {
  * rebuild and verify use too (a backfill with another source time zone would emit
  * other event ids; a rebuild with other rules other alerts).
  */
-export function cliEnvironment(region: string, account: string, c: Pick<DeployConfig, 'sourceTimeZone' | 'anomalyRules' | 'readingsTtlDays'>): string {
+export function cliEnvironment(
+  region: string,
+  account: string,
+  c: Pick<DeployConfig, 'sourceTimeZone' | 'anomalyRules' | 'readingsTtlDays'>,
+): string {
   const vars: [string, string | number | undefined][] = [
     ['AWS_REGION', region],
     [ENV.awsAccount, account],

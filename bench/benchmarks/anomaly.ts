@@ -42,7 +42,8 @@ const LATENCY_SUBSTATION = 'LAT001';
 
 export const anomalyBenchmark: Benchmark = {
   name: 'anomaly',
-  description: 'labelled anomalies → alerts: precision and recall per rule (target >= 0.95 each); PutObject → webhook alert latency (target p95 < 2 s)',
+  description:
+    'labelled anomalies → alerts: precision and recall per rule (target >= 0.95 each); PutObject → webhook alert latency (target p95 < 2 s)',
   flags: {
     substations: `substations of the labelled file (default ${DEFAULTS.substations})`,
     days: `days of the labelled file (default ${DEFAULTS.days}; one anomaly per substation per 12 h after the first)`,
@@ -56,8 +57,14 @@ export const anomalyBenchmark: Benchmark = {
     const trials = positive(flags.trials, DEFAULTS.trials);
     const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-anomaly-'));
     const hook = await webhook();
-    await writeFile(join(dir, 'subscriptions.json'), JSON.stringify({ subscriptions: [{ name: 'bench', protocol: 'http', endpoint: hook.url }] }));
-    const stack = await startStack({ dataDir: dir, services: [snsService, registryService, anomalyService, createSplitterService({ reconcile: false })] });
+    await writeFile(
+      join(dir, 'subscriptions.json'),
+      JSON.stringify({ subscriptions: [{ name: 'bench', protocol: 'http', endpoint: hook.url }] }),
+    );
+    const stack = await startStack({
+      dataDir: dir,
+      services: [snsService, registryService, anomalyService, createSplitterService({ reconcile: false })],
+    });
     try {
       const detection = await detect(stack, dir, { substations, days, seed });
       const latency = await measureLatency(stack, hook, trials);
@@ -74,7 +81,13 @@ async function detect(stack: EmbeddedStack, dir: string, size: { substations: nu
   const generated = await generateLabelled({ out: join(dir, 'generated'), ...size });
   const { s3 } = stack.clients;
   const bucket = stack.clients.names.bucket;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: await readFile(generated.assets_file) }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: `${PREFIXES.referenceAssets}assets.csv`,
+      Body: await readFile(generated.assets_file),
+    }),
+  );
   const registry = stack.service<RegistryService>('registry') as RegistryService;
   await until(async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded >= 1, 60_000);
   const began = performance.now();
@@ -82,7 +95,12 @@ async function detect(stack: EmbeddedStack, dir: string, size: { substations: nu
   for (const [i, file] of generated.files.entries()) {
     const manifest = await upload(s3, bucket, `raw/bench/anomaly-${i}.csv`, await readFile(file.path));
     readings += manifest.events_emitted;
-    await waitForConsumers(dataPaths(dir), [CONSUMERS.anomaly.name], { ...manifest.kinesis.shards }, { timeoutMs: 30 * 60_000, pollMs: 20 });
+    await waitForConsumers(
+      dataPaths(dir),
+      [CONSUMERS.anomaly.name],
+      { ...manifest.kinesis.shards },
+      { timeoutMs: 30 * 60_000, pollMs: 20 },
+    );
   }
   const seconds = (performance.now() - began) / 1000;
   const incidents = await new AlertStore(stack.clients.doc).incidents();
@@ -104,13 +122,25 @@ async function detect(stack: EmbeddedStack, dir: string, size: { substations: nu
 
 function qualityResults(score: Score, common: BenchResult['figures']): BenchResult[] {
   const per = (what: 'precision' | 'recall'): BenchResult['figures'] =>
-    Object.fromEntries(RULE_IDS.map((r) => [`${r}_${what}`, `${round(score.rules[r][what])} (${what === 'precision' ? `${score.rules[r].matching_alerts}/${score.rules[r].alerts} alerts` : `${score.rules[r].found}/${score.rules[r].labels} labels`})`]));
+    Object.fromEntries(
+      RULE_IDS.map((r) => [
+        `${r}_${what}`,
+        `${round(score.rules[r][what])} (${what === 'precision' ? `${score.rules[r].matching_alerts}/${score.rules[r].alerts} alerts` : `${score.rules[r].found}/${score.rules[r].labels} labels`})`,
+      ]),
+    );
   const min = (what: 'precision' | 'recall'): number => Math.min(...RULE_IDS.map((r) => score.rules[r][what]));
   const missing = RULE_IDS.filter((r) => score.rules[r].labels === 0);
   const note: Record<string, string> = missing.length ? { rules_without_labels: missing.join(', ') } : {};
   return [
-    atLeast('anomaly-precision (worst rule)', min('precision'), TARGETS.precision, { ...common, ...note, ...per('precision') }),
-    atLeast('anomaly-recall (worst rule)', missing.length ? 0 : min('recall'), TARGETS.recall, { ...note, ...per('recall') }),
+    atLeast('anomaly-precision (worst rule)', min('precision'), TARGETS.precision, {
+      ...common,
+      ...note,
+      ...per('precision'),
+    }),
+    atLeast('anomaly-recall (worst rule)', missing.length ? 0 : min('recall'), TARGETS.recall, {
+      ...note,
+      ...per('recall'),
+    }),
   ];
 }
 
@@ -130,13 +160,20 @@ async function measureLatency(stack: EmbeddedStack, hook: Hook, trials: number):
   for (let trial = 0; trial < trials; trial++) {
     const lines = ['Substation Number,Substation Name,Timestamp,Attribute Type,Feeder ID,Description,Units,Value'];
     for (let k = 0; k < 4; k++) {
-      lines.push(`${LATENCY_SUBSTATION},Latency Lane,${new Date(t).toISOString().slice(0, 19)}Z,feeder,01,L1 Voltage,V,${k === 3 ? '0.0' : (240 + k * 0.3).toFixed(1)}`);
+      lines.push(
+        `${LATENCY_SUBSTATION},Latency Lane,${new Date(t).toISOString().slice(0, 19)}Z,feeder,01,L1 Voltage,V,${k === 3 ? '0.0' : (240 + k * 0.3).toFixed(1)}`,
+      );
       t += 600_000;
     }
     const deadAt = new Date(t - 600_000).toISOString();
-    const arrived = hook.waitFor((n) => n.rule === 'loss_of_supply' && n.kind === 'open' && n.opened_at === deadAt, 30_000);
+    const arrived = hook.waitFor(
+      (n) => n.rule === 'loss_of_supply' && n.kind === 'open' && n.opened_at === deadAt,
+      30_000,
+    );
     const began = performance.now();
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `raw/bench/latency-${trial}.csv`, Body: `${lines.join('\n')}\n` }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `raw/bench/latency-${trial}.csv`, Body: `${lines.join('\n')}\n` }),
+    );
     const at = await arrived;
     if (at === undefined) timeouts++;
     else samplesMs.push(at - began);
@@ -147,7 +184,8 @@ async function measureLatency(stack: EmbeddedStack, hook: Hook, trials: number):
 
 function latencyResult(l: Latency): BenchResult {
   const sorted = [...l.samplesMs].sort((a, b) => a - b);
-  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.POSITIVE_INFINITY;
+  const q = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? Number.POSITIVE_INFINITY;
   const p95 = l.timeouts ? Number.POSITIVE_INFINITY : q(0.95);
   return atMost('anomaly-alert-latency p95 (s)', p95 / 1000, TARGETS.p95Seconds, {
     trials: l.samplesMs.length + l.timeouts,

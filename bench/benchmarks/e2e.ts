@@ -46,7 +46,8 @@ const MEASUREMENTS = ['l1_voltage', 'l2_voltage', 'l3_voltage', 'l1_current', 't
 
 export const e2eBenchmark: Benchmark = {
   name: 'e2e',
-  description: 'readings/s ingest → readings + latest durable, vs dynalite BatchWriteItem ceiling (same run), target ratio >= 0.5',
+  description:
+    'readings/s ingest → readings + latest durable, vs dynalite BatchWriteItem ceiling (same run), target ratio >= 0.5',
   flags: {
     substations: `substations of the generated file (default ${DEFAULTS.substations}; about 4,000 readings each per day)`,
     days: `days of the generated file (default ${DEFAULTS.days})`,
@@ -58,16 +59,32 @@ export const e2eBenchmark: Benchmark = {
   async run(flags) {
     const direct = flags.direct === true;
     const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-e2e-'));
-    const stack = await startStack({ dataDir: dir, services: direct ? [stateService] : [createSplitterService({ reconcile: false }), stateService] });
+    const stack = await startStack({
+      dataDir: dir,
+      services: direct ? [stateService] : [createSplitterService({ reconcile: false }), stateService],
+    });
     try {
       const concurrency = STREAM.localShardCount * WRITE_CONCURRENCY;
       const ceilingItems = 20_000;
       const before = await ceiling(stack.clients.doc, events(ceilingItems, 40, 'CEIL-A', '2024-01-01'), concurrency);
 
       const run = direct
-        ? await viaStream(stack.clients.kinesis, positive(flags.readings, DEFAULTS.readings), positive(flags['aggregate-kib'], DEFAULTS.aggregateKib) * 1024)
-        : await viaSplitter(stack.clients.s3, stack.clients.names.bucket, dir, positive(flags.substations, DEFAULTS.substations), positive(flags.days, DEFAULTS.days));
-      await waitForConsumers(dataPaths(dir), [CONSUMERS.state.name], run.targets, { timeoutMs: 30 * 60_000, pollMs: 20 });
+        ? await viaStream(
+            stack.clients.kinesis,
+            positive(flags.readings, DEFAULTS.readings),
+            positive(flags['aggregate-kib'], DEFAULTS.aggregateKib) * 1024,
+          )
+        : await viaSplitter(
+            stack.clients.s3,
+            stack.clients.names.bucket,
+            dir,
+            positive(flags.substations, DEFAULTS.substations),
+            positive(flags.days, DEFAULTS.days),
+          );
+      await waitForConsumers(dataPaths(dir), [CONSUMERS.state.name], run.targets, {
+        timeoutMs: 30 * 60_000,
+        pollMs: 20,
+      });
       const e2eMs = performance.now() - run.began;
 
       const after = await ceiling(stack.clients.doc, events(ceilingItems, 40, 'CEIL-B', '2024-01-01'), concurrency);
@@ -88,7 +105,9 @@ export const e2eBenchmark: Benchmark = {
         ceiling_concurrency: concurrency,
       };
       if (flags.layouts) {
-        figures.bucket_layout_readings_per_s = Math.round(await bucketLayout(stack.clients.doc, events(ceilingItems, 40, 'BUCKET', '2024-01-01'), concurrency));
+        figures.bucket_layout_readings_per_s = Math.round(
+          await bucketLayout(stack.clients.doc, events(ceilingItems, 40, 'BUCKET', '2024-01-01'), concurrency),
+        );
         figures.bucket_vs_item_layout = round(Number(figures.bucket_layout_readings_per_s) / ceilingPerS);
       }
       const status = (await stack.status())[CONSUMERS.state.name] ?? {};
@@ -112,7 +131,8 @@ interface Run {
 async function viaSplitter(s3: S3Client, bucket: string, dir: string, substations: number, days: number): Promise<Run> {
   const summary = await generate({ out: join(dir, 'generated'), substations, days, intervalMinutes: 10, seed: 11 });
   const file = summary.files[0];
-  if (!file || summary.files.length > 1) throw new RangeError('the generated readings must fit one monthly file: use fewer --days');
+  if (!file || summary.files.length > 1)
+    throw new RangeError('the generated readings must fit one monthly file: use fewer --days');
   const body = await readFile(file.path);
   const key = `${PREFIXES.rawLv}y=2025/m=08/bench.csv`;
   const began = performance.now();
@@ -123,7 +143,13 @@ async function viaSplitter(s3: S3Client, bucket: string, dir: string, substation
       .then(async (o) => JSON.parse(await (o.Body?.transformToString() ?? '{}')) as Manifest)
       .catch(() => undefined);
     if (manifest) {
-      return { began, readings: manifest.events_emitted, records: manifest.kinesis.records, targets: { ...manifest.kinesis.shards }, splitMs: performance.now() - began };
+      return {
+        began,
+        readings: manifest.events_emitted,
+        records: manifest.kinesis.records,
+        targets: { ...manifest.kinesis.shards },
+        splitMs: performance.now() - began,
+      };
     }
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -179,7 +205,11 @@ function events(n: number, substations: number, prefix: string, start: string): 
   return out;
 }
 
-async function putAggregated(kinesis: KinesisClient, input: readonly ReadingEvent[], maxBytes: number): Promise<{ targets: Record<string, string>; records: number }> {
+async function putAggregated(
+  kinesis: KinesisClient,
+  input: readonly ReadingEvent[],
+  maxBytes: number,
+): Promise<{ targets: Record<string, string>; records: number }> {
   const agg = new KeyedAggregator(maxBytes);
   const records: { partitionKey: string; data: Buffer }[] = [];
   for (const e of input) records.push(...agg.add(e.substation_id, Buffer.from(JSON.stringify(e))));
@@ -189,11 +219,17 @@ async function putAggregated(kinesis: KinesisClient, input: readonly ReadingEven
   for (const group of chunks(records, 4)) {
     let pending = group;
     while (pending.length > 0) {
-      const out = await kinesis.send(new PutRecordsCommand({ StreamName: STREAM.streamName, Records: pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })) }));
+      const out = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: STREAM.streamName,
+          Records: pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+        }),
+      );
       const retry: typeof pending = [];
       (out.Records ?? []).forEach((r, i) => {
         if (r.ErrorCode || !r.ShardId || !r.SequenceNumber) retry.push(pending[i] as (typeof pending)[number]);
-        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId] as string) > 0) targets[r.ShardId] = r.SequenceNumber;
+        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId] as string) > 0)
+          targets[r.ShardId] = r.SequenceNumber;
       });
       pending = retry;
     }
@@ -202,7 +238,11 @@ async function putAggregated(kinesis: KinesisClient, input: readonly ReadingEven
 }
 
 /** Items/s of BatchWriteItem with `readings` items of the consumer's shape and concurrency. */
-async function ceiling(doc: DynamoDBDocumentClient, input: readonly ReadingEvent[], concurrency: number): Promise<number> {
+async function ceiling(
+  doc: DynamoDBDocumentClient,
+  input: readonly ReadingEvent[],
+  concurrency: number,
+): Promise<number> {
   const began = performance.now();
   await inPool(chunks(input, 25), concurrency, async (chunk) => {
     let requests = chunk.map((e) => ({ PutRequest: { Item: readingItem(e) as unknown as Record<string, unknown> } }));
@@ -219,7 +259,11 @@ async function ceiling(doc: DynamoDBDocumentClient, input: readonly ReadingEvent
  * reading a map attribute named by its time, set by one UpdateItem per bucket whose
  * condition keeps a stored later emission (a flat OR per reading, ANDed).
  */
-async function bucketLayout(doc: DynamoDBDocumentClient, input: readonly ReadingEvent[], concurrency: number): Promise<number> {
+async function bucketLayout(
+  doc: DynamoDBDocumentClient,
+  input: readonly ReadingEvent[],
+  concurrency: number,
+): Promise<number> {
   const buckets = new Map<string, ReadingEvent[]>();
   for (const e of input) {
     const key = `${e.asset_id}|${e.ts.slice(0, 10)}#${e.measurement}`;
@@ -238,7 +282,14 @@ async function bucketLayout(doc: DynamoDBDocumentClient, input: readonly Reading
     const conditions: string[] = [];
     part.forEach((e, i) => {
       names[`#r${i}`] = `r_${e.ts.slice(11, 23)}`;
-      values[`:r${i}`] = { value: e.value, event_id: e.event_id, ingested_at: e.ingested_at, source_key: e.source_key, source_line: e.source_line, source_etag: e.source_etag };
+      values[`:r${i}`] = {
+        value: e.value,
+        event_id: e.event_id,
+        ingested_at: e.ingested_at,
+        source_key: e.source_key,
+        source_line: e.source_line,
+        source_etag: e.source_etag,
+      };
       values[`:e${i}`] = e.ingested_at;
       sets.push(`#r${i} = :r${i}`);
       conditions.push(`(attribute_not_exists(#r${i}) OR #r${i}.#ia <= :e${i})`);

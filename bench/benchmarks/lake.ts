@@ -52,7 +52,9 @@ const TARGETS = { keepsUp: 1, sizeRatio: 1.5, slowestQueryS: 10 } as const;
 // parquetjs-lite ships no typings: load it untyped and type the little used here.
 interface ParquetJs {
   ParquetSchema: new (fields: Record<string, { type: string; optional: boolean; compression: string }>) => unknown;
-  ParquetWriter: { openFile(schema: unknown, path: string): Promise<{ appendRow(row: object): Promise<void>; close(): Promise<void> }> };
+  ParquetWriter: {
+    openFile(schema: unknown, path: string): Promise<{ appendRow(row: object): Promise<void>; close(): Promise<void> }>;
+  };
 }
 const parquet = createRequire(import.meta.url)('parquetjs-lite') as ParquetJs;
 
@@ -61,7 +63,8 @@ const PARQUETJS_ROWS = 30_000;
 
 export const lakeBenchmark: Benchmark = {
   name: 'lake',
-  description: 'lake writer rows/s vs end-to-end ingest (>= 1); Parquet bytes/row vs DuckDB COPY (<= 1.5); named-query latency over a month',
+  description:
+    'lake writer rows/s vs end-to-end ingest (>= 1); Parquet bytes/row vs DuckDB COPY (<= 1.5); named-query latency over a month',
   flags: {
     substations: `substations of the ingest comparison (default ${DEFAULTS.substations})`,
     days: `days of the ingest comparison (default ${DEFAULTS.days})`,
@@ -72,9 +75,20 @@ export const lakeBenchmark: Benchmark = {
   async run(flags) {
     const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-lake-'));
     try {
-      const keeps = await keepsUpAndSize(dir, whole(flags.substations, DEFAULTS.substations), whole(flags.days, DEFAULTS.days));
+      const keeps = await keepsUpAndSize(
+        dir,
+        whole(flags.substations, DEFAULTS.substations),
+        whole(flags.days, DEFAULTS.days),
+      );
       if (flags['skip-query']) return keeps;
-      return [...keeps, await queryLatency(dir, whole(flags['query-substations'], DEFAULTS.querySubstations), whole(flags['query-days'], DEFAULTS.queryDays))];
+      return [
+        ...keeps,
+        await queryLatency(
+          dir,
+          whole(flags['query-substations'], DEFAULTS.querySubstations),
+          whole(flags['query-days'], DEFAULTS.queryDays),
+        ),
+      ];
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -82,14 +96,22 @@ export const lakeBenchmark: Benchmark = {
 };
 
 /** Generated CSVs → the splitter core → aggregated records (the stream's content). */
-async function splitGenerated(out: string, substations: number, days: number, onRecord: (r: AggregatedRecord) => void | Promise<void>) {
+async function splitGenerated(
+  out: string,
+  substations: number,
+  days: number,
+  onRecord: (r: AggregatedRecord) => void | Promise<void>,
+) {
   const g = await generate({ out, substations, days, start: START });
   let readings = 0;
   for (const file of g.files) {
     const pending: Promise<void>[] = [];
     const summary = await splitBody(
       createReadStream(file.path),
-      { source: { bucket: 'bench', key: `raw/prod/lv/${file.path.slice(out.length + 1)}`, etag: 'bench' }, ingestedAt: new Date().toISOString() },
+      {
+        source: { bucket: 'bench', key: `raw/prod/lv/${file.path.slice(out.length + 1)}`, etag: 'bench' },
+        ingestedAt: new Date().toISOString(),
+      },
       {
         put: (r) => {
           const p = onRecord(r);
@@ -132,14 +154,24 @@ async function keepsUpAndSize(dir: string, substations: number, days: number): P
   let lakeBytes = 0;
   let objects = 0;
   try {
-    const ctx: ServiceContext = { dataDir, paths: dataPaths(dataDir), clients: stack.clients, onS3Event: () => undefined, log: silentLog, service: () => undefined };
+    const ctx: ServiceContext = {
+      dataDir,
+      paths: dataPaths(dataDir),
+      clients: stack.clients,
+      onS3Event: () => undefined,
+      log: silentLog,
+      service: () => undefined,
+    };
     const firehose = createLocalFirehose(ctx, { buffering: { sizeBytes: 64 * 1024 * 1024, intervalMs: 600_000 } });
     const began = performance.now();
     await firehose.start();
     await firehose.flush();
     lakeMs = performance.now() - began;
     await firehose.stop();
-    for await (const page of paginateListObjectsV2({ client: stack.clients.s3 }, { Bucket: stack.clients.names.bucket, Prefix: PREFIXES.processed })) {
+    for await (const page of paginateListObjectsV2(
+      { client: stack.clients.s3 },
+      { Bucket: stack.clients.names.bucket, Prefix: PREFIXES.processed },
+    )) {
       for (const o of page.Contents ?? []) {
         lakeBytes += o.Size ?? 0;
         objects++;
@@ -150,7 +182,11 @@ async function keepsUpAndSize(dir: string, substations: number, days: number): P
   }
 
   // 2. the same rows, grouped by day as the lake groups them, through the writers
-  const events = records.flatMap((r) => deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '0' }).map((u) => JSON.parse(u.data.toString()) as ReadingEvent));
+  const events = records.flatMap((r) =>
+    deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '0' }).map(
+      (u) => JSON.parse(u.data.toString()) as ReadingEvent,
+    ),
+  );
   const byDay = new Map<string, ReadingEvent[]>();
   for (const e of events) {
     const key = partitionPrefix(partitionOf(e.ts));
@@ -199,14 +235,19 @@ async function duckdbCopyBytes(dir: string, groups: readonly (readonly ReadingEv
   await mkdir(dir, { recursive: true });
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
-  const columns = READINGS_COLUMNS.map((col) => `${col.name}: '${{ int: 'INTEGER', double: 'DOUBLE', string: 'VARCHAR', timestamp: 'TIMESTAMP' }[col.type]}'`).join(', ');
+  const columns = READINGS_COLUMNS.map(
+    (col) =>
+      `${col.name}: '${{ int: 'INTEGER', double: 'DOUBLE', string: 'VARCHAR', timestamp: 'TIMESTAMP' }[col.type]}'`,
+  ).join(', ');
   let bytes = 0;
   try {
     for (const [i, group] of groups.entries()) {
       const json = join(dir, `${i}.ndjson`);
       const out = join(dir, `${i}.parquet`);
       await writeFile(json, group.map((e) => JSON.stringify(e)).join('\n'));
-      await c.run(`COPY (SELECT * FROM read_json('${json}', format = 'newline_delimited', columns = {${columns}})) TO '${out}' (FORMAT parquet)`);
+      await c.run(
+        `COPY (SELECT * FROM read_json('${json}', format = 'newline_delimited', columns = {${columns}})) TO '${out}' (FORMAT parquet)`,
+      );
       bytes += (await stat(out)).size;
     }
   } finally {
@@ -217,17 +258,28 @@ async function duckdbCopyBytes(dir: string, groups: readonly (readonly ReadingEv
 }
 
 /** parquetjs-lite on the same rows: TIMESTAMP_MILLIS, GZIP (its smallest), one file. */
-async function parquetjsFigures(dir: string, rows: readonly ReadingEvent[]): Promise<{ rowsPerS: number; bytesPerRow: number; rows: number }> {
+async function parquetjsFigures(
+  dir: string,
+  rows: readonly ReadingEvent[],
+): Promise<{ rowsPerS: number; bytesPerRow: number; rows: number }> {
   await mkdir(dir, { recursive: true });
   const types = { int: 'INT32', double: 'DOUBLE', string: 'UTF8', timestamp: 'TIMESTAMP_MILLIS' } as const;
-  const schema = new parquet.ParquetSchema(Object.fromEntries(READINGS_COLUMNS.map((c) => [c.name, { type: types[c.type], optional: true, compression: 'GZIP' }])));
+  const schema = new parquet.ParquetSchema(
+    Object.fromEntries(
+      READINGS_COLUMNS.map((c) => [c.name, { type: types[c.type], optional: true, compression: 'GZIP' }]),
+    ),
+  );
   const file = join(dir, 'rows.parquet');
   const began = performance.now();
   const w = await parquet.ParquetWriter.openFile(schema, file);
   for (const e of rows) await w.appendRow({ ...e, ts: new Date(e.ts) });
   await w.close();
   const ms = performance.now() - began;
-  return { rowsPerS: Math.round(rows.length / (ms / 1000)), bytesPerRow: round((await stat(file)).size / rows.length, 2), rows: rows.length };
+  return {
+    rowsPerS: Math.round(rows.length / (ms / 1000)),
+    bytesPerRow: round((await stat(file)).size / rows.length, 2),
+    rows: rows.length,
+  };
 }
 
 async function queryLatency(dir: string, substations: number, days: number): Promise<BenchResult> {
@@ -235,11 +287,17 @@ async function queryLatency(dir: string, substations: number, days: number): Pro
   const stack = await startStack({ dataDir, services: [] });
   try {
     const writer = await DuckDbParquetWriter.open({ threads: 2 });
-    const delivery = new LakeDelivery({ writer, sink: s3Sink(stack.clients.s3, stack.clients.names.bucket), buffering: { sizeBytes: 128 * 1024 * 1024, intervalMs: Number.MAX_SAFE_INTEGER } });
+    const delivery = new LakeDelivery({
+      writer,
+      sink: s3Sink(stack.clients.s3, stack.clients.names.bucket),
+      buffering: { sizeBytes: 128 * 1024 * 1024, intervalMs: Number.MAX_SAFE_INTEGER },
+    });
     let seq = 0;
     const buildBegan = performance.now();
     const readings = await splitGenerated(join(dir, 'query-gen'), substations, days, async (r) => {
-      delivery.accept('bench', [{ sequenceNumber: String(++seq), partitionKey: r.partitionKey, data: r.data, arrival: new Date() }]);
+      delivery.accept('bench', [
+        { sequenceNumber: String(++seq), partitionKey: r.partitionKey, data: r.data, arrival: new Date() },
+      ]);
       if (delivery.hasDue()) {
         const out = await delivery.flushDue();
         if (out.failures.length) throw out.failures[0];
@@ -266,7 +324,10 @@ async function queryLatency(dir: string, substations: number, days: number): Pro
     let slowest = 0;
     try {
       const params = { year: START.slice(0, 4), month: START.slice(5, 7), substation_id: 'LV100001', feeder_id: '01' };
-      const first = await engine.run("SELECT substation_id FROM readings_delivered WHERE y = ? AND m = ? LIMIT 1", [params.year, params.month]);
+      const first = await engine.run('SELECT substation_id FROM readings_delivered WHERE y = ? AND m = ? LIMIT 1', [
+        params.year,
+        params.month,
+      ]);
       params.substation_id = String(first.rows[0]?.[0] ?? params.substation_id);
       for (const q of Object.values(NAMED_QUERIES)) {
         const values = Object.fromEntries(q.parameters.map((p) => [p.name, params[p.name as keyof typeof params]]));
@@ -292,17 +353,27 @@ async function queryLatency(dir: string, substations: number, days: number): Pro
   }
 }
 
-async function putAll(kinesis: KinesisClient, stream: string, records: readonly AggregatedRecord[]): Promise<Record<string, string>> {
+async function putAll(
+  kinesis: KinesisClient,
+  stream: string,
+  records: readonly AggregatedRecord[],
+): Promise<Record<string, string>> {
   const targets: Record<string, string> = {};
   // PutRecords takes 5 MiB per call: a few of these large records at a time
   for (let i = 0; i < records.length; i += 4) {
     let pending = records.slice(i, i + 4);
     while (pending.length) {
-      const out = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })) }));
+      const out = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: stream,
+          Records: pending.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+        }),
+      );
       const retry: AggregatedRecord[] = [];
       (out.Records ?? []).forEach((r, k) => {
         if (r.ErrorCode || !r.ShardId || !r.SequenceNumber) retry.push(pending[k] as AggregatedRecord);
-        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId] as string) > 0) targets[r.ShardId] = r.SequenceNumber;
+        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId] as string) > 0)
+          targets[r.ShardId] = r.SequenceNumber;
       });
       pending = retry;
     }

@@ -31,11 +31,13 @@ const TARGET_RATIO = 1;
 
 export const replayBenchmark: Benchmark = {
   name: 'replay',
-  description: 'replay readings/s per projection (state, anomaly, lake, all) on a generated week vs the live ingest rate of the same run, target ratio >= 1',
+  description:
+    'replay readings/s per projection (state, anomaly, lake, all) on a generated week vs the live ingest rate of the same run, target ratio >= 1',
   flags: {
     substations: `substations of the generated data (default ${DEFAULTS.substations})`,
     days: `days of the generated data (default ${DEFAULTS.days})`,
-    rebuild: 'also time `rebuild --projection state` and `--projection anomaly` from the stream (into emptied tables: every write made again)',
+    rebuild:
+      'also time `rebuild --projection state` and `--projection anomaly` from the stream (into emptied tables: every write made again)',
   },
   async run(flags) {
     const substations = positive(flags.substations, DEFAULTS.substations);
@@ -44,12 +46,20 @@ export const replayBenchmark: Benchmark = {
     const stack = await startStack({ dataDir: dir, services: PIPELINE_SERVICES });
     try {
       const generated = await generateLabelled({ out: join(dir, 'generated'), substations, days, seed: 1 });
-      const ctx = { target: 'local' as const, dataDir: dir, clients: stack.clients, attached: true, servicesStatus: () => stack.status(), flush: () => stack.flush() };
+      const ctx = {
+        target: 'local' as const,
+        dataDir: dir,
+        clients: stack.clients,
+        attached: true,
+        servicesStatus: () => stack.status(),
+        flush: () => stack.flush(),
+      };
       const { s3, names } = stack.clients;
       const keys = generated.files.map((f, i) => `${PREFIXES.rawLv}bench/part-${i}.csv`);
       const bodies = await Promise.all(generated.files.map((f) => readFile(f.path)));
       const began = performance.now();
-      for (const [i, key] of keys.entries()) await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: bodies[i] }));
+      for (const [i, key] of keys.entries())
+        await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: bodies[i] }));
       const manifests = await Promise.all(keys.map((key) => manifestOf(s3, names.bucket, key)));
       await catchUpProjections(ctx, shardTargetsOf(manifests), { timeoutMs: 30 * 60_000 });
       const emitted = manifests.reduce((n, m) => n + m.events_emitted, 0);
@@ -61,7 +71,8 @@ export const replayBenchmark: Benchmark = {
       const runs: (readonly ProjectionName[])[] = [...PROJECTIONS.map((p) => [p] as const), PROJECTIONS];
       for (const projections of runs) {
         const s = await replay(envt, { range, projections });
-        if (s.failures.length > 0) throw new Error(`replay of ${projections.join('+')} failed: ${s.failures[0]?.error}`);
+        if (s.failures.length > 0)
+          throw new Error(`replay of ${projections.join('+')} failed: ${s.failures[0]?.error}`);
         await envt.flush();
         const name = projections.length === 1 ? projections[0] : 'all';
         results.push(
@@ -72,7 +83,9 @@ export const replayBenchmark: Benchmark = {
             replay_s: round(s.elapsed_ms / 1000, 2),
             replay_readings_per_s: s.readings_per_s,
             ingest_readings_per_s: Math.round(ingestPerS),
-            ...Object.fromEntries(Object.entries(s.by_projection.anomaly?.detail ?? {}).map(([k, v]) => [`anomaly_${k}`, v])),
+            ...Object.fromEntries(
+              Object.entries(s.by_projection.anomaly?.detail ?? {}).map(([k, v]) => [`anomaly_${k}`, v]),
+            ),
           }),
         );
       }
@@ -81,14 +94,20 @@ export const replayBenchmark: Benchmark = {
         const quiet = { ...envt, liveReaders: [] };
         for (const projection of ['state', 'anomaly'] as const) {
           const r = await rebuild(quiet, { projection, fromRaw: false });
-          if (!r.verify.ok) throw new Error(`rebuild of ${projection} did not verify: ${r.verify.differences[0]?.detail}`);
+          if (!r.verify.ok)
+            throw new Error(`rebuild of ${projection} did not verify: ${r.verify.differences[0]?.detail}`);
           results.push(
             atLeast(`rebuild-${projection}`, r.replay.readings_per_s / ingestPerS, TARGET_RATIO, {
               readings: r.replay.readings,
               rebuild_replay_s: round(r.replay.elapsed_ms / 1000, 2),
               rebuild_readings_per_s: r.replay.readings_per_s,
               ingest_readings_per_s: Math.round(ingestPerS),
-              ...Object.fromEntries(Object.entries(r.replay.by_projection[projection]?.detail ?? {}).map(([k, v]) => [`${projection}_${k}`, v])),
+              ...Object.fromEntries(
+                Object.entries(r.replay.by_projection[projection]?.detail ?? {}).map(([k, v]) => [
+                  `${projection}_${k}`,
+                  v,
+                ]),
+              ),
             }),
           );
         }

@@ -27,7 +27,12 @@ import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { eventIdOf, validateReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate, KeyedAggregator, type AggregatedRecord } from '../../src/shared/kpl.ts';
 import type { Manifest } from '../../src/shared/manifest.ts';
-import { BillingTally, onDemandBilledBytes, putPayloadUnits, recordPayloadBytes } from '../../src/producers/splitter/billing.ts';
+import {
+  BillingTally,
+  onDemandBilledBytes,
+  putPayloadUnits,
+  recordPayloadBytes,
+} from '../../src/producers/splitter/billing.ts';
 import { splitBody, type RecordSink } from '../../src/producers/splitter/core.ts';
 import { AGGREGATE_MAX_UNITS, aggregatorMaxBytes } from '../../src/producers/splitter/limits.ts';
 import { atLeast, atMost, round, type Benchmark, type BenchResult } from '../types.ts';
@@ -40,11 +45,13 @@ const RSS_TARGET_MB = 256;
 
 export const splitterBenchmark: Benchmark = {
   name: 'splitter',
-  description: 'splitter core vs csv-parse throughput; Kinesis billing of KPL aggregation; with --large, peak RSS splitting ≥ 1 GB through the embedded stack',
+  description:
+    'splitter core vs csv-parse throughput; Kinesis billing of KPL aggregation; with --large, peak RSS splitting ≥ 1 GB through the embedded stack',
   flags: {
     rows: 'rows of the generated LV monitor file (default 1000000)',
     reps: 'alternating runs of each side; the best of each counts (default 3)',
-    large: 'also split a generated ≥ 1 GB file through the embedded stack, the splitter in its own bundled process (kinesalite takes ~3–7 MiB/s of events: expect 30–60 minutes)',
+    large:
+      'also split a generated ≥ 1 GB file through the embedded stack, the splitter in its own bundled process (kinesalite takes ~3–7 MiB/s of events: expect 30–60 minutes)',
     'large-bytes': 'size of the --large file in bytes (default 1100000000)',
   },
   async run(flags) {
@@ -110,16 +117,33 @@ class CountingSink implements RecordSink {
 
 const nullQuarantine = { add: () => undefined, needsDrain: false, drain: async () => undefined };
 
-async function coreRun(path: string, sink: RecordSink = new CountingSink()): Promise<{ cpu: number; wall: number; rows: number; events: number; eventBytes: number }> {
+async function coreRun(
+  path: string,
+  sink: RecordSink = new CountingSink(),
+): Promise<{ cpu: number; wall: number; rows: number; events: number; eventBytes: number }> {
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const s = await splitBody(createReadStream(path, { highWaterMark: 64 * 1024 }), { source: SOURCE, ingestedAt: new Date().toISOString() }, sink, nullQuarantine);
-  return { cpu: cpuMs(cpu0), wall: performance.now() - wall0, rows: s.rows_read, events: s.events_emitted, eventBytes: s.event_bytes };
+  const s = await splitBody(
+    createReadStream(path, { highWaterMark: 64 * 1024 }),
+    { source: SOURCE, ingestedAt: new Date().toISOString() },
+    sink,
+    nullQuarantine,
+  );
+  return {
+    cpu: cpuMs(cpu0),
+    wall: performance.now() - wall0,
+    rows: s.rows_read,
+    events: s.events_emitted,
+    eventBytes: s.event_bytes,
+  };
 }
 
 /** Each run in a fresh process, so neither side inherits the other's heap or JIT state. */
 function inChild<T>(side: 'csv-parse' | 'splitter', path: string): Promise<T> {
-  const child = fork(fileURLToPath(import.meta.url), [THROUGHPUT_FLAG, side, path], { execArgv: ['--import', TSX], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), [THROUGHPUT_FLAG, side, path], {
+    execArgv: ['--import', TSX],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve(m as T));
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`the ${side} run exited ${code}`))));
@@ -140,18 +164,18 @@ async function throughput(file: GeneratedFile, reps: number): Promise<{ result: 
   const perRowUs = (core.cpu * 1000) / core.rows;
   const costs = await hotPathCosts();
   const result = atLeast('splitter.throughput', base.cpu / core.cpu, 0.7, {
-      rows: file.rows,
-      file_mb: round(file.bytes / 1e6, 1),
-      csv_parse_rows_per_s_cpu: Math.round(base.rows / (base.cpu / 1000)),
-      splitter_rows_per_s_cpu: Math.round(core.rows / (core.cpu / 1000)),
-      csv_parse_cpu_ms: Math.round(base.cpu),
-      splitter_cpu_ms: Math.round(core.cpu),
-      wall_ratio: round(base.wall / core.wall),
-      splitter_rows_per_s_wall: Math.round(core.rows / (core.wall / 1000)),
-      splitter_cpu_us_per_row: round(perRowUs, 2),
-      event_id_us_per_event: round(costs.eventIdUs, 2),
-      validate_us_per_event: round(costs.validateUs, 2),
-      validate_share_if_on_hot_path: `${round((100 * costs.validateUs) / perRowUs, 1)}%`,
+    rows: file.rows,
+    file_mb: round(file.bytes / 1e6, 1),
+    csv_parse_rows_per_s_cpu: Math.round(base.rows / (base.cpu / 1000)),
+    splitter_rows_per_s_cpu: Math.round(core.rows / (core.cpu / 1000)),
+    csv_parse_cpu_ms: Math.round(base.cpu),
+    splitter_cpu_ms: Math.round(core.cpu),
+    wall_ratio: round(base.wall / core.wall),
+    splitter_rows_per_s_wall: Math.round(core.rows / (core.wall / 1000)),
+    splitter_cpu_us_per_row: round(perRowUs, 2),
+    event_id_us_per_event: round(costs.eventIdUs, 2),
+    validate_us_per_event: round(costs.validateUs, 2),
+    validate_share_if_on_hot_path: `${round((100 * costs.validateUs) / perRowUs, 1)}%`,
   });
   return { result, cpuMsPerEvent: core.cpu / core.events };
 }
@@ -258,7 +282,11 @@ async function billing(file: GeneratedFile, cpuMsPerEvent: number): Promise<Benc
  * units and billed bytes per million readings, and how long an event waits in its
  * key's open aggregate before the aggregate is sent (at the measured core speed).
  */
-function capSweep(log: EventLog, n: number, cpuMsPerEvent: number): { units: Record<string, number | string>; bytes: Record<string, number | string> } {
+function capSweep(
+  log: EventLog,
+  n: number,
+  cpuMsPerEvent: number,
+): { units: Record<string, number | string>; bytes: Record<string, number | string> } {
   let eventBytes = 0;
   for (let i = 0; i < n; i++) eventBytes += log.sizes[i] as number;
   const units: Record<string, number | string> = {};
@@ -378,16 +406,30 @@ async function largeRss(dir: string, minBytes: number): Promise<BenchResult> {
   try {
     // kpl.ts loads aws-kinesis-agg with a runtime require, which the bundle leaves to node_modules
     const env = { ...process.env, NODE_PATH: fileURLToPath(new URL('../../node_modules/', import.meta.url)) };
-    host = fork(hostFile, [JSON.stringify(stack.endpoints), join(dir, 'data')], { execArgv: [], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    host = fork(hostFile, [JSON.stringify(stack.endpoints), join(dir, 'data')], {
+      execArgv: [],
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const exited = new Promise<number | null>((resolve) => host?.once('exit', resolve));
     await Promise.race([
       new Promise<void>((resolve) => host?.once('message', () => resolve())),
       exited.then((code) => Promise.reject(new Error(`the splitter host exited (${code}) before it was ready`))),
     ]);
-    process.stderr.write(`bench: splitting ${round(file.bytes / 1e9, 2)} GB (${file.rows} rows) through the embedded stack…\n`);
+    process.stderr.write(
+      `bench: splitting ${round(file.bytes / 1e9, 2)} GB (${file.rows} rows) through the embedded stack…\n`,
+    );
     const t0 = performance.now();
-    const uploaded = await uploadFile(stack.clients.s3, stack.clients.names.bucket, 'raw/prod/lv/y=2025/m=02/large.csv', file.path, file.bytes);
-    const [m] = await waitForManifests(stack.clients.s3, stack.clients.names.bucket, [uploaded], { timeoutMs: 6 * 3_600_000 });
+    const uploaded = await uploadFile(
+      stack.clients.s3,
+      stack.clients.names.bucket,
+      'raw/prod/lv/y=2025/m=02/large.csv',
+      file.path,
+      file.bytes,
+    );
+    const [m] = await waitForManifests(stack.clients.s3, stack.clients.names.bucket, [uploaded], {
+      timeoutMs: 6 * 3_600_000,
+    });
     const seconds = (performance.now() - t0) / 1000;
     const report = await new Promise<HostReport>((resolve) => {
       host?.once('message', (r) => resolve(r as HostReport));

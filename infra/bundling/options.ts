@@ -24,12 +24,15 @@ export function handlerBundling(): BundlingOptions {
     externalModules: [...SERVER_ONLY_PACKAGES],
     // CommonJS dependencies inside an ESM bundle call `require` for Node built-ins;
     // ESM has no `require`, so give the bundle one.
-    banner: "import { createRequire as __dubegridCreateRequire } from 'node:module'; const require = __dubegridCreateRequire(import.meta.url);",
+    banner:
+      "import { createRequire as __dubegridCreateRequire } from 'node:module'; const require = __dubegridCreateRequire(import.meta.url);",
     forceDockerBundling: false,
     commandHooks: {
       beforeBundling: () => [],
       beforeInstall: () => [],
-      afterBundling: (_inputDir: string, outputDir: string) => [`node --import tsx ${JSON.stringify(VENDOR_SCRIPT)} ${JSON.stringify(outputDir)}`],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `node --import tsx ${JSON.stringify(VENDOR_SCRIPT)} ${JSON.stringify(outputDir)}`,
+      ],
     },
   };
 }
@@ -42,7 +45,10 @@ export class MissingHandlerError extends Error {
  * Fails synthesis naming every handler entry that does not exist, instead of
  * deploying a stub or failing deep inside NodejsFunction.
  */
-export function assertEntriesExist(projectRoot: string, entries: Readonly<Record<string, { readonly entry: string }>>): void {
+export function assertEntriesExist(
+  projectRoot: string,
+  entries: Readonly<Record<string, { readonly entry: string }>>,
+): void {
   const missing = Object.entries(entries).filter(([, def]) => !existsSync(join(projectRoot, def.entry)));
   if (missing.length) {
     const list = missing.map(([name, def]) => `${def.entry} (${name})`).join(', ');

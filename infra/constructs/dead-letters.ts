@@ -41,7 +41,8 @@ export class DeadLetters extends Construct {
 
   queue(source: string): Queue {
     const q = this.queues.get(source);
-    if (!q) throw new Error(`DeadLetters: no queue for source ${source}; sources are ${[...this.queues.keys()].join(', ')}`);
+    if (!q)
+      throw new Error(`DeadLetters: no queue for source ${source}; sources are ${[...this.queues.keys()].join(', ')}`);
     return q;
   }
 

@@ -41,7 +41,14 @@ const KEY_ADMINISTRATION = [
 ];
 
 /** The cryptographic operations of a symmetric key, delegated to IAM (roles get them by grants). */
-const KEY_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+const KEY_USE = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 /**
  * The customer-managed key of the data bucket, the tables, the queues and the topics.

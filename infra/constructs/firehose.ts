@@ -50,12 +50,16 @@ export class LakeDelivery extends Construct {
     const stack = Stack.of(this);
     const bufferSeconds = props.bufferSeconds ?? FIREHOSE_CONVERSION.buffering.intervalSeconds;
     const bufferMiB = props.bufferMiB ?? FIREHOSE_CONVERSION.buffering.sizeMiB;
-    if (bufferSeconds < 60 || bufferSeconds > 900) throw new Error(`LakeDelivery: bufferSeconds must be 60–900 with dynamic partitioning, got ${bufferSeconds}`);
-    if (bufferMiB < 64 || bufferMiB > 128) throw new Error(`LakeDelivery: bufferMiB must be 64–128 with format conversion, got ${bufferMiB}`);
+    if (bufferSeconds < 60 || bufferSeconds > 900)
+      throw new Error(`LakeDelivery: bufferSeconds must be 60–900 with dynamic partitioning, got ${bufferSeconds}`);
+    if (bufferMiB < 64 || bufferMiB > 128)
+      throw new Error(`LakeDelivery: bufferMiB must be 64–128 with format conversion, got ${bufferMiB}`);
 
     this.role = new Role(this, 'Role', {
       // Firehose passes the account id as external id: no other account's stream can use this role.
-      assumedBy: new ServicePrincipal('firehose.amazonaws.com', { conditions: { StringEquals: { 'sts:ExternalId': stack.account } } }),
+      assumedBy: new ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'sts:ExternalId': stack.account } },
+      }),
       description: 'DubeGrid lake delivery: Kinesis stream to Parquet under processed/readings/',
     });
     props.stream.grantRead(this.role);
@@ -63,7 +67,11 @@ export class LakeDelivery extends Construct {
       // Firehose lists and reads back what it writes (multipart uploads); nothing outside its two prefixes.
       props.bucket.grantRead(this.role, `${prefix}*`);
       props.bucket.grantPut(this.role, `${prefix}*`);
-      acknowledgeResources(this.role, [props.bucket.arnForObjects(`${prefix}*`)], `Objects under ${prefix} only: the lake (processed/readings/) or the records Firehose could not convert or partition (processed-errors/).`);
+      acknowledgeResources(
+        this.role,
+        [props.bucket.arnForObjects(`${prefix}*`)],
+        `Objects under ${prefix} only: the lake (processed/readings/) or the records Firehose could not convert or partition (processed-errors/).`,
+      );
     }
     acknowledgeActions(
       this.role,
@@ -71,13 +79,21 @@ export class LakeDelivery extends Construct {
       's3 Get*/List*/Abort* as bucket.grantRead/grantPut emit them, on the processed/readings/ and processed-errors/ zones only.',
     );
     props.key.grantEncryptDecrypt(this.role);
-    acknowledgeActions(this.role, GRANT_ACTION_PATTERNS.kms, 'kms:GenerateDataKey*/ReEncrypt* as key.grantEncryptDecrypt emits them, on the data key only.');
+    acknowledgeActions(
+      this.role,
+      GRANT_ACTION_PATTERNS.kms,
+      'kms:GenerateDataKey*/ReEncrypt* as key.grantEncryptDecrypt emits them, on the data key only.',
+    );
     const glueArn = (resource: string, name?: string): string =>
       stack.formatArn({ service: 'glue', resource, ...(name === undefined ? {} : { resourceName: name }) });
     Grant.addToPrincipal({
       grantee: this.role,
       actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
-      resourceArns: [glueArn('catalog'), glueArn('database', GLUE.databaseName), glueArn('table', `${GLUE.databaseName}/${GLUE.tableName}`)],
+      resourceArns: [
+        glueArn('catalog'),
+        glueArn('database', GLUE.databaseName),
+        glueArn('table', `${GLUE.databaseName}/${GLUE.tableName}`),
+      ],
     });
 
     const logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
@@ -96,15 +112,25 @@ export class LakeDelivery extends Construct {
         fileExtension: FIREHOSE_CONVERSION.fileExtension,
         bufferingHints: { intervalInSeconds: bufferSeconds, sizeInMBs: bufferMiB },
         encryptionConfiguration: { kmsEncryptionConfig: { awskmsKeyArn: props.key.keyArn } },
-        cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },
-        dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: DYNAMIC_PARTITIONING_RETRY.toSeconds() } },
+        cloudWatchLoggingOptions: {
+          enabled: true,
+          logGroupName: logGroup.logGroupName,
+          logStreamName: logStream.logStreamName,
+        },
+        dynamicPartitioningConfiguration: {
+          enabled: true,
+          retryOptions: { durationInSeconds: DYNAMIC_PARTITIONING_RETRY.toSeconds() },
+        },
         processingConfiguration: {
           enabled: true,
           processors: [
             {
               type: 'MetadataExtraction',
               parameters: [
-                { parameterName: 'MetadataExtractionQuery', parameterValue: FIREHOSE_CONVERSION.metadataExtractionQuery },
+                {
+                  parameterName: 'MetadataExtractionQuery',
+                  parameterValue: FIREHOSE_CONVERSION.metadataExtractionQuery,
+                },
                 { parameterName: 'JsonParsingEngine', parameterValue: FIREHOSE_CONVERSION.jsonParsingEngine },
               ],
             },
@@ -113,7 +139,9 @@ export class LakeDelivery extends Construct {
         dataFormatConversionConfiguration: {
           enabled: true,
           inputFormatConfiguration: { deserializer: { openXJsonSerDe: { ...FIREHOSE_CONVERSION.openXJsonSerDe } } },
-          outputFormatConfiguration: { serializer: { parquetSerDe: { compression: FIREHOSE_CONVERSION.parquetCompression } } },
+          outputFormatConfiguration: {
+            serializer: { parquetSerDe: { compression: FIREHOSE_CONVERSION.parquetCompression } },
+          },
           schemaConfiguration: {
             catalogId: stack.account,
             region: stack.region,

@@ -67,7 +67,11 @@ export class PipelineFunctions extends Construct {
       else table.grantWriteData(f.role);
       const def: TableDefinition = TABLES[key];
       if (def.globalIndexes?.length) {
-        acknowledgeResources(f.role, [`${table.tableArn}/index/*`], `The global secondary indexes of the ${def.tableName} table only, which its grant includes.`);
+        acknowledgeResources(
+          f.role,
+          [`${table.tableArn}/index/*`],
+          `The global secondary indexes of the ${def.tableName} table only, which its grant includes.`,
+        );
       }
     };
 
@@ -121,7 +125,11 @@ export class PipelineFunctions extends Construct {
     this.functions = { splitter, state, anomaly, outbox, registry };
     for (const f of Object.values(this.functions)) {
       // Every function uses the data key (bucket objects, tables or the topic), through grants.
-      acknowledgeActions(f.role, GRANT_ACTION_PATTERNS.kms, 'kms:GenerateDataKey*/ReEncrypt* as CDK key grants emit them, on the data key only (the one resource of the statement).');
+      acknowledgeActions(
+        f.role,
+        GRANT_ACTION_PATTERNS.kms,
+        'kms:GenerateDataKey*/ReEncrypt* as CDK key grants emit them, on the data key only (the one resource of the statement).',
+      );
     }
   }
 }
@@ -132,23 +140,39 @@ class ZoneAccess {
 
   read(f: PipelineFunction, prefix: string): void {
     this.bucket.grantRead(f.role, under(prefix));
-    acknowledgeActions(f.role, GRANT_ACTION_PATTERNS.s3Read, `s3 Get*/List* as bucket.grantRead emits them, on the data bucket and objects under ${prefix} only.`);
+    acknowledgeActions(
+      f.role,
+      GRANT_ACTION_PATTERNS.s3Read,
+      `s3 Get*/List* as bucket.grantRead emits them, on the data bucket and objects under ${prefix} only.`,
+    );
     this.objects(f, prefix);
   }
 
   put(f: PipelineFunction, prefix: string): void {
     this.bucket.grantPut(f.role, under(prefix));
-    acknowledgeActions(f.role, GRANT_ACTION_PATTERNS.s3Put, `s3:Abort* (multipart uploads) as bucket.grantPut emits it, on objects under ${prefix} only.`);
+    acknowledgeActions(
+      f.role,
+      GRANT_ACTION_PATTERNS.s3Put,
+      `s3:Abort* (multipart uploads) as bucket.grantPut emits it, on objects under ${prefix} only.`,
+    );
     this.objects(f, prefix);
   }
 
   delete(f: PipelineFunction, prefix: string): void {
     this.bucket.grantDelete(f.role, under(prefix));
-    acknowledgeActions(f.role, GRANT_ACTION_PATTERNS.s3Delete, `s3:DeleteObject* as bucket.grantDelete emits it, on objects under ${prefix} only.`);
+    acknowledgeActions(
+      f.role,
+      GRANT_ACTION_PATTERNS.s3Delete,
+      `s3:DeleteObject* as bucket.grantDelete emits it, on objects under ${prefix} only.`,
+    );
     this.objects(f, prefix);
   }
 
   private objects(f: PipelineFunction, prefix: string): void {
-    acknowledgeResources(f.role, [this.bucket.arnForObjects(under(prefix))], `Objects under exactly one zone of the data bucket, ${prefix} (src/shared/resources.ts PREFIXES).`);
+    acknowledgeResources(
+      f.role,
+      [this.bucket.arnForObjects(under(prefix))],
+      `Objects under exactly one zone of the data bucket, ${prefix} (src/shared/resources.ts PREFIXES).`,
+    );
   }
 }

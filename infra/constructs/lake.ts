@@ -41,7 +41,10 @@ export class LakeCatalog extends Construct {
     const catalogId = Stack.of(this).account;
     this.database = new CfnDatabase(this, 'Database', {
       catalogId,
-      databaseInput: { name: GLUE.databaseName, description: 'DubeGrid reading events (Parquet lake) and asset registry' },
+      databaseInput: {
+        name: GLUE.databaseName,
+        description: 'DubeGrid reading events (Parquet lake) and asset registry',
+      },
     });
     const table = (cid: string, input: GlueTableInput): CfnTable =>
       new CfnTable(this, cid, { catalogId, databaseName: this.database.ref, tableInput: cfnTableInput(input) });
@@ -73,7 +76,10 @@ export class LakeCatalog extends Construct {
       (q) =>
         new CfnNamedQuery(this, `Query-${q.name}`, {
           name: q.name,
-          description: describeQuery(q.description, q.parameters.map((p) => p.name)),
+          description: describeQuery(
+            q.description,
+            q.parameters.map((p) => p.name),
+          ),
           database: this.database.ref,
           workGroup: this.workGroup.ref,
           queryString: q.sql,
@@ -104,7 +110,9 @@ function cfnTableInput(input: GlueTableInput): CfnTable.TableInputProperty {
       ...(sd.outputFormat === undefined ? {} : { outputFormat: sd.outputFormat }),
       ...(sd.compressed === undefined ? {} : { compressed: sd.compressed }),
       serdeInfo: {
-        ...(sd.serdeInfo.serializationLibrary === undefined ? {} : { serializationLibrary: sd.serdeInfo.serializationLibrary }),
+        ...(sd.serdeInfo.serializationLibrary === undefined
+          ? {}
+          : { serializationLibrary: sd.serdeInfo.serializationLibrary }),
         ...(sd.serdeInfo.parameters === undefined ? {} : { parameters: { ...sd.serdeInfo.parameters } }),
       },
     },

@@ -45,7 +45,14 @@ export interface ObservabilityProps {
 
 /** One count a handler publishes through Powertools (`src/shared/telemetry.ts`), summed per period. */
 export function handlerMetric(service: FunctionKey, name: MetricName, period = Duration.minutes(5)): Metric {
-  return new Metric({ namespace: METRICS_NAMESPACE, metricName: name, dimensionsMap: { service }, statistic: 'Sum', period, label: `${service} ${name}` });
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service },
+    statistic: 'Sum',
+    period,
+    label: `${service} ${name}`,
+  });
 }
 
 /** Per-minute data points that must all breach before the lag alarms fire: a burst is not a backlog. */
@@ -74,7 +81,13 @@ export class Observability extends Construct {
     });
     if (props.email) this.opsTopic.addSubscription(new EmailSubscription(props.email));
     const action = new SnsAction(this.opsTopic);
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string, evaluationPeriods = 1): Alarm => {
+    const alarm = (
+      name: string,
+      metric: IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 1,
+    ): Alarm => {
       const a = new Alarm(this, name, {
         alarmName: `${NAME_PREFIX}-${name}`,
         alarmDescription: description,
@@ -95,7 +108,13 @@ export class Observability extends Construct {
     const perMinute = { period: Duration.minutes(1), statistic: 'Maximum' } as const;
 
     for (const [name, fn] of Object.entries(props.consumers)) {
-      alarm(`iterator-age-${name}`, fn.metric('IteratorAge', perMinute), lagMs, `The ${name} consumer lags the stream by over ${props.iteratorAgeAlarm.toHumanString()}: records near the retention limit will expire unprocessed.`, SUSTAINED_MINUTES);
+      alarm(
+        `iterator-age-${name}`,
+        fn.metric('IteratorAge', perMinute),
+        lagMs,
+        `The ${name} consumer lags the stream by over ${props.iteratorAgeAlarm.toHumanString()}: records near the retention limit will expire unprocessed.`,
+        SUSTAINED_MINUTES,
+      );
     }
     alarm(
       'stream-iterator-age',
@@ -112,11 +131,26 @@ export class Observability extends Construct {
       3,
     );
     for (const [source, queue] of props.deadLetters) {
-      alarm(`dlq-${source}`, queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }), 1, `The ${source} dead-letter queue holds failures: inspect and redrive them.`);
+      alarm(
+        `dlq-${source}`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+        1,
+        `The ${source} dead-letter queue holds failures: inspect and redrive them.`,
+      );
     }
     for (const [name, fn] of Object.entries(props.functions)) {
-      alarm(`errors-${name}`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function failed invocations.`);
-      alarm(`throttles-${name}`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function was throttled (account or reserved concurrency).`);
+      alarm(
+        `errors-${name}`,
+        fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        1,
+        `The ${name} function failed invocations.`,
+      );
+      alarm(
+        `throttles-${name}`,
+        fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        1,
+        `The ${name} function was throttled (account or reserved concurrency).`,
+      );
     }
     const lake = props.lake;
     alarm(
@@ -159,7 +193,10 @@ export class Observability extends Construct {
       'alerts-publish-failing',
       new MathExpression({
         expression: 'consumer + sweeper',
-        usingMetrics: { consumer: handlerMetric('anomaly', METRIC.publishFailures), sweeper: handlerMetric('outbox', METRIC.publishFailures) },
+        usingMetrics: {
+          consumer: handlerMetric('anomaly', METRIC.publishFailures),
+          sweeper: handlerMetric('outbox', METRIC.publishFailures),
+        },
         label: 'alert notifications not published',
         period: FIVE_MINUTES,
       }),
@@ -168,29 +205,61 @@ export class Observability extends Construct {
       3,
     );
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: AWS_ONLY.dashboardName, defaultInterval: Duration.hours(6) });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: AWS_ONLY.dashboardName,
+      defaultInterval: Duration.hours(6),
+    });
     const fns = Object.entries(props.functions);
-    const graph = (title: string, metrics: IMetric[], width = 8): GraphWidget => new GraphWidget({ title, left: metrics, width, height: 6 });
+    const graph = (title: string, metrics: IMetric[], width = 8): GraphWidget =>
+      new GraphWidget({ title, left: metrics, width, height: 6 });
     this.dashboard.addWidgets(
-      new TextWidget({ markdown: '# DubeGrid\nS3 raw/ → splitter → Kinesis → state, anomaly, Firehose → Parquet lake', width: 24, height: 2 }),
+      new TextWidget({
+        markdown: '# DubeGrid\nS3 raw/ → splitter → Kinesis → state, anomaly, Firehose → Parquet lake',
+        width: 24,
+        height: 2,
+      }),
     );
     this.dashboard.addWidgets(
-      graph('Stream: incoming records', [props.stream.metricIncomingRecords({ period: Duration.minutes(1), statistic: 'Sum' })]),
+      graph('Stream: incoming records', [
+        props.stream.metricIncomingRecords({ period: Duration.minutes(1), statistic: 'Sum' }),
+      ]),
       graph('Stream: reader lag (ms)', [
         props.stream.metricGetRecordsIteratorAgeMilliseconds(perMinute),
         ...Object.entries(props.consumers).map(([n, fn]) => fn.metric('IteratorAge', { ...perMinute, label: n })),
       ]),
-      graph('Stream: write throttling', [props.stream.metricWriteProvisionedThroughputExceeded({ period: FIVE_MINUTES, statistic: 'Sum' })]),
+      graph('Stream: write throttling', [
+        props.stream.metricWriteProvisionedThroughputExceeded({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      ]),
     );
     this.dashboard.addWidgets(
-      graph('Invocations', fns.map(([n, fn]) => fn.metricInvocations({ period: FIVE_MINUTES, label: n }))),
-      graph('Errors', fns.map(([n, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: n }))),
-      graph('Duration p99 (ms)', fns.map(([n, fn]) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: n }))),
+      graph(
+        'Invocations',
+        fns.map(([n, fn]) => fn.metricInvocations({ period: FIVE_MINUTES, label: n })),
+      ),
+      graph(
+        'Errors',
+        fns.map(([n, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: n })),
+      ),
+      graph(
+        'Duration p99 (ms)',
+        fns.map(([n, fn]) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99', label: n })),
+      ),
     );
     this.dashboard.addWidgets(
-      graph('Throttles', fns.map(([n, fn]) => fn.metricThrottles({ period: FIVE_MINUTES, label: n }))),
-      graph('Dead-letter queues', [...props.deadLetters].map(([n, q]) => q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: n }))),
-      graph('Splitter: rows (Powertools metrics)', [METRIC.rowsRead, METRIC.rowsAccepted, METRIC.rowsQuarantined].map((m) => handlerMetric('splitter', m))),
+      graph(
+        'Throttles',
+        fns.map(([n, fn]) => fn.metricThrottles({ period: FIVE_MINUTES, label: n })),
+      ),
+      graph(
+        'Dead-letter queues',
+        [...props.deadLetters].map(([n, q]) =>
+          q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, statistic: 'Maximum', label: n }),
+        ),
+      ),
+      graph(
+        'Splitter: rows (Powertools metrics)',
+        [METRIC.rowsRead, METRIC.rowsAccepted, METRIC.rowsQuarantined].map((m) => handlerMetric('splitter', m)),
+      ),
     );
     this.dashboard.addWidgets(
       graph('Consumers: readings applied, quarantined, late', [
@@ -230,8 +299,16 @@ export class Observability extends Construct {
     );
     const tables = Object.entries(props.tables);
     this.dashboard.addWidgets(
-      graph('DynamoDB: write units', tables.map(([n, t]) => t.metricConsumedWriteCapacityUnits({ period: FIVE_MINUTES, label: n })), 12),
-      graph('DynamoDB: read units', tables.map(([n, t]) => t.metricConsumedReadCapacityUnits({ period: FIVE_MINUTES, label: n })), 12),
+      graph(
+        'DynamoDB: write units',
+        tables.map(([n, t]) => t.metricConsumedWriteCapacityUnits({ period: FIVE_MINUTES, label: n })),
+        12,
+      ),
+      graph(
+        'DynamoDB: read units',
+        tables.map(([n, t]) => t.metricConsumedReadCapacityUnits({ period: FIVE_MINUTES, label: n })),
+        12,
+      ),
     );
   }
 }

@@ -77,7 +77,11 @@ export class DataStorage extends Construct {
       lifecycleRules: [{ id: 'ExpireAccessLogs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
       removalPolicy,
     });
-    acknowledge(accessLogs, 'AwsSolutions-S1', 'This is the server access log destination of the data bucket; logging it into itself would recurse.');
+    acknowledge(
+      accessLogs,
+      'AwsSolutions-S1',
+      'This is the server access log destination of the data bucket; logging it into itself would recurse.',
+    );
 
     this.bucket = new Bucket(this, 'Bucket', {
       bucketName: this.bucketName,
@@ -106,13 +110,27 @@ export class DataStorage extends Construct {
           id: 'RawAgeing',
           prefix: PREFIXES.raw,
           transitions: [
-            { storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(props.rawInfrequentAccessDays ?? 30) },
+            {
+              storageClass: StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(props.rawInfrequentAccessDays ?? 30),
+            },
             // Instant Retrieval: a backfill re-splits archived files without a restore step.
-            { storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(props.rawArchiveDays ?? 180) },
+            {
+              storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL,
+              transitionAfter: Duration.days(props.rawArchiveDays ?? 180),
+            },
           ],
         },
-        { id: 'QuarantineExpiry', prefix: PREFIXES.quarantine, expiration: Duration.days(props.quarantineExpiryDays ?? 90) },
-        { id: 'AthenaResultsExpiry', prefix: PREFIXES.athenaResults, expiration: Duration.days(props.athenaResultsExpiryDays ?? 30) },
+        {
+          id: 'QuarantineExpiry',
+          prefix: PREFIXES.quarantine,
+          expiration: Duration.days(props.quarantineExpiryDays ?? 90),
+        },
+        {
+          id: 'AthenaResultsExpiry',
+          prefix: PREFIXES.athenaResults,
+          expiration: Duration.days(props.athenaResultsExpiryDays ?? 30),
+        },
         {
           id: 'NoncurrentVersionsAndUploads',
           noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
@@ -123,7 +141,10 @@ export class DataStorage extends Construct {
       removalPolicy,
     });
     (this.bucket.node.defaultChild as CfnBucket).notificationConfiguration = Lazy.any(
-      { produce: () => (this.lambdaConfigurations.length ? { lambdaConfigurations: this.lambdaConfigurations } : undefined) },
+      {
+        produce: () =>
+          this.lambdaConfigurations.length ? { lambdaConfigurations: this.lambdaConfigurations } : undefined,
+      },
       { omitEmptyArray: true },
     );
 
@@ -152,7 +173,11 @@ export class DataStorage extends Construct {
     this.bucket.node.addDependency(permission);
     for (const f of filters) {
       const rules = [{ name: 'prefix', value: f.prefix }, ...(f.suffix ? [{ name: 'suffix', value: f.suffix }] : [])];
-      this.lambdaConfigurations.push({ event: 's3:ObjectCreated:*', function: fn.functionArn, filter: { s3Key: { rules } } });
+      this.lambdaConfigurations.push({
+        event: 's3:ObjectCreated:*',
+        function: fn.functionArn,
+        filter: { s3Key: { rules } },
+      });
     }
   }
 }

@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type Attribute } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+  type Attribute,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLES, type KeyAttribute, type TableDefinition, type TableKey } from '../../src/shared/resources.ts';
@@ -51,8 +58,8 @@ export class PipelineTables extends Construct {
       }
       return table;
     };
-    this.tables = Object.fromEntries(
-      (Object.keys(TABLES) as TableKey[]).map((key) => [key, build(TABLES[key])]),
-    ) as { [K in TableKey]: Table };
+    this.tables = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [key, build(TABLES[key])])) as {
+      [K in TableKey]: Table;
+    };
   }
 }

@@ -22,7 +22,6 @@ export interface PipelineTriggersProps {
   readonly deadLetters: DeadLetters;
 }
 
-
 /** The outbox sweeper's period; a failed sweep is simply retried by the next one. */
 export const OUTBOX_SWEEP_PERIOD = Duration.minutes(1);
 
@@ -46,7 +45,9 @@ export class PipelineTriggers extends Construct {
 
     for (const settings of [CONSUMERS.state, CONSUMERS.anomaly]) {
       const consumer = functions[settings.name].fn;
-      consumer.addEventSource(new KinesisEventSource(stream, eventSourceProps(settings, deadLetters.queue(settings.name))));
+      consumer.addEventSource(
+        new KinesisEventSource(stream, eventSourceProps(settings, deadLetters.queue(settings.name))),
+      );
     }
 
     const s3Invoked = [
@@ -89,7 +90,9 @@ export function eventSourceProps(s: EventSourceMappingSettings, dlq: IQueue): Ki
 function atTimestamp(s: EventSourceMappingSettings): number {
   const ms = Date.parse(s.startingPositionTimestamp ?? '');
   if (Number.isNaN(ms)) {
-    throw new Error(`consumer ${s.name}: AT_TIMESTAMP needs startingPositionTimestamp as an ISO time, got ${JSON.stringify(s.startingPositionTimestamp)}`);
+    throw new Error(
+      `consumer ${s.name}: AT_TIMESTAMP needs startingPositionTimestamp as an ISO time, got ${JSON.stringify(s.startingPositionTimestamp)}`,
+    );
   }
   return ms / 1000;
 }

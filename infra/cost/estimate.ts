@@ -39,7 +39,11 @@ export async function measure(): Promise<Measured & { readings: number; records:
         },
       };
       const quarantine: QuarantineSink = { needsDrain: false, drain: async () => undefined, add: () => undefined };
-      const source = { bucket: bucketName('123456789012', 'eu-west-2'), key: 'raw/prod/lv/y=2025/m=08/lv_data_2025_08.csv', etag: 'd41d8cd98f00b204e9800998ecf8427e' };
+      const source = {
+        bucket: bucketName('123456789012', 'eu-west-2'),
+        key: 'raw/prod/lv/y=2025/m=08/lv_data_2025_08.csv',
+        etag: 'd41d8cd98f00b204e9800998ecf8427e',
+      };
       const summary = await splitBody(
         (async function* () {
           yield body;
@@ -74,7 +78,10 @@ function byService(e: Estimate): Map<string, number> {
 }
 
 export function table(scales: readonly number[], measured: Measured): string {
-  const cols = scales.flatMap((n) => [estimate(n, measured, RATES, { aggregated: true }), estimate(n, measured, RATES, { aggregated: false })]);
+  const cols = scales.flatMap((n) => [
+    estimate(n, measured, RATES, { aggregated: true }),
+    estimate(n, measured, RATES, { aggregated: false }),
+  ]);
   const head = scales.flatMap((n) => [`${n / 1e6} M, KPL`, `${n / 1e6} M, one record per reading`]);
   const services = [...byService(cols[0] as Estimate).keys()];
   const rows = services.map((s) => `| ${s} | ${cols.map((c) => usd(byService(c).get(s) ?? 0)).join(' | ')} |`);
@@ -98,14 +105,22 @@ export function kinesisTable(scales: readonly number[], measured: Measured): str
       return `| ${n / 1e6} M | ${capacity} | ${usd(withKpl)} | ${usd(without)} | ${usd(without - withKpl)} (${Math.round((1 - withKpl / without) * 100)}%) |`;
     }),
   );
-  return ['| readings | stream capacity | Kinesis + Firehose, KPL | one record per reading | KPL saves |', '|---|---|---:|---:|---:|', ...rows].join('\n');
+  return [
+    '| readings | stream capacity | Kinesis + Firehose, KPL | one record per reading | KPL saves |',
+    '|---|---|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
   const m = await measure();
   const scales = [1e6, 100e6];
-  console.log(`Measured on ${m.readings.toLocaleString('en-GB')} generated readings (${m.records.toLocaleString('en-GB')} KPL records):`);
-  console.log(`- event JSON ${m.eventBytes.toFixed(1)} B; ${m.eventsPerRecord.toFixed(1)} events per KPL record of ${(m.recordBytes / 1024).toFixed(1)} KiB; raw CSV ${m.csvBytesPerReading.toFixed(1)} B per reading\n`);
+  console.log(
+    `Measured on ${m.readings.toLocaleString('en-GB')} generated readings (${m.records.toLocaleString('en-GB')} KPL records):`,
+  );
+  console.log(
+    `- event JSON ${m.eventBytes.toFixed(1)} B; ${m.eventsPerRecord.toFixed(1)} events per KPL record of ${(m.recordBytes / 1024).toFixed(1)} KiB; raw CSV ${m.csvBytesPerReading.toFixed(1)} B per reading\n`,
+  );
   console.log(table(scales, m));
   console.log('');
   console.log(kinesisTable(scales, m));
@@ -113,7 +128,9 @@ async function main(): Promise<void> {
   for (const n of scales) {
     console.log(`\n${n / 1e6} M readings, KPL, on-demand:`);
     for (const l of estimate(n, m, RATES, { aggregated: true }).lines) {
-      console.log(`  ${l.service.padEnd(10)} ${l.item.padEnd(58)} ${l.quantity.toExponential(3).padStart(10)} ${l.unit.padEnd(9)} ${usd(l.usd)}`);
+      console.log(
+        `  ${l.service.padEnd(10)} ${l.item.padEnd(58)} ${l.quantity.toExponential(3).padStart(10)} ${l.unit.padEnd(9)} ${usd(l.usd)}`,
+      );
     }
   }
 }

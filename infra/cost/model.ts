@@ -116,11 +116,24 @@ export function estimate(
     add('Kinesis', 'data in (1 KB rounding per record)', billedGB, 'GB', 'kinesisOnDemandInGB');
     add('Kinesis', `data out (${a.streamReaders} readers)`, billedGB * a.streamReaders, 'GB', 'kinesisOnDemandOutGB');
     const keptDays = Math.max(0, STREAM.retentionHours / 24 - 1);
-    add('Kinesis', 'retention beyond 24 h', (billedGB * keptDays) / 30.4, 'GB-month', 'kinesisOnDemandRetentionGBMonth');
+    add(
+      'Kinesis',
+      'retention beyond 24 h',
+      (billedGB * keptDays) / 30.4,
+      'GB-month',
+      'kinesisOnDemandRetentionGBMonth',
+    );
   } else {
     const shardHours = a.provisionedShards * HOURS_PER_MONTH;
     add('Kinesis', 'shard-hours', shardHours, 'h', 'kinesisShardHour');
-    add('Kinesis', 'PUT payload units (25 KB)', records * Math.ceil(recordBytes / (25 * KIB)), 'units', 'kinesisPutUnitsMillion', 1e6);
+    add(
+      'Kinesis',
+      'PUT payload units (25 KB)',
+      records * Math.ceil(recordBytes / (25 * KIB)),
+      'units',
+      'kinesisPutUnitsMillion',
+      1e6,
+    );
     add('Kinesis', 'retention beyond 24 h', shardHours, 'shard-h', 'kinesisRetentionShardHour');
   }
 
@@ -137,7 +150,14 @@ export function estimate(
   const outboxRuns = 60 * HOURS_PER_MONTH;
   gbSeconds += outboxRuns * (a.lambdaMsPerInvocation / 1000) * (FUNCTIONS.outbox.memoryMiB / 1024);
   const allInvocations = files + 2 * consumerInvocations + outboxRuns;
-  add('Lambda', 'requests (incl. the outbox sweep every minute)', allInvocations, 'requests', 'lambdaRequestsMillion', 1e6);
+  add(
+    'Lambda',
+    'requests (incl. the outbox sweep every minute)',
+    allInvocations,
+    'requests',
+    'lambdaRequestsMillion',
+    1e6,
+  );
   add('Lambda', 'compute, Arm', gbSeconds, 'GB-s', 'lambdaArmGBSecond');
 
   // DynamoDB: the same writes with or without aggregation.
@@ -145,7 +165,13 @@ export function estimate(
   add('DynamoDB', 'read request units', readings * a.dynamoRruPerReading, 'RRU', 'dynamoReadMillion', 1e6);
   // Steady state: the table holds `readingsTtlDays` of readings.
   const tableGB = (readings * (a.readingsTtlDays / 30.4) * a.dynamoItemBytes) / GB;
-  add('DynamoDB', `time-series storage (${a.readingsTtlDays}-day TTL, steady state)`, tableGB, 'GB-month', 'dynamoStorageGBMonth');
+  add(
+    'DynamoDB',
+    `time-series storage (${a.readingsTtlDays}-day TTL, steady state)`,
+    tableGB,
+    'GB-month',
+    'dynamoStorageGBMonth',
+  );
   add('DynamoDB', 'point-in-time recovery', tableGB, 'GB-month', 'dynamoPitrGBMonth');
 
   // Firehose meters the records it reads from the stream, in 5 KB steps (see docs/cost.md on this assumption).
@@ -162,18 +188,43 @@ export function estimate(
   const s3GB = (readings * (m.csvBytesPerReading + a.parquetBytesPerReading)) / GB;
   add('S3', 'storage added this month (raw + Parquet)', s3GB, 'GB-month', 's3StandardGBMonth');
   add('S3', 'PUTs (raw files, manifests, Parquet objects)', files * 2 + objects, 'requests', 's3PutThousand', 1000);
-  add('S3', 'GETs (splitter reads raw files, Athena reads Parquet)', files + a.athenaQueriesPerMonth * objects, 'requests', 's3GetTenThousand', 10_000);
+  add(
+    'S3',
+    'GETs (splitter reads raw files, Athena reads Parquet)',
+    files + a.athenaQueriesPerMonth * objects,
+    'requests',
+    's3GetTenThousand',
+    10_000,
+  );
 
   // Athena: each query reads a month of Parquet, about half the columns; 10 MB minimum.
   const perQuery = Math.max(10 * 1024 ** 2, readings * a.parquetBytesPerReading * a.athenaScannedFraction);
-  add('Athena', `${a.athenaQueriesPerMonth} queries over one month`, (a.athenaQueriesPerMonth * perQuery) / TB, 'TB', 'athenaTB');
+  add(
+    'Athena',
+    `${a.athenaQueriesPerMonth} queries over one month`,
+    (a.athenaQueriesPerMonth * perQuery) / TB,
+    'TB',
+    'athenaTB',
+  );
 
   // Fixed and operational items.
   add('KMS', 'data key', 1, 'key', 'kmsKeyMonth');
   add('CloudWatch', 'alarms beyond the 10 free', Math.max(0, a.alarms - 10), 'alarms', 'cloudWatchAlarmMonth');
   add('CloudWatch', 'dashboard', a.dashboards, 'dashboard', 'cloudWatchDashboardMonth');
-  add('CloudWatch', 'custom metrics beyond the 10 free (Powertools)', Math.max(0, a.customMetrics - 10), 'metrics', 'cloudWatchMetricMonth');
-  add('CloudWatch', 'logs ingested', Math.max(0, (allInvocations * a.logBytesPerInvocation) / GB - 5), 'GB', 'cloudWatchLogsGB');
+  add(
+    'CloudWatch',
+    'custom metrics beyond the 10 free (Powertools)',
+    Math.max(0, a.customMetrics - 10),
+    'metrics',
+    'cloudWatchMetricMonth',
+  );
+  add(
+    'CloudWatch',
+    'logs ingested',
+    Math.max(0, (allInvocations * a.logBytesPerInvocation) / GB - 5),
+    'GB',
+    'cloudWatchLogsGB',
+  );
 
   return { readings, aggregated, capacity, lines, totalUsd: lines.reduce((s, l) => s + l.usd, 0) };
 }

@@ -29,10 +29,18 @@ export const RATES = {
   kinesisOnDemandStreamHour: recalled(0.046, 'stream-hour', 'AmazonKinesis, on-demand stream hour'),
   kinesisOnDemandInGB: recalled(0.092, 'GB written (records rounded up to 1 KB)', 'AmazonKinesis, on-demand data in'),
   kinesisOnDemandOutGB: recalled(0.046, 'GB read (per reader)', 'AmazonKinesis, on-demand data out'),
-  kinesisOnDemandRetentionGBMonth: recalled(0.115, 'GB-month kept beyond 24 h (to 7 days)', 'AmazonKinesis, on-demand extended retention'),
+  kinesisOnDemandRetentionGBMonth: recalled(
+    0.115,
+    'GB-month kept beyond 24 h (to 7 days)',
+    'AmazonKinesis, on-demand extended retention',
+  ),
   kinesisShardHour: recalled(0.0165, 'shard-hour', 'AmazonKinesis, provisioned shard hour'),
   kinesisPutUnitsMillion: recalled(0.0154, 'million PUT payload units (25 KB)', 'AmazonKinesis, PUT payload units'),
-  kinesisRetentionShardHour: recalled(0.023, 'shard-hour of retention beyond 24 h', 'AmazonKinesis, extended retention'),
+  kinesisRetentionShardHour: recalled(
+    0.023,
+    'shard-hour of retention beyond 24 h',
+    'AmazonKinesis, extended retention',
+  ),
   // Lambda (AWSLambda, publication 2026-10-01)
   lambdaArmGBSecond: listed(0.0000133334, 'GB-second, Arm', 'AWSLambda EUW2-Lambda-GB-Second-ARM'),
   lambdaRequestsMillion: listed(0.2, 'million requests', 'AWSLambda EUW2-Request-ARM'),
@@ -42,10 +50,22 @@ export const RATES = {
   dynamoStorageGBMonth: recalled(0.297, 'GB-month', 'AmazonDynamoDB EUW2-TimedStorage-ByteHrs'),
   dynamoPitrGBMonth: recalled(0.2376, 'GB-month of continuous backup', 'AmazonDynamoDB EUW2-TimedPITRStorage-ByteHrs'),
   // Firehose (AmazonKinesisFirehose)
-  firehoseIngestGB: recalled(0.031, 'GB ingested (records rounded up to 5 KB), first 500 TB', 'AmazonKinesisFirehose, ingestion'),
+  firehoseIngestGB: recalled(
+    0.031,
+    'GB ingested (records rounded up to 5 KB), first 500 TB',
+    'AmazonKinesisFirehose, ingestion',
+  ),
   firehoseConversionGB: recalled(0.0198, 'GB converted (5 KB increments)', 'AmazonKinesisFirehose, format conversion'),
-  firehosePartitioningGB: recalled(0.022, 'GB through dynamic partitioning', 'AmazonKinesisFirehose, dynamic partitioning'),
-  firehosePartitioningObjectsThousand: recalled(0.0055, '1,000 objects delivered', 'AmazonKinesisFirehose, dynamic partitioning objects'),
+  firehosePartitioningGB: recalled(
+    0.022,
+    'GB through dynamic partitioning',
+    'AmazonKinesisFirehose, dynamic partitioning',
+  ),
+  firehosePartitioningObjectsThousand: recalled(
+    0.0055,
+    '1,000 objects delivered',
+    'AmazonKinesisFirehose, dynamic partitioning objects',
+  ),
   firehoseJqHour: recalled(0.077, 'JQ processing hour', 'AmazonKinesisFirehose, JQ processing'),
   // S3 (AmazonS3, publication 2026-09-28)
   s3StandardGBMonth: listed(0.024, 'GB-month, Standard, first 50 TB', 'AmazonS3 EUW2-TimedStorage-ByteHrs'),
@@ -58,7 +78,11 @@ export const RATES = {
   cloudWatchAlarmMonth: listed(0.1, 'standard alarm-month (10 free)', 'AmazonCloudWatch EUW2-CW:AlarmMonitorUsage'),
   cloudWatchLogsGB: listed(0.5985, 'GB of logs ingested (5 GB free)', 'AmazonCloudWatch EUW2-DataProcessing-Bytes'),
   cloudWatchDashboardMonth: recalled(3, 'dashboard-month (3 free)', 'AmazonCloudWatch dashboards'),
-  cloudWatchMetricMonth: recalled(0.3, 'custom metric-month, first 10,000 (10 free)', 'AmazonCloudWatch EUW2-CW:MetricMonitorUsage'),
+  cloudWatchMetricMonth: recalled(
+    0.3,
+    'custom metric-month, first 10,000 (10 free)',
+    'AmazonCloudWatch EUW2-CW:MetricMonitorUsage',
+  ),
 } as const satisfies Record<string, Rate>;
 
 export type RateKey = keyof typeof RATES;

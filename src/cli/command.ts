@@ -11,7 +11,11 @@ export type Action<O> = (args: string[], opts: O & GlobalOptions, command: Comma
 /** Adds the options every command accepts. */
 export function withGlobalOptions(command: Command): Command {
   return command
-    .addOption(new Option('--target <target>', 'where to run: the embedded stack or AWS').choices(['local', 'aws']).default('local', 'local, or $DUBEGRID_TARGET'))
+    .addOption(
+      new Option('--target <target>', 'where to run: the embedded stack or AWS')
+        .choices(['local', 'aws'])
+        .default('local', 'local, or $DUBEGRID_TARGET'),
+    )
     .option('--data-dir <dir>', 'data dir of the embedded stack (default .dubegrid/, or $DUBEGRID_DATA_DIR)')
     .option('--json', 'print one JSON document on stdout instead of text')
     .option('--quiet', 'no live progress line: at most one progress line every 10 s on stderr');
@@ -22,7 +26,9 @@ export function action<O>(fn: Action<O>) {
   return async (...received: unknown[]): Promise<void> => {
     const command = received[received.length - 1] as Command;
     const opts = command.optsWithGlobals<O & GlobalOptions>();
-    const args = command.processedArgs.flatMap((a: unknown) => (Array.isArray(a) ? a : a === undefined ? [] : [a])).map(String);
+    const args = command.processedArgs
+      .flatMap((a: unknown) => (Array.isArray(a) ? a : a === undefined ? [] : [a]))
+      .map(String);
     useProgress(progressFor(process.stderr, opts));
     try {
       const result = await fn(args, opts, command);

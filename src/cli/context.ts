@@ -108,7 +108,11 @@ export async function openContext(opts: GlobalOptions, need: StackNeed): Promise
 }
 
 /** Runs `fn` with a context and always closes it. */
-export async function withContext<T>(opts: GlobalOptions, need: StackNeed, fn: (ctx: CommandContext) => Promise<T>): Promise<T> {
+export async function withContext<T>(
+  opts: GlobalOptions,
+  need: StackNeed,
+  fn: (ctx: CommandContext) => Promise<T>,
+): Promise<T> {
   const ctx = await openContext(opts, need);
   try {
     return await fn(ctx);

@@ -26,7 +26,24 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true, sortSubcommands: true });
   withGlobalOptions(program);
-  for (const register of [registerUp, registerStatus, registerGenerate, registerStart, registerQuery, registerReport, registerState, registerDlq, registerIngest, registerAssets, registerAlerts, registerReplay, registerBackfill, registerRebuild, registerVerify]) register(program);
+  for (const register of [
+    registerUp,
+    registerStatus,
+    registerGenerate,
+    registerStart,
+    registerQuery,
+    registerReport,
+    registerState,
+    registerDlq,
+    registerIngest,
+    registerAssets,
+    registerAlerts,
+    registerReplay,
+    registerBackfill,
+    registerRebuild,
+    registerVerify,
+  ])
+    register(program);
   return program;
 }
 

@@ -79,7 +79,10 @@ export class Progress {
   readonly tick = (tick: ProgressTick): void => {
     const now = this.clock();
     const held = this.tasks.get(tick.task);
-    this.tasks.set(tick.task, held ? { ...held, tick, at: now } : { tick, startedAt: now, startDone: tick.done, at: now });
+    this.tasks.set(
+      tick.task,
+      held ? { ...held, tick, at: now } : { tick, startedAt: now, startDone: tick.done, at: now },
+    );
     if (this.renderer) {
       const finished = tick.total !== undefined && tick.done >= tick.total;
       if (finished || now - this.lastDraw >= (this.o.redrawEveryMs ?? 100)) this.redraw();
@@ -120,7 +123,8 @@ export class Progress {
 
 function describeTask(t: TaskState, now: number): string {
   const { task, done, total, unit } = t.tick;
-  const amount = total === undefined ? amountOf(done, unit) : `${fmt(done, unit)}/${amountOf(total, unit)} (${pct(done, total)})`;
+  const amount =
+    total === undefined ? amountOf(done, unit) : `${fmt(done, unit)}/${amountOf(total, unit)} (${pct(done, total)})`;
   const seconds = (t.at - t.startedAt) / 1000;
   const rate = seconds > 0 ? (done - t.startDone) / seconds : undefined;
   const parts = [`${task}: ${amount}`];
@@ -135,9 +139,11 @@ function pct(done: number, total: number): string {
   return total > 0 ? `${Math.min(100, Math.floor((done / total) * 100))}%` : '100%';
 }
 
-const fmt = (n: number, unit: string): string => (unit === 'bytes' ? formatBytes(Math.round(n)) : Math.round(n).toLocaleString('en-GB'));
+const fmt = (n: number, unit: string): string =>
+  unit === 'bytes' ? formatBytes(Math.round(n)) : Math.round(n).toLocaleString('en-GB');
 /** Bytes carry their own unit (`1.2 MiB`); other counts are followed by theirs. */
-const amountOf = (n: number, unit: string): string => (unit === 'bytes' ? formatBytes(Math.round(n)) : `${fmt(n, unit)} ${unit}`);
+const amountOf = (n: number, unit: string): string =>
+  unit === 'bytes' ? formatBytes(Math.round(n)) : `${fmt(n, unit)} ${unit}`;
 
 /** `4 s`, `2 min 5 s`, `1 h 3 min`. */
 export function duration(seconds: number): string {
@@ -159,6 +165,14 @@ function logUpdateOn(stream: ProgressStream): LiveRenderer {
 }
 
 /** Live only on a terminal, and never with --json or --quiet. */
-export function progressFor(stream: ProgressStream, flags: { readonly json?: boolean; readonly quiet?: boolean }, clock?: () => number): Progress {
-  return new Progress({ stream, live: stream.isTTY === true && flags.json !== true && flags.quiet !== true, ...(clock ? { clock } : {}) });
+export function progressFor(
+  stream: ProgressStream,
+  flags: { readonly json?: boolean; readonly quiet?: boolean },
+  clock?: () => number,
+): Progress {
+  return new Progress({
+    stream,
+    live: stream.isTTY === true && flags.json !== true && flags.quiet !== true,
+    ...(clock ? { clock } : {}),
+  });
 }

@@ -32,7 +32,6 @@ export const ANOMALY_RULES = [
 ] as const;
 export type AnomalyRule = (typeof ANOMALY_RULES)[number];
 
-
 export interface AnomalyLabel {
   readonly asset_id: string;
   readonly rule: AnomalyRule;
@@ -87,7 +86,13 @@ export interface AnomalyPlan {
 }
 
 /** Where and when every anomaly goes, for a run of `intervals` readings every `stepMs` from `startMs`. */
-export function planAnomalies(assets: readonly SubstationAsset[], seed: number, startMs: number, stepMs: number, intervals: number): AnomalyPlan {
+export function planAnomalies(
+  assets: readonly SubstationAsset[],
+  seed: number,
+  startMs: number,
+  stepMs: number,
+  intervals: number,
+): AnomalyPlan {
   const slots = Math.floor(intervals / SLOT_READINGS);
   const injections: Injection[] = [];
   // Rules in turn; one that does not fit a substation (reverse power where every feeder

@@ -97,13 +97,18 @@ function buildSubstation(seed: number, index: number, name: string): SubstationA
   const feederCount = pick(rng, [1, 2, 3, 4], [15, 35, 30, 20]);
   const drafts = Array.from({ length: feederCount }, (_, f) => {
     const ratedCurrentA = pick(rng, FEEDER_RATINGS_A, [2, 3, 3, 2]);
-    return { ratedCurrentA, peakCurrentA: ratedCurrentA * between(rng, ...PEAK_UTILISATION), pv: hasGeneration && (f === 0 || rng() < 0.8) };
+    return {
+      ratedCurrentA,
+      peakCurrentA: ratedCurrentA * between(rng, ...PEAK_UTILISATION),
+      pv: hasGeneration && (f === 0 || rng() < 0.8),
+    };
   });
   // Size the transformer to the after-diversity demand as a planner would; where even
   // the largest is too small, the feeders carry less.
   const demandKva = drafts.reduce((s, d) => s + (3 * DESIGN_VOLTAGE_V * d.peakCurrentA) / 1000, 0);
   const fitting = TRANSFORMER_KVA.findIndex((kva) => demandKva <= MAX_TRANSFORMER_LOADING * kva);
-  const sized = fitting < 0 ? TRANSFORMER_KVA.length - 1 : Math.min(TRANSFORMER_KVA.length - 1, fitting + (rng() < 0.35 ? 1 : 0));
+  const sized =
+    fitting < 0 ? TRANSFORMER_KVA.length - 1 : Math.min(TRANSFORMER_KVA.length - 1, fitting + (rng() < 0.35 ? 1 : 0));
   const transformerKva = TRANSFORMER_KVA[sized] as number;
   const scale = Math.min(1, (MAX_TRANSFORMER_LOADING * transformerKva) / demandKva);
   const feeders = drafts.map((d, f): FeederAsset => {
@@ -188,14 +193,91 @@ function round(x: number, decimals: number): number {
 // list runs out (then a number tells them apart) and substation i keeps its name
 // whatever the run's size.
 const STREETS = [
-  'Abbey', 'Albert', 'Alexandra', 'Ash', 'Back', 'Beech', 'Belle Vue', 'Bridge', 'Broad', 'Brook', 'Castle', 'Cedar', 'Chapel',
-  'Cherry Tree', 'Church', 'Clarence', 'College', 'Common', 'Coronation', 'Cromwell', 'Elm', 'Fairfield', 'Fern', 'Forest',
-  'Garden', 'George', 'Glebe', 'Granby', 'Grange', 'Green', 'Hawthorn', 'Highfield', 'Hill', 'Holly', 'Kings', 'Lime',
-  'Manor', 'Maple', 'Market', 'Meadow', 'Mill', 'Moor', 'Mount Pleasant', 'New', 'North', 'Oak', 'Orchard', 'Park',
-  'Priory', 'Queens', 'Railway', 'Rectory', 'Riverside', 'Rose', 'School', 'Springfield', 'Station', 'Stanley', 'Sycamore',
-  'Union', 'Vicarage', 'Victoria', 'West', 'Westfield', 'Willow', 'Windsor', 'Woodland', 'York',
+  'Abbey',
+  'Albert',
+  'Alexandra',
+  'Ash',
+  'Back',
+  'Beech',
+  'Belle Vue',
+  'Bridge',
+  'Broad',
+  'Brook',
+  'Castle',
+  'Cedar',
+  'Chapel',
+  'Cherry Tree',
+  'Church',
+  'Clarence',
+  'College',
+  'Common',
+  'Coronation',
+  'Cromwell',
+  'Elm',
+  'Fairfield',
+  'Fern',
+  'Forest',
+  'Garden',
+  'George',
+  'Glebe',
+  'Granby',
+  'Grange',
+  'Green',
+  'Hawthorn',
+  'Highfield',
+  'Hill',
+  'Holly',
+  'Kings',
+  'Lime',
+  'Manor',
+  'Maple',
+  'Market',
+  'Meadow',
+  'Mill',
+  'Moor',
+  'Mount Pleasant',
+  'New',
+  'North',
+  'Oak',
+  'Orchard',
+  'Park',
+  'Priory',
+  'Queens',
+  'Railway',
+  'Rectory',
+  'Riverside',
+  'Rose',
+  'School',
+  'Springfield',
+  'Station',
+  'Stanley',
+  'Sycamore',
+  'Union',
+  'Vicarage',
+  'Victoria',
+  'West',
+  'Westfield',
+  'Willow',
+  'Windsor',
+  'Woodland',
+  'York',
 ];
-const KINDS = ['Road', 'Street', 'Lane', 'Avenue', 'Close', 'Way', 'Drive', 'Crescent', 'Grove', 'Terrace', 'Gardens', 'Place', 'Walk', 'Row'];
+const KINDS = [
+  'Road',
+  'Street',
+  'Lane',
+  'Avenue',
+  'Close',
+  'Way',
+  'Drive',
+  'Crescent',
+  'Grove',
+  'Terrace',
+  'Gardens',
+  'Place',
+  'Walk',
+  'Row',
+];
 
 function streetNames(seed: number): string[] {
   const names = STREETS.flatMap((s) => KINDS.map((k) => `${s} ${k}`));

@@ -5,7 +5,15 @@
 import type { SubstationAsset } from './assets.ts';
 import { SubstationLines } from './lines.ts';
 import type { SubstationSnapshot } from './model.ts';
-import { FEEDER_MEASURES, MonitorRounding, readingCount, snapshotValues, TRANSFORMER_MEASURE, type Measure, type ReadingTransform } from './readings.ts';
+import {
+  FEEDER_MEASURES,
+  MonitorRounding,
+  readingCount,
+  snapshotValues,
+  TRANSFORMER_MEASURE,
+  type Measure,
+  type ReadingTransform,
+} from './readings.ts';
 
 export interface LineSink {
   add(line: string): void;
@@ -38,7 +46,13 @@ export class SubstationEmitter {
   }
 
   /** As `emit`, each reading through `transform` first. */
-  emitTransformed(file: LineSink, ts: number, tsText: string, values: Float64Array, transform: ReadingTransform): number {
+  emitTransformed(
+    file: LineSink,
+    ts: number,
+    tsText: string,
+    values: Float64Array,
+    transform: ReadingTransform,
+  ): number {
     const perFeeder = FEEDER_MEASURES.length;
     let added = 0;
     for (let k = 0; k < values.length; k++) {

@@ -74,7 +74,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateS
       const file = await files.fileFor(ts);
       for (const emitter of emitters) {
         const values = emitter.values(snapshotOf(emitter.asset, at));
-        rows += o.transform ? emitter.emitTransformed(file, ts, at.text, values, o.transform) : emitter.emit(file, at.text, values);
+        rows += o.transform
+          ? emitter.emitTransformed(file, ts, at.text, values, o.transform)
+          : emitter.emit(file, at.text, values);
       }
       await file.maybeFlush();
       o.onProgress?.({ rows, at: at.text, fraction: (i + 1) / intervals });

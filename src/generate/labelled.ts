@@ -34,12 +34,25 @@ export async function generateLabelled(options: LabelledGenerateOptions = {}): P
   const plan = planAnomalies(buildAssets(o.seed, o.substations), o.seed, o.startMs, stepMs, intervals);
   const inject = anomalyTransform(plan);
   const outer = options.transform;
-  const transform: ReadingTransform = outer ? (r) => { const x = inject(r); return x && outer(x); } : inject;
+  const transform: ReadingTransform = outer
+    ? (r) => {
+        const x = inject(r);
+        return x && outer(x);
+      }
+    : inject;
   const summary = await generate({ ...options, transform });
   const labelsFile = resolve(options.labels ?? join(summary.out, LABELS_FILE));
   await mkdir(dirname(labelsFile), { recursive: true });
   await writeFile(labelsFile, labelsCsv(plan.labels));
-  const byRule = Object.fromEntries(ANOMALY_RULES.map((r) => [r, plan.labels.filter((l) => l.rule === r).length])) as Record<AnomalyRule, number>;
+  const byRule = Object.fromEntries(
+    ANOMALY_RULES.map((r) => [r, plan.labels.filter((l) => l.rule === r).length]),
+  ) as Record<AnomalyRule, number>;
   const missing = ANOMALY_RULES.filter((r) => byRule[r] === 0);
-  return { ...summary, anomalies: plan.labels.length, anomalies_by_rule: byRule, labels_file: labelsFile, missing_rules: missing };
+  return {
+    ...summary,
+    anomalies: plan.labels.length,
+    anomalies_by_rule: byRule,
+    labels_file: labelsFile,
+    missing_rules: missing,
+  };
 }

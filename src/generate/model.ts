@@ -92,7 +92,11 @@ const STREAMS_PER_FEEDER = 8;
 const streamOf = (f: FeederAsset, w: number): number => f.index * STREAMS_PER_FEEDER + w;
 
 /** What the substation's monitor reads at `at`, before rounding. */
-export function snapshotOf(asset: SubstationAsset, at: Instant, noise: WhiteNoise = noiseAt(asset, at)): SubstationSnapshot {
+export function snapshotOf(
+  asset: SubstationAsset,
+  at: Instant,
+  noise: WhiteNoise = noiseAt(asset, at),
+): SubstationSnapshot {
   const keys = keysOf(asset);
   const day = dayContext(asset, keys, at);
   const demand = asset.feeders.map((f) => feederDemand(f, keys.feeders[f.index] as FeederKeys, at, day, noise));
@@ -111,7 +115,12 @@ export function snapshotOf(asset: SubstationAsset, at: Instant, noise: WhiteNois
     SOURCE_DRIFT_V * smoothNoise(keys.source, drift) -
     (TRANSFORMER_DROP_V * Math.hypot(totalP, totalQ)) / asset.transformerKva +
     (PV_RISE_V * totalPv) / asset.transformerKva;
-  const busbar = [0, 1, 2].map((ph) => busbarCommon + (asset.phaseOffsetsV[ph] as number) + PHASE_DRIFT_V * smoothNoise(keys.phaseVoltage[ph] as number, drift));
+  const busbar = [0, 1, 2].map(
+    (ph) =>
+      busbarCommon +
+      (asset.phaseOffsetsV[ph] as number) +
+      PHASE_DRIFT_V * smoothNoise(keys.phaseVoltage[ph] as number, drift),
+  );
 
   const phaseP = [0, 0, 0];
   const phaseQ = [0, 0, 0];
@@ -124,7 +133,9 @@ export function snapshotOf(asset: SubstationAsset, at: Instant, noise: WhiteNois
     let vw = 0;
     for (let ph = 0; ph < 3; ph++) {
       v[ph] = (busbar[ph] as number) + feederV + VOLTAGE_NOISE_V * noise(streamOf(f, W_VOLTAGE + ph));
-      w[ph] = (f.phaseShares[ph] as number) * (1 + PHASE_DRIFT * smoothNoise(fk.share[ph] as number, drift) + PHASE_NOISE * noise(streamOf(f, W_SHARE + ph)));
+      w[ph] =
+        (f.phaseShares[ph] as number) *
+        (1 + PHASE_DRIFT * smoothNoise(fk.share[ph] as number, drift) + PHASE_NOISE * noise(streamOf(f, W_SHARE + ph)));
       vw += (v[ph] as number) * (w[ph] as number);
     }
     // Phase ph carries the part V·w / Σ V·w of the feeder's power, so Σ V·I = S.
@@ -135,7 +146,12 @@ export function snapshotOf(asset: SubstationAsset, at: Instant, noise: WhiteNois
       phaseP[ph] = (phaseP[ph] as number) + p * part;
       phaseQ[ph] = (phaseQ[ph] as number) + q * part;
     }
-    return { currentA: current as unknown as PhaseValues, voltageV: v as unknown as PhaseValues, activeKw: p, reactiveKvar: q };
+    return {
+      currentA: current as unknown as PhaseValues,
+      voltageV: v as unknown as PhaseValues,
+      activeKw: p,
+      reactiveKvar: q,
+    };
   });
   const apparentKva = phaseP.reduce((sum, p, ph) => sum + Math.hypot(p, phaseQ[ph] as number), 0);
   return { feeders, apparentKva };
@@ -166,7 +182,14 @@ function dayContext(asset: SubstationAsset, keys: AssetKeys, at: Instant): DayCo
   const clearSky = solarFactor(at.utcHour, at.dayOfYear, asset.latitude, asset.longitude);
   const sunDay = sunOf(at.dayOfYear, asset.latitude, asset.longitude);
   const offsetH = (((at.localHour - at.utcHour) % 24) + 24) % 24;
-  return { season, weather, sun: clearSky * clouds, clearness, noonStrength: sunDay.strength, solarNoonLocalHour: sunDay.noonUtc + offsetH };
+  return {
+    season,
+    weather,
+    sun: clearSky * clouds,
+    clearness,
+    noonStrength: sunDay.strength,
+    solarNoonLocalHour: sunDay.noonUtc + offsetH,
+  };
 }
 
 interface FeederDemand {
@@ -200,11 +223,14 @@ function feederDemand(f: FeederAsset, keys: FeederKeys, at: Instant, day: DayCon
 
 /** The day's clearness for this feeder, moved out of the band where PV would just match demand at midday. */
 function feederClearness(f: FeederAsset, at: Instant, day: DayContext): number {
-  const middayDemand = f.peakKw * dailyShape(day.solarNoonLocalHour + f.profileShiftH, at.weekend) * day.season * BASE_LEVEL;
+  const middayDemand =
+    f.peakKw * dailyShape(day.solarNoonLocalHour + f.profileShiftH, at.weekend) * day.season * BASE_LEVEL;
   const ratio = (f.pvPeakKw * day.noonStrength * day.clearness) / middayDemand;
   if (ratio <= PV_RATIO_LOW || ratio >= PV_RATIO_HIGH) return day.clearness;
   const brighter = (day.clearness * PV_RATIO_HIGH) / ratio;
-  return ratio > (PV_RATIO_LOW + PV_RATIO_HIGH) / 2 && brighter <= 1 ? brighter : (day.clearness * PV_RATIO_LOW) / ratio;
+  return ratio > (PV_RATIO_LOW + PV_RATIO_HIGH) / 2 && brighter <= 1
+    ? brighter
+    : (day.clearness * PV_RATIO_LOW) / ratio;
 }
 
 /** The keys of an asset's noise, derived once from its own keys. */

@@ -78,12 +78,16 @@ export interface ResolvedGenerateOptions {
 /** Defaults filled in and every value checked; throws `GenerateOptionsError` naming the first bad one. */
 export function resolveGenerateOptions(options: GenerateOptions): ResolvedGenerateOptions {
   const o = { ...DEFAULT_GENERATE_OPTIONS, ...definedOnly(options) };
-  if (typeof o.out !== 'string' || o.out.trim() === '') throw new GenerateOptionsError('out', 'must be a directory path');
+  if (typeof o.out !== 'string' || o.out.trim() === '')
+    throw new GenerateOptionsError('out', 'must be a directory path');
   checkInteger('substations', o.substations, GENERATE_LIMITS.substations);
   checkInteger('days', o.days, GENERATE_LIMITS.days);
   checkInteger('intervalMinutes', o.intervalMinutes, GENERATE_LIMITS.intervalMinutes);
   if (1440 % o.intervalMinutes !== 0) {
-    throw new GenerateOptionsError('intervalMinutes', `must divide a day evenly (e.g. 5m, 10m, 15m, 30m, 1h), got ${o.intervalMinutes} minutes`);
+    throw new GenerateOptionsError(
+      'intervalMinutes',
+      `must divide a day evenly (e.g. 5m, 10m, 15m, 30m, 1h), got ${o.intervalMinutes} minutes`,
+    );
   }
   checkInteger('seed', o.seed, GENERATE_LIMITS.seed);
   return {
@@ -109,7 +113,8 @@ export function parseStartDate(text: string): number {
     throw new GenerateOptionsError('start', `must be a calendar date, got ${text}`);
   }
   const { min, max } = GENERATE_LIMITS.year;
-  if (year < min || year > max) throw new GenerateOptionsError('start', `must be in the years ${min} to ${max}, got ${text}`);
+  if (year < min || year > max)
+    throw new GenerateOptionsError('start', `must be in the years ${min} to ${max}, got ${text}`);
   return ms;
 }
 
@@ -127,9 +132,16 @@ export function parseWholeNumber(option: OptionName, text: string): number {
   return Number(text.trim());
 }
 
-function checkInteger(option: OptionName, value: unknown, limits: { readonly min: number; readonly max: number }): asserts value is number {
+function checkInteger(
+  option: OptionName,
+  value: unknown,
+  limits: { readonly min: number; readonly max: number },
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < limits.min || value > limits.max) {
-    throw new GenerateOptionsError(option, `must be a whole number from ${limits.min} to ${limits.max}, got ${String(value)}`);
+    throw new GenerateOptionsError(
+      option,
+      `must be a whole number from ${limits.min} to ${limits.max}, got ${String(value)}`,
+    );
   }
 }
 

@@ -27,7 +27,11 @@ export const FEEDER_MEASURES: readonly Measure[] = [
 ];
 
 /** The substation's row after its feeders'. */
-export const TRANSFORMER_MEASURE: Measure = { attributeType: 'transformer', description: 'Total Apparent Power', units: 'kVA' };
+export const TRANSFORMER_MEASURE: Measure = {
+  attributeType: 'transformer',
+  description: 'Total Apparent Power',
+  units: 'kVA',
+};
 
 /** One row of the file, as a later fault injector sees it. */
 export interface Reading {

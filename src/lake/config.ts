@@ -26,7 +26,8 @@ export function bufferingFromEnv(env: NodeJS.ProcessEnv, defaults: BufferingHint
     const text = env[name];
     if (text === undefined || text.trim() === '') return undefined;
     const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) throw new LakeConfigError(`${name} must be a positive number, got ${JSON.stringify(text)}`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new LakeConfigError(`${name} must be a positive number, got ${JSON.stringify(text)}`);
     return n;
   };
   const mib = number(LAKE_ENV.bufferMiB);

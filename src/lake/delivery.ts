@@ -134,7 +134,15 @@ export class LakeDelivery {
   private readonly ledgers = new Map<string, ShardLedger>();
   private readonly now: () => number;
   private flushing: Promise<unknown> = Promise.resolve();
-  readonly stats: DeliveryStats = { records: 0, readings: 0, duplicates_in_buffer: 0, errors: 0, objects: 0, rows_written: 0, error_objects: 0 };
+  readonly stats: DeliveryStats = {
+    records: 0,
+    readings: 0,
+    duplicates_in_buffer: 0,
+    errors: 0,
+    objects: 0,
+    rows_written: 0,
+    error_objects: 0,
+  };
 
   constructor(private readonly options: LakeDeliveryOptions) {
     this.now = options.now ?? Date.now;
@@ -149,9 +157,21 @@ export class LakeDelivery {
       const entry = ledger.add(record.sequenceNumber);
       let users;
       try {
-        users = deaggregate({ data: Buffer.from(record.data), partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber });
+        users = deaggregate({
+          data: Buffer.from(record.data),
+          partitionKey: record.partitionKey,
+          sequenceNumber: record.sequenceNumber,
+        });
       } catch (err) {
-        this.addError(entry, ERROR_OUTPUT_TYPES.processing, DEAGGREGATION_ERROR, (err as Error).message, record, record.data, null);
+        this.addError(
+          entry,
+          ERROR_OUTPUT_TYPES.processing,
+          DEAGGREGATION_ERROR,
+          (err as Error).message,
+          record,
+          record.data,
+          null,
+        );
         errors++;
         continue;
       }
@@ -161,7 +181,15 @@ export class LakeDelivery {
           this.addReading(entry, converted.event, converted.partition, user.data.byteLength);
           readings++;
         } else {
-          this.addError(entry, ERROR_OUTPUT_TYPES.conversion, converted.errorCode, converted.message, record, user.data, user.subSequenceNumber);
+          this.addError(
+            entry,
+            ERROR_OUTPUT_TYPES.conversion,
+            converted.errorCode,
+            converted.message,
+            record,
+            user.data,
+            user.subSequenceNumber,
+          );
           errors++;
         }
       }
@@ -217,7 +245,11 @@ export class LakeDelivery {
   private addReading(entry: LedgerEntry, event: ReadingEvent, partition: PartitionValues, bytes: number): void {
     const key = partitionPrefix(partition);
     let b = this.buffers.get(key);
-    if (!b) this.buffers.set(key, (b = { kind: 'readings', key, rows: new Map(), bytes: 0, openedAt: this.now(), refs: new Set() }));
+    if (!b)
+      this.buffers.set(
+        key,
+        (b = { kind: 'readings', key, rows: new Map(), bytes: 0, openedAt: this.now(), refs: new Set() }),
+      );
     if (b.kind !== 'readings') throw new Error(`buffer ${key} holds errors, not readings`);
     keepWinner(b.rows, event, this.stats);
     b.bytes += bytes;
@@ -236,7 +268,8 @@ export class LakeDelivery {
     const arrival = record.arrival.toISOString();
     const key = `${PREFIXES.processedErrors}${type}/y=${arrival.slice(0, 4)}/m=${arrival.slice(5, 7)}/d=${arrival.slice(8, 10)}/`;
     let b = this.buffers.get(key);
-    if (!b) this.buffers.set(key, (b = { kind: 'errors', key, lines: [], bytes: 0, openedAt: this.now(), refs: new Set() }));
+    if (!b)
+      this.buffers.set(key, (b = { kind: 'errors', key, lines: [], bytes: 0, openedAt: this.now(), refs: new Set() }));
     if (b.kind !== 'errors') throw new Error(`buffer ${key} holds readings, not errors`);
     const line: ErrorRecord = {
       attemptsMade: 1,
@@ -267,8 +300,15 @@ export class LakeDelivery {
       const key = `${b.key}${objectName(now)}${b.kind === 'readings' ? FIREHOSE_CONVERSION.fileExtension : ''}`;
       try {
         const rows = b.kind === 'readings' ? b.rows.size : b.lines.length;
-        const body = b.kind === 'readings' ? await this.options.writer.write([...b.rows.values()]) : Buffer.from(`${b.lines.join('\n')}\n`);
-        await this.options.sink.put(key, body, b.kind === 'readings' ? 'application/vnd.apache.parquet' : 'application/x-ndjson');
+        const body =
+          b.kind === 'readings'
+            ? await this.options.writer.write([...b.rows.values()])
+            : Buffer.from(`${b.lines.join('\n')}\n`);
+        await this.options.sink.put(
+          key,
+          body,
+          b.kind === 'readings' ? 'application/vnd.apache.parquet' : 'application/x-ndjson',
+        );
         for (const entry of b.refs) entry.pending--;
         objects.push({ key, kind: b.kind, rows, bytes: body.length });
         if (b.kind === 'readings') {

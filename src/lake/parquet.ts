@@ -12,7 +12,12 @@
  * Rows are sorted by asset, measurement and time: runs of equal values compress, and
  * row-group statistics let readers skip.
  */
-import { DuckDBInstance, DuckDBTimestampMillisecondsValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTimestampMillisecondsValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+} from '@duckdb/node-api';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +37,12 @@ export const LAKE_PARQUET = {
 } as const;
 
 /** Storage types of the writer's table: `ts` as milliseconds, the contract's precision. */
-const STORAGE_TYPE: Record<GlueType, string> = { int: 'INTEGER', double: 'DOUBLE', string: 'VARCHAR', timestamp: 'TIMESTAMP_MS' };
+const STORAGE_TYPE: Record<GlueType, string> = {
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMP_MS',
+};
 
 export class ParquetWriteError extends Error {
   override name = 'ParquetWriteError';
@@ -62,7 +72,9 @@ export class DuckDbParquetWriter implements ParquetWriter {
     const connection = await instance.connect();
     const order = READINGS_COLUMNS.map((c) => c.name).join(',');
     if (order !== APPEND_ORDER.join(',')) {
-      throw new ParquetWriteError(`the writer appends ${APPEND_ORDER.join(',')} but the Glue columns are ${order}: update appendEvent`);
+      throw new ParquetWriteError(
+        `the writer appends ${APPEND_ORDER.join(',')} but the Glue columns are ${order}: update appendEvent`,
+      );
     }
     const columns = READINGS_COLUMNS.map((c) => `${c.name} ${STORAGE_TYPE[c.type]}`).join(', ');
     await connection.run(`CREATE TABLE lake_rows (${columns})`);
@@ -84,7 +96,10 @@ export class DuckDbParquetWriter implements ParquetWriter {
       );
       return await readFile(file);
     } catch (err) {
-      throw new ParquetWriteError(`could not write ${events.length} rows as Parquet: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+      throw new ParquetWriteError(
+        `could not write ${events.length} rows as Parquet: ${(err as Error).message.split('\n')[0]}`,
+        { cause: err },
+      );
     } finally {
       await this.connection.run('DELETE FROM lake_rows').catch(() => undefined);
       await rm(file, { force: true });
@@ -102,8 +117,22 @@ export class DuckDbParquetWriter implements ParquetWriter {
 
 /** The column order `appendEvent` writes; `open` refuses a schema that differs. */
 const APPEND_ORDER = [
-  'v', 'event_id', 'asset_id', 'substation_id', 'substation_name', 'feeder_id', 'measurement', 'phase',
-  'unit', 'value', 'ts', 'source_bucket', 'source_key', 'source_etag', 'source_line', 'ingested_at',
+  'v',
+  'event_id',
+  'asset_id',
+  'substation_id',
+  'substation_name',
+  'feeder_id',
+  'measurement',
+  'phase',
+  'unit',
+  'value',
+  'ts',
+  'source_bucket',
+  'source_key',
+  'source_etag',
+  'source_line',
+  'ingested_at',
 ] as const;
 
 /** One row in `APPEND_ORDER`. */

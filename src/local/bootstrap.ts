@@ -13,8 +13,18 @@ import {
   type DynamoDBClient,
   type UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { CreateStreamCommand, DescribeStreamSummaryCommand, type CreateStreamCommandInput, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateBucketCommand, HeadBucketCommand, type CreateBucketCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type CreateStreamCommandInput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import {
+  CreateBucketCommand,
+  HeadBucketCommand,
+  type CreateBucketCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { Clients } from '../shared/clients.ts';
 import { STREAM, TABLES, type ResourceNames, type TableDefinition } from '../shared/resources.ts';
 
@@ -74,7 +84,11 @@ async function ensureStream(kinesis: KinesisClient, input: CreateStreamCommandIn
 
 /** Key attributes of a table and its indexes, each declared once. */
 export function attributeDefinitions(def: TableDefinition): AttributeDefinition[] {
-  const keys = [def.partitionKey, def.sortKey, ...(def.globalIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...(def.globalIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   const byName = new Map<string, AttributeDefinition>();
   for (const k of keys) if (k) byName.set(k.name, { AttributeName: k.name, AttributeType: k.type });
   return [...byName.values()];
@@ -102,7 +116,12 @@ export function tablePlan(def: TableDefinition): TablePlan {
       })),
     },
     ...(def.ttlAttribute
-      ? { timeToLive: { TableName: def.tableName, TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true } } }
+      ? {
+          timeToLive: {
+            TableName: def.tableName,
+            TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+          },
+        }
       : {}),
   };
 }

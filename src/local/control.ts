@@ -20,7 +20,8 @@ export async function startControlServer(handlers: ControlHandlers): Promise<{ u
     }
     action().then(
       (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? {})),
-      (err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })),
+      (err: Error) =>
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })),
     );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

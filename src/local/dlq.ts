@@ -80,6 +80,9 @@ export class LocalDlq {
 
 export function dlqIdOf(entry: NewDlqEntry): string {
   const p = entry.payload;
-  const what = p.kind === 'kinesis' ? `${p.stream}/${p.shard_id}/${p.start_sequence_number}-${p.end_sequence_number}` : `${p.bucket}/${p.key}/${p.etag ?? ''}`;
+  const what =
+    p.kind === 'kinesis'
+      ? `${p.stream}/${p.shard_id}/${p.start_sequence_number}-${p.end_sequence_number}`
+      : `${p.bucket}/${p.key}/${p.etag ?? ''}`;
   return sha256Hex(`${entry.source}\u0000${what}`).slice(0, 16);
 }

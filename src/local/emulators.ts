@@ -22,10 +22,7 @@ export interface RunningEmulators {
 
 const HOST = '127.0.0.1';
 
-export async function startEmulators(
-  dataDir: string,
-  onS3Event: (event: S3Event) => void,
-): Promise<RunningEmulators> {
+export async function startEmulators(dataDir: string, onS3Event: (event: S3Event) => void): Promise<RunningEmulators> {
   const paths = dataPaths(dataDir);
   await Promise.all([paths.s3, paths.kinesis, paths.dynamodb].map((p) => mkdir(p, { recursive: true })));
 

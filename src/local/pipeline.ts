@@ -10,4 +10,11 @@ import { splitterServiceFactory } from './services/splitter.ts';
 import { stateService } from './services/state.ts';
 import { snsService } from './sns/service.ts';
 
-export const PIPELINE_SERVICES: readonly ServiceFactory[] = [firehoseService, stateService, snsService, registryService, anomalyService, splitterServiceFactory];
+export const PIPELINE_SERVICES: readonly ServiceFactory[] = [
+  firehoseService,
+  stateService,
+  snsService,
+  registryService,
+  anomalyService,
+  splitterServiceFactory,
+];

@@ -46,14 +46,18 @@ export async function startStack(options: StackOptions): Promise<EmbeddedStack> 
     emulators = await forkEmulators(dataDir);
   } catch (err) {
     if (/lock/i.test((err as Error).message)) {
-      throw new Error(`another process holds the data dir ${dataDir} (its databases are locked); is a stack starting there?`, { cause: err });
+      throw new Error(
+        `another process holds the data dir ${dataDir} (its databases are locked); is a stack starting there?`,
+        { cause: err },
+      );
     }
     throw err;
   }
   const clients = createClients({ target: 'local', endpoints: emulators.endpoints });
   const services: Service[] = [];
   let control: Awaited<ReturnType<typeof startControlServer>> | undefined;
-  const byName = <T extends Service>(name: string): T | undefined => services.find((s) => s.name === name) as T | undefined;
+  const byName = <T extends Service>(name: string): T | undefined =>
+    services.find((s) => s.name === name) as T | undefined;
 
   const stop = async (): Promise<void> => {
     for (const s of [...services].reverse()) {

@@ -52,7 +52,11 @@ export async function resourceStatus(clients: Clients, options: StatusOptions = 
   const [bucket, stream, tables] = await Promise.all([
     bucketStatus(clients),
     streamStatus(clients, options.exact === true ? (options.countBudgetMs ?? 5_000) : undefined),
-    Promise.all((Object.keys(TABLES) as TableKey[]).map(async (k) => [k, await tableStatus(clients, k, options.exact === true)] as const)),
+    Promise.all(
+      (Object.keys(TABLES) as TableKey[]).map(
+        async (k) => [k, await tableStatus(clients, k, options.exact === true)] as const,
+      ),
+    ),
   ]);
   return { bucket, stream, tables: Object.fromEntries(tables) as Record<TableKey, TableStatus> };
 }

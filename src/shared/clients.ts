@@ -58,7 +58,9 @@ export function createClients(config: TargetConfig): Clients {
   if (config.target === 'local') return createLocalClients(config.endpoints);
   const region = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new Error('--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)');
+    throw new Error(
+      '--target aws needs a region: set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)',
+    );
   }
   const account = config.account ?? readSettings().awsAccount;
   if (!account) {
@@ -85,20 +87,21 @@ function createLocalClients(endpoints: LocalEndpoints): Clients {
   return build('local', LOCAL_REGION, LOCAL_NAMES, { s3, kinesis, dynamodb }, base);
 }
 
-function assemble(
-  target: 'aws',
-  region: string,
-  names: ResourceNames,
-  base: { region: string },
-): Clients {
-  return build(target, region, names, {
-    s3: new S3Client(base),
-    // A replay reads every shard as fast as it can, beside the event source mappings and
-    // Firehose (5 reads a second a shard between them): throttling is expected, so retry
-    // it more than the default 3 times, and let the adaptive mode slow the reader down.
-    kinesis: new KinesisClient({ ...base, ...AWS_KINESIS_RETRY }),
-    dynamodb: new DynamoDBClient(base),
-  }, base);
+function assemble(target: 'aws', region: string, names: ResourceNames, base: { region: string }): Clients {
+  return build(
+    target,
+    region,
+    names,
+    {
+      s3: new S3Client(base),
+      // A replay reads every shard as fast as it can, beside the event source mappings and
+      // Firehose (5 reads a second a shard between them): throttling is expected, so retry
+      // it more than the default 3 times, and let the adaptive mode slow the reader down.
+      kinesis: new KinesisClient({ ...base, ...AWS_KINESIS_RETRY }),
+      dynamodb: new DynamoDBClient(base),
+    },
+    base,
+  );
 }
 
 function build(

@@ -10,7 +10,8 @@ export const BATCH_GET_MAX = 100;
 
 /** `items` in consecutive slices of at most `size` (the last one may be shorter). */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive whole number, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`chunk size must be a positive whole number, got ${size}`);
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -21,8 +22,13 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  * as one finishes. The first rejection rejects the pool, after the calls already in
  * flight have settled; no new call starts once one has failed.
  */
-export async function inPool<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pool limit must be a positive whole number, got ${limit}`);
+export async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`pool limit must be a positive whole number, got ${limit}`);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {

@@ -130,7 +130,8 @@ export class EventIdDigest {
 
   /** A digest as `toString` printed it (a manifest's `event_id_digest`), standing for `count` ids. */
   static parse(hex: string, count = 0): EventIdDigest {
-    if (!/^[0-9a-f]{16}$/.test(hex)) throw new RangeError(`an event-id digest is 16 hex digits, got ${JSON.stringify(hex)}`);
+    if (!/^[0-9a-f]{16}$/.test(hex))
+      throw new RangeError(`an event-id digest is 16 hex digits, got ${JSON.stringify(hex)}`);
     return EventIdDigest.ofSum(BigInt(`0x${hex}`), count);
   }
 
@@ -184,9 +185,7 @@ export class EventValidationError extends Error {
   }
 }
 
-export type ValidationResult =
-  | { ok: true; event: ReadingEvent }
-  | { ok: false; errors: EventValidationError[] };
+export type ValidationResult = { ok: true; event: ReadingEvent } | { ok: false; errors: EventValidationError[] };
 
 const STRING_FIELDS = [
   'event_id',
@@ -199,7 +198,14 @@ const STRING_FIELDS = [
   'source_key',
   'source_etag',
 ] as const;
-const REQUIRED_NON_EMPTY = new Set<string>(['event_id', 'asset_id', 'substation_id', 'measurement', 'source_bucket', 'source_key']);
+const REQUIRED_NON_EMPTY = new Set<string>([
+  'event_id',
+  'asset_id',
+  'substation_id',
+  'measurement',
+  'source_bucket',
+  'source_key',
+]);
 const KNOWN_FIELDS = new Set<string>(EVENT_FIELDS);
 const UNIT_SET = new Set<string>(CANONICAL_UNITS);
 const PHASE_SET = new Set<string>(PHASES);

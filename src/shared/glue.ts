@@ -40,7 +40,10 @@ const NON_STRING: Partial<Record<EventField, GlueType>> = {
 };
 
 /** The data columns of the readings table, derived from the contract's field order. */
-export const READINGS_COLUMNS: readonly GlueColumn[] = EVENT_FIELDS.map((name) => ({ name, type: NON_STRING[name] ?? 'string' }));
+export const READINGS_COLUMNS: readonly GlueColumn[] = EVENT_FIELDS.map((name) => ({
+  name,
+  type: NON_STRING[name] ?? 'string',
+}));
 
 /** Partition keys: the reading's own UTC date (not its arrival time). Strings, zero-padded. */
 export const PARTITION_KEYS: readonly GlueColumn[] = [
@@ -188,10 +191,20 @@ export const READINGS_VIEW_SQL = [
 ].join('\n');
 
 /** Glue type → the type Trino reports for it (the Presto view blob needs these). */
-const TRINO_TYPE: Record<GlueType, string> = { int: 'integer', double: 'double', string: 'varchar', timestamp: 'timestamp(3)' };
+const TRINO_TYPE: Record<GlueType, string> = {
+  int: 'integer',
+  double: 'double',
+  string: 'varchar',
+  timestamp: 'timestamp(3)',
+};
 
 /** Glue type → DuckDB type, for the local relations. */
-export const DUCKDB_TYPE: Record<GlueType, string> = { int: 'INTEGER', double: 'DOUBLE', string: 'VARCHAR', timestamp: 'TIMESTAMP' };
+export const DUCKDB_TYPE: Record<GlueType, string> = {
+  int: 'INTEGER',
+  double: 'DOUBLE',
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMP',
+};
 
 /** Athena engine the SQL here is written for (INT64 timestamps need v3). */
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
@@ -221,7 +234,8 @@ export interface GlueTableInput {
 export function readingsTableInput(bucket: string): GlueTableInput {
   return {
     name: GLUE.tableName,
-    description: 'Reading events as delivered to the Parquet lake (at least once: deduplicate, or read the readings view)',
+    description:
+      'Reading events as delivered to the Parquet lake (at least once: deduplicate, or read the readings view)',
     tableType: 'EXTERNAL_TABLE',
     parameters: readingsTableParameters(bucket),
     partitionKeys: PARTITION_KEYS,
@@ -231,7 +245,10 @@ export function readingsTableInput(bucket: string): GlueTableInput {
       inputFormat: PARQUET_STORAGE.inputFormat,
       outputFormat: PARQUET_STORAGE.outputFormat,
       compressed: false,
-      serdeInfo: { serializationLibrary: PARQUET_STORAGE.serializationLibrary, parameters: { 'serialization.format': '1' } },
+      serdeInfo: {
+        serializationLibrary: PARQUET_STORAGE.serializationLibrary,
+        parameters: { 'serialization.format': '1' },
+      },
     },
   };
 }
@@ -272,7 +289,10 @@ export function assetsTableInput(bucket: string): GlueTableInput {
       location: s3Uri(bucket, PREFIXES.referenceAssets),
       inputFormat: CSV_STORAGE.inputFormat,
       outputFormat: CSV_STORAGE.outputFormat,
-      serdeInfo: { serializationLibrary: CSV_STORAGE.serializationLibrary, parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' } },
+      serdeInfo: {
+        serializationLibrary: CSV_STORAGE.serializationLibrary,
+        parameters: { separatorChar: ',', quoteChar: '"', escapeChar: '\\' },
+      },
     },
   };
 }
@@ -280,7 +300,8 @@ export function assetsTableInput(bucket: string): GlueTableInput {
 export function alertsTableInput(bucket: string): GlueTableInput {
   return {
     name: GLUE.alertsTableName,
-    description: 'Alert notifications (open, escalate, close) as the anomaly consumer publishes them, by the day their incident opened',
+    description:
+      'Alert notifications (open, escalate, close) as the anomaly consumer publishes them, by the day their incident opened',
     tableType: 'EXTERNAL_TABLE',
     parameters: { classification: 'json', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, PREFIXES.processedAlerts) },
     partitionKeys: PARTITION_KEYS,
@@ -289,7 +310,10 @@ export function alertsTableInput(bucket: string): GlueTableInput {
       location: s3Uri(bucket, PREFIXES.processedAlerts),
       inputFormat: JSON_STORAGE.inputFormat,
       outputFormat: JSON_STORAGE.outputFormat,
-      serdeInfo: { serializationLibrary: JSON_STORAGE.serializationLibrary, parameters: { 'ignore.malformed.json': 'FALSE' } },
+      serdeInfo: {
+        serializationLibrary: JSON_STORAGE.serializationLibrary,
+        parameters: { 'ignore.malformed.json': 'FALSE' },
+      },
     },
   };
 }

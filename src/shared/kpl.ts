@@ -257,20 +257,31 @@ export class KplDecodeError extends Error {
  * The user records inside one Kinesis record (a plain record yields itself).
  * Checksums are verified: a corrupt aggregate is an error, not silent data.
  */
-export function deaggregate(record: { data: Buffer | string; partitionKey: string; sequenceNumber: string }): UserRecord[] {
+export function deaggregate(record: {
+  data: Buffer | string;
+  partitionKey: string;
+  sequenceNumber: string;
+}): UserRecord[] {
   const data = typeof record.data === 'string' ? record.data : record.data.toString('base64');
   let result: UserRecord[] = [];
   let failure: Error | undefined;
-  lib.deaggregateSync({ data, partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber }, true, (err, records) => {
-    if (err) failure = err;
-    else
-      result = (records ?? []).map((r) => ({
-        partitionKey: r.partitionKey,
-        sequenceNumber: r.sequenceNumber,
-        subSequenceNumber: r.subSequenceNumber ?? 0,
-        data: Buffer.from(r.data, 'base64'),
-      }));
-  });
-  if (failure) throw new KplDecodeError(`record ${record.sequenceNumber} could not be de-aggregated: ${failure.message}`, { cause: failure });
+  lib.deaggregateSync(
+    { data, partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber },
+    true,
+    (err, records) => {
+      if (err) failure = err;
+      else
+        result = (records ?? []).map((r) => ({
+          partitionKey: r.partitionKey,
+          sequenceNumber: r.sequenceNumber,
+          subSequenceNumber: r.subSequenceNumber ?? 0,
+          data: Buffer.from(r.data, 'base64'),
+        }));
+    },
+  );
+  if (failure)
+    throw new KplDecodeError(`record ${record.sequenceNumber} could not be de-aggregated: ${failure.message}`, {
+      cause: failure,
+    });
   return result;
 }

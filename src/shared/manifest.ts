@@ -75,7 +75,11 @@ export interface Manifest {
     readonly entries: number;
   };
   /** Set when the object could not be read to its end; rows before `line` were split. */
-  readonly stopped_early: { readonly line: number | null; readonly reason: QuarantineReason; readonly message: string } | null;
+  readonly stopped_early: {
+    readonly line: number | null;
+    readonly reason: QuarantineReason;
+    readonly message: string;
+  } | null;
   readonly kinesis: ManifestKinesis;
   /** The `ingested_at` of every event of this split. */
   readonly ingested_at: string;

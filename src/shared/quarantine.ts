@@ -11,16 +11,18 @@ import { PREFIXES } from './resources.ts';
 export const QUARANTINE_REASONS = {
   // About the whole object (`line` is null).
   not_csv: 'the object is not CSV text at all (binary data, or a header with control characters)',
-  corrupt_body: 'the object could not be read to its end (a corrupt or truncated gzip stream); rows before the damage were split',
+  corrupt_body:
+    'the object could not be read to its end (a corrupt or truncated gzip stream); rows before the damage were split',
   // About one row (one CSV record after the header).
   unknown_format: 'the header is not one of the known source formats, so no row of the file can be read',
   malformed_csv: 'the record is not valid CSV (a quote that is never closed, say)',
-  oversized_record: 'the record is longer than the splitter accepts (usually an unclosed quote swallowing the rest of the object); splitting stopped there',
+  oversized_record:
+    'the record is longer than the splitter accepts (usually an unclosed quote swallowing the rest of the object); splitting stopped there',
   column_count: 'the row has a different number of fields than the header',
   oversized_field: 'a field is longer than any real value of the format',
   missing_field: 'a required field is empty',
   invalid_encoding: 'a field holds bytes that are not UTF-8 (the file is in another encoding, or damaged)',
-  invalid_field: 'a field holds a value outside the format\'s vocabulary',
+  invalid_field: "a field holds a value outside the format's vocabulary",
   non_numeric: 'a value is not a decimal number',
   non_finite: 'a value is NaN or infinite',
   bad_timestamp: 'the timestamp cannot be read as one instant',

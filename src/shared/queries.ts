@@ -44,9 +44,24 @@ export interface NamedQuery {
   readonly bind: readonly string[];
 }
 
-const YEAR: QueryParameter = { name: 'year', description: 'year of the readings, YYYY', pattern: /^\d{4}$/, example: '2025' };
-const MONTH: QueryParameter = { name: 'month', description: 'month of the readings, MM (01-12)', pattern: /^(0[1-9]|1[0-2])$/, example: '08' };
-const SUBSTATION: QueryParameter = { name: 'substation_id', description: 'substation id as the source gives it', pattern: /^[^\s].{0,127}$/, example: 'LV100001' };
+const YEAR: QueryParameter = {
+  name: 'year',
+  description: 'year of the readings, YYYY',
+  pattern: /^\d{4}$/,
+  example: '2025',
+};
+const MONTH: QueryParameter = {
+  name: 'month',
+  description: 'month of the readings, MM (01-12)',
+  pattern: /^(0[1-9]|1[0-2])$/,
+  example: '08',
+};
+const SUBSTATION: QueryParameter = {
+  name: 'substation_id',
+  description: 'substation id as the source gives it',
+  pattern: /^[^\s].{0,127}$/,
+  example: 'LV100001',
+};
 const FEEDER: QueryParameter = {
   name: 'feeder_id',
   description: 'feeder id as the source gives it; empty for the substation (transformer) itself',
@@ -60,7 +75,13 @@ const M = SUMMARY_MEASUREMENTS;
 const [I1, I2, I3] = M.current;
 
 /** Every measurement the summary reads; the load queries read active power only. */
-const ALL_MEASUREMENTS: readonly string[] = [M.activePower, M.reactivePower, M.apparentPower, ...M.current, ...M.voltage];
+const ALL_MEASUREMENTS: readonly string[] = [
+  M.activePower,
+  M.reactivePower,
+  M.apparentPower,
+  ...M.current,
+  ...M.voltage,
+];
 const LOAD_ONLY: readonly string[] = [M.activePower];
 
 /**
@@ -157,8 +178,14 @@ type Grain = 'day' | 'month';
 
 /** The asset performance summary at one grain; both grains share every definition. */
 function summarySql(grain: Grain): string {
-  const periodText = grain === 'day' ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)' : 'substr(CAST(CAST(p.period_start AS DATE) AS VARCHAR), 1, 7)';
-  const periodDays = grain === 'day' ? '1' : "date_diff('day', CAST(p.period_start AS DATE), CAST(p.period_start + INTERVAL '1' MONTH AS DATE))";
+  const periodText =
+    grain === 'day'
+      ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)'
+      : 'substr(CAST(CAST(p.period_start AS DATE) AS VARCHAR), 1, 7)';
+  const periodDays =
+    grain === 'day'
+      ? '1'
+      : "date_diff('day', CAST(p.period_start AS DATE), CAST(p.period_start + INTERVAL '1' MONTH AS DATE))";
   // Incidents opened in the period; one is critical if any of its notifications is (opened critical, or escalated).
   // DISTINCT: an incident has several notifications.
   return `WITH ${intervalCtes(ALL_MEASUREMENTS)},
@@ -265,7 +292,12 @@ GROUP BY date_trunc('hour', ts)
 ORDER BY hour`;
 
 /** Replaces `:name` markers with `?`, recording which parameter each takes. */
-function compile(name: string, description: string, parameters: readonly QueryParameter[], template: string): NamedQuery {
+function compile(
+  name: string,
+  description: string,
+  parameters: readonly QueryParameter[],
+  template: string,
+): NamedQuery {
   const bind: string[] = [];
   const known = new Set(parameters.map((p) => p.name));
   const sql = template.replace(/:([a-z_]+)\b/g, (_m, p: string) => {
@@ -330,12 +362,16 @@ export function bindValues(query: NamedQuery, values: Readonly<Record<string, st
   const known = new Set(query.parameters.map((p) => p.name));
   const unknown = Object.keys(values).filter((k) => !known.has(k));
   if (unknown.length) {
-    throw new QueryParameterError(`${query.name} takes ${query.parameters.map((p) => p.name).join(', ') || 'no parameters'}; unknown: ${unknown.join(', ')}`);
+    throw new QueryParameterError(
+      `${query.name} takes ${query.parameters.map((p) => p.name).join(', ') || 'no parameters'}; unknown: ${unknown.join(', ')}`,
+    );
   }
   for (const p of query.parameters) {
     const v = values[p.name];
-    if (v === undefined) throw new QueryParameterError(`${query.name} needs --param ${p.name}=… (${p.description}, e.g. ${p.example})`);
-    if (!p.pattern.test(v)) throw new QueryParameterError(`${query.name}: ${p.name} must be ${p.description}, got ${JSON.stringify(v)}`);
+    if (v === undefined)
+      throw new QueryParameterError(`${query.name} needs --param ${p.name}=… (${p.description}, e.g. ${p.example})`);
+    if (!p.pattern.test(v))
+      throw new QueryParameterError(`${query.name}: ${p.name} must be ${p.description}, got ${JSON.stringify(v)}`);
   }
   return query.bind.map((name) => values[name] as string);
 }

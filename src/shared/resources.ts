@@ -133,7 +133,8 @@ export const TABLES = {
         sortKey: { name: 'stored_sk', type: 'S' },
       },
     ],
-    description: 'Incidents (sk `incident#<opened_at>#…`) and their notifications, each its own outbox item (sk `notification#<ts>#<id>`), queryable by asset and by day.',
+    description:
+      'Incidents (sk `incident#<opened_at>#…`) and their notifications, each its own outbox item (sk `notification#<ts>#<id>`), queryable by asset and by day.',
   },
 } as const satisfies Record<string, TableDefinition>;
 
@@ -176,9 +177,9 @@ export interface ResourceNames {
 }
 
 export function resourceNames(account: string, region: string): ResourceNames {
-  const tables = Object.fromEntries(
-    Object.entries(TABLES).map(([key, def]) => [key, def.tableName]),
-  ) as { [K in TableKey]: string };
+  const tables = Object.fromEntries(Object.entries(TABLES).map(([key, def]) => [key, def.tableName])) as {
+    [K in TableKey]: string;
+  };
   return {
     bucket: bucketName(account, region),
     stream: STREAM.streamName,

@@ -39,7 +39,11 @@ export type BackoffName = keyof typeof BACKOFF;
  * The wait after the `failed`-th failed attempt (1-based): uniform in
  * [0, min(maxMs, firstMs · 2^(failed−1))), whole milliseconds.
  */
-export function backoffMs(settings: Pick<BackoffSettings, 'firstMs' | 'maxMs'>, failed: number, random: () => number = Math.random): number {
+export function backoffMs(
+  settings: Pick<BackoffSettings, 'firstMs' | 'maxMs'>,
+  failed: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(settings.maxMs, settings.firstMs * 2 ** Math.max(0, failed - 1));
   return Math.floor(random() * ceiling);
 }
@@ -62,7 +66,13 @@ const THROTTLES = new Set([
 ]);
 
 /** The service failed, not the request: the same request may succeed later. */
-const SERVER_ERRORS = new Set(['InternalFailure', 'InternalFailureException', 'InternalServerError', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const SERVER_ERRORS = new Set([
+  'InternalFailure',
+  'InternalFailureException',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
 
 /** A throttled request: worth retrying after a wait. */
 export function isThrottle(err: unknown): boolean {

@@ -36,7 +36,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (stream !== undefined) out.stream = stream;
   const topic = text(env, 'alertsTopicArn');
   if (topic !== undefined) {
-    if (!/^arn:aws[\w-]*:sns:/.test(topic)) throw new SettingsError(`${ENV.alertsTopicArn} must be an SNS topic ARN (arn:aws:sns:…), got ${JSON.stringify(topic)}`);
+    if (!/^arn:aws[\w-]*:sns:/.test(topic))
+      throw new SettingsError(
+        `${ENV.alertsTopicArn} must be an SNS topic ARN (arn:aws:sns:…), got ${JSON.stringify(topic)}`,
+      );
     out.alertsTopicArn = topic;
   }
   const ttl = parseTtlDays(env[ENV.readingsTtlDays]);
@@ -45,7 +48,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (zone !== undefined) out.sourceTimeZone = zone;
   const account = text(env, 'awsAccount');
   if (account !== undefined) {
-    if (!/^\d{12}$/.test(account)) throw new SettingsError(`${ENV.awsAccount} must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
+    if (!/^\d{12}$/.test(account))
+      throw new SettingsError(`${ENV.awsAccount} must be a 12-digit AWS account id, got ${JSON.stringify(account)}`);
     out.awsAccount = account;
   }
   const rules = text(env, 'anomalyRules');
@@ -54,7 +58,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 }
 
 /** A setting that must be there: its value, or an error saying who needs it and why. */
-export function requireSetting<K extends SettingName>(settings: Settings, name: K, why: string): NonNullable<Settings[K]> {
+export function requireSetting<K extends SettingName>(
+  settings: Settings,
+  name: K,
+  why: string,
+): NonNullable<Settings[K]> {
   const value = settings[name];
   if (value === undefined) throw new SettingsError(`${ENV[name]} is not set: ${why}`);
   return value as NonNullable<Settings[K]>;
@@ -64,7 +72,8 @@ export function requireSetting<K extends SettingName>(settings: Settings, name: 
 export function parseTtlDays(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const days = Number(value);
-  if (!Number.isFinite(days) || days <= 0) throw new SettingsError(`${ENV.readingsTtlDays} must be a positive number of days, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(days) || days <= 0)
+    throw new SettingsError(`${ENV.readingsTtlDays} must be a positive number of days, got ${JSON.stringify(value)}`);
   return days;
 }
 
@@ -75,7 +84,10 @@ export function parseTimeZone(value: string | undefined): string | undefined {
   try {
     new Intl.DateTimeFormat('en-GB', { timeZone: zone });
   } catch (err) {
-    throw new SettingsError(`${ENV.sourceTimeZone}: unknown time zone ${JSON.stringify(zone)} (expected UTC or an IANA name such as Europe/London)`, { cause: err });
+    throw new SettingsError(
+      `${ENV.sourceTimeZone}: unknown time zone ${JSON.stringify(zone)} (expected UTC or an IANA name such as Europe/London)`,
+      { cause: err },
+    );
   }
   return zone;
 }

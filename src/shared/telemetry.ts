@@ -46,16 +46,37 @@ export const METRIC = {
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-const KINESIS_BATCH_METRICS = [METRIC.recordsReceived, METRIC.readings, METRIC.readingsQuarantined, METRIC.recordsFailed] as const;
+const KINESIS_BATCH_METRICS = [
+  METRIC.recordsReceived,
+  METRIC.readings,
+  METRIC.readingsQuarantined,
+  METRIC.recordsFailed,
+] as const;
 
 /**
  * What each function publishes (each name is one CloudWatch custom metric per
  * service): the handlers' tests check their counts against it, the cost model prices it.
  */
 export const PUBLISHED_METRICS = {
-  splitter: [METRIC.objectsSplit, METRIC.objectsSkipped, METRIC.objectsFailed, METRIC.rowsRead, METRIC.rowsAccepted, METRIC.rowsQuarantined, METRIC.eventsEmitted, METRIC.kinesisRecords],
+  splitter: [
+    METRIC.objectsSplit,
+    METRIC.objectsSkipped,
+    METRIC.objectsFailed,
+    METRIC.rowsRead,
+    METRIC.rowsAccepted,
+    METRIC.rowsQuarantined,
+    METRIC.eventsEmitted,
+    METRIC.kinesisRecords,
+  ],
   state: KINESIS_BATCH_METRICS,
-  anomaly: [...KINESIS_BATCH_METRICS, METRIC.readingsLate, METRIC.readingsCorrected, METRIC.notificationsStored, METRIC.notificationsPublished, METRIC.publishFailures],
+  anomaly: [
+    ...KINESIS_BATCH_METRICS,
+    METRIC.readingsLate,
+    METRIC.readingsCorrected,
+    METRIC.notificationsStored,
+    METRIC.notificationsPublished,
+    METRIC.publishFailures,
+  ],
   outbox: [METRIC.notificationsPending, METRIC.notificationsPublished, METRIC.publishFailures],
   registry: [METRIC.assetFilesLoaded, METRIC.assetFilesFailed, METRIC.assetsLoaded, METRIC.assetRowsRejected],
 } as const satisfies Record<FunctionKey, readonly MetricName[]>;
@@ -78,7 +99,10 @@ export class SummingCounter implements Counter {
 }
 
 /** The counts both Kinesis consumers publish for a batch. */
-export function countKinesisBatch(metrics: Counter, batch: { records: number; readings: number; quarantined: number; failed: number }): void {
+export function countKinesisBatch(
+  metrics: Counter,
+  batch: { records: number; readings: number; quarantined: number; failed: number },
+): void {
   metrics.add(METRIC.recordsReceived, batch.records);
   metrics.add(METRIC.readings, batch.readings);
   metrics.add(METRIC.readingsQuarantined, batch.quarantined);

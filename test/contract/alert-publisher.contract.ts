@@ -74,7 +74,10 @@ export function publisherContract(name: string, make: () => Promise<PublisherUnd
     it.each([
       ['an empty body', { ...ALERT, body: '' }],
       ['a body over 256 KiB', { ...ALERT, body: 'x'.repeat(256 * 1024 + 1) }],
-      ['more than 10 attributes', { ...ALERT, attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) }],
+      [
+        'more than 10 attributes',
+        { ...ALERT, attributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) },
+      ],
       ['an empty attribute value', { ...ALERT, attributes: { severity: '' } }],
     ])('rejects %s with a PublishError and delivers nothing', async (_what, message) => {
       await expect(impl.publisher.publish(message)).rejects.toBeInstanceOf(PublishError);

@@ -13,12 +13,20 @@ import { tempDir } from '../support/tmp.ts';
 import { FakeSns } from './fake-sns.ts';
 import { publisherContract, type Received } from './alert-publisher.contract.ts';
 
-const fields = (n: SnsNotification | Received): Received => ({ MessageId: n.MessageId, Subject: n.Subject, Message: n.Message, MessageAttributes: { ...n.MessageAttributes } });
+const fields = (n: SnsNotification | Received): Received => ({
+  MessageId: n.MessageId,
+  Subject: n.Subject,
+  Message: n.Message,
+  MessageAttributes: { ...n.MessageAttributes },
+});
 
 publisherContract('local topic', async () => {
   const { dir, cleanup } = await tempDir();
   const file = join(dir, 'alerts.jsonl');
-  const topic = new LocalTopic({ subscriptions: async () => [{ name: 'log', protocol: 'file', endpoint: file, retry: DEFAULT_HTTP_RETRY }], log: silentLog });
+  const topic = new LocalTopic({
+    subscriptions: async () => [{ name: 'log', protocol: 'file', endpoint: file, retry: DEFAULT_HTTP_RETRY }],
+    log: silentLog,
+  });
   return {
     publisher: topic,
     received: async () => {

@@ -72,7 +72,8 @@ export class FakeAthena {
     this.requests.push({ name: command.constructor.name, input: command.input });
     if (command instanceof StartQueryExecutionCommand) return this.start(command.input);
     if (command instanceof GetQueryExecutionCommand) return this.execution(command.input.QueryExecutionId ?? '');
-    if (command instanceof GetQueryResultsCommand) return this.results(command.input.QueryExecutionId ?? '', command.input.NextToken, command.input.MaxResults);
+    if (command instanceof GetQueryResultsCommand)
+      return this.results(command.input.QueryExecutionId ?? '', command.input.NextToken, command.input.MaxResults);
     if (command instanceof StopQueryExecutionCommand) return {};
     throw new Error(`the fake does not answer ${command.constructor.name}`);
   }
@@ -80,14 +81,21 @@ export class FakeAthena {
   private async start(input: StartQueryExecutionCommandInput): Promise<{ QueryExecutionId: string }> {
     const sql = input.QueryString ?? '';
     if (!sql) throw new FakeAthenaError('InvalidRequestException', 'QueryString is required');
-    if (!input.WorkGroup) throw new FakeAthenaError('InvalidRequestException', 'the fake expects every query in a workgroup');
+    if (!input.WorkGroup)
+      throw new FakeAthenaError('InvalidRequestException', 'the fake expects every query in a workgroup');
     const params = input.ExecutionParameters;
     if (params !== undefined && params.length === 0) {
-      throw new FakeAthenaError('InvalidRequestException', "1 validation error detected: Value '[]' at 'executionParameters' failed to satisfy constraint: Member must have length greater than or equal to 1");
+      throw new FakeAthenaError(
+        'InvalidRequestException',
+        "1 validation error detected: Value '[]' at 'executionParameters' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      );
     }
     const placeholders = splitOnPlaceholders(sql);
     if (placeholders.length - 1 !== (params?.length ?? 0)) {
-      throw new FakeAthenaError('InvalidRequestException', `the query has ${placeholders.length - 1} parameter(s), ${params?.length ?? 0} were given`);
+      throw new FakeAthenaError(
+        'InvalidRequestException',
+        `the query has ${placeholders.length - 1} parameter(s), ${params?.length ?? 0} were given`,
+      );
     }
     // Athena substitutes the literals for the placeholders
     const text = placeholders.reduce((acc, part, i) => (i === 0 ? part : `${acc}${params?.[i - 1] ?? ''}${part}`), '');
@@ -96,9 +104,18 @@ export class FakeAthena {
     try {
       const reader = await this.db.runAndReadAll(text);
       const types = reader.columnTypes().map((t) => athenaType(t.toString()));
-      const columns: ColumnInfo[] = reader.columnNames().map((Name, i) => ({ Name, Label: Name, Type: types[i] ?? 'varchar', Nullable: 'UNKNOWN', CaseSensitive: false }));
-      const data: Row[] = reader.getRowsJS().map((row) => ({ Data: row.map((v) => (v === null || v === undefined ? {} : { VarCharValue: athenaText(v) })) }));
-      const header: Row[] = statementType === 'DML' ? [{ Data: columns.map((c) => ({ VarCharValue: c.Name ?? '' })) }] : [];
+      const columns: ColumnInfo[] = reader.columnNames().map((Name, i) => ({
+        Name,
+        Label: Name,
+        Type: types[i] ?? 'varchar',
+        Nullable: 'UNKNOWN',
+        CaseSensitive: false,
+      }));
+      const data: Row[] = reader.getRowsJS().map((row) => ({
+        Data: row.map((v) => (v === null || v === undefined ? {} : { VarCharValue: athenaText(v) })),
+      }));
+      const header: Row[] =
+        statementType === 'DML' ? [{ Data: columns.map((c) => ({ VarCharValue: c.Name ?? '' })) }] : [];
       this.executions.set(id, { polls: 0, statementType, columns, rows: [...header, ...data] });
     } catch (err) {
       this.executions.set(id, { polls: 0, statementType, error: (err as Error).message, columns: [], rows: [] });
@@ -111,15 +128,27 @@ export class FakeAthena {
     if (!e) throw new FakeAthenaError('InvalidRequestException', `QueryExecution ${id} was not found`);
     e.polls++;
     const State = e.polls === 1 ? 'QUEUED' : e.polls === 2 ? 'RUNNING' : e.error ? 'FAILED' : 'SUCCEEDED';
-    const Status = State === 'FAILED' ? { State, StateChangeReason: e.error, AthenaError: { ErrorCategory: 2, ErrorType: 1006, ErrorMessage: e.error } } : { State };
+    const Status =
+      State === 'FAILED'
+        ? {
+            State,
+            StateChangeReason: e.error,
+            AthenaError: { ErrorCategory: 2, ErrorType: 1006, ErrorMessage: e.error },
+          }
+        : { State };
     return { QueryExecution: { QueryExecutionId: id, StatementType: e.statementType, Status } };
   }
 
   private results(id: string, token: string | undefined, maxResults: number | undefined): unknown {
     const e = this.executions.get(id);
     if (!e) throw new FakeAthenaError('InvalidRequestException', `QueryExecution ${id} was not found`);
-    if (e.polls < 3 || e.error) throw new FakeAthenaError('InvalidRequestException', `Query has not yet finished. Current state: ${e.error ? 'FAILED' : 'RUNNING'}`);
-    if (maxResults !== undefined && (maxResults < 1 || maxResults > 1000)) throw new FakeAthenaError('InvalidRequestException', 'MaxResults must be between 1 and 1000');
+    if (e.polls < 3 || e.error)
+      throw new FakeAthenaError(
+        'InvalidRequestException',
+        `Query has not yet finished. Current state: ${e.error ? 'FAILED' : 'RUNNING'}`,
+      );
+    if (maxResults !== undefined && (maxResults < 1 || maxResults > 1000))
+      throw new FakeAthenaError('InvalidRequestException', 'MaxResults must be between 1 and 1000');
     let offset = 0;
     if (token !== undefined) {
       const at = this.tokens.get(token);
@@ -130,7 +159,11 @@ export class FakeAthena {
     const page = e.rows.slice(offset, offset + size);
     const next = offset + size < e.rows.length ? `t-${++this.seq}` : undefined;
     if (next) this.tokens.set(next, { id, offset: offset + size });
-    return { UpdateCount: 0, ResultSet: { Rows: page, ResultSetMetadata: { ColumnInfo: e.columns } }, ...(next ? { NextToken: next } : {}) };
+    return {
+      UpdateCount: 0,
+      ResultSet: { Rows: page, ResultSetMetadata: { ColumnInfo: e.columns } },
+      ...(next ? { NextToken: next } : {}),
+    };
   }
 }
 

@@ -19,11 +19,17 @@ const first = [
   reading({ substation: 'S2', measurement: 'l1_voltage', ts: '2025-09-01T23:30:00Z', value: 239 }),
 ];
 /** The first reading delivered again, and the second corrected by a later file. */
-const later = [first[0] as ReadingEvent, { ...(first[1] as ReadingEvent), value: 12, ingested_at: '2025-09-02T00:00:00.000Z' }];
+const later = [
+  first[0] as ReadingEvent,
+  { ...(first[1] as ReadingEvent), value: 12, ingested_at: '2025-09-02T00:00:00.000Z' },
+];
 
 export const LAKE_MONTHS = ['2025-08', '2025-09'] as const;
 
-export function lakeReaderContract(name: string, make: (lakeDir: string, months: readonly string[]) => Promise<LakeReader>): void {
+export function lakeReaderContract(
+  name: string,
+  make: (lakeDir: string, months: readonly string[]) => Promise<LakeReader>,
+): void {
   describe(`lake reader contract: ${name}`, () => {
     let reader: LakeReader;
     let cleanup: () => Promise<void>;
@@ -58,9 +64,27 @@ export function lakeReaderContract(name: string, make: (lakeDir: string, months:
     it("reads the given days' readings by event id, the correction winning", async () => {
       const got = await reader.readingsOfDays(new Set(['2025-08-14', '2025-09-01']));
       expect(Object.fromEntries(got)).toEqual({
-        [first[0]!.event_id]: { event_id: first[0]!.event_id, asset_id: 'S1:01', measurement: 'total_active_power', ts: first[0]!.ts, value: 10 },
-        [first[1]!.event_id]: { event_id: first[1]!.event_id, asset_id: 'S1:01', measurement: 'total_active_power', ts: first[1]!.ts, value: 12 },
-        [first[3]!.event_id]: { event_id: first[3]!.event_id, asset_id: 'S2', measurement: 'l1_voltage', ts: first[3]!.ts, value: 239 },
+        [first[0]!.event_id]: {
+          event_id: first[0]!.event_id,
+          asset_id: 'S1:01',
+          measurement: 'total_active_power',
+          ts: first[0]!.ts,
+          value: 10,
+        },
+        [first[1]!.event_id]: {
+          event_id: first[1]!.event_id,
+          asset_id: 'S1:01',
+          measurement: 'total_active_power',
+          ts: first[1]!.ts,
+          value: 12,
+        },
+        [first[3]!.event_id]: {
+          event_id: first[3]!.event_id,
+          asset_id: 'S2',
+          measurement: 'l1_voltage',
+          ts: first[3]!.ts,
+          value: 239,
+        },
       });
     });
 

@@ -11,16 +11,24 @@ import { GLUE } from '../../src/shared/resources.ts';
 import { FakeAthena } from './fake-athena.ts';
 import { lakeReaderContract } from './lake-reader.contract.ts';
 
-lakeReaderContract('local (DuckDB over the mirror)', async (lakeDir) => new LocalLakeReader(await LocalSqlEngine.open({ lakeDir, threads: 1 })));
+lakeReaderContract(
+  'local (DuckDB over the mirror)',
+  async (lakeDir) => new LocalLakeReader(await LocalSqlEngine.open({ lakeDir, threads: 1 })),
+);
 
 lakeReaderContract('AWS (Athena over S3)', async (lakeDir, months) => {
   // the deduplicated view Athena runs, made once per day as the local engine's compaction does
   await compactDays(lakeDir, { threads: 1 });
   const files = `${compactedDir(lakeDir)}/*/*/*/readings.parquet`.replace(/'/g, "''");
   const athena = await FakeAthena.create(async (db) => {
-    await db.run(`CREATE VIEW ${GLUE.viewName} AS SELECT * FROM read_parquet('${files}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`);
+    await db.run(
+      `CREATE VIEW ${GLUE.viewName} AS SELECT * FROM read_parquet('${files}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,
+    );
   });
-  const reader = new AthenaLakeReader(new AthenaSqlEngine({ athena: athena.client, sleep: async () => undefined }), months);
+  const reader = new AthenaLakeReader(
+    new AthenaSqlEngine({ athena: athena.client, sleep: async () => undefined }),
+    months,
+  );
   return {
     digests: () => reader.digests(),
     readingsOfDays: (days) => reader.readingsOfDays(days),

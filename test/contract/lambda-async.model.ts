@@ -42,7 +42,12 @@ export class LambdaAsyncModel {
     let errorMessage = '';
     for (;;) {
       if (this.clock.now() - queuedAt > this.settings.maxEventAgeSeconds * 1_000) {
-        this.destination.push({ condition: 'EventAgeExceeded', approximateInvokeCount: count, requestPayload: event, errorMessage });
+        this.destination.push({
+          condition: 'EventAgeExceeded',
+          approximateInvokeCount: count,
+          requestPayload: event,
+          errorMessage,
+        });
         return;
       }
       count++;
@@ -53,7 +58,12 @@ export class LambdaAsyncModel {
         errorMessage = (err as Error).message;
       }
       if (count > this.settings.retryAttempts) {
-        this.destination.push({ condition: 'RetriesExhausted', approximateInvokeCount: count, requestPayload: event, errorMessage });
+        this.destination.push({
+          condition: 'RetriesExhausted',
+          approximateInvokeCount: count,
+          requestPayload: event,
+          errorMessage,
+        });
         return;
       }
       await this.clock.sleep(RETRY_WAITS_MS[count - 1] ?? 2 * MINUTE_MS);

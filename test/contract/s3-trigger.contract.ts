@@ -28,7 +28,11 @@ export interface TriggerUnderTest {
   toLambdaMs(ms: number): number;
 }
 
-export type MakeTrigger = (o: { settings: AsyncInvokeSettings; handler: (event: S3Event) => Promise<unknown>; clock: VirtualClock }) => TriggerUnderTest;
+export type MakeTrigger = (o: {
+  settings: AsyncInvokeSettings;
+  handler: (event: S3Event) => Promise<unknown>;
+  clock: VirtualClock;
+}) => TriggerUnderTest;
 
 const DEPLOYED_LIKE: AsyncInvokeSettings = { retryAttempts: 2, maxEventAgeSeconds: 21_600 };
 const BUCKET = 'dubegrid-contract';
@@ -90,7 +94,9 @@ export function s3TriggerContract(name: string, make: MakeTrigger): void {
       t.invoke(event());
       await clock.settle();
       expect(attempts).toEqual([0, 60, 180]);
-      expect(await t.failures()).toEqual([{ condition: 'RetriesExhausted', attempts: 3, bucket: BUCKET, key: KEY, error: 'attempt 3 failed' }]);
+      expect(await t.failures()).toEqual([
+        { condition: 'RetriesExhausted', attempts: 3, bucket: BUCKET, key: KEY, error: 'attempt 3 failed' },
+      ]);
     });
 
     it('stops retrying once an attempt succeeds', async () => {
@@ -117,7 +123,9 @@ export function s3TriggerContract(name: string, make: MakeTrigger): void {
       t.invoke(event());
       await clock.settle();
       expect(attempts).toEqual([0, 60]);
-      expect(await t.failures()).toEqual([{ condition: 'EventAgeExceeded', attempts: 2, bucket: BUCKET, key: KEY, error: 'attempt 2 failed' }]);
+      expect(await t.failures()).toEqual([
+        { condition: 'EventAgeExceeded', attempts: 2, bucket: BUCKET, key: KEY, error: 'attempt 2 failed' },
+      ]);
     });
 
     it('redrive invokes the function again with the same object and removes the entry only when it succeeds', async () => {

@@ -19,7 +19,13 @@ s3TriggerContract('Lambda asynchronous invocation (specification)', ({ settings,
     failures: async () =>
       lambda.destination.map((r): Failure => {
         const record = r.requestPayload.Records[0]!;
-        return { condition: r.condition, attempts: r.approximateInvokeCount, bucket: record.s3.bucket.name, key: decodeS3EventKey(record.s3.object.key), error: r.errorMessage.split('\n')[0]! };
+        return {
+          condition: r.condition,
+          attempts: r.approximateInvokeCount,
+          bucket: record.s3.bucket.name,
+          key: decodeS3EventKey(record.s3.object.key),
+          error: r.errorMessage.split('\n')[0]!,
+        };
       }),
     redrive: (i) => lambda.redrive(i),
     toLambdaMs: (ms) => ms,
@@ -35,17 +41,35 @@ s3TriggerContract('local S3-trigger invoker', ({ settings, handler, clock }) => 
       return full;
     },
     remove: async (e: Pick<DlqEntry, 'id'>): Promise<void> => {
-      entries.splice(entries.findIndex((x) => x.id === e.id), 1);
+      entries.splice(
+        entries.findIndex((x) => x.id === e.id),
+        1,
+      );
     },
   };
-  const invoker = new S3TriggerInvoker({ source: 'contract', handler, destination: dlq, schedule: asyncSchedule(LOCAL_TIME_SCALE, settings), clock });
-  const conditions = { [FAILURE_CONDITION.retriesExhausted]: 'RetriesExhausted', [FAILURE_CONDITION.eventAgeExceeded]: 'EventAgeExceeded' } as const;
+  const invoker = new S3TriggerInvoker({
+    source: 'contract',
+    handler,
+    destination: dlq,
+    schedule: asyncSchedule(LOCAL_TIME_SCALE, settings),
+    clock,
+  });
+  const conditions = {
+    [FAILURE_CONDITION.retriesExhausted]: 'RetriesExhausted',
+    [FAILURE_CONDITION.eventAgeExceeded]: 'EventAgeExceeded',
+  } as const;
   return {
     invoke: (event) => invoker.invoke(event),
     failures: async () =>
       entries.map((e): Failure => {
         if (e.payload.kind !== 's3') throw new Error('not an S3 entry');
-        return { condition: conditions[e.condition as keyof typeof conditions], attempts: e.attempts, bucket: e.payload.bucket, key: e.payload.key, error: e.error };
+        return {
+          condition: conditions[e.condition as keyof typeof conditions],
+          attempts: e.attempts,
+          bucket: e.payload.bucket,
+          key: e.payload.key,
+          error: e.error,
+        };
       }),
     redrive: async (i) => {
       const e = entries[i];

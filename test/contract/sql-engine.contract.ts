@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryError, type SqlEngine } from '../../src/ops/query/result.ts';
 
-export function sqlEngineContract(name: string, make: () => Promise<{ engine: SqlEngine; close(): Promise<void> }>): void {
+export function sqlEngineContract(
+  name: string,
+  make: () => Promise<{ engine: SqlEngine; close(): Promise<void> }>,
+): void {
   describe(`SQL engine contract: ${name}`, () => {
     let impl: { engine: SqlEngine; close(): Promise<void> };
     beforeAll(async () => {

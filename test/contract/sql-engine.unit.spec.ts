@@ -43,7 +43,11 @@ describe('Athena requests', () => {
   it('starts the query in the DubeGrid workgroup and database, without ExecutionParameters when there are none', async () => {
     const { requests } = await run('SELECT 1 AS n');
     const start = requests.find((r) => r.name === 'StartQueryExecutionCommand');
-    expect(start?.input).toEqual({ QueryString: 'SELECT 1 AS n', QueryExecutionContext: { Database: GLUE.databaseName, Catalog: 'AwsDataCatalog' }, WorkGroup: ATHENA.workgroup });
+    expect(start?.input).toEqual({
+      QueryString: 'SELECT 1 AS n',
+      QueryExecutionContext: { Database: GLUE.databaseName, Catalog: 'AwsDataCatalog' },
+      WorkGroup: ATHENA.workgroup,
+    });
   });
 
   it('sends parameters as quoted SQL literals', async () => {

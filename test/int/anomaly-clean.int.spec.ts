@@ -25,8 +25,15 @@ describe('clean generated data on the embedded stack', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
-    await writeFile(join(dir, 'subscriptions.json'), JSON.stringify({ subscriptions: [{ name: 'log', protocol: 'file', endpoint: 'alerts.jsonl' }] }));
-    stack = await startStack({ dataDir: dir, services: [snsService, registryService, anomalyService, splitterServiceFactory], log: silentLog });
+    await writeFile(
+      join(dir, 'subscriptions.json'),
+      JSON.stringify({ subscriptions: [{ name: 'log', protocol: 'file', endpoint: 'alerts.jsonl' }] }),
+    );
+    stack = await startStack({
+      dataDir: dir,
+      services: [snsService, registryService, anomalyService, splitterServiceFactory],
+      log: silentLog,
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -37,9 +44,18 @@ describe('clean generated data on the embedded stack', () => {
     const summary = await generate({ out: join(dir, 'generated'), substations: 2, days: 2, seed: 9 });
     const { s3 } = stack.clients;
     const Bucket = stack.clients.names.bucket;
-    await s3.send(new PutObjectCommand({ Bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: await readFile(summary.assets_file) }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: `${PREFIXES.referenceAssets}assets.csv`,
+        Body: await readFile(summary.assets_file),
+      }),
+    );
     const registry = stack.service<RegistryService>('registry') as RegistryService;
-    await eventually('the registry to load assets.csv', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded >= 1);
+    await eventually(
+      'the registry to load assets.csv',
+      async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded >= 1,
+    );
 
     const key = 'raw/test/clean.csv';
     await s3.send(new PutObjectCommand({ Bucket, Key: key, Body: await readFile(summary.files[0]!.path) }));
@@ -53,7 +69,9 @@ describe('clean generated data on the embedded stack', () => {
     expect(windows.length).toBeGreaterThan(summary.feeders * 8);
     expect(await new AlertStore(stack.clients.doc).incidents()).toEqual([]);
     expect(await new AlertStore(stack.clients.doc).notifications()).toEqual([]);
-    expect(((await stack.status()).anomaly as { this_process: { applied: number } }).this_process.applied).toBe(summary.rows);
+    expect(((await stack.status()).anomaly as { this_process: { applied: number } }).this_process.applied).toBe(
+      summary.rows,
+    );
     await expect(readFile(join(dir, 'alerts.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
   });
 });

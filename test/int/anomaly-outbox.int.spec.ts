@@ -23,7 +23,17 @@ import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts
 function voltages(substation: string, from: number, to: number, dead: readonly number[]): ReadingEvent[] {
   const out: ReadingEvent[] = [];
   for (let m = from; m <= to; m += 10) {
-    out.push({ ...readingEvent({ substation, measurement: 'l1_voltage', ts: Date.parse('2025-08-14T00:00:00Z') + m * 60_000, value: dead.includes(m) ? 0 : 240 + (m % 30) / 10, sourceLine: m + 2 }), unit: 'V', phase: 'L1' });
+    out.push({
+      ...readingEvent({
+        substation,
+        measurement: 'l1_voltage',
+        ts: Date.parse('2025-08-14T00:00:00Z') + m * 60_000,
+        value: dead.includes(m) ? 0 : 240 + (m % 30) / 10,
+        sourceLine: m + 2,
+      }),
+      unit: 'V',
+      phase: 'L1',
+    });
   }
   return out;
 }
@@ -35,8 +45,19 @@ function kinesisEvent(events: readonly ReadingEvent[]): KinesisStreamEvent {
   const records = events.flatMap((e) => agg.add(e.substation_id, Buffer.from(JSON.stringify(e))));
   records.push(...agg.flush());
   return toKinesisEvent(
-    records.map((r) => ({ sequenceNumber: String(seq++).padStart(56, '4'), partitionKey: r.partitionKey, data: r.data, arrival: new Date() })),
-    { region: LOCAL_REGION, account: LOCAL_ACCOUNT, stream: STREAM.streamName, shardId: 'shardId-000000000000', consumer: 'anomaly' },
+    records.map((r) => ({
+      sequenceNumber: String(seq++).padStart(56, '4'),
+      partitionKey: r.partitionKey,
+      data: r.data,
+      arrival: new Date(),
+    })),
+    {
+      region: LOCAL_REGION,
+      account: LOCAL_ACCOUNT,
+      stream: STREAM.streamName,
+      shardId: 'shardId-000000000000',
+      consumer: 'anomaly',
+    },
   );
 }
 
@@ -56,7 +77,14 @@ describe('anomaly handler against the embedded DynamoDB', () => {
 
   const handlerWith = (publisher: AlertPublisher, extra: Pick<AnomalyHandlerDeps, 'windows' | 'metrics'> = {}) => {
     const { clients } = bare();
-    return createAnomalyHandler({ doc: clients.doc, s3: clients.s3, bucket: clients.names.bucket, publisher, config, ...extra });
+    return createAnomalyHandler({
+      doc: clients.doc,
+      s3: clients.s3,
+      bucket: clients.names.bucket,
+      publisher,
+      config,
+      ...extra,
+    });
   };
 
   it('keeps a notification whose publishing failed in the outbox (stored once) until the sweeper publishes it', async () => {
@@ -68,7 +96,15 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     const event = kinesisEvent(readings);
     const out = await handler(event);
     expect(out.batchItemFailures).toEqual([]); // stored: the batch is applied whatever the topic does
-    expect(Object.fromEntries(counter.sums)).toMatchObject({ RecordsReceived: event.Records.length, Readings: readings.length, RecordsFailed: 0, ReadingsQuarantined: 0, NotificationsStored: 2, NotificationsPublished: 0, PublishFailures: 2 });
+    expect(Object.fromEntries(counter.sums)).toMatchObject({
+      RecordsReceived: event.Records.length,
+      Readings: readings.length,
+      RecordsFailed: 0,
+      ReadingsQuarantined: 0,
+      NotificationsStored: 2,
+      NotificationsPublished: 0,
+      PublishFailures: 2,
+    });
     expect([...counter.sums.keys()].sort()).toEqual([...PUBLISHED_METRICS.anomaly].sort());
     const alerts = new AlertStore(bare().clients.doc);
     const pending = await alerts.pending('9999');
@@ -91,11 +127,24 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     expect((await sweepOutbox({ alerts, publisher, archive, graceMs: 0 })).pending).toBe(0);
 
     // Each notification is one row in the alert lake, under its incident's opening day, keyed by its id.
-    const listed = await bare().clients.s3.send(new ListObjectsV2Command({ Bucket: bare().clients.names.bucket, Prefix: 'processed/alerts/' }));
-    const keys = (listed.Contents ?? []).map((o) => o.Key ?? '').filter((k) => stored.some((n) => k.endsWith(`/${n.notification_id}.json`)));
-    expect(keys.sort()).toEqual(stored.map((n) => `processed/alerts/y=2025/m=08/d=14/${n.notification_id}.json`).sort());
+    const listed = await bare().clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bare().clients.names.bucket, Prefix: 'processed/alerts/' }),
+    );
+    const keys = (listed.Contents ?? [])
+      .map((o) => o.Key ?? '')
+      .filter((k) => stored.some((n) => k.endsWith(`/${n.notification_id}.json`)));
+    expect(keys.sort()).toEqual(
+      stored.map((n) => `processed/alerts/y=2025/m=08/d=14/${n.notification_id}.json`).sort(),
+    );
     const rows = await Promise.all(
-      keys.map(async (Key) => JSON.parse(await (await bare().clients.s3.send(new GetObjectCommand({ Bucket: bare().clients.names.bucket, Key }))).Body!.transformToString()) as Record<string, unknown>),
+      keys.map(
+        async (Key) =>
+          JSON.parse(
+            await (
+              await bare().clients.s3.send(new GetObjectCommand({ Bucket: bare().clients.names.bucket, Key }))
+            ).Body!.transformToString(),
+          ) as Record<string, unknown>,
+      ),
     );
     expect(rows.map((r) => [r.kind, r.rule, r.asset_id, r.severity]).sort()).toEqual([
       ['close', 'loss_of_supply', 'OBX1:01', 'critical'],
@@ -124,7 +173,9 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     }
     const racing = handlerWith(publisher, { windows: new RacingStore(bare().clients.doc) });
     const first = await racing(event);
-    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(event.Records.slice(firstOfTarget).map((r) => r.kinesis.sequenceNumber));
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
+      event.Records.slice(firstOfTarget).map((r) => r.kinesis.sequenceNumber),
+    );
 
     // The mapping retries from the failed record; the other writer had applied the same readings.
     const retry = await handlerWith(publisher)(event);
@@ -142,9 +193,17 @@ describe('anomaly handler against the embedded DynamoDB', () => {
     const event = kinesisEvent([good[0]!, bad, good[2]!]);
     const out = await handlerWith(publisher)(event);
     expect(out.batchItemFailures).toEqual([]);
-    const [w] = [...(await new WindowStore(bare().clients.doc).getMany([seriesIdOf('QRN1:01', 'l1_voltage')])).values()];
+    const [w] = [
+      ...(await new WindowStore(bare().clients.doc).getMany([seriesIdOf('QRN1:01', 'l1_voltage')])).values(),
+    ];
     expect(w?.data.hist.map((s) => s.t)).toHaveLength(2);
-    const rec = event.Records.find((r) => deaggregate({ data: r.kinesis.data, partitionKey: r.kinesis.partitionKey, sequenceNumber: r.kinesis.sequenceNumber }).some((u) => u.data.toString().includes('furlongs')));
+    const rec = event.Records.find((r) =>
+      deaggregate({
+        data: r.kinesis.data,
+        partitionKey: r.kinesis.partitionKey,
+        sequenceNumber: r.kinesis.sequenceNumber,
+      }).some((u) => u.data.toString().includes('furlongs')),
+    );
     const key = consumerQuarantineKeyOf('anomaly', 'shardId-000000000000', rec!.kinesis.sequenceNumber);
     const entry = await bare().clients.s3.send(new GetObjectCommand({ Bucket: bare().clients.names.bucket, Key: key }));
     expect(await entry.Body?.transformToString()).toMatch(/furlongs/);

@@ -44,11 +44,20 @@ async function readStream(stack: EmbeddedStack): Promise<{ records: Map<string, 
   const records = new Map<string, StreamRecord[]>();
   for (const s of shards) {
     const list: StreamRecord[] = [];
-    let it = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let it = (
+      await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: stream, ShardId: s.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
+    ).ShardIterator;
     while (it) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: it, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
-        list.push({ sequenceNumber: r.SequenceNumber as string, partitionKey: r.PartitionKey as string, data: r.Data as Uint8Array, arrival: r.ApproximateArrivalTimestamp ?? new Date() });
+        list.push({
+          sequenceNumber: r.SequenceNumber as string,
+          partitionKey: r.PartitionKey as string,
+          data: r.Data as Uint8Array,
+          arrival: r.ApproximateArrivalTimestamp ?? new Date(),
+        });
       }
       if (!page.Records?.length) break;
       it = page.NextShardIterator;
@@ -88,7 +97,8 @@ describe('anomaly projection on the embedded stack', () => {
   let generated: LabelledGenerateSummary;
   const bucket = () => stack.clients.names.bucket;
 
-  const put = (key: string, body: Buffer | string) => stack.clients.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
+  const put = (key: string, body: Buffer | string) =>
+    stack.clients.s3.send(new PutObjectCommand({ Bucket: bucket(), Key: key, Body: body }));
   /** Uploads a raw file and waits until the anomaly consumer has read everything the splitter wrote for it. */
   const ingest = async (key: string, body: Buffer): Promise<void> => {
     await put(key, body);
@@ -101,7 +111,10 @@ describe('anomaly projection on the embedded stack', () => {
     await stack.service<SnsService>('sns')?.topic.flush();
   };
   const received = (path: string) => hook.received.get(path) ?? [];
-  const windows = async () => (await scanAll<Record<string, unknown>>(stack.clients.doc, TABLES.windows.tableName)).sort((a, b) => String(a.series_id).localeCompare(String(b.series_id)));
+  const windows = async () =>
+    (await scanAll<Record<string, unknown>>(stack.clients.doc, TABLES.windows.tableName)).sort((a, b) =>
+      String(a.series_id).localeCompare(String(b.series_id)),
+    );
   const stateOf = (items: Record<string, unknown>[]) => items.map(({ updated_at: _u, ...rest }) => rest);
 
   // What the tests build on, done once by whichever test asks first, so each test can also
@@ -129,9 +142,24 @@ describe('anomaly projection on the embedded stack', () => {
       JSON.stringify({
         subscriptions: [
           { name: 'all', protocol: 'http', endpoint: `${hook.url}/all` },
-          { name: 'critical', protocol: 'http', endpoint: `${hook.url}/critical`, filter_policy: { severity: ['critical'] } },
-          { name: 'nothing', protocol: 'http', endpoint: `${hook.url}/nothing`, filter_policy: { rule: [{ prefix: 'no_such_rule' }], kind: ['open'] } },
-          { name: 'sagging', protocol: 'http', endpoint: `${hook.url}/sagging`, filter_policy: { measurement: [{ suffix: '_voltage' }], value: [{ numeric: ['<', 200] }] } },
+          {
+            name: 'critical',
+            protocol: 'http',
+            endpoint: `${hook.url}/critical`,
+            filter_policy: { severity: ['critical'] },
+          },
+          {
+            name: 'nothing',
+            protocol: 'http',
+            endpoint: `${hook.url}/nothing`,
+            filter_policy: { rule: [{ prefix: 'no_such_rule' }], kind: ['open'] },
+          },
+          {
+            name: 'sagging',
+            protocol: 'http',
+            endpoint: `${hook.url}/sagging`,
+            filter_policy: { measurement: [{ suffix: '_voltage' }], value: [{ numeric: ['<', 200] }] },
+          },
           { name: 'log', protocol: 'file', endpoint: 'alerts.jsonl' },
         ],
       }),
@@ -140,7 +168,11 @@ describe('anomaly projection on the embedded stack', () => {
     await mkdir(out, { recursive: true });
     // One substation (a PV feeder and one without) for five days: one anomaly of every rule class.
     generated = await generateLabelled({ out, substations: 1, days: 5, seed: 4 });
-    stack = await startStack({ dataDir: dir, services: [snsService, registryService, anomalyService, splitterServiceFactory], log: silentLog });
+    stack = await startStack({
+      dataDir: dir,
+      services: [snsService, registryService, anomalyService, splitterServiceFactory],
+      log: silentLog,
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -150,11 +182,26 @@ describe('anomaly projection on the embedded stack', () => {
 
   it('loads assets.csv from reference/assets/ into the registry and lists it with `dubegrid assets`', async () => {
     // As the issue has it: `dubegrid ingest --prefix reference/assets/ assets.csv`, which waits for the loader.
-    const ingested = await runCli(['ingest', '--prefix', PREFIXES.referenceAssets, generated.assets_file, '--wait', '--json', '--data-dir', dir]);
+    const ingested = await runCli([
+      'ingest',
+      '--prefix',
+      PREFIXES.referenceAssets,
+      generated.assets_file,
+      '--wait',
+      '--json',
+      '--data-dir',
+      dir,
+    ]);
     expect(ingested.code, ingested.stderr).toBe(0);
-    expect(JSON.parse(ingested.stdout)).toMatchObject({ waited: true, registry_loaded: [`${PREFIXES.referenceAssets}assets.csv`] });
+    expect(JSON.parse(ingested.stdout)).toMatchObject({
+      waited: true,
+      registry_loaded: [`${PREFIXES.referenceAssets}assets.csv`],
+    });
     const registry = stack.service<RegistryService>('registry') as RegistryService;
-    await eventually('the registry load', async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded === 1);
+    await eventually(
+      'the registry load',
+      async () => ((await registry.status?.()) as { files_loaded: number }).files_loaded === 1,
+    );
     const listed = await runCli(['assets', '--json', '--data-dir', dir]);
     expect(listed.code).toBe(0);
     const doc = JSON.parse(listed.stdout);
@@ -168,14 +215,39 @@ describe('anomaly projection on the embedded stack', () => {
     // What the rules core says the consumer should have raised, from the very events on the stream.
     const { records } = await readStream(stack);
     const events: ReadingEvent[] = [];
-    for (const list of records.values()) for (const r of list) for (const u of deaggregate({ data: Buffer.from(r.data), partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber })) events.push(JSON.parse(u.data.toString()) as ReadingEvent);
-    const registry = parseAssetsCsv(await readFile(generated.assets_file, 'utf8'), 'reference/assets/assets.csv', '2025-01-01T00:00:00.000Z');
-    const expected = dryRun(new Map(registry.items.map((i) => [i.asset_id, assetInfoOf(i)])), resolveRulesConfig()).apply(events);
+    for (const list of records.values())
+      for (const r of list)
+        for (const u of deaggregate({
+          data: Buffer.from(r.data),
+          partitionKey: r.partitionKey,
+          sequenceNumber: r.sequenceNumber,
+        }))
+          events.push(JSON.parse(u.data.toString()) as ReadingEvent);
+    const registry = parseAssetsCsv(
+      await readFile(generated.assets_file, 'utf8'),
+      'reference/assets/assets.csv',
+      '2025-01-01T00:00:00.000Z',
+    );
+    const expected = dryRun(
+      new Map(registry.items.map((i) => [i.asset_id, assetInfoOf(i)])),
+      resolveRulesConfig(),
+    ).apply(events);
     expect(expected.length).toBeGreaterThan(0);
 
     const all = received('/all');
     const bodies = all.map(
-      (n) => JSON.parse(n.Message) as { notification_id: string; kind: string; rule: string; asset_id: string; substation_id: string; severity: string; measurement: string; value: number; threshold: number },
+      (n) =>
+        JSON.parse(n.Message) as {
+          notification_id: string;
+          kind: string;
+          rule: string;
+          asset_id: string;
+          substation_id: string;
+          severity: string;
+          measurement: string;
+          value: number;
+          threshold: number;
+        },
     );
     expect(bodies.map((b) => b.notification_id).sort()).toEqual(expected.map((n) => n.notification_id).sort());
     for (const [i, n] of all.entries()) {
@@ -193,11 +265,25 @@ describe('anomaly projection on the embedded stack', () => {
     }
     expect(received('/nothing')).toEqual([]);
     // A numeric range on the reading's value: exactly the voltage notifications below 200 V.
-    const sagging = received('/sagging').map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id).sort();
-    expect(sagging).toEqual(bodies.filter((b) => b.measurement.endsWith('_voltage') && b.value < 200).map((b) => b.notification_id).sort());
+    const sagging = received('/sagging')
+      .map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id)
+      .sort();
+    expect(sagging).toEqual(
+      bodies
+        .filter((b) => b.measurement.endsWith('_voltage') && b.value < 200)
+        .map((b) => b.notification_id)
+        .sort(),
+    );
     expect(sagging.length).toBeGreaterThan(0);
-    const critical = received('/critical').map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id).sort();
-    expect(critical).toEqual(bodies.filter((b) => b.severity === 'critical').map((b) => b.notification_id).sort());
+    const critical = received('/critical')
+      .map((n) => (JSON.parse(n.Message) as { notification_id: string }).notification_id)
+      .sort();
+    expect(critical).toEqual(
+      bodies
+        .filter((b) => b.severity === 'critical')
+        .map((b) => b.notification_id)
+        .sort(),
+    );
     expect(critical.length).toBeGreaterThan(0);
 
     // Every labelled anomaly found, nothing else raised.
@@ -214,7 +300,11 @@ describe('anomaly projection on the embedded stack', () => {
 
   it('raises no new alert and leaves window state unchanged when the same data is ingested again or replayed', async () => {
     await labelledIngested();
-    const before = { all: received('/all').length, windows: stateOf(await windows()), notifications: (await new AlertStore(stack.clients.doc).notifications()).length };
+    const before = {
+      all: received('/all').length,
+      windows: stateOf(await windows()),
+      notifications: (await new AlertStore(stack.clients.doc).notifications()).length,
+    };
     expect(before.windows.length).toBeGreaterThan(0);
 
     // The same rows in another file (a re-upload): same event ids, later emission.
@@ -230,7 +320,13 @@ describe('anomaly projection on the embedded stack', () => {
     });
     for (const [shardId, list] of records) {
       if (!list.length) continue;
-      const source: EventSource = { region: LOCAL_REGION, account: LOCAL_ACCOUNT, stream, shardId, consumer: 'anomaly' };
+      const source: EventSource = {
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT,
+        stream,
+        shardId,
+        consumer: 'anomaly',
+      };
       const response = await handler(toKinesisEvent(list, source));
       expect(response.batchItemFailures).toEqual([]);
     }
@@ -244,7 +340,17 @@ describe('anomaly projection on the embedded stack', () => {
   it('counts a reading beyond the lateness horizon as late, once, and shows it in `dubegrid status`', async () => {
     await labelledIngested();
     const asset = 'LV100001:01';
-    const late = { ...readingEvent({ substation: 'LV100001', feeder: '01', measurement: 'l1_voltage', ts: '2025-08-10T12:00:00Z', value: 0 }), unit: 'V' as const, phase: 'L1' as const };
+    const late = {
+      ...readingEvent({
+        substation: 'LV100001',
+        feeder: '01',
+        measurement: 'l1_voltage',
+        ts: '2025-08-10T12:00:00Z',
+        value: 0,
+      }),
+      unit: 'V' as const,
+      phase: 'L1' as const,
+    };
     expect(late.asset_id).toBe(asset);
     const lateCount = async () => ((await stack.status()).anomaly as { late_readings: number }).late_readings;
     const before = await lateCount();
@@ -264,16 +370,51 @@ describe('anomaly projection on the embedded stack', () => {
     const run = async (...args: string[]) => {
       const r = await runCli(['alerts', '--json', '--data-dir', dir, ...args]);
       expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as { count: number; alerts: { alert_id: string; rule: string; severity: string; asset_id: string; status: string; opened_at: string; closed_at?: string; measurement: string; value: number; threshold: number }[] };
+      return JSON.parse(r.stdout) as {
+        count: number;
+        alerts: {
+          alert_id: string;
+          rule: string;
+          severity: string;
+          asset_id: string;
+          status: string;
+          opened_at: string;
+          closed_at?: string;
+          measurement: string;
+          value: number;
+          threshold: number;
+        }[];
+      };
     };
     const all = await run();
     expect(all.count).toBeGreaterThan(0);
-    expect(all.alerts[0]).toEqual(expect.objectContaining({ alert_id: expect.any(String), substation_id: expect.any(String), status: expect.stringMatching(/^(open|closed)$/), measurement: expect.any(String), value: expect.any(Number), threshold: expect.any(Number) }));
+    expect(all.alerts[0]).toEqual(
+      expect.objectContaining({
+        alert_id: expect.any(String),
+        substation_id: expect.any(String),
+        status: expect.stringMatching(/^(open|closed)$/),
+        measurement: expect.any(String),
+        value: expect.any(Number),
+        threshold: expect.any(Number),
+      }),
+    );
     // Filters combine: the command's answer is the full list filtered the same way.
     const pick = all.alerts[Math.floor(all.count / 2)]!;
     const since = all.alerts[Math.floor(all.count / 4)]!.opened_at;
-    const filtered = await run('--rule', pick.rule, '--severity', pick.severity, '--since', since, '--asset', pick.asset_id);
-    const want = all.alerts.filter((a) => a.rule === pick.rule && a.severity === pick.severity && a.opened_at >= since && a.asset_id === pick.asset_id);
+    const filtered = await run(
+      '--rule',
+      pick.rule,
+      '--severity',
+      pick.severity,
+      '--since',
+      since,
+      '--asset',
+      pick.asset_id,
+    );
+    const want = all.alerts.filter(
+      (a) =>
+        a.rule === pick.rule && a.severity === pick.severity && a.opened_at >= since && a.asset_id === pick.asset_id,
+    );
     expect(filtered.alerts.map((a) => a.alert_id)).toEqual(want.map((a) => a.alert_id));
     expect(filtered.count).toBeGreaterThan(0);
     expect((await stack.status()).anomaly).toMatchObject({ outbox_pending: 0 });
@@ -283,6 +424,8 @@ describe('anomaly projection on the embedded stack', () => {
     const q = await runCli(['query', '--json', '--data-dir', dir, sql]);
     expect(q.code, q.stderr).toBe(0);
     const { rows } = JSON.parse(q.stdout) as { rows: { alert_id: string; n: number }[] };
-    expect(rows).toEqual(all.alerts.map((a) => ({ alert_id: a.alert_id, n: 1 })).sort((a, b) => a.alert_id.localeCompare(b.alert_id)));
+    expect(rows).toEqual(
+      all.alerts.map((a) => ({ alert_id: a.alert_id, n: 1 })).sort((a, b) => a.alert_id.localeCompare(b.alert_id)),
+    );
   });
 });

@@ -24,7 +24,10 @@ describe('state consumer killed with SIGKILL between applying a batch and checkp
     const stack = await startStack({ dataDir: dir, services: [] });
     const children: ChildProcess[] = [];
     const spawnConsumer = (extra: string[]): ChildProcess => {
-      const child = fork(CONSUMER_PROCESS, [dir, JSON.stringify(stack.endpoints), '5', ...extra], { execArgv: ['--import', TSX, '--no-deprecation'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(CONSUMER_PROCESS, [dir, JSON.stringify(stack.endpoints), '5', ...extra], {
+        execArgv: ['--import', TSX, '--no-deprecation'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
       children.push(child);
       return child;
     };
@@ -46,7 +49,9 @@ describe('state consumer killed with SIGKILL between applying a batch and checkp
       // batch is checkpointed: its first two batches are checkpointed (a shard's batches run
       // one after another), the 3rd is written but will be delivered again.
       const first = spawnConsumer([`${CONSUMERS.state.name}:3:applied`]);
-      const exit = await new Promise<NodeJS.Signals | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
+      const exit = await new Promise<NodeJS.Signals | null>((resolve) =>
+        first.once('exit', (_code, signal) => resolve(signal)),
+      );
       expect(exit).toBe('SIGKILL');
       expect((await new CheckpointStore(dataPaths(dir).checkpoints, 'state').all()).size).toBeGreaterThan(0);
       expect((await consumersBehind(dataPaths(dir), ['state'], put.targets)).length).toBeGreaterThan(0);

@@ -1,7 +1,18 @@
-import { DescribeStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointStore, checkpointPassed, resumePosition } from '../../src/shared/kinesis/checkpoints.ts';
-import { listShards, ShardReader, shardsReadyToRead, type StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
+import {
+  listShards,
+  ShardReader,
+  shardsReadyToRead,
+  type StreamRecord,
+} from '../../src/shared/kinesis/shard-reader.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { STREAM } from '../../src/shared/resources.ts';
 import { eventually } from '../support/eventually.ts';
@@ -9,9 +20,16 @@ import { tempDir } from '../support/tmp.ts';
 
 const stream = STREAM.streamName;
 
-async function put(kinesis: KinesisClient, key: string, payloads: string[]): Promise<{ shardId: string; seq: string }[]> {
+async function put(
+  kinesis: KinesisClient,
+  key: string,
+  payloads: string[],
+): Promise<{ shardId: string; seq: string }[]> {
   const out = await kinesis.send(
-    new PutRecordsCommand({ StreamName: stream, Records: payloads.map((p) => ({ PartitionKey: key, Data: Buffer.from(p) })) }),
+    new PutRecordsCommand({
+      StreamName: stream,
+      Records: payloads.map((p) => ({ PartitionKey: key, Data: Buffer.from(p) })),
+    }),
   );
   return (out.Records ?? []).map((r) => ({ shardId: r.ShardId ?? '', seq: r.SequenceNumber ?? '' }));
 }
@@ -45,9 +63,16 @@ describe('shard reader and checkpoints on kinesalite', () => {
     const { kinesis } = stack.clients;
     const first = await put(kinesis, 'LV1', ['a', 'b', 'c', 'd', 'e']);
     const shardId = first[0]!.shardId;
-    expect(text(await readAll(new ShardReader({ kinesis, stream, shardId, start: { type: 'TRIM_HORIZON' } })))).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(text(await readAll(new ShardReader({ kinesis, stream, shardId, start: { type: 'TRIM_HORIZON' } })))).toEqual(
+      ['a', 'b', 'c', 'd', 'e'],
+    );
 
-    const after = new ShardReader({ kinesis, stream, shardId, start: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: first[1]!.seq } });
+    const after = new ShardReader({
+      kinesis,
+      stream,
+      shardId,
+      start: { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: first[1]!.seq },
+    });
     expect(text(await readAll(after))).toEqual(['c', 'd', 'e']);
 
     const latest = new ShardReader({ kinesis, stream, shardId, start: { type: 'LATEST' } });
@@ -55,7 +80,9 @@ describe('shard reader and checkpoints on kinesalite', () => {
     // AT_TIMESTAMP reads what arrived at or after the mark (kinesalite stamps arrival in ms, from
     // this process's clock): the mark in a later millisecond than a–e, and f, g in a later one still
     const beforeMark = Date.now();
-    await eventually('a millisecond after the records before the mark', () => Date.now() > beforeMark, { intervalMs: 1 });
+    await eventually('a millisecond after the records before the mark', () => Date.now() > beforeMark, {
+      intervalMs: 1,
+    });
     const mark = new Date();
     await eventually('a millisecond after the mark', () => Date.now() > mark.getTime(), { intervalMs: 1 });
     await put(kinesis, 'LV1', ['f', 'g']);
@@ -65,7 +92,12 @@ describe('shard reader and checkpoints on kinesalite', () => {
     const atTs = new ShardReader({ kinesis, stream, shardId, start: { type: 'AT_TIMESTAMP', timestamp: mark } });
     expect(text(await readAll(atTs))).toEqual(['f', 'g']);
     // a timestamp after every record: no record, and no hang
-    const future = new ShardReader({ kinesis, stream, shardId, start: { type: 'AT_TIMESTAMP', timestamp: new Date() } });
+    const future = new ShardReader({
+      kinesis,
+      stream,
+      shardId,
+      start: { type: 'AT_TIMESTAMP', timestamp: new Date() },
+    });
     expect(await readAll(future)).toEqual([]);
   });
 
@@ -91,22 +123,28 @@ describe('shard reader and checkpoints on kinesalite', () => {
     const shards = await listShards(kinesis, stream);
     const info = shards.find((s) => s.shardId === parent)!;
     expect(info.endingSequenceNumber).toBeUndefined();
-    const { HashKeyRange } = (await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))).StreamDescription!.Shards!.find(
-      (s) => s.ShardId === parent,
-    )!;
+    const { HashKeyRange } = (
+      await kinesis.send(new DescribeStreamCommand({ StreamName: stream }))
+    ).StreamDescription!.Shards!.find((s) => s.ShardId === parent)!;
     const mid = ((BigInt(HashKeyRange!.StartingHashKey!) + BigInt(HashKeyRange!.EndingHashKey!)) / 2n).toString();
     await kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent, NewStartingHashKey: mid }));
-    await eventually('the stream to be ACTIVE again after the split', async () => {
-      const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
-    }, { intervalMs: 25 });
+    await eventually(
+      'the stream to be ACTIVE again after the split',
+      async () => {
+        const d = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+        return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+      },
+      { intervalMs: 25 },
+    );
     const after = await listShards(kinesis, stream);
     const children = after.filter((s) => s.parentShardId === parent);
     expect(children).toHaveLength(2);
     expect(after.find((s) => s.shardId === parent)?.endingSequenceNumber).toBeDefined();
 
     const finished = new Set<string>();
-    expect(shardsReadyToRead(after, (id) => finished.has(id)).map((s) => s.shardId)).not.toContain(children[0]!.shardId);
+    expect(shardsReadyToRead(after, (id) => finished.has(id)).map((s) => s.shardId)).not.toContain(
+      children[0]!.shardId,
+    );
     const child = (await put(kinesis, 'SPLIT', ['c1']))[0]!.shardId;
     expect(children.map((c) => c.shardId)).toContain(child);
 
@@ -116,7 +154,13 @@ describe('shard reader and checkpoints on kinesalite', () => {
     expect(reader.isEnded).toBe(true);
     expect(seen).toEqual(['p1', 'p2']);
     finished.add(parent);
-    expect(shardsReadyToRead(after, (id) => finished.has(id)).map((s) => s.shardId)).toEqual(expect.arrayContaining(children.map((c) => c.shardId)));
-    expect(text((await new ShardReader({ kinesis, stream, shardId: child, start: { type: 'TRIM_HORIZON' } }).poll()).records)).toEqual(['c1']);
+    expect(shardsReadyToRead(after, (id) => finished.has(id)).map((s) => s.shardId)).toEqual(
+      expect.arrayContaining(children.map((c) => c.shardId)),
+    );
+    expect(
+      text(
+        (await new ShardReader({ kinesis, stream, shardId: child, start: { type: 'TRIM_HORIZON' } }).poll()).records,
+      ),
+    ).toEqual(['c1']);
   });
 });

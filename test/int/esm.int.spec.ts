@@ -1,4 +1,9 @@
-import { DescribeStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamCommand,
+  DescribeStreamSummaryCommand,
+  PutRecordsCommand,
+  SplitShardCommand,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateHandler } from '../../src/consumers/state/handler.ts';
@@ -40,7 +45,8 @@ function recordingHandler(poison: Set<string>, mode: 'throw' | 'report') {
   const handler: KinesisHandler = async (event: KinesisStreamEvent) => {
     batches.push(event.Records.length);
     const failAt = event.Records.findIndex((r) => poison.has(Buffer.from(r.kinesis.data, 'base64').toString()));
-    if (failAt >= 0 && mode === 'throw') throw new Error(`poison record ${event.Records[failAt]!.kinesis.sequenceNumber}`);
+    if (failAt >= 0 && mode === 'throw')
+      throw new Error(`poison record ${event.Records[failAt]!.kinesis.sequenceNumber}`);
     const ok = failAt >= 0 ? event.Records.slice(0, failAt) : event.Records;
     for (const r of ok) {
       const data = Buffer.from(r.kinesis.data, 'base64').toString();
@@ -48,7 +54,9 @@ function recordingHandler(poison: Set<string>, mode: 'throw' | 'report') {
       order.set(r.kinesis.partitionKey, [...(order.get(r.kinesis.partitionKey) ?? []), data]);
     }
     if (failAt < 0) return { batchItemFailures: [] };
-    return { batchItemFailures: event.Records.slice(failAt).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })) };
+    return {
+      batchItemFailures: event.Records.slice(failAt).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber })),
+    };
   };
   return { handler, applied, batches, order };
 }
@@ -71,12 +79,25 @@ describe('local event source mapping on the embedded stack', () => {
 
   const run = async (s: EventSourceMappingSettings, handler: KinesisHandler): Promise<EventSourceMapping> => {
     const paths = dataPaths(dir);
-    const m = new EventSourceMapping({ clients: stack.clients, settings: s, fn: FUNCTIONS.state, handler, checkpointsRoot: paths.checkpoints, dlqRoot: paths.dlq, log: silentLog });
+    const m = new EventSourceMapping({
+      clients: stack.clients,
+      settings: s,
+      fn: FUNCTIONS.state,
+      handler,
+      checkpointsRoot: paths.checkpoints,
+      dlqRoot: paths.dlq,
+      log: silentLog,
+    });
     mappings.push(m);
     await m.start();
     return m;
   };
-  const putTexts = (key: string, texts: string[]) => putPayloads(stack.clients.kinesis, stream, texts.map((t) => ({ partitionKey: key, data: Buffer.from(t) })));
+  const putTexts = (key: string, texts: string[]) =>
+    putPayloads(
+      stack.clients.kinesis,
+      stream,
+      texts.map((t) => ({ partitionKey: key, data: Buffer.from(t) })),
+    );
 
   for (const mode of ['throw', 'report'] as const) {
     it(`isolates a poison record (handler ${mode === 'throw' ? 'throws' : 'reports item failures'}): bounded retries, bisect, DLQ, the rest of the shard processed, the checkpoint moves on`, async () => {
@@ -92,14 +113,20 @@ describe('local event source mapping on the embedded stack', () => {
       const entries = await new LocalDlq(dataPaths(dir).dlq).list(`poison-${mode}`);
       expect(entries).toHaveLength(1);
       const entry = entries[0] as DlqEntry & { payload: KinesisFailure };
-      expect(entry).toMatchObject({ condition: 'retries_exhausted', attempts: 3, payload: { kind: 'kinesis', records: 1 } });
+      expect(entry).toMatchObject({
+        condition: 'retries_exhausted',
+        attempts: 3,
+        payload: { kind: 'kinesis', records: 1 },
+      });
       expect(entry.payload.start_sequence_number).toBe(entry.payload.end_sequence_number);
       expect(entry.error).toMatch(mode === 'throw' ? /poison record/ : /reported 1 of 1/);
       const status = mapping.status() as { retries: number; dlq_records: number };
       expect(status.retries).toBe(2);
       expect(status.dlq_records).toBe(1);
       const [shardId, last] = Object.entries(put.targets)[0]!;
-      expect((await new CheckpointStore(dataPaths(dir).checkpoints, `poison-${mode}`).get(shardId))?.sequence_number).toBe(last);
+      expect(
+        (await new CheckpointStore(dataPaths(dir).checkpoints, `poison-${mode}`).get(shardId))?.sequence_number,
+      ).toBe(last);
 
       // once the cause is fixed, the entry is redriven from the stream and removed
       const fixed = recordingHandler(new Set(), mode);
@@ -132,21 +159,33 @@ describe('local event source mapping on the embedded stack', () => {
     await putRound(0);
     const { StreamDescription } = await stack.clients.kinesis.send(new DescribeStreamCommand({ StreamName: stream }));
     const parent = StreamDescription!.Shards!.find((s) => !s.SequenceNumberRange?.EndingSequenceNumber)!;
-    const mid = ((BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n).toString();
-    await stack.clients.kinesis.send(new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: mid }));
-    await eventually('the stream to be ACTIVE again after the split', async () => {
-      const d = await stack.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
-      return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
-    }, { intervalMs: 25 });
+    const mid = (
+      (BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) /
+      2n
+    ).toString();
+    await stack.clients.kinesis.send(
+      new SplitShardCommand({ StreamName: stream, ShardToSplit: parent.ShardId, NewStartingHashKey: mid }),
+    );
+    await eventually(
+      'the stream to be ACTIVE again after the split',
+      async () => {
+        const d = await stack.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+        return d.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
+      },
+      { intervalMs: 25 },
+    );
     await putRound(1);
     await run(settings('reshard', { batchSize: 7 }), consumer.handler);
     // a last record per key marks where each (open) shard must be read to
     const targets: Record<string, string> = {};
     for (const k of keys) {
-      const r = await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: k, Data: Buffer.from(`${k}-end`) }] }));
+      const r = await stack.clients.kinesis.send(
+        new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: k, Data: Buffer.from(`${k}-end`) }] }),
+      );
       sent.get(k)!.push(`${k}-end`);
       const rec = r.Records![0]!;
-      if (!targets[rec.ShardId!] || compareSequenceNumbers(rec.SequenceNumber!, targets[rec.ShardId!]!) > 0) targets[rec.ShardId!] = rec.SequenceNumber!;
+      if (!targets[rec.ShardId!] || compareSequenceNumbers(rec.SequenceNumber!, targets[rec.ShardId!]!) > 0)
+        targets[rec.ShardId!] = rec.SequenceNumber!;
     }
     await waitForConsumers(dataPaths(dir), ['reshard'], targets, { timeoutMs: 60_000 });
     expect(Math.max(...consumer.batches)).toBeLessThanOrEqual(7);
@@ -156,9 +195,20 @@ describe('local event source mapping on the embedded stack', () => {
   });
 
   it('lists the DLQ and redrives a state batch through `dubegrid dlq` once the table it failed on is fixed', async () => {
-    const events = readingGrid({ substations: 1, feeders: 1, measurements: ['l1_voltage'], points: 3, start: '2025-10-01T00:00:00Z' });
+    const events = readingGrid({
+      substations: 1,
+      feeders: 1,
+      measurements: ['l1_voltage'],
+      points: 3,
+      start: '2025-10-01T00:00:00Z',
+    });
     const put = await putReadingEvents(stack.clients.kinesis, stream, events);
-    const broken = createStateHandler({ doc: stack.clients.doc, s3: stack.clients.s3, bucket: stack.clients.names.bucket, readingsTable: 'dubegrid-no-such-table' });
+    const broken = createStateHandler({
+      doc: stack.clients.doc,
+      s3: stack.clients.s3,
+      bucket: stack.clients.names.bucket,
+      readingsTable: 'dubegrid-no-such-table',
+    });
     await run(settings('state', { retryAttempts: 1 }), broken);
     await waitForConsumers(dataPaths(dir), ['state'], put.targets, { timeoutMs: 60_000 });
 
@@ -168,13 +218,19 @@ describe('local event source mapping on the embedded stack', () => {
     expect(doc.count).toBe(1);
     expect(doc.entries[0]).toMatchObject({ source: 'state', condition: 'retries_exhausted', attempts: 2 });
     expect(doc.entries[0]!.error).toMatch(/no-such-table|non-existent|not found/i);
-    const readingsOf = async () => (await scanAll<ReadingItem>(stack.clients.doc, TABLES.readings.tableName)).filter((r) => r.substation_id === events[0]!.substation_id);
+    const readingsOf = async () =>
+      (await scanAll<ReadingItem>(stack.clients.doc, TABLES.readings.tableName)).filter(
+        (r) => r.substation_id === events[0]!.substation_id,
+      );
     expect(await readingsOf()).toEqual([]);
 
     const redriven = await runCli(['dlq', 'redrive', doc.entries[0]!.id, '--json', '--data-dir', dir]);
     expect(redriven.stderr).toMatch(/redriving/);
     expect(redriven.code).toBe(0);
-    expect(JSON.parse(redriven.stdout)).toMatchObject({ redriven: [{ id: doc.entries[0]!.id, records: 1 }], failed: [] });
+    expect(JSON.parse(redriven.stdout)).toMatchObject({
+      redriven: [{ id: doc.entries[0]!.id, records: 1 }],
+      failed: [],
+    });
     const rows = await readingsOf();
     expect(rows.map((r) => r.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
     expect(await new LocalDlq(dataPaths(dir).dlq).list('state')).toEqual([]);

@@ -15,10 +15,22 @@ import { feederInterval, reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const events: ReadingEvent[] = [];
-for (const [s, name] of [['LV0001', 'Mill Road'], ['LV0002', "St John's Close"], ['LV0003', 'Quay, North']] as const) {
+for (const [s, name] of [
+  ['LV0001', 'Mill Road'],
+  ['LV0002', "St John's Close"],
+  ['LV0003', 'Quay, North'],
+] as const) {
   for (let k = 0; k < 6; k++) {
     const ts = new Date(Date.parse('2025-08-14T23:30:00Z') + k * 600_000).toISOString();
-    events.push(...feederInterval(s, '01', ts, { kw: 10 + k + 0.123, kvar: 2.5, i: [40 + k, 41, 42], volts: [230.1, 231.2, 229.9] }, name));
+    events.push(
+      ...feederInterval(
+        s,
+        '01',
+        ts,
+        { kw: 10 + k + 0.123, kvar: 2.5, i: [40 + k, 41, 42], volts: [230.1, 231.2, 229.9] },
+        name,
+      ),
+    );
     events.push(reading({ substation: s, name, measurement: 'total_apparent_power', ts, value: 33.3 + k }));
   }
 }
@@ -29,11 +41,19 @@ let stack: EmbeddedStack;
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('dubegrid-lake-cli-'));
-  stack = await startStack({ dataDir: dir, services: [(ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } })] });
+  stack = await startStack({
+    dataDir: dir,
+    services: [(ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } })],
+  });
   const agg = new KeyedAggregator();
   const records = events.flatMap((e) => agg.add(e.substation_id, Buffer.from(JSON.stringify(e))));
   records.push(...agg.flush());
-  await stack.clients.kinesis.send(new PutRecordsCommand({ StreamName: stack.clients.names.stream, Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })) }));
+  await stack.clients.kinesis.send(
+    new PutRecordsCommand({
+      StreamName: stack.clients.names.stream,
+      Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+    }),
+  );
   await stack.flush();
 });
 afterAll(async () => {
@@ -43,16 +63,45 @@ afterAll(async () => {
 
 describe('dubegrid query and report', () => {
   it('runs a named query, prints CSV and writes the HTML report', async () => {
-    const named = await runCli(['query', '--json', '--data-dir', dir, '--named', 'avg_load_by_substation', '--param', 'year=2025', '--param', 'month=08']);
+    const named = await runCli([
+      'query',
+      '--json',
+      '--data-dir',
+      dir,
+      '--named',
+      'avg_load_by_substation',
+      '--param',
+      'year=2025',
+      '--param',
+      'month=08',
+    ]);
     expect(named.code).toBe(0);
     // each substation: P = 10.123 … 15.123 over six intervals → mean 12.623 → 12.62
     expect(JSON.parse(named.stdout).rows).toEqual([
       { substation_id: 'LV0001', substation_name: 'Mill Road', avg_load_kw: 12.62, peak_load_kw: 15.12, intervals: 6 },
-      { substation_id: 'LV0002', substation_name: "St John's Close", avg_load_kw: 12.62, peak_load_kw: 15.12, intervals: 6 },
-      { substation_id: 'LV0003', substation_name: 'Quay, North', avg_load_kw: 12.62, peak_load_kw: 15.12, intervals: 6 },
+      {
+        substation_id: 'LV0002',
+        substation_name: "St John's Close",
+        avg_load_kw: 12.62,
+        peak_load_kw: 15.12,
+        intervals: 6,
+      },
+      {
+        substation_id: 'LV0003',
+        substation_name: 'Quay, North',
+        avg_load_kw: 12.62,
+        peak_load_kw: 15.12,
+        intervals: 6,
+      },
     ]);
 
-    const csv = await runCli(['query', '--csv', '--data-dir', dir, "SELECT substation_name, count(*) AS n FROM readings WHERE measurement = 'total_active_power' GROUP BY 1 ORDER BY 1"]);
+    const csv = await runCli([
+      'query',
+      '--csv',
+      '--data-dir',
+      dir,
+      "SELECT substation_name, count(*) AS n FROM readings WHERE measurement = 'total_active_power' GROUP BY 1 ORDER BY 1",
+    ]);
     expect(csv.stdout).toBe('substation_name,n\nMill Road,6\n"Quay, North",6\nSt John\'s Close,6\n');
 
     const html = join(dir, 'report.html');
@@ -72,6 +121,8 @@ describe('dubegrid query and report', () => {
     expect(run.stderr).toMatch(/^dubegrid: Binder Error: Referenced column "nosuch" not found/);
     const usage = await runCli(['query', '--data-dir', dir, '--named', 'peak_load_by_asset', '--param', 'year=2025']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toBe('dubegrid: peak_load_by_asset needs --param month=… (month of the readings, MM (01-12), e.g. 08)\n');
+    expect(usage.stderr).toBe(
+      'dubegrid: peak_load_by_asset needs --param month=… (month of the readings, MM (01-12), e.g. 08)\n',
+    );
   });
 });

@@ -28,10 +28,22 @@ import { getManifest } from './splitter.support.ts';
 
 // three substations, 10-minute readings either side of midnight 14/15 August
 const events: ReadingEvent[] = [];
-for (const [s, name] of [['LV0001', 'Mill Road'], ['LV0002', "St John's Close"], ['LV0003', 'Quay, North']] as const) {
+for (const [s, name] of [
+  ['LV0001', 'Mill Road'],
+  ['LV0002', "St John's Close"],
+  ['LV0003', 'Quay, North'],
+] as const) {
   for (let k = 0; k < 6; k++) {
     const ts = new Date(Date.parse('2025-08-14T23:30:00Z') + k * 600_000).toISOString();
-    events.push(...feederInterval(s, '01', ts, { kw: 10 + k + 0.123, kvar: 2.5, i: [40 + k, 41, 42], volts: [230.1, 231.2, 229.9] }, name));
+    events.push(
+      ...feederInterval(
+        s,
+        '01',
+        ts,
+        { kw: 10 + k + 0.123, kvar: 2.5, i: [40 + k, 41, 42], volts: [230.1, 231.2, 229.9] },
+        name,
+      ),
+    );
     events.push(reading({ substation: s, name, measurement: 'total_apparent_power', ts, value: 33.3 + k }));
   }
 }
@@ -43,25 +55,44 @@ let stack: EmbeddedStack | undefined;
 const start = async (): Promise<EmbeddedStack> =>
   (stack = await startStack({
     dataDir: dir,
-    services: [(ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } }), splitterServiceFactory],
+    services: [
+      (ctx) => createLocalFirehose(ctx, { buffering: { sizeBytes: 1 << 20, intervalMs: 120_000 } }),
+      splitterServiceFactory,
+    ],
   }));
 
 async function put(s: EmbeddedStack, payloads: readonly (ReadingEvent | string)[]): Promise<number> {
   const agg = new KeyedAggregator();
-  const records = payloads.flatMap((p) => agg.add(typeof p === 'string' ? 'LV0001' : p.substation_id, Buffer.from(typeof p === 'string' ? p : JSON.stringify(p))));
+  const records = payloads.flatMap((p) =>
+    agg.add(
+      typeof p === 'string' ? 'LV0001' : p.substation_id,
+      Buffer.from(typeof p === 'string' ? p : JSON.stringify(p)),
+    ),
+  );
   records.push(...agg.flush());
-  const out = await s.clients.kinesis.send(new PutRecordsCommand({ StreamName: s.clients.names.stream, Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })) }));
+  const out = await s.clients.kinesis.send(
+    new PutRecordsCommand({
+      StreamName: s.clients.names.stream,
+      Records: records.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+    }),
+  );
   expect(out.FailedRecordCount ?? 0).toBe(0);
   return records.length;
 }
 
 async function keys(s: EmbeddedStack, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: s.clients.s3 }, { Bucket: s.clients.names.bucket, Prefix: prefix })) out.push(...(page.Contents ?? []).map((o) => o.Key as string));
+  for await (const page of paginateListObjectsV2(
+    { client: s.clients.s3 },
+    { Bucket: s.clients.names.bucket, Prefix: prefix },
+  ))
+    out.push(...(page.Contents ?? []).map((o) => o.Key as string));
   return out.sort();
 }
 
-async function query(sql: string): Promise<{ rows: Record<string, unknown>[]; mirror: { objects: number; fetched: number } }> {
+async function query(
+  sql: string,
+): Promise<{ rows: Record<string, unknown>[]; mirror: { objects: number; fetched: number } }> {
   const run = await runCli(['query', '--json', '--data-dir', dir, sql]);
   expect(run.stderr).not.toMatch(/Error|at /);
   expect(run.code).toBe(0);
@@ -101,10 +132,20 @@ describe('the local Firehose', () => {
 
     const errorKeys = await keys(s, 'processed-errors/format-conversion-failed/');
     expect(errorKeys).toHaveLength(1);
-    const body = await (await s.clients.s3.send(new GetObjectCommand({ Bucket: s.clients.names.bucket, Key: errorKeys[0] }))).Body?.transformToString();
-    const lines = (body ?? '').trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.lastErrorCode).sort()).toEqual(['DataFormatConversion.InvalidSchema', 'DataFormatConversion.MalformedData']);
-    expect(lines.find((l) => l.lastErrorCode === 'DataFormatConversion.InvalidSchema').lastErrorMessage).toMatch(/value: must be a finite number/);
+    const body = await (
+      await s.clients.s3.send(new GetObjectCommand({ Bucket: s.clients.names.bucket, Key: errorKeys[0] }))
+    ).Body?.transformToString();
+    const lines = (body ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.lastErrorCode).sort()).toEqual([
+      'DataFormatConversion.InvalidSchema',
+      'DataFormatConversion.MalformedData',
+    ]);
+    expect(lines.find((l) => l.lastErrorCode === 'DataFormatConversion.InvalidSchema').lastErrorMessage).toMatch(
+      /value: must be a finite number/,
+    );
 
     // its own checkpoint covers every record, written after the objects
     const cps = await new CheckpointStore(dataPaths(dir).checkpoints, FIREHOSE_SERVICE).all();
@@ -141,10 +182,16 @@ describe('the local Firehose', () => {
     s = await start();
     await s.flush();
 
-    const counts = await query('SELECT (SELECT count(*) FROM readings_delivered) AS delivered, (SELECT count(*) FROM readings) AS readings, (SELECT count(DISTINCT event_id) FROM readings) AS ids');
+    const counts = await query(
+      'SELECT (SELECT count(*) FROM readings_delivered) AS delivered, (SELECT count(*) FROM readings) AS readings, (SELECT count(DISTINCT event_id) FROM readings) AS ids',
+    );
     // first delivery, the 40 replayed (a flush of their own), then everything again after the
     // "crash" — where the replayed 40 share a buffer with their originals and are kept once
-    expect(counts.rows[0]).toEqual({ delivered: events.length + 40 + events.length, readings: events.length, ids: events.length });
+    expect(counts.rows[0]).toEqual({
+      delivered: events.length + 40 + events.length,
+      readings: events.length,
+      ids: events.length,
+    });
     // the mirror fetched only the objects written since the last query, then nothing
     expect(counts.mirror.objects).toBeGreaterThan(mirrored);
     expect(counts.mirror.fetched).toBe(counts.mirror.objects - mirrored);
@@ -161,12 +208,27 @@ describe('the local Firehose', () => {
     await s.flush();
     const { engine } = await openSqlEngine(s.clients, dataPaths(dir).cache);
     try {
-      const lake = rowObjects(await engine.run('SELECT substation_id, feeder_id, measurement, value, ts, source_line FROM readings WHERE source_key = ? ORDER BY source_line', [key]));
-      const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','));
+      const lake = rowObjects(
+        await engine.run(
+          'SELECT substation_id, feeder_id, measurement, value, ts, source_line FROM readings WHERE source_key = ? ORDER BY source_line',
+          [key],
+        ),
+      );
+      const rows = csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
       expect(lake).toHaveLength(rows.length);
       lake.forEach((r, i) => {
         const [sub, , time, , feeder, , , value] = rows[i] as string[];
-        expect(r).toMatchObject({ substation_id: sub, feeder_id: feeder, value: Number(value), ts: new Date(time as string).toISOString(), source_line: i + 2 });
+        expect(r).toMatchObject({
+          substation_id: sub,
+          feeder_id: feeder,
+          value: Number(value),
+          ts: new Date(time as string).toISOString(),
+          source_line: i + 2,
+        });
       });
     } finally {
       await engine.close();

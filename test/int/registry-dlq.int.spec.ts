@@ -10,7 +10,12 @@ import { buildAssets, assetsCsv } from '../../src/generate/assets.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { LocalDlq } from '../../src/local/dlq.ts';
 import { asyncSchedule } from '../../src/local/invoker/schedule.ts';
-import { createRegistryServiceFactory, localRegistryHandler, REGISTRY_SERVICE, type RegistryService } from '../../src/local/services/registry.ts';
+import {
+  createRegistryServiceFactory,
+  localRegistryHandler,
+  REGISTRY_SERVICE,
+  type RegistryService,
+} from '../../src/local/services/registry.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { silentLog } from '../../src/local/service.ts';
 import { decodeS3EventKey } from '../../src/shared/s3-keys.ts';
@@ -58,10 +63,20 @@ describe('registry failures (embedded)', () => {
     expect(attempts).toEqual([key, key, key]);
     const entries = await dlq.list(REGISTRY_SERVICE);
     expect(entries).toEqual([
-      expect.objectContaining({ source: REGISTRY_SERVICE, condition: 'retries_exhausted', attempts: 3, error: 'the assets table is unavailable', payload: expect.objectContaining({ kind: 's3', bucket: names.bucket, key }) }),
+      expect.objectContaining({
+        source: REGISTRY_SERVICE,
+        condition: 'retries_exhausted',
+        attempts: 3,
+        error: 'the assets table is unavailable',
+        payload: expect.objectContaining({ kind: 's3', bucket: names.bucket, key }),
+      }),
     ]);
-    expect(await stack.service<RegistryService>(REGISTRY_SERVICE)!.status!()).toMatchObject({ files_loaded: 0, files_failed: 1 });
-    const scanned = async (): Promise<number> => (await doc.send(new ScanCommand({ TableName: TABLES.assets.tableName, Select: 'COUNT' }))).Count ?? 0;
+    expect(await stack.service<RegistryService>(REGISTRY_SERVICE)!.status!()).toMatchObject({
+      files_loaded: 0,
+      files_failed: 1,
+    });
+    const scanned = async (): Promise<number> =>
+      (await doc.send(new ScanCommand({ TableName: TABLES.assets.tableName, Select: 'COUNT' }))).Count ?? 0;
     expect(await scanned()).toBe(0);
 
     broken = false;

@@ -14,7 +14,19 @@ import { replay } from '../../src/ops/replay/replay.ts';
 import { verify } from '../../src/ops/replay/verify/verify.ts';
 import type { Manifest } from '../../src/shared/manifest.ts';
 import { tempDir } from '../support/tmp.ts';
-import { attachedContext, environment, generateData, ingestObject, loadAssets, RAW_PREFIX, snapshot, startPipeline, webhook, type Snapshot, type Webhook } from './replay.support.ts';
+import {
+  attachedContext,
+  environment,
+  generateData,
+  ingestObject,
+  loadAssets,
+  RAW_PREFIX,
+  snapshot,
+  startPipeline,
+  webhook,
+  type Snapshot,
+  type Webhook,
+} from './replay.support.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -54,12 +66,21 @@ describe('replay', () => {
 
   it('leaves every projection identical after replaying the whole stream three times into all', async () => {
     for (let round = 1; round <= 3; round++) {
-      const summary = await replay(envt, { range: { from: new Date(0), to: new Date() }, projections: ['state', 'anomaly', 'lake'] });
+      const summary = await replay(envt, {
+        range: { from: new Date(0), to: new Date() },
+        projections: ['state', 'anomaly', 'lake'],
+      });
       expect(summary.failures).toEqual([]);
       expect(summary.readings).toBe(manifest.events_emitted);
-      for (const p of ['state', 'anomaly', 'lake'] as const) expect(summary.by_projection[p]?.readings).toBe(manifest.events_emitted);
+      for (const p of ['state', 'anomaly', 'lake'] as const)
+        expect(summary.by_projection[p]?.readings).toBe(manifest.events_emitted);
       // every reading recognised as applied before: nothing judged again, nothing stored
-      expect(summary.by_projection.anomaly?.detail).toMatchObject({ applied: 0, late: 0, notifications_stored: 0, windows_written: 0 });
+      expect(summary.by_projection.anomaly?.detail).toMatchObject({
+        applied: 0,
+        late: 0,
+        notifications_stored: 0,
+        windows_written: 0,
+      });
       await envt.flush();
       expect(await snapshot(stack)).toEqual(before);
       expect(hook.received).toHaveLength(alertsBefore);
@@ -69,7 +90,14 @@ describe('replay', () => {
   it('leaves every projection identical after backfilling the raw prefix twice', async () => {
     for (let round = 1; round <= 2; round++) {
       const summary = await backfill(stack.clients, { prefix: RAW_PREFIX });
-      expect(summary.objects).toEqual([expect.objectContaining({ status: 'split', readings: manifest.events_emitted, same_emission: true, ingested_at: manifest.ingested_at })]);
+      expect(summary.objects).toEqual([
+        expect.objectContaining({
+          status: 'split',
+          readings: manifest.events_emitted,
+          same_emission: true,
+          ingested_at: manifest.ingested_at,
+        }),
+      ]);
       const caught = await catchUpProjections(attachedContext(stack), summary.shards, { timeoutMs: 60_000 });
       expect(caught).toMatchObject({ waited: true, consumers: ['state', 'anomaly'], lake_flushed: true });
       expect(await snapshot(stack)).toEqual(before);

@@ -43,18 +43,32 @@ export async function webhook(): Promise<Webhook> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/alerts`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/alerts`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** The whole pipeline, as `dubegrid up` runs it, with the webhook as the topic's only subscriber. */
 export async function startPipeline(dir: string, hook: Webhook): Promise<EmbeddedStack> {
-  await writeFile(join(dir, 'subscriptions.json'), JSON.stringify({ subscriptions: [{ name: 'hook', protocol: 'http', endpoint: hook.url }] }));
+  await writeFile(
+    join(dir, 'subscriptions.json'),
+    JSON.stringify({ subscriptions: [{ name: 'hook', protocol: 'http', endpoint: hook.url }] }),
+  );
   return startStack({ dataDir: dir, services: PIPELINE_SERVICES });
 }
 
 /** What a command attached to this stack from another process sees. */
 export function attachedContext(stack: EmbeddedStack): ContextLike {
-  return { target: 'local', dataDir: stack.dataDir, clients: stack.clients, attached: true, servicesStatus: () => stack.status(), flush: () => stack.flush() };
+  return {
+    target: 'local',
+    dataDir: stack.dataDir,
+    clients: stack.clients,
+    attached: true,
+    servicesStatus: () => stack.status(),
+    flush: () => stack.flush(),
+  };
 }
 
 export function environment(stack: EmbeddedStack): Promise<OpsEnvironment> {
@@ -66,7 +80,11 @@ export const RAW_PREFIX = `${PREFIXES.rawLv}y=2025/m=08/`;
 /** Two substations, one day at 10 minutes, with the generator's labelled anomalies (seed 7: one per substation). */
 export async function generateData(dir: string): Promise<{ csv: Buffer; assets: Buffer; anomalies: number }> {
   const summary = await generateLabelled({ out: join(dir, 'generated'), substations: 2, days: 1, seed: 7 });
-  return { csv: await readFile(summary.files[0]!.path), assets: await readFile(summary.assets_file), anomalies: summary.anomalies };
+  return {
+    csv: await readFile(summary.files[0]!.path),
+    assets: await readFile(summary.assets_file),
+    anomalies: summary.anomalies,
+  };
 }
 
 /** Puts a raw object, waits for its manifest, then for every projection to catch up (as `ingest --wait` does). */
@@ -75,14 +93,25 @@ export async function ingestObject(stack: EmbeddedStack, key: string, body: Buff
   await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
   const manifest = await eventually(`the manifest of ${key}`, () => getManifest(stack.clients, key));
   const caught = await catchUpProjections(attachedContext(stack), shardTargetsOf([manifest]), { timeoutMs: 60_000 });
-  if (!caught.waited || caught.consumers.length !== 2 || !caught.lake_flushed) throw new Error(`the projections were not all watched: ${JSON.stringify(caught)}`);
+  if (!caught.waited || caught.consumers.length !== 2 || !caught.lake_flushed)
+    throw new Error(`the projections were not all watched: ${JSON.stringify(caught)}`);
   return manifest;
 }
 
 /** Loads the registry (ratings for the overload rules) and waits until the assets table holds it. */
 export async function loadAssets(stack: EmbeddedStack, assets: Buffer): Promise<void> {
-  await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.clients.names.bucket, Key: `${PREFIXES.referenceAssets}assets.csv`, Body: assets }));
-  await eventually('the registry to fill the assets table', async () => (await scanAll(stack.clients.doc, TABLES.assets.tableName)).length > 0, { timeoutMs: 30_000 });
+  await stack.clients.s3.send(
+    new PutObjectCommand({
+      Bucket: stack.clients.names.bucket,
+      Key: `${PREFIXES.referenceAssets}assets.csv`,
+      Body: assets,
+    }),
+  );
+  await eventually(
+    'the registry to fill the assets table',
+    async () => (await scanAll(stack.clients.doc, TABLES.assets.tableName)).length > 0,
+    { timeoutMs: 30_000 },
+  );
 }
 
 export type Snapshot = Record<TableKey | 'lake', string[]>;

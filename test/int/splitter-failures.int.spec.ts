@@ -7,7 +7,12 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDlq } from '../../src/local/dlq.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
-import { createSplitterService, splitterServiceFactory, SPLITTER_SERVICE, type LocalSplitter } from '../../src/local/services/splitter.ts';
+import {
+  createSplitterService,
+  splitterServiceFactory,
+  SPLITTER_SERVICE,
+  type LocalSplitter,
+} from '../../src/local/services/splitter.ts';
 import { asyncSchedule } from '../../src/local/invoker/schedule.ts';
 import { startStack, type EmbeddedStack } from '../../src/local/stack.ts';
 import { createSplitterHandler } from '../../src/producers/splitter/handler.ts';
@@ -40,7 +45,12 @@ describe('splitter failures and recovery (embedded)', () => {
       schedule: asyncSchedule(50 / 60_000), // Lambda's 1 and 2 minutes as 50 and 100 ms
       reconcile: false,
       handler: (ctx) => {
-        const inner = createSplitterHandler({ s3: ctx.clients.s3, kinesis: ctx.clients.kinesis, stream: 'dubegrid-no-such-stream', log: quiet });
+        const inner = createSplitterHandler({
+          s3: ctx.clients.s3,
+          kinesis: ctx.clients.kinesis,
+          stream: 'dubegrid-no-such-stream',
+          log: quiet,
+        });
         return async (event) => {
           attempts.push(event.Records[0]!.s3.object.key);
           return inner(event);
@@ -59,17 +69,30 @@ describe('splitter failures and recovery (embedded)', () => {
     expect(attempts).toEqual(Array(3).fill('raw/prod/lv/y%3D2025/m%3D08/doomed.csv'));
     const entries = await dlq.list('splitter');
     expect(entries).toEqual([
-      expect.objectContaining({ source: 'splitter', condition: 'retries_exhausted', attempts: 3, payload: { kind: 's3', bucket: stack.clients.names.bucket, key, etag } }),
+      expect.objectContaining({
+        source: 'splitter',
+        condition: 'retries_exhausted',
+        attempts: 3,
+        payload: { kind: 's3', bucket: stack.clients.names.bucket, key, etag },
+      }),
     ]);
     expect(entries[0]!.error).toMatch(/doomed\.csv could not be split: .*dubegrid-no-such-stream/);
     expect(await getManifest(stack.clients, key)).toBeUndefined();
-    expect(await splitter.status()).toMatchObject({ files_failed: 1, files_done: 0, invocations: 3, retries: 2, in_flight: 0 });
+    expect(await splitter.status()).toMatchObject({
+      files_failed: 1,
+      files_done: 0,
+      invocations: 3,
+      retries: 2,
+      in_flight: 0,
+    });
 
     // the user's command sees the failure through the DLQ of the running stack
     await writeFile(`${dir}/doomed2.csv`, SAMPLE);
     const run = await runCli(['ingest', `${dir}/doomed2.csv`, '--wait', '--timeout', '50', '--data-dir', dataDir()]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/dubegrid: the splitter gave up on raw\/prod\/lv\/y=2025\/m=08\/doomed2\.csv: .* \(see `dubegrid dlq`\)/);
+    expect(run.stderr).toMatch(
+      /dubegrid: the splitter gave up on raw\/prod\/lv\/y=2025\/m=08\/doomed2\.csv: .* \(see `dubegrid dlq`\)/,
+    );
     await stack.stop();
     stack = undefined;
   });

@@ -16,7 +16,14 @@ import { waitForManifests } from '../../src/producers/ingest/wait.ts';
 import { S3QuarantineWriter } from '../../src/producers/splitter/quarantine-writer.ts';
 import { tempDir } from '../support/tmp.ts';
 import { eventually } from '../support/eventually.ts';
-import { expectManifestInvariants, getManifest, getQuarantine, putRaw, readStream, type StreamRecordRead } from './splitter.support.ts';
+import {
+  expectManifestInvariants,
+  getManifest,
+  getQuarantine,
+  putRaw,
+  readStream,
+  type StreamRecordRead,
+} from './splitter.support.ts';
 import { NGED_HEAD } from '../support/shared-fixtures.ts';
 
 const NGED = NGED_HEAD;
@@ -54,7 +61,12 @@ describe('splitter on the embedded stack', () => {
       nged: await putRaw(stack.clients, KEYS.nged, readFileSync(NGED)),
       bad: await putRaw(stack.clients, KEYS.bad, BAD),
     };
-    await waitForManifests(stack.clients.s3, stack.clients.names.bucket, Object.entries(KEYS).map(([k, key]) => ({ key, etag: etags[k as keyof typeof KEYS], bytes: 0 })), { timeoutMs: 60_000 });
+    await waitForManifests(
+      stack.clients.s3,
+      stack.clients.names.bucket,
+      Object.entries(KEYS).map(([k, key]) => ({ key, etag: etags[k as keyof typeof KEYS], bytes: 0 })),
+      { timeoutMs: 60_000 },
+    );
     records = await readStream(stack.clients);
     events = records.flatMap((r) => r.events);
   });
@@ -63,7 +75,10 @@ describe('splitter on the embedded stack', () => {
     await cleanup();
   });
 
-  const of = (key: string): ReadingEvent[] => events.filter((e) => e.source_key === key).sort((a, b) => a.source_line - b.source_line || a.measurement.localeCompare(b.measurement));
+  const of = (key: string): ReadingEvent[] =>
+    events
+      .filter((e) => e.source_key === key)
+      .sort((a, b) => a.source_line - b.source_line || a.measurement.localeCompare(b.measurement));
 
   it('puts one event per row of a generated LV monitor file on the stream, each matching its source row', async () => {
     const rows = parse(generatedText, { columns: true }) as Record<string, string>[];
@@ -75,7 +90,17 @@ describe('splitter on the embedded stack', () => {
       const asset = feeder ? `${row['Substation Number']}:${feeder}` : (row['Substation Number'] as string);
       const ts = new Date(row.Timestamp as string).toISOString();
       const measurement = (row.Description as string).toLowerCase().replace(/ /g, '_');
-      expect(e).toMatchObject({ source_line: i + 2, asset_id: asset, substation_id: row['Substation Number'], feeder_id: feeder, substation_name: row['Substation Name'], measurement, value: Number(row.Value), ts, source_etag: etags.generated });
+      expect(e).toMatchObject({
+        source_line: i + 2,
+        asset_id: asset,
+        substation_id: row['Substation Number'],
+        feeder_id: feeder,
+        substation_name: row['Substation Name'],
+        measurement,
+        value: Number(row.Value),
+        ts,
+        source_etag: etags.generated,
+      });
       expect(e.event_id).toBe(eventIdOf(asset, measurement, ts));
     });
   });
@@ -96,7 +121,15 @@ describe('splitter on the embedded stack', () => {
           })),
       )
       .sort((a, b) => a.source_line - b.source_line || a.measurement.localeCompare(b.measurement));
-    expect(of(KEYS.nged).map((e) => ({ source_line: e.source_line, measurement: e.measurement, value: e.value, asset_id: e.asset_id, ts: e.ts }))).toEqual(expected);
+    expect(
+      of(KEYS.nged).map((e) => ({
+        source_line: e.source_line,
+        measurement: e.measurement,
+        value: e.value,
+        asset_id: e.asset_id,
+        ts: e.ts,
+      })),
+    ).toEqual(expected);
     expect(expected).toHaveLength(50);
   });
 
@@ -109,16 +142,30 @@ describe('splitter on the embedded stack', () => {
       const mine = records.filter((r) => r.events[0]?.source_key === key);
       expect(m.kinesis.records).toBe(mine.length);
       const highest: Record<string, string> = {};
-      for (const r of mine) if (!highest[r.shardId] || BigInt(r.sequenceNumber) > BigInt(highest[r.shardId]!)) highest[r.shardId] = r.sequenceNumber;
+      for (const r of mine)
+        if (!highest[r.shardId] || BigInt(r.sequenceNumber) > BigInt(highest[r.shardId]!))
+          highest[r.shardId] = r.sequenceNumber;
       expect(m.kinesis.shards).toEqual(highest);
     }
     const nged = (await getManifest(stack.clients, KEYS.nged))!;
-    expect(nged).toMatchObject({ format: 'dno_wide', rows_read: 10, rows_accepted: 10, events_emitted: 50, first_reading_ts: '2024-01-01T00:00:00.000Z', last_reading_ts: '2024-01-01T04:30:00.000Z' });
+    expect(nged).toMatchObject({
+      format: 'dno_wide',
+      rows_read: 10,
+      rows_accepted: 10,
+      events_emitted: 50,
+      first_reading_ts: '2024-01-01T00:00:00.000Z',
+      last_reading_ts: '2024-01-01T04:30:00.000Z',
+    });
   });
 
   it('quarantines the bad rows with their reasons, and passes the negative one on', async () => {
     const m = (await getManifest(stack.clients, KEYS.bad))!;
-    expect(m).toMatchObject({ rows_read: 5, rows_accepted: 2, rows_quarantined: 3, quarantine_reasons: { non_finite: 1, bad_timestamp: 1, out_of_bounds: 1 } });
+    expect(m).toMatchObject({
+      rows_read: 5,
+      rows_accepted: 2,
+      rows_quarantined: 3,
+      quarantine_reasons: { non_finite: 1, bad_timestamp: 1, out_of_bounds: 1 },
+    });
     expect(m.quarantine.key).toBe(quarantineKeyOf(KEYS.bad));
     const entries = await getQuarantine(stack.clients, m.quarantine.key!);
     expect(entries.map((e) => [e.line, e.reason, e.raw])).toEqual([
@@ -133,11 +180,27 @@ describe('splitter on the embedded stack', () => {
     const key = 'quarantine/raw/prod/lv/y=2025/m=08/huge.csv.jsonl';
     // the real client, with the commands it sends noted
     const sent: string[] = [];
-    const s3 = { send: (c: { constructor: { name: string } }) => (sent.push(c.constructor.name), stack.clients.s3.send(c as never)) } as unknown as S3Client;
+    const s3 = {
+      send: (c: { constructor: { name: string } }) => (
+        sent.push(c.constructor.name),
+        stack.clients.s3.send(c as never)
+      ),
+    } as unknown as S3Client;
     const writer = new S3QuarantineWriter(s3, stack.clients.names.bucket, key, 5 * 1024 * 1024);
     const raw = 'x'.repeat(10_000);
     for (let line = 2; line < 1_202; line++) {
-      writer.add({ v: 1, stage: 'splitter', reason: 'unknown_format', message: 'm', source_bucket: 'b', source_key: 'raw/huge.csv', source_etag: 'e', line, raw, quarantined_at: '2025-01-01T00:00:00.000Z' });
+      writer.add({
+        v: 1,
+        stage: 'splitter',
+        reason: 'unknown_format',
+        message: 'm',
+        source_bucket: 'b',
+        source_key: 'raw/huge.csv',
+        source_etag: 'e',
+        line,
+        raw,
+        quarantined_at: '2025-01-01T00:00:00.000Z',
+      });
       if (writer.needsDrain) await writer.drain();
     }
     expect(await writer.close()).toBe(key);
@@ -160,9 +223,20 @@ describe('splitter on the embedded stack', () => {
       return m && m.ingested_at !== before.ingested_at ? m : undefined;
     });
     expect(after.event_id_digest).toBe(before.event_id_digest);
-    const again = (await readStream(stack.clients)).flatMap((r) => r.events).filter((e) => e.source_key === KEYS.generated && e.ingested_at === after.ingested_at);
-    expect(again.map((e) => e.event_id).sort()).toEqual(of(KEYS.generated).map((e) => e.event_id).sort());
+    const again = (await readStream(stack.clients))
+      .flatMap((r) => r.events)
+      .filter((e) => e.source_key === KEYS.generated && e.ingested_at === after.ingested_at);
+    expect(again.map((e) => e.event_id).sort()).toEqual(
+      of(KEYS.generated)
+        .map((e) => e.event_id)
+        .sort(),
+    );
     await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.waitIdle();
-    expect(await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.status()).toMatchObject({ files_done: 4, files_failed: 0, in_flight: 0, queued: 0 });
+    expect(await stack.service<LocalSplitter>(SPLITTER_SERVICE)!.status()).toMatchObject({
+      files_done: 4,
+      files_failed: 0,
+      in_flight: 0,
+      queued: 0,
+    });
   });
 });

@@ -22,11 +22,19 @@ export async function readStream(clients: Clients): Promise<StreamRecordRead[]> 
   const shards = (await kinesis.send(new ListShardsCommand({ StreamName: stream }))).Shards ?? [];
   const out: StreamRecordRead[] = [];
   for (const shard of shards) {
-    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (
+      await kinesis.send(
+        new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
+    ).ShardIterator;
     while (iterator) {
       const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       for (const r of page.Records ?? []) {
-        const users = deaggregate({ data: Buffer.from(r.Data ?? []), partitionKey: r.PartitionKey ?? '', sequenceNumber: r.SequenceNumber ?? '' });
+        const users = deaggregate({
+          data: Buffer.from(r.Data ?? []),
+          partitionKey: r.PartitionKey ?? '',
+          sequenceNumber: r.SequenceNumber ?? '',
+        });
         const events = users.map((u) => {
           expect(u.partitionKey).toBe(r.PartitionKey);
           const e = JSON.parse(u.data.toString('utf8')) as ReadingEvent;
@@ -35,7 +43,12 @@ export async function readStream(clients: Clients): Promise<StreamRecordRead[]> 
           expect(e.substation_id).toBe(r.PartitionKey);
           return e;
         });
-        out.push({ shardId: shard.ShardId ?? '', sequenceNumber: r.SequenceNumber ?? '', partitionKey: r.PartitionKey ?? '', events });
+        out.push({
+          shardId: shard.ShardId ?? '',
+          sequenceNumber: r.SequenceNumber ?? '',
+          partitionKey: r.PartitionKey ?? '',
+          events,
+        });
       }
       if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break;
       iterator = page.NextShardIterator;
@@ -53,7 +66,9 @@ export async function putRaw(clients: Clients, key: string, body: string | Buffe
 export async function getManifest(clients: Clients, key: string): Promise<Manifest | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const got = await clients.s3.send(new GetObjectCommand({ Bucket: clients.names.bucket, Key: manifestKeyOf(key) }));
+      const got = await clients.s3.send(
+        new GetObjectCommand({ Bucket: clients.names.bucket, Key: manifestKeyOf(key) }),
+      );
       return JSON.parse(await got.Body!.transformToString()) as Manifest;
     } catch (err) {
       if ((err as Error).name === 'NoSuchKey') return undefined;

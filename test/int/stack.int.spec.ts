@@ -1,5 +1,11 @@
 import { DescribeTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, type PutRecordCommandOutput } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  PutRecordCommand,
+  type PutRecordCommandOutput,
+} from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StackAlreadyRunningError } from '../../src/local/runtime-file.ts';
@@ -29,7 +35,10 @@ describe('embedded stack', () => {
     for (const def of Object.values(TABLES)) {
       const d = await clients.dynamodb.send(new DescribeTableCommand({ TableName: def.tableName }));
       const keys = d.Table?.KeySchema?.map((k) => [k.AttributeName, k.KeyType]);
-      expect(keys).toEqual([[def.partitionKey.name, 'HASH'], ...('sortKey' in def ? [[def.sortKey.name, 'RANGE']] : [])]);
+      expect(keys).toEqual([
+        [def.partitionKey.name, 'HASH'],
+        ...('sortKey' in def ? [[def.sortKey.name, 'RANGE']] : []),
+      ]);
       const indexes = (d.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName);
       expect(indexes).toEqual(('globalIndexes' in def ? def.globalIndexes : []).map((i) => i.indexName));
     }
@@ -45,10 +54,21 @@ describe('embedded stack', () => {
     const c2 = stack.clients;
     const obj = await c2.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'raw/hello.txt' }));
     expect(await obj.Body?.transformToString()).toBe('hello');
-    const it0 = await c2.kinesis.send(new GetShardIteratorCommand({ StreamName: STREAM.streamName, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const it0 = await c2.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: STREAM.streamName,
+        ShardId: put.ShardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    );
     const recs = await c2.kinesis.send(new GetRecordsCommand({ ShardIterator: it0.ShardIterator }));
     expect(Buffer.from(recs.Records?.[0]?.Data ?? []).toString()).toBe('rec');
-    const item = await c2.dynamodb.send(new GetItemCommand({ TableName: TABLES.latest.tableName, Key: { asset_id: { S: 'LV1' }, measurement: { S: 'x' } } }));
+    const item = await c2.dynamodb.send(
+      new GetItemCommand({
+        TableName: TABLES.latest.tableName,
+        Key: { asset_id: { S: 'LV1' }, measurement: { S: 'x' } },
+      }),
+    );
     expect(item.Item?.value?.N).toBe('1.5');
     await stack.stop();
     stack = undefined;
@@ -68,7 +88,9 @@ describe('embedded stack', () => {
 
     it('refuses a second stack on the same data dir with a clear message', async () => {
       expect(running).toBeDefined();
-      await expect(startStack({ dataDir: runningDir(), services: [] })).rejects.toBeInstanceOf(StackAlreadyRunningError);
+      await expect(startStack({ dataDir: runningDir(), services: [] })).rejects.toBeInstanceOf(
+        StackAlreadyRunningError,
+      );
       const second = await runCli(['up', '--data-dir', runningDir()]);
       expect(second.code).not.toBe(0);
       expect(second.stderr).toMatch(/already running on .* \(pid \d+/);
@@ -90,8 +112,15 @@ describe('embedded stack', () => {
 /** One object, one record and one item: what the tests read back. */
 async function seed(clients: Clients): Promise<PutRecordCommandOutput> {
   await clients.s3.send(new PutObjectCommand({ Bucket: clients.names.bucket, Key: 'raw/hello.txt', Body: 'hello' }));
-  const put = await clients.kinesis.send(new PutRecordCommand({ StreamName: STREAM.streamName, PartitionKey: 'LV1', Data: Buffer.from('rec') }));
-  await clients.dynamodb.send(new PutItemCommand({ TableName: TABLES.latest.tableName, Item: { asset_id: { S: 'LV1' }, measurement: { S: 'x' }, value: { N: '1.5' } } }));
+  const put = await clients.kinesis.send(
+    new PutRecordCommand({ StreamName: STREAM.streamName, PartitionKey: 'LV1', Data: Buffer.from('rec') }),
+  );
+  await clients.dynamodb.send(
+    new PutItemCommand({
+      TableName: TABLES.latest.tableName,
+      Item: { asset_id: { S: 'LV1' }, measurement: { S: 'x' }, value: { N: '1.5' } },
+    }),
+  );
   return put;
 }
 

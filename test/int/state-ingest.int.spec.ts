@@ -31,7 +31,13 @@ describe('state projection of a generated file through the splitter', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     stack = await startStack({ dataDir: dir, services: [createSplitterService({ reconcile: false }), stateService] });
-    const summary = await generate({ out: join(dir, 'generated'), substations: 3, days: 1, intervalMinutes: 30, seed: 7 });
+    const summary = await generate({
+      out: join(dir, 'generated'),
+      substations: 3,
+      days: 1,
+      intervalMinutes: 30,
+      seed: 7,
+    });
     csv = await readFile(summary.files[0]!.path);
   });
   afterAll(async () => {
@@ -74,7 +80,11 @@ describe('state projection of a generated file through the splitter', () => {
       if (!newest.has(k) || newest.get(k)!.ts < r.ts) newest.set(k, r);
     }
     expect(latest).toHaveLength(newest.size);
-    for (const l of latest) expect(l).toMatchObject({ ts: newest.get(`${l.asset_id}|${l.measurement}`)!.ts, value: newest.get(`${l.asset_id}|${l.measurement}`)!.value });
+    for (const l of latest)
+      expect(l).toMatchObject({
+        ts: newest.get(`${l.asset_id}|${l.measurement}`)!.ts,
+        value: newest.get(`${l.asset_id}|${l.measurement}`)!.value,
+      });
   });
 
   it('leaves both tables identical in keys and values when the same file is ingested again', async () => {

@@ -29,7 +29,10 @@ describe('state consumer on the embedded stack', () => {
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir());
     // the pipeline's consumer with a short batching window: these tests wait for many small ingests
-    const quick = eventSourceMappingService({ ...stateConsumer, settings: { ...CONSUMERS.state, maxBatchingWindowSeconds: 0.1 } });
+    const quick = eventSourceMappingService({
+      ...stateConsumer,
+      settings: { ...CONSUMERS.state, maxBatchingWindowSeconds: 0.1 },
+    });
     stack = await startStack({ dataDir: dir, services: [quick] });
   });
   afterAll(async () => {
@@ -45,7 +48,9 @@ describe('state consumer on the embedded stack', () => {
   const readings = () => scanAll<ReadingItem>(stack.clients.doc, TABLES.readings.tableName);
   const latest = () => scanAll<ReadingEvent>(stack.clients.doc, TABLES.latest.tableName);
   const values = (items: readonly object[], keys: string[]) =>
-    items.map((i) => Object.fromEntries(keys.map((k) => [k, (i as Record<string, unknown>)[k]]))).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    items
+      .map((i) => Object.fromEntries(keys.map((k) => [k, (i as Record<string, unknown>)[k]])))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 
   it('puts every reading in `readings` and the newest reading of each series in `latest`', async () => {
     const events = readingGrid({ substations: 6, feeders: 2, points: 30 });
@@ -57,7 +62,14 @@ describe('state consumer on the embedded stack', () => {
     for (const r of rows) digest.add(r.event_id);
     expect(digest.toString()).toBe(put.digest);
     const byKey = new Map(rows.map((r) => [`${r.asset_id}|${r.sk}`, r]));
-    for (const e of events) expect(byKey.get(`${e.asset_id}|${e.ts}#${e.measurement}`)).toMatchObject({ value: e.value, unit: e.unit, phase: e.phase, event_id: e.event_id, source_line: e.source_line });
+    for (const e of events)
+      expect(byKey.get(`${e.asset_id}|${e.ts}#${e.measurement}`)).toMatchObject({
+        value: e.value,
+        unit: e.unit,
+        phase: e.phase,
+        event_id: e.event_id,
+        source_line: e.source_line,
+      });
 
     const newest = new Map<string, ReadingEvent>();
     for (const e of events) {
@@ -67,7 +79,11 @@ describe('state consumer on the embedded stack', () => {
     }
     const state = await latest();
     expect(state).toHaveLength(newest.size);
-    for (const s of state) expect(s).toMatchObject({ ts: newest.get(`${s.asset_id}|${s.measurement}`)?.ts, value: newest.get(`${s.asset_id}|${s.measurement}`)?.value });
+    for (const s of state)
+      expect(s).toMatchObject({
+        ts: newest.get(`${s.asset_id}|${s.measurement}`)?.ts,
+        value: newest.get(`${s.asset_id}|${s.measurement}`)?.value,
+      });
   });
 
   it('answers `dubegrid state` and `dubegrid series` (a date as a prefix) from another process', async () => {
@@ -81,13 +97,27 @@ describe('state consumer on the embedded stack', () => {
     expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['l1_voltage', 'total_active_power']);
     expect(lines[3]).toMatch(/^l1_voltage\s+\d+\s+V\s+L1\s+2025-08-14T04:50:00.000Z\s+raw\/test\/file.csv$/);
 
-    const day = await runCli(['series', asset, '--measurement', 'l1_voltage', '--from', '2025-08-14', '--to', '2025-08-14', '--json', '--data-dir', dir]);
+    const day = await runCli([
+      'series',
+      asset,
+      '--measurement',
+      'l1_voltage',
+      '--from',
+      '2025-08-14',
+      '--to',
+      '2025-08-14',
+      '--json',
+      '--data-dir',
+      dir,
+    ]);
     expect(day.code).toBe(0);
     const series = JSON.parse(day.stdout);
     expect(series).toMatchObject({ count: 30, truncated: false, from: '2025-08-14', to: '2025-08-14' });
     const times = series.readings.map((r: { ts: string }) => r.ts);
     expect(times).toEqual([...times].sort());
-    expect(new Set(series.readings.map((r: { measurement: string }) => r.measurement))).toEqual(new Set(['l1_voltage']));
+    expect(new Set(series.readings.map((r: { measurement: string }) => r.measurement))).toEqual(
+      new Set(['l1_voltage']),
+    );
     expect(series.readings[0]).not.toHaveProperty('sk');
   });
 
@@ -100,28 +130,46 @@ describe('state consumer on the embedded stack', () => {
   });
 
   it('leaves both tables identical in keys and values when the same readings are ingested again', async () => {
-    const events = readingGrid({ substations: 2, points: 5, start: '2025-09-01T00:00:00Z', ingestedAt: '2025-09-02T00:00:00Z' });
+    const events = readingGrid({
+      substations: 2,
+      points: 5,
+      start: '2025-09-01T00:00:00Z',
+      ingestedAt: '2025-09-02T00:00:00Z',
+    });
     await ingest(events);
     const keys = ['asset_id', 'sk', 'measurement', 'value', 'unit', 'phase', 'event_id', 'ts'];
-    const before = { r: values(await readings(), keys), l: values(await latest(), ['asset_id', 'measurement', 'value', 'ts', 'event_id']) };
+    const before = {
+      r: values(await readings(), keys),
+      l: values(await latest(), ['asset_id', 'measurement', 'value', 'ts', 'event_id']),
+    };
     await ingest(events.map((e) => ({ ...e, ingested_at: '2025-09-03T00:00:00.000Z' })));
     await ingest(events);
     expect(values(await readings(), keys)).toEqual(before.r);
     expect(values(await latest(), ['asset_id', 'measurement', 'value', 'ts', 'event_id'])).toEqual(before.l);
   });
 
-  it('writes nothing to `readings` when a batch is applied again, even one holding only the series\' newest emission', async () => {
+  it("writes nothing to `readings` when a batch is applied again, even one holding only the series' newest emission", async () => {
     // one reading per series: each batch's only emission is exactly the series' high-water mark
-    const events = readingGrid({ substations: 2, points: 1, measurements: ['l2_voltage', 'l3_voltage'], start: '2025-09-05T00:00:00Z', ingestedAt: '2025-09-06T00:00:00Z' });
+    const events = readingGrid({
+      substations: 2,
+      points: 1,
+      measurements: ['l2_voltage', 'l3_voltage'],
+      start: '2025-09-05T00:00:00Z',
+      ingestedAt: '2025-09-06T00:00:00Z',
+    });
     let putItems = 0;
     const counting = {
       send: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
-        if (command instanceof BatchWriteCommand) putItems += Object.values(command.input.RequestItems ?? {}).reduce((n, r) => n + r.length, 0);
+        if (command instanceof BatchWriteCommand)
+          putItems += Object.values(command.input.RequestItems ?? {}).reduce((n, r) => n + r.length, 0);
         return stack.clients.doc.send(command);
       },
     } as unknown as DynamoDBDocumentClient;
     const writer = new StateWriter({ doc: counting });
-    const batch = { readings: new Map(events.map((e) => [readingKeyOf(e), e])), latest: new Map(events.map((e) => [latestKeyOf(e), e])) };
+    const batch = {
+      readings: new Map(events.map((e) => [readingKeyOf(e), e])),
+      latest: new Map(events.map((e) => [latestKeyOf(e), e])),
+    };
     const first = await writer.write(batch);
     expect(first.readings).toMatchObject({ written: events.length, checked: 0 });
     expect(putItems).toBe(events.length);
@@ -131,19 +179,35 @@ describe('state consumer on the embedded stack', () => {
   });
 
   it('lets a correction (same reading, later emission) win in both tables, and an older emission replayed afterwards not undo it', async () => {
-    const original = readingEvent({ substation: 'COR1', ts: '2025-08-20T10:00:00Z', value: 231, ingestedAt: '2025-08-21T00:00:00Z', sourceKey: 'raw/a.csv' });
+    const original = readingEvent({
+      substation: 'COR1',
+      ts: '2025-08-20T10:00:00Z',
+      value: 231,
+      ingestedAt: '2025-08-21T00:00:00Z',
+      sourceKey: 'raw/a.csv',
+    });
     const corrected = { ...original, value: 236, ingested_at: '2025-08-22T00:00:00.000Z', source_key: 'raw/b.csv' };
     await ingest([original]);
     await ingest([corrected]);
     await ingest([original]); // a replay of the older range
     const row = (await readings()).find((r) => r.asset_id === 'COR1:01');
     expect(row).toMatchObject({ value: 236, source_key: 'raw/b.csv' });
-    expect((await latest()).find((s) => s.asset_id === 'COR1:01')).toMatchObject({ value: 236, source_key: 'raw/b.csv' });
+    expect((await latest()).find((s) => s.asset_id === 'COR1:01')).toMatchObject({
+      value: 236,
+      source_key: 'raw/b.csv',
+    });
   });
 
   it('quarantines a bad reading inside a good aggregated record with its lineage, and applies the good ones', async () => {
-    const good = [readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:00:00Z', value: 1 }), readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:10:00Z', value: 2 })];
-    const bad = { ...readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:20:00Z', value: 3 }), unit: 'furlongs', source_line: 77 };
+    const good = [
+      readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:00:00Z', value: 1 }),
+      readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:10:00Z', value: 2 }),
+    ];
+    const bad = {
+      ...readingEvent({ substation: 'BAD1', ts: '2025-08-14T01:20:00Z', value: 3 }),
+      unit: 'furlongs',
+      source_line: 77,
+    };
     const agg = new KeyedAggregator();
     agg.add('BAD1', Buffer.from(JSON.stringify(good[0])));
     agg.add('BAD1', Buffer.from(JSON.stringify(bad)));
@@ -152,13 +216,28 @@ describe('state consumer on the embedded stack', () => {
     const put = await putPayloads(stack.clients.kinesis, stream, agg.flush());
     await waitForConsumers(dataPaths(dir), ['state'], put.targets, { timeoutMs: 60_000 });
 
-    expect((await readings()).filter((r) => r.asset_id === 'BAD1:01').map((r) => r.value).sort()).toEqual([1, 2]);
+    expect(
+      (await readings())
+        .filter((r) => r.asset_id === 'BAD1:01')
+        .map((r) => r.value)
+        .sort(),
+    ).toEqual([1, 2]);
     const [shardId, seq] = Object.entries(put.targets)[0]!;
     const key = consumerQuarantineKeyOf('state', shardId, seq);
-    const listed = await stack.clients.s3.send(new ListObjectsV2Command({ Bucket: stack.clients.names.bucket, Prefix: `${PREFIXES.quarantine}consumers/state/` }));
+    const listed = await stack.clients.s3.send(
+      new ListObjectsV2Command({
+        Bucket: stack.clients.names.bucket,
+        Prefix: `${PREFIXES.quarantine}consumers/state/`,
+      }),
+    );
     expect(listed.Contents?.map((c) => c.Key)).toContain(key);
-    const body = await (await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.clients.names.bucket, Key: key }))).Body!.transformToString();
-    const lines = body.trim().split('\n').map((l) => JSON.parse(l));
+    const body = await (
+      await stack.clients.s3.send(new GetObjectCommand({ Bucket: stack.clients.names.bucket, Key: key }))
+    ).Body!.transformToString();
+    const lines = body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({
       v: 1,

@@ -18,7 +18,17 @@ import { TABLES } from '../../src/shared/resources.ts';
 import { runCli } from '../support/cli.ts';
 import { scanAll } from '../support/tables.ts';
 import { tempDir } from '../support/tmp.ts';
-import { generateData, ingestObject, loadAssets, RAW_PREFIX, snapshot, startPipeline, webhook, type Snapshot, type Webhook } from './replay.support.ts';
+import {
+  generateData,
+  ingestObject,
+  loadAssets,
+  RAW_PREFIX,
+  snapshot,
+  startPipeline,
+  webhook,
+  type Snapshot,
+  type Webhook,
+} from './replay.support.ts';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -42,7 +52,11 @@ beforeAll(async () => {
   const data = await generateData(dir);
   await loadAssets(stack, data.assets);
   first = await ingestObject(stack, `${RAW_PREFIX}lv_data_2025_08.csv`, data.csv);
-  second = await ingestObject(stack, `${RAW_PREFIX}lv_data_2025_08_republished.csv`, republished(data.csv.toString('utf8')));
+  second = await ingestObject(
+    stack,
+    `${RAW_PREFIX}lv_data_2025_08_republished.csv`,
+    republished(data.csv.toString('utf8')),
+  );
   before = await snapshot(stack);
 });
 afterAll(async () => {
@@ -90,13 +104,22 @@ describe('verify', () => {
   it('exits non-zero and names the reading when one item of `readings` is gone', async () => {
     const items = await scanAll<ReadingItem>(stack.clients.doc, TABLES.readings.tableName);
     const victim = items.sort((a, b) => a.sk.localeCompare(b.sk))[0]!;
-    await stack.clients.doc.send(new DeleteCommand({ TableName: TABLES.readings.tableName, Key: { asset_id: victim.asset_id, sk: victim.sk } }));
+    await stack.clients.doc.send(
+      new DeleteCommand({ TableName: TABLES.readings.tableName, Key: { asset_id: victim.asset_id, sk: victim.sk } }),
+    );
     const { code, report } = await verifyCli();
     expect(code).toBe(1);
     expect(report.ok).toBe(false);
     expect(report.differences).toEqual([
-      expect.objectContaining({ zone: 'readings', check: 'missing_from_table', subject: `${victim.asset_id} ${victim.sk}`, detail: expect.stringContaining(victim.event_id) }),
+      expect.objectContaining({
+        zone: 'readings',
+        check: 'missing_from_table',
+        subject: `${victim.asset_id} ${victim.sk}`,
+        detail: expect.stringContaining(victim.event_id),
+      }),
     ]);
-    expect(renderVerify(report)).toContain(`readings/missing_from_table  ${victim.asset_id} ${victim.sk}: the readings table lacks a reading`);
+    expect(renderVerify(report)).toContain(
+      `readings/missing_from_table  ${victim.asset_id} ${victim.sk}: the readings table lacks a reading`,
+    );
   });
 });

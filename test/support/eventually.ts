@@ -20,7 +20,11 @@ type Pending = undefined | false;
  * Polls `probe` until it returns something other than `undefined` or `false` without
  * throwing, and resolves with that. `what` completes "timed out waiting for …".
  */
-export async function eventually<T>(what: string, probe: () => Promise<T | Pending> | T | Pending, options: EventuallyOptions = {}): Promise<Exclude<T, Pending>> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | Pending> | T | Pending,
+  options: EventuallyOptions = {},
+): Promise<Exclude<T, Pending>> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const intervalMs = options.intervalMs ?? 100;
   const deadline = Date.now() + timeoutMs;
@@ -39,8 +43,12 @@ export async function eventually<T>(what: string, probe: () => Promise<T | Pendi
 }
 
 function timedOut(what: string, timeoutMs: number, last: { value: unknown } | { error: unknown }): Error {
-  const seen = 'error' in last ? `the probe last threw: ${describe(last.error)}` : `the probe last gave: ${describe(last.value)}`;
-  return new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${seen}`, 'error' in last ? { cause: last.error } : undefined);
+  const seen =
+    'error' in last ? `the probe last threw: ${describe(last.error)}` : `the probe last gave: ${describe(last.value)}`;
+  return new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}; ${seen}`,
+    'error' in last ? { cause: last.error } : undefined,
+  );
 }
 
 function describe(x: unknown): string {

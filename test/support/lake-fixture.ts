@@ -15,7 +15,13 @@ import type { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
 import type { AssetItem } from '../../src/shared/asset-item.ts';
 import { assetRowOf, type AssetRow } from '../../src/ops/query/registry.ts';
 
-const UNIT_OF: Record<string, CanonicalUnit> = { current: 'A', voltage: 'V', active: 'kW', reactive: 'kVAr', apparent: 'kVA' };
+const UNIT_OF: Record<string, CanonicalUnit> = {
+  current: 'A',
+  voltage: 'V',
+  active: 'kW',
+  reactive: 'kVAr',
+  apparent: 'kVA',
+};
 
 export interface ReadingSpec {
   readonly substation: string;
@@ -36,7 +42,11 @@ export function reading(spec: ReadingSpec): ReadingEvent {
   const assetId = feeder === '' ? spec.substation : `${spec.substation}:${feeder}`;
   const ts = canonicalTs(Date.parse(spec.ts));
   const phaseMatch = /^(l[123])_/.exec(spec.measurement);
-  const kind = spec.measurement.endsWith('current') ? 'current' : spec.measurement.endsWith('voltage') ? 'voltage' : spec.measurement.split('_')[1] ?? '';
+  const kind = spec.measurement.endsWith('current')
+    ? 'current'
+    : spec.measurement.endsWith('voltage')
+      ? 'voltage'
+      : (spec.measurement.split('_')[1] ?? '');
   return {
     v: 1,
     event_id: eventIdOf(assetId, spec.measurement, ts),
@@ -77,7 +87,12 @@ export function feederInterval(
 }
 
 /** Writes events into `<lakeDir>/processed/readings/y=/m=/d=/` as the lake writer does, one object per call per day. */
-export async function writeLake(lakeDir: string, events: readonly ReadingEvent[], writer: DuckDbParquetWriter, tag = 'part'): Promise<string[]> {
+export async function writeLake(
+  lakeDir: string,
+  events: readonly ReadingEvent[],
+  writer: DuckDbParquetWriter,
+  tag = 'part',
+): Promise<string[]> {
   const byPrefix = new Map<string, ReadingEvent[]>();
   for (const e of events) {
     const prefix = partitionPrefix(partitionOf(e.ts));
@@ -104,11 +119,38 @@ export function summaryFixture() {
   const A = 'Alpha Rd';
   const B = 'Beta St';
   const firstDelivery = [
-    ...feederInterval('S1', '01', '2025-08-01T00:00:00Z', { kw: 10, kvar: 2, i: [40, 50, 60], volts: [230, 231, 232] }, A),
-    ...feederInterval('S1', '01', '2025-08-01T00:10:00Z', { kw: 20, kvar: 4, i: [100, 100, 100], volts: [250, 254, 240] }, A),
-    ...feederInterval('S1', '01', '2025-08-01T00:20:00Z', { kw: -5, kvar: 0, i: [20, 20, 20], volts: [215, 230, 230] }, A),
+    ...feederInterval(
+      'S1',
+      '01',
+      '2025-08-01T00:00:00Z',
+      { kw: 10, kvar: 2, i: [40, 50, 60], volts: [230, 231, 232] },
+      A,
+    ),
+    ...feederInterval(
+      'S1',
+      '01',
+      '2025-08-01T00:10:00Z',
+      { kw: 20, kvar: 4, i: [100, 100, 100], volts: [250, 254, 240] },
+      A,
+    ),
+    ...feederInterval(
+      'S1',
+      '01',
+      '2025-08-01T00:20:00Z',
+      { kw: -5, kvar: 0, i: [20, 20, 20], volts: [215, 230, 230] },
+      A,
+    ),
     ...feederInterval('S1', '01', '2025-08-02T00:00:00Z', { kvar: 6, i: [90, 120, 90], volts: [230, 230, 230] }, A),
-    reading({ substation: 'S1', feeder: '01', name: A, measurement: 'total_active_power', ts: '2025-08-02T00:00:00Z', value: 25, ingestedAt: '2025-09-01T00:00:00.000Z', line: 7 }),
+    reading({
+      substation: 'S1',
+      feeder: '01',
+      name: A,
+      measurement: 'total_active_power',
+      ts: '2025-08-02T00:00:00Z',
+      value: 25,
+      ingestedAt: '2025-09-01T00:00:00.000Z',
+      line: 7,
+    }),
     ...(
       [
         ['2025-08-01T00:00:00Z', 50],
@@ -117,18 +159,52 @@ export function summaryFixture() {
         ['2025-08-02T00:00:00Z', 60],
       ] as const
     ).map(([ts, value]) => reading({ substation: 'S1', name: A, measurement: 'total_apparent_power', ts, value })),
-    reading({ substation: 'S1', feeder: '01', name: A, measurement: 'total_active_power', ts: '2025-07-31T23:50:00Z', value: 999 }),
-    ...feederInterval('S2', '01', '2025-08-01T00:00:00Z', { kw: 5, kvar: 0, i: [10, 10, 10], volts: [240, 240, 240] }, B),
-    ...feederInterval('S2', '01', '2025-08-01T00:10:00Z', { kw: 15, kvar: 0, i: [30, 30, 30], volts: [240, 240, 240] }, B),
+    reading({
+      substation: 'S1',
+      feeder: '01',
+      name: A,
+      measurement: 'total_active_power',
+      ts: '2025-07-31T23:50:00Z',
+      value: 999,
+    }),
+    ...feederInterval(
+      'S2',
+      '01',
+      '2025-08-01T00:00:00Z',
+      { kw: 5, kvar: 0, i: [10, 10, 10], volts: [240, 240, 240] },
+      B,
+    ),
+    ...feederInterval(
+      'S2',
+      '01',
+      '2025-08-01T00:10:00Z',
+      { kw: 15, kvar: 0, i: [30, 30, 30], volts: [240, 240, 240] },
+      B,
+    ),
     ...feederInterval('S2', '02', '2025-08-01T00:00:00Z', { kw: 7, kvar: 0, volts: [240, 240, 240] }, B),
     ...feederInterval('S2', '02', '2025-08-01T00:10:00Z', { kw: 9, kvar: 0, volts: [240, 240, 240] }, B),
   ];
   // a second delivery (at least once) of part of it, and the correction, emitted later
   const redelivered = firstDelivery.slice(0, 10);
-  const correction = reading({ substation: 'S1', feeder: '01', name: A, measurement: 'total_active_power', ts: '2025-08-02T00:00:00Z', value: 30, ingestedAt: '2025-09-02T00:00:00.000Z', line: 7 });
+  const correction = reading({
+    substation: 'S1',
+    feeder: '01',
+    name: A,
+    measurement: 'total_active_power',
+    ts: '2025-08-02T00:00:00Z',
+    value: 30,
+    ingestedAt: '2025-09-02T00:00:00.000Z',
+    line: 7,
+  });
 
   // the registry as the loader stores it: an item per feeder and one per substation
-  const item = (substation_id: string, substation_name: string, feeder_id: string, transformer_kva: number, rated_current_a?: number): Partial<AssetItem> => ({
+  const item = (
+    substation_id: string,
+    substation_name: string,
+    feeder_id: string,
+    transformer_kva: number,
+    rated_current_a?: number,
+  ): Partial<AssetItem> => ({
     asset_id: feeder_id ? `${substation_id}:${feeder_id}` : substation_id,
     kind: feeder_id ? 'feeder' : 'substation',
     substation_id,
@@ -151,7 +227,13 @@ export function summaryFixture() {
   //   S1:01 opened 08-02 00:00 critical                              → 08-02: 1 alert, 1 critical
   //   S2    opened 08-01 00:00 warning, escalated 00:10 to critical  → 08-01: 1 alert, 1 critical
   //   S1    opened 07-31 23:50 critical, closed 08-01 00:10          → July's: none in August
-  const note = (asset_id: string, openedAt: string, kind: TransitionKind, ts: string, severity: Severity): NotificationRecord => ({
+  const note = (
+    asset_id: string,
+    openedAt: string,
+    kind: TransitionKind,
+    ts: string,
+    severity: Severity,
+  ): NotificationRecord => ({
     notification_id: `${asset_id}-${openedAt}-${kind}`.replace(/[^A-Za-z0-9-]/g, '_'),
     alert_id: `${asset_id}-${openedAt}`,
     kind,

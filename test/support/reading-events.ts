@@ -41,12 +41,26 @@ export function readingEvent(s: ReadingSpec): ReadingEvent {
     source_key: s.sourceKey ?? 'raw/test/file.csv',
     source_etag: '"0123456789abcdef"',
     source_line: s.sourceLine ?? 2,
-    ingested_at: canonicalTs(s.ingestedAt === undefined ? Date.now() : typeof s.ingestedAt === 'string' ? Date.parse(s.ingestedAt) : s.ingestedAt),
+    ingested_at: canonicalTs(
+      s.ingestedAt === undefined
+        ? Date.now()
+        : typeof s.ingestedAt === 'string'
+          ? Date.parse(s.ingestedAt)
+          : s.ingestedAt,
+    ),
   };
 }
 
 /** `substations` × `feeders` × `measurements` series, `points` readings each, 10 minutes apart. */
-export function readingGrid(o: { substations: number; feeders?: number; measurements?: string[]; points: number; start?: string; ingestedAt?: string; valueAt?: (line: number) => number }): ReadingEvent[] {
+export function readingGrid(o: {
+  substations: number;
+  feeders?: number;
+  measurements?: string[];
+  points: number;
+  start?: string;
+  ingestedAt?: string;
+  valueAt?: (line: number) => number;
+}): ReadingEvent[] {
   const measurements = o.measurements ?? ['l1_voltage', 'total_active_power'];
   const start = Date.parse(o.start ?? '2025-08-14T00:00:00Z');
   const out: ReadingEvent[] = [];
@@ -81,16 +95,26 @@ export interface PutResult {
 }
 
 /** Puts raw payloads (already aggregated or not) in order, resending what PutRecords reports as failed. */
-export async function putPayloads(kinesis: KinesisClient, stream: string, payloads: readonly { partitionKey: string; data: Buffer }[]): Promise<PutResult> {
+export async function putPayloads(
+  kinesis: KinesisClient,
+  stream: string,
+  payloads: readonly { partitionKey: string; data: Buffer }[],
+): Promise<PutResult> {
   const targets: Record<string, string> = {};
   for (let i = 0; i < payloads.length; i += 500) {
     let pending = payloads.slice(i, i + 500);
     while (pending.length > 0) {
-      const out = await kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: pending.map((p) => ({ PartitionKey: p.partitionKey, Data: p.data })) }));
+      const out = await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: stream,
+          Records: pending.map((p) => ({ PartitionKey: p.partitionKey, Data: p.data })),
+        }),
+      );
       const retry: typeof pending = [];
       (out.Records ?? []).forEach((r, j) => {
         if (r.ErrorCode || !r.ShardId || !r.SequenceNumber) retry.push(pending[j]!);
-        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId]!) > 0) targets[r.ShardId] = r.SequenceNumber;
+        else if (!targets[r.ShardId] || compareSequenceNumbers(r.SequenceNumber, targets[r.ShardId]!) > 0)
+          targets[r.ShardId] = r.SequenceNumber;
       });
       pending = retry;
     }
@@ -99,7 +123,12 @@ export async function putPayloads(kinesis: KinesisClient, stream: string, payloa
 }
 
 /** Puts events aggregated per substation, as the splitter does. `maxBytes` caps one aggregate (small: more records). */
-export async function putReadingEvents(kinesis: KinesisClient, stream: string, events: readonly ReadingEvent[], maxBytes = 64 * 1024): Promise<PutResult> {
+export async function putReadingEvents(
+  kinesis: KinesisClient,
+  stream: string,
+  events: readonly ReadingEvent[],
+  maxBytes = 64 * 1024,
+): Promise<PutResult> {
   const agg = new KeyedAggregator(maxBytes);
   const payloads: { partitionKey: string; data: Buffer }[] = [];
   const digest = new EventIdDigest();

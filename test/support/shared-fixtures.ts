@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 function sharedDir(): string {
-  const candidates = [process.env.DUBEGRID_SHARED_DIR, join(PROJECT_ROOT, '..', 'shared'), '/work/shared'].filter((d): d is string => Boolean(d));
+  const candidates = [process.env.DUBEGRID_SHARED_DIR, join(PROJECT_ROOT, '..', 'shared'), '/work/shared'].filter(
+    (d): d is string => Boolean(d),
+  );
   return candidates.find((d) => existsSync(join(d, 'fixtures'))) ?? (candidates[0] as string);
 }
 

@@ -26,7 +26,12 @@ const mapping = new EventSourceMapping({
   clients,
   settings: { ...CONSUMERS.state, batchSize: Number(batchSize), maxBatchingWindowSeconds: 0 },
   fn: FUNCTIONS.state,
-  handler: createStateHandler(stateDepsFromEnv(clients, process.env, { log: silentLog, ...(fault ? { fault: killAt(parseFaultSpec(fault)) } : {}) })),
+  handler: createStateHandler(
+    stateDepsFromEnv(clients, process.env, {
+      log: silentLog,
+      ...(fault ? { fault: killAt(parseFaultSpec(fault)) } : {}),
+    }),
+  ),
   checkpointsRoot: paths.checkpoints,
   dlqRoot: paths.dlq,
   log: silentLog,

@@ -36,7 +36,8 @@ async function eventsOf(summary: GenerateSummary): Promise<ReadingEvent[]> {
       { source: { bucket: 'b', key: 'raw/generated.csv', etag: 'e' }, ingestedAt: '2025-09-01T00:00:00.000Z' },
       {
         put: (r) => {
-          for (const u of deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '1' })) events.push(JSON.parse(u.data.toString()) as ReadingEvent);
+          for (const u of deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '1' }))
+            events.push(JSON.parse(u.data.toString()) as ReadingEvent);
         },
         needsDrain: false,
         drain: async () => undefined,
@@ -48,7 +49,11 @@ async function eventsOf(summary: GenerateSummary): Promise<ReadingEvent[]> {
 }
 
 async function registryOf(summary: GenerateSummary): Promise<Map<string, AssetInfo>> {
-  const parsed = parseAssetsCsv(await readFile(summary.assets_file, 'utf8'), 'reference/assets/assets.csv', '2025-09-01T00:00:00.000Z');
+  const parsed = parseAssetsCsv(
+    await readFile(summary.assets_file, 'utf8'),
+    'reference/assets/assets.csv',
+    '2025-09-01T00:00:00.000Z',
+  );
   return new Map(parsed.items.map((i) => [i.asset_id, assetInfoOf(i)]));
 }
 
@@ -75,30 +80,49 @@ describe('generate --anomalies', () => {
     for (const i of a.injections.filter((x) => x.rule === 'reverse_power')) expect(i.feeder?.hasGeneration).toBe(false);
   });
 
-  it('raises exactly the labelled alerts: precision and recall 1 for every rule (rules core, real splitter)', async () => {
-    const summary = await generateLabelled({ out: await out(), ...SIZE });
-    const labels = parseLabels(await readFile(summary.labels_file, 'utf8'));
-    expect(labels.length).toBe(summary.anomalies);
-    const score = scoreAlerts(labels, alertsOf(await eventsOf(summary), await registryOf(summary)));
-    expect(score.missed).toEqual([]);
-    expect(score.false_positives).toEqual([]);
-    for (const rule of RULE_IDS) expect(score.rules[rule].labels, rule).toBeGreaterThan(0);
-    expect(summary.missing_rules).toEqual([]);
-    expect(missingRulesWarning(summary)).toBe('');
-  }, SLOW_MS);
+  it(
+    'raises exactly the labelled alerts: precision and recall 1 for every rule (rules core, real splitter)',
+    async () => {
+      const summary = await generateLabelled({ out: await out(), ...SIZE });
+      const labels = parseLabels(await readFile(summary.labels_file, 'utf8'));
+      expect(labels.length).toBe(summary.anomalies);
+      const score = scoreAlerts(labels, alertsOf(await eventsOf(summary), await registryOf(summary)));
+      expect(score.missed).toEqual([]);
+      expect(score.false_positives).toEqual([]);
+      for (const rule of RULE_IDS) expect(score.rules[rule].labels, rule).toBeGreaterThan(0);
+      expect(summary.missing_rules).toEqual([]);
+      expect(missingRulesWarning(summary)).toBe('');
+    },
+    SLOW_MS,
+  );
 
-  it('names the rule classes a network and period too small had no room for', async () => {
-    const summary = await generateLabelled({ out: await out(), substations: 1, days: 1, seed: 3 });
-    expect(summary.anomalies).toBeGreaterThan(0);
-    expect(summary.anomalies).toBeLessThan(ANOMALY_RULES.length);
-    expect(summary.missing_rules.length).toBe(ANOMALY_RULES.length - new Set(Object.entries(summary.anomalies_by_rule).filter(([, n]) => n > 0).map(([r]) => r)).size);
-    const warning = missingRulesWarning(summary);
-    for (const rule of summary.missing_rules) expect(warning).toContain(rule);
-    expect(warning).toMatch(/--substations or --days/);
-  }, SLOW_MS);
+  it(
+    'names the rule classes a network and period too small had no room for',
+    async () => {
+      const summary = await generateLabelled({ out: await out(), substations: 1, days: 1, seed: 3 });
+      expect(summary.anomalies).toBeGreaterThan(0);
+      expect(summary.anomalies).toBeLessThan(ANOMALY_RULES.length);
+      expect(summary.missing_rules.length).toBe(
+        ANOMALY_RULES.length -
+          new Set(
+            Object.entries(summary.anomalies_by_rule)
+              .filter(([, n]) => n > 0)
+              .map(([r]) => r),
+          ).size,
+      );
+      const warning = missingRulesWarning(summary);
+      for (const rule of summary.missing_rules) expect(warning).toContain(rule);
+      expect(warning).toMatch(/--substations or --days/);
+    },
+    SLOW_MS,
+  );
 
-  it('raises no alert at all on clean data', async () => {
-    const summary = await generate({ out: await out(), ...SIZE });
-    expect(alertsOf(await eventsOf(summary), await registryOf(summary))).toEqual([]);
-  }, SLOW_MS);
+  it(
+    'raises no alert at all on clean data',
+    async () => {
+      const summary = await generate({ out: await out(), ...SIZE });
+      expect(alertsOf(await eventsOf(summary), await registryOf(summary))).toEqual([]);
+    },
+    SLOW_MS,
+  );
 });

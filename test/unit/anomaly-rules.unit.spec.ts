@@ -6,7 +6,13 @@ import { EMPTY_STATE, rulesFor, stepSeries } from '../../src/consumers/anomaly/r
 import { evaluatePhaseImbalance } from '../../src/consumers/anomaly/rules/phase-imbalance.ts';
 import type { RuleInput, SeriesRule } from '../../src/consumers/anomaly/rules/rule.ts';
 import { spike, type SpikeState } from '../../src/consumers/anomaly/rules/spike.ts';
-import { lossOfSupply, negativeValue, overload, reversePower, voltageOutOfRange } from '../../src/consumers/anomaly/rules/thresholds.ts';
+import {
+  lossOfSupply,
+  negativeValue,
+  overload,
+  reversePower,
+  voltageOutOfRange,
+} from '../../src/consumers/anomaly/rules/thresholds.ts';
 import type { AssetInfo, Finding, RuleState, SeriesMeta } from '../../src/consumers/anomaly/rules/types.ts';
 
 const config = resolveRulesConfig();
@@ -22,13 +28,29 @@ const series = (over: Partial<SeriesMeta> = {}): SeriesMeta => ({
   phase: 'L1',
   ...over,
 });
-const feeder: AssetInfo = { assetId: 'LV1:01', kind: 'feeder', ratedCurrentA: 400, transformerKva: 500, hasGeneration: false };
+const feeder: AssetInfo = {
+  assetId: 'LV1:01',
+  kind: 'feeder',
+  ratedCurrentA: 400,
+  transformerKva: 500,
+  hasGeneration: false,
+};
 const substation: AssetInfo = { assetId: 'LV1', kind: 'substation', transformerKva: 500, hasGeneration: false };
 
-function judge<S extends RuleState>(rule: SeriesRule<S>, value: number, input: Partial<RuleInput> = {}, state?: S): Finding[] {
-  return rule.evaluate(state as S, { t: T, value }, { series: series(), asset: feeder, config, explained: false, ...input }).findings as Finding[];
+function judge<S extends RuleState>(
+  rule: SeriesRule<S>,
+  value: number,
+  input: Partial<RuleInput> = {},
+  state?: S,
+): Finding[] {
+  return rule.evaluate(
+    state as S,
+    { t: T, value },
+    { series: series(), asset: feeder, config, explained: false, ...input },
+  ).findings as Finding[];
 }
-const verdict = (findings: Finding[]): string => findings.map((f) => (f.kind === 'breach' ? f.severity : 'normal')).join(',') || 'silent';
+const verdict = (findings: Finding[]): string =>
+  findings.map((f) => (f.kind === 'breach' ? f.severity : 'normal')).join(',') || 'silent';
 
 describe('voltage_out_of_range', () => {
   it.each([
@@ -121,8 +143,12 @@ describe('negative_value', () => {
   });
 
   it('does not judge signed quantities', () => {
-    expect(negativeValue.appliesTo(series({ unit: 'kW', measurement: 'total_active_power', phase: null }), config)).toBe(false);
-    expect(negativeValue.appliesTo(series({ unit: 'kVAr', measurement: 'total_reactive_power', phase: null }), config)).toBe(false);
+    expect(
+      negativeValue.appliesTo(series({ unit: 'kW', measurement: 'total_active_power', phase: null }), config),
+    ).toBe(false);
+    expect(
+      negativeValue.appliesTo(series({ unit: 'kVAr', measurement: 'total_reactive_power', phase: null }), config),
+    ).toBe(false);
   });
 });
 
@@ -130,7 +156,11 @@ describe('flatline', () => {
   const run = (values: number[]): Finding[][] => {
     let state: ReturnType<typeof flatline.evaluate>['state'];
     return values.map((value, i) => {
-      const r = flatline.evaluate(state, { t: T + i * 10 * MIN, value }, { series: series(), asset: feeder, config, explained: false });
+      const r = flatline.evaluate(
+        state,
+        { t: T + i * 10 * MIN, value },
+        { series: series(), asset: feeder, config, explained: false },
+      );
       state = r.state;
       return r.findings as Finding[];
     });
@@ -152,7 +182,11 @@ describe('data_gap', () => {
   const run = (minutes: number[]): Finding[][] => {
     let state: ReturnType<typeof dataGap.evaluate>['state'];
     return minutes.map((m) => {
-      const r = dataGap.evaluate(state, { t: T + m * MIN, value: 1 }, { series: series(), asset: feeder, config, explained: false });
+      const r = dataGap.evaluate(
+        state,
+        { t: T + m * MIN, value: 1 },
+        { series: series(), asset: feeder, config, explained: false },
+      );
       state = r.state;
       return r.findings as Finding[];
     });
@@ -175,7 +209,11 @@ describe('spike', () => {
   const base = Array.from({ length: config.spike.window }, (_, i) => (i % 2 ? 101 : 99));
   const state: SpikeState = { w: base };
   const step = (s: SpikeState | undefined, value: number, i: number, explained = false) =>
-    spike.evaluate(s, { t: T + i * 10 * MIN, value }, { series: series({ unit: 'A', measurement: 'l1_current' }), asset: feeder, config, explained });
+    spike.evaluate(
+      s,
+      { t: T + i * 10 * MIN, value },
+      { series: series({ unit: 'A', measurement: 'l1_current' }), asset: feeder, config, explained },
+    );
 
   it('confirms a candidate at z ≥ threshold when the next reading comes back', () => {
     const atThreshold = 100 + config.spike.z * 5; // std floor 5
@@ -217,7 +255,9 @@ describe('phase_imbalance', () => {
     [[5, 1, 3], 'normal'], // mean below the minimum current
     [[100, -1, 100], 'silent'], // a negative current is negative_value's business
   ])('%j A → %s', (currents, expected) => {
-    expect(verdict(evaluatePhaseImbalance(T, currents as [number, number, number], config).findings as Finding[])).toBe(expected);
+    expect(verdict(evaluatePhaseImbalance(T, currents as [number, number, number], config).findings as Finding[])).toBe(
+      expected,
+    );
   });
 });
 
@@ -238,7 +278,17 @@ describe('rules of a series', () => {
 
 describe('rule settings', () => {
   it('has every rule id of the issue, each with documented defaults in one place', () => {
-    for (const id of ['voltage_out_of_range', 'loss_of_supply', 'overload', 'reverse_power', 'negative_value', 'flatline', 'data_gap', 'spike', 'phase_imbalance']) {
+    for (const id of [
+      'voltage_out_of_range',
+      'loss_of_supply',
+      'overload',
+      'reverse_power',
+      'negative_value',
+      'flatline',
+      'data_gap',
+      'spike',
+      'phase_imbalance',
+    ]) {
       expect(RULE_DEFAULTS).toHaveProperty(id);
     }
   });

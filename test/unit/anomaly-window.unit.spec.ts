@@ -5,15 +5,30 @@ import { resolveRulesConfig } from '../../src/consumers/anomaly/rules/config.ts'
 import { stepPhaseGroup, stepSeries } from '../../src/consumers/anomaly/rules/index.ts';
 import type { Finding, SeriesMeta } from '../../src/consumers/anomaly/rules/types.ts';
 import { MAX_RUNS, runsAdd, runsHas, runsSize, type Run } from '../../src/consumers/anomaly/time-runs.ts';
-import { applyReadings, type Incoming, type WindowData, type WindowEvaluator } from '../../src/consumers/anomaly/window.ts';
+import {
+  applyReadings,
+  type Incoming,
+  type WindowData,
+  type WindowEvaluator,
+} from '../../src/consumers/anomaly/window.ts';
 
 const config = resolveRulesConfig();
 const T = Date.parse('2025-08-14T00:00:00.000Z');
 const MIN = 60_000;
 const HORIZON = config.lateness.horizon_minutes * MIN;
 
-const volts: SeriesMeta = { assetId: 'LV1:01', substationId: 'LV1', feederId: '01', measurement: 'l1_voltage', unit: 'V', phase: 'L1' };
-const seriesEval: WindowEvaluator = { components: ['v'], step: (s, x) => stepSeries(s, { t: x.t, value: x.c.v?.[0] ?? 0 }, volts, undefined, config) };
+const volts: SeriesMeta = {
+  assetId: 'LV1:01',
+  substationId: 'LV1',
+  feederId: '01',
+  measurement: 'l1_voltage',
+  unit: 'V',
+  phase: 'L1',
+};
+const seriesEval: WindowEvaluator = {
+  components: ['v'],
+  step: (s, x) => stepSeries(s, { t: x.t, value: x.c.v?.[0] ?? 0 }, volts, undefined, config),
+};
 const groupEval: WindowEvaluator = {
   components: ['L1', 'L2', 'L3'],
   step: (s, x) => stepPhaseGroup(s, x.t, [x.c.L1?.[0] ?? 0, x.c.L2?.[0] ?? 0, x.c.L3?.[0] ?? 0], config),
@@ -27,18 +42,37 @@ const reading = (minute: number, value: number, component = 'v', ingested = '202
 });
 /** A clean voltage series with a dip at 50–60 min. */
 const series = (from: number, to: number): Incoming[] =>
-  Array.from({ length: (to - from) / 10 + 1 }, (_, i) => from + i * 10).map((m) => reading(m, m === 50 || m === 60 ? 0 : 240 + ((m / 10) % 3) * 0.3));
+  Array.from({ length: (to - from) / 10 + 1 }, (_, i) => from + i * 10).map((m) =>
+    reading(m, m === 50 || m === 60 ? 0 : 240 + ((m / 10) % 3) * 0.3),
+  );
 
 const kinds = (r: { transitions: readonly { kind: string; rule: string; t: number }[] }) =>
   r.transitions.map((t) => `${t.kind}:${t.rule}@${(t.t - T) / MIN}`);
 
 describe('incident lifecycle', () => {
-  const breach = (t: number, severity: 'warning' | 'critical'): Finding => ({ rule: 'overload', kind: 'breach', t, severity, value: 1, threshold: 1, unit: 'A', detail: 'x' });
+  const breach = (t: number, severity: 'warning' | 'critical'): Finding => ({
+    rule: 'overload',
+    kind: 'breach',
+    t,
+    severity,
+    value: 1,
+    threshold: 1,
+    unit: 'A',
+    detail: 'x',
+  });
   const ok = (t: number): Finding => ({ rule: 'overload', kind: 'normal', t });
 
   it('opens, escalates once, stays open while breaching, closes after M normal readings, and reopens as a new incident', () => {
     const M = config.incidents.close_after_normal;
-    const findings = [breach(1, 'warning'), breach(2, 'critical'), breach(3, 'warning'), ok(4), breach(5, 'warning'), ...Array.from({ length: M }, (_, i) => ok(6 + i)), breach(20, 'warning')];
+    const findings = [
+      breach(1, 'warning'),
+      breach(2, 'critical'),
+      breach(3, 'warning'),
+      ok(4),
+      breach(5, 'warning'),
+      ...Array.from({ length: M }, (_, i) => ok(6 + i)),
+      breach(20, 'warning'),
+    ];
     let incident: IncidentState | undefined;
     const out: string[] = [];
     for (const f of findings) {
@@ -54,9 +88,25 @@ describe('incident lifecycle', () => {
     const a = notificationIdOf(w, 'overload', '2025-08-14T00:00:00.000Z', 'open');
     expect(notificationIdOf(w, 'overload', '2025-08-14T00:00:00.000Z', 'open')).toBe(a);
     expect(notificationIdOf(w, 'overload', '2025-08-14T00:00:00.000Z', 'close')).not.toBe(a);
-    expect(notificationIdOf({ ...w, subject: 'l2_current' }, 'overload', '2025-08-14T00:00:00.000Z', 'open')).not.toBe(a);
-    const n = notificationOf(w, { kind: 'close', rule: 'overload', openedAt: T, t: T + 30 * MIN, severity: 'warning', value: 1, threshold: 1, unit: 'A', detail: 'x' });
-    expect(n).toMatchObject({ opened_at: '2025-08-14T00:00:00.000Z', closed_at: '2025-08-14T00:30:00.000Z', kind: 'close' });
+    expect(notificationIdOf({ ...w, subject: 'l2_current' }, 'overload', '2025-08-14T00:00:00.000Z', 'open')).not.toBe(
+      a,
+    );
+    const n = notificationOf(w, {
+      kind: 'close',
+      rule: 'overload',
+      openedAt: T,
+      t: T + 30 * MIN,
+      severity: 'warning',
+      value: 1,
+      threshold: 1,
+      unit: 'A',
+      detail: 'x',
+    });
+    expect(n).toMatchObject({
+      opened_at: '2025-08-14T00:00:00.000Z',
+      closed_at: '2025-08-14T00:30:00.000Z',
+      kind: 'close',
+    });
   });
 });
 
@@ -73,7 +123,12 @@ describe('window: exactly once, in time order, within a lateness horizon', () =>
     expect(again.changed).toBe(false);
     expect(again.transitions).toEqual([]);
     expect(again.outcomes.every((o) => o === 'duplicate')).toBe(true);
-    const reingested = applyReadings(first.data, series(0, 120).map((x) => ({ ...x, emission: { ...x.emission, ingested_at: '2025-09-01T00:00:00.000Z' } })), seriesEval, HORIZON);
+    const reingested = applyReadings(
+      first.data,
+      series(0, 120).map((x) => ({ ...x, emission: { ...x.emission, ingested_at: '2025-09-01T00:00:00.000Z' } })),
+      seriesEval,
+      HORIZON,
+    );
     expect(reingested.changed).toBe(false);
   });
 
@@ -82,12 +137,18 @@ describe('window: exactly once, in time order, within a lateness horizon', () =>
     const inOrder = applyReadings(undefined, all, seriesEval, HORIZON);
     // 60, 80 and 100 arrive after 120: still within the hour's horizon of it.
     const held = (x: Incoming) => [60, 80, 100].includes((x.t - T) / MIN);
-    const a = applyReadings(undefined, all.filter((x) => !held(x)), seriesEval, HORIZON);
+    const a = applyReadings(
+      undefined,
+      all.filter((x) => !held(x)),
+      seriesEval,
+      HORIZON,
+    );
     expect(kinds(a)).toEqual(['open:loss_of_supply@50', 'close:loss_of_supply@110']);
     const b = applyReadings(a.data, all.filter(held), seriesEval, HORIZON);
     expect(b.outcomes.every((o) => o === 'applied')).toBe(true);
     // Stored-once semantics: the union of ids emitted equals the in-order run's.
-    const ids = (xs: readonly { kind: string; openedAt: number }[]) => new Set(xs.map((x) => `${x.kind}@${x.openedAt}`));
+    const ids = (xs: readonly { kind: string; openedAt: number }[]) =>
+      new Set(xs.map((x) => `${x.kind}@${x.openedAt}`));
     expect(new Set([...ids(a.transitions), ...ids(b.transitions)])).toEqual(ids(inOrder.transitions));
     expect(b.data.base).toEqual(inOrder.data.base);
     expect(b.data.hist).toEqual(inOrder.data.hist);
@@ -123,10 +184,17 @@ describe('window: exactly once, in time order, within a lateness horizon', () =>
 
   it('closes an incident that a late reading shows never existed', () => {
     // 0 V at 30 opens loss of supply; a correction of 30 to 240 V removes that incident.
-    const first = applyReadings(undefined, [reading(0, 240), reading(10, 240.3), reading(20, 240.6), reading(30, 0)], seriesEval, HORIZON);
+    const first = applyReadings(
+      undefined,
+      [reading(0, 240), reading(10, 240.3), reading(20, 240.6), reading(30, 0)],
+      seriesEval,
+      HORIZON,
+    );
     expect(kinds(first)).toEqual(['open:loss_of_supply@30']);
     const fix = applyReadings(first.data, [reading(30, 240, 'v', '2025-08-16T00:00:00.000Z')], seriesEval, HORIZON);
-    expect(fix.transitions).toMatchObject([{ kind: 'close', rule: 'loss_of_supply', reason: 'superseded', openedAt: T + 30 * MIN }]);
+    expect(fix.transitions).toMatchObject([
+      { kind: 'close', rule: 'loss_of_supply', reason: 'superseded', openedAt: T + 30 * MIN },
+    ]);
   });
 
   it('round-trips its state through JSON (as stored) without changing what follows', () => {

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { machineInfo, mergeRuns, renderResultsMarkdown, type BenchRun, type Machine } from '../../bench/results-md.ts';
 import { atLeast, atMost } from '../../bench/types.ts';
 
-const MACHINE: Machine = { cpu: 'Test CPU @ 2.0GHz', cores: 2, memory_gib: 7.8, node: 'v20.0.0', os: 'Linux 6.0 x64', load_average: 1.5 };
+const MACHINE: Machine = {
+  cpu: 'Test CPU @ 2.0GHz',
+  cores: 2,
+  memory_gib: 7.8,
+  node: 'v20.0.0',
+  os: 'Linux 6.0 x64',
+  load_average: 1.5,
+};
 
 function run(name: string, over: Partial<BenchRun> = {}): BenchRun {
   return { name, date: '2026-12-05T09:00:00.000Z', machine: MACHINE, flags: [], results: [], ...over };
@@ -13,7 +20,10 @@ describe('bench RESULTS.md', () => {
     const md = renderResultsMarkdown([
       run('splitter', {
         flags: ['--rows=20000', '--reps=1'],
-        results: [atLeast('splitter_throughput', 0.7123, 0.7, { core_rows_per_s: 205_000, 'note | with pipe': 'a|b' }), atMost('splitter_billing', 1.06, 1.05, {})],
+        results: [
+          atLeast('splitter_throughput', 0.7123, 0.7, { core_rows_per_s: 205_000, 'note | with pipe': 'a|b' }),
+          atMost('splitter_billing', 1.06, 1.05, {}),
+        ],
       }),
       run('lake', { date: '2026-12-04T08:00:00.000Z' }),
     ]);
@@ -24,7 +34,9 @@ describe('bench RESULTS.md', () => {
     expect(md).toContain('| `splitter` | splitter_billing | 1.06 | <= 1.05 | **no** | 2026-12-05 |');
     expect(md).toContain('Run 2026-12-05T09:00:00.000Z with `--rows=20000` `--reps=1`.');
     expect(md).toContain('Run 2026-12-04T08:00:00.000Z with the default flags.');
-    expect(md).toContain('Machine: Test CPU @ 2.0GHz, 2 cores, 7.8 GiB, Node v20.0.0, Linux 6.0 x64; load average 1.5 at the start.');
+    expect(md).toContain(
+      'Machine: Test CPU @ 2.0GHz, 2 cores, 7.8 GiB, Node v20.0.0, Linux 6.0 x64; load average 1.5 at the start.',
+    );
     expect(md).toContain('### splitter_throughput: ratio 0.712, target >= 0.7, met');
     expect(md).toContain('### splitter_billing: ratio 1.06, target <= 1.05, **not met**');
     expect(md).toContain('| core_rows_per_s | 205000 |');
@@ -45,7 +57,11 @@ describe('bench RESULTS.md', () => {
 
   it('keeps the other benchmarks when some are run again, in the registry order', () => {
     const old = [run('e2e', { date: 'old' }), run('splitter', { date: 'old' }), run('retired', { date: 'old' })];
-    const merged = mergeRuns(old, [run('splitter', { date: 'new' }), run('lake', { date: 'new' })], ['e2e', 'lake', 'splitter']);
+    const merged = mergeRuns(
+      old,
+      [run('splitter', { date: 'new' }), run('lake', { date: 'new' })],
+      ['e2e', 'lake', 'splitter'],
+    );
     expect(merged.map((r) => `${r.name}@${r.date}`)).toEqual(['e2e@old', 'lake@new', 'splitter@new', 'retired@old']);
   });
 

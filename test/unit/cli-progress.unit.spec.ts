@@ -87,6 +87,8 @@ describe('the progress component', () => {
     h.advance(1_000);
     p.tick({ task: 'read', done: 10, unit: 'readings' });
     p.tick({ task: 'state', done: 10, total: 10, unit: 'readings applied' });
-    expect(p.line()).toBe('read: 10 readings, 10 readings/s | state: 10/10 readings applied (100%), 10 readings applied/s');
+    expect(p.line()).toBe(
+      'read: 10 readings, 10 readings/s | state: 10/10 readings applied (100%), 10 readings applied/s',
+    );
   });
 });

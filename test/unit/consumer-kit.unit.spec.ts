@@ -27,7 +27,9 @@ describe('consumer kit', () => {
   it('settles in order: records before the first failure succeed, it and later ones fail', async () => {
     const e = event(record('s', '1', {}), record('s', '2', {}), record('s', '3', {}));
     expect(await settleInOrder(e, undefined)).toEqual({ batchItemFailures: [] });
-    expect(await settleInOrder(e, { index: 1, error: new Error('boom') })).toEqual({ batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }] });
+    expect(await settleInOrder(e, { index: 1, error: new Error('boom') })).toEqual({
+      batchItemFailures: [{ itemIdentifier: '2' }, { itemIdentifier: '3' }],
+    });
   });
 
   it('decodes, hands the batch over, counts it, and calls the fault hook per shard batch', async () => {
@@ -47,8 +49,14 @@ describe('consumer kit', () => {
     await handler(event(record('shardId-A', '1', { not: 'an event' })));
     await handler(event(record('shardId-A', '2', { not: 'an event' })));
     await handler(event(record('shardId-B', '3', { not: 'an event' })));
-    expect(points.map((p) => `${p.consumer}/${p.shardId}/${p.batch}/${p.phase}`)).toEqual(['probe/shardId-A/1/applied', 'probe/shardId-A/2/applied', 'probe/shardId-B/1/applied']);
-    expect([METRIC.recordsReceived, METRIC.readingsQuarantined, METRIC.recordsFailed].map((m) => metrics.sums.get(m))).toEqual([3, 3, 0]);
+    expect(points.map((p) => `${p.consumer}/${p.shardId}/${p.batch}/${p.phase}`)).toEqual([
+      'probe/shardId-A/1/applied',
+      'probe/shardId-A/2/applied',
+      'probe/shardId-B/1/applied',
+    ]);
+    expect(
+      [METRIC.recordsReceived, METRIC.readingsQuarantined, METRIC.recordsFailed].map((m) => metrics.sums.get(m)),
+    ).toEqual([3, 3, 0]);
   });
 });
 

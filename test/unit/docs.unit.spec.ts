@@ -8,13 +8,21 @@ const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
 const DOCS = [
   'README.md',
-  ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
-  ...readdirSync(join(ROOT, 'docs/adr')).filter((f) => f.endsWith('.md')).map((f) => `docs/adr/${f}`),
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+  ...readdirSync(join(ROOT, 'docs/adr'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/adr/${f}`),
 ];
 
 /** GitHub's anchor for a heading. */
 function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}_\- ]/gu, '')
+    .replace(/ /g, '-');
 }
 
 function anchorsOf(path: string): Set<string> {
@@ -25,18 +33,22 @@ function anchorsOf(path: string): Set<string> {
 describe('docs', () => {
   it('the README opens with the two commands and stays short', () => {
     const readme = read('README.md');
-    expect(readme.startsWith(
-      '```bash\n' +
-        'npm ci && npm start    # install, then run the pipeline on the embedded stack (no AWS account needed)\n' +
-        'npm test               # lint, typecheck, unit and integration tests\n' +
-        '```\n',
-    )).toBe(true);
+    expect(
+      readme.startsWith(
+        '```bash\n' +
+          'npm ci && npm start    # install, then run the pipeline on the embedded stack (no AWS account needed)\n' +
+          'npm test               # lint, typecheck, unit and integration tests\n' +
+          '```\n',
+      ),
+    ).toBe(true);
     expect(readme.split('\n').length).toBeLessThanOrEqual(250);
   });
 
   it('the README layout table names every folder of src/', () => {
     const readme = read('README.md');
-    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'types').map((d) => `\`src/${d.name}/\``);
+    const folders = readdirSync(join(ROOT, 'src'), { withFileTypes: true })
+      .filter((d) => d.isDirectory() && d.name !== 'types')
+      .map((d) => `\`src/${d.name}/\``);
     expect(folders.filter((f) => !readme.includes(f))).toEqual([]);
   });
 
@@ -48,7 +60,8 @@ describe('docs', () => {
         const [path = '', anchor] = target.split('#');
         const file = path ? normalize(relative(ROOT, join(ROOT, dirname(doc), path))) : doc;
         if (!existsSync(join(ROOT, file))) broken.push(`${doc}: ${target} (no such file)`);
-        else if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor)) broken.push(`${doc}: ${target} (no such heading)`);
+        else if (anchor && file.endsWith('.md') && !anchorsOf(file).has(anchor))
+          broken.push(`${doc}: ${target} (no such heading)`);
       }
     }
     expect(broken).toEqual([]);

@@ -4,10 +4,26 @@ import { describeError, interpretResponse, lambdaContext, toKinesisEvent } from 
 import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
 
 const records: StreamRecord[] = [
-  { sequenceNumber: '49590338271490256608559692538361571095921575989136588898', partitionKey: 'LV123', data: Buffer.from('{"a":1}'), arrival: new Date(1_723_647_600_123) },
-  { sequenceNumber: '49590338271490256608559692540925702759324208523137515618', partitionKey: 'LV123', data: Buffer.from('{"a":2}'), arrival: new Date(1_723_647_600_456) },
+  {
+    sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
+    partitionKey: 'LV123',
+    data: Buffer.from('{"a":1}'),
+    arrival: new Date(1_723_647_600_123),
+  },
+  {
+    sequenceNumber: '49590338271490256608559692540925702759324208523137515618',
+    partitionKey: 'LV123',
+    data: Buffer.from('{"a":2}'),
+    arrival: new Date(1_723_647_600_456),
+  },
 ];
-const source = { region: 'eu-west-2', account: '000000000000', stream: 'dubegrid-readings', shardId: 'shardId-000000000002', consumer: 'state' };
+const source = {
+  region: 'eu-west-2',
+  account: '000000000000',
+  stream: 'dubegrid-readings',
+  shardId: 'shardId-000000000002',
+  consumer: 'state',
+};
 
 describe('toKinesisEvent', () => {
   it('shapes records as Lambda does: base64 data, epoch-second arrival, shard-qualified event id, stream ARN', () => {
@@ -33,7 +49,11 @@ describe('toKinesisEvent', () => {
   it('gives a context with the function timeout as the remaining time', () => {
     let now = 1000;
     const ctx = lambdaContext(source, { memoryMiB: 512, timeoutSeconds: 120 }, () => now);
-    expect(ctx).toMatchObject({ functionName: 'dubegrid-state', memoryLimitInMB: '512', invokedFunctionArn: 'arn:aws:lambda:eu-west-2:000000000000:function:dubegrid-state' });
+    expect(ctx).toMatchObject({
+      functionName: 'dubegrid-state',
+      memoryLimitInMB: '512',
+      invokedFunctionArn: 'arn:aws:lambda:eu-west-2:000000000000:function:dubegrid-state',
+    });
     now += 20_000;
     expect(ctx.getRemainingTimeInMillis()).toBe(100_000);
   });
@@ -45,14 +65,29 @@ describe('interpretResponse (ReportBatchItemFailures)', () => {
     expect(interpretResponse(records, { batchItemFailures: [] }, true)).toEqual({ ok: true });
   });
   it('resumes from the lowest failed sequence number', () => {
-    const out = interpretResponse(records, { batchItemFailures: [{ itemIdentifier: records[1]!.sequenceNumber }, { itemIdentifier: records[0]!.sequenceNumber }] }, true);
+    const out = interpretResponse(
+      records,
+      {
+        batchItemFailures: [
+          { itemIdentifier: records[1]!.sequenceNumber },
+          { itemIdentifier: records[0]!.sequenceNumber },
+        ],
+      },
+      true,
+    );
     expect(out).toMatchObject({ ok: false, failedIndex: 0 });
   });
   it('fails the whole batch on an identifier that is not in it', () => {
-    expect(interpretResponse(records, { batchItemFailures: [{ itemIdentifier: '' }] }, true)).toMatchObject({ ok: false, failedIndex: 0, error: expect.stringMatching(/not in the batch/) });
+    expect(interpretResponse(records, { batchItemFailures: [{ itemIdentifier: '' }] }, true)).toMatchObject({
+      ok: false,
+      failedIndex: 0,
+      error: expect.stringMatching(/not in the batch/),
+    });
   });
   it('ignores item failures when the mapping does not report them', () => {
-    expect(interpretResponse(records, { batchItemFailures: [{ itemIdentifier: records[1]!.sequenceNumber }] }, false)).toEqual({ ok: true });
+    expect(
+      interpretResponse(records, { batchItemFailures: [{ itemIdentifier: records[1]!.sequenceNumber }] }, false),
+    ).toEqual({ ok: true });
   });
 });
 

@@ -1,6 +1,11 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, ShardReader, shardsReadyToRead, type ShardInfo } from '../../src/shared/kinesis/shard-reader.ts';
+import {
+  compareSequenceNumbers,
+  ShardReader,
+  shardsReadyToRead,
+  type ShardInfo,
+} from '../../src/shared/kinesis/shard-reader.ts';
 
 /** kinesalite only expires an iterator after 5 real minutes: a fake stream produces that error on demand. */
 function fakeKinesis(records: string[], expireOnCall: number) {
@@ -10,13 +15,19 @@ function fakeKinesis(records: string[], expireOnCall: number) {
     send: async (command: unknown) => {
       if (command instanceof GetShardIteratorCommand) {
         const input = command.input;
-        calls.iteratorRequests.push({ type: input.ShardIteratorType, seq: input.StartingSequenceNumber, ...(input.Timestamp ? { timestamp: input.Timestamp } : {}) });
-        const from = input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' ? Number(input.StartingSequenceNumber) - 1000 + 1 : 0;
+        calls.iteratorRequests.push({
+          type: input.ShardIteratorType,
+          seq: input.StartingSequenceNumber,
+          ...(input.Timestamp ? { timestamp: input.Timestamp } : {}),
+        });
+        const from =
+          input.ShardIteratorType === 'AFTER_SEQUENCE_NUMBER' ? Number(input.StartingSequenceNumber) - 1000 + 1 : 0;
         return { ShardIterator: `it-${from}` };
       }
       if (command instanceof GetRecordsCommand) {
         calls.getRecords += 1;
-        if (calls.getRecords === expireOnCall) throw Object.assign(new Error('Iterator expired'), { name: 'ExpiredIteratorException' });
+        if (calls.getRecords === expireOnCall)
+          throw Object.assign(new Error('Iterator expired'), { name: 'ExpiredIteratorException' });
         const from = Number(command.input.ShardIterator!.slice(3));
         const page = records.slice(from, from + (command.input.Limit ?? 100)).map((d, i) => ({
           SequenceNumber: seq(from + i),
@@ -35,7 +46,13 @@ function fakeKinesis(records: string[], expireOnCall: number) {
 describe('ShardReader', () => {
   it('re-acquires an expired iterator right after the last record returned: nothing skipped, nothing repeated', async () => {
     const { client, calls } = fakeKinesis(['a', 'b', 'c', 'd', 'e'], 2);
-    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'TRIM_HORIZON' }, limit: 2 });
+    const reader = new ShardReader({
+      kinesis: client,
+      stream: 's',
+      shardId: 'shardId-000000000000',
+      start: { type: 'TRIM_HORIZON' },
+      limit: 2,
+    });
     const seen: string[] = [];
     for (let i = 0; i < 4; i++) seen.push(...(await reader.read()).records.map((r) => Buffer.from(r.data).toString()));
     expect(seen).toEqual(['a', 'b', 'c', 'd', 'e']);
@@ -47,7 +64,12 @@ describe('ShardReader', () => {
 
   it('re-acquires an expired iterator from its start when nothing was returned yet', async () => {
     const { client, calls } = fakeKinesis(['a'], 1);
-    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'TRIM_HORIZON' } });
+    const reader = new ShardReader({
+      kinesis: client,
+      stream: 's',
+      shardId: 'shardId-000000000000',
+      start: { type: 'TRIM_HORIZON' },
+    });
     expect((await reader.read()).records).toHaveLength(1);
     expect(calls.iteratorRequests).toEqual([
       { type: 'TRIM_HORIZON', seq: undefined },
@@ -61,14 +83,25 @@ describe('ShardReader from AT_TIMESTAMP', () => {
 
   it('scans from the trim horizon by default (kinesalite hangs on AT_TIMESTAMP past its newest record), skipping older records', async () => {
     const { client, calls } = fakeKinesis(['a', 'b'], 0);
-    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'AT_TIMESTAMP', timestamp: from } });
+    const reader = new ShardReader({
+      kinesis: client,
+      stream: 's',
+      shardId: 'shardId-000000000000',
+      start: { type: 'AT_TIMESTAMP', timestamp: from },
+    });
     expect((await reader.read()).records).toEqual([]); // the fake's records arrived at 1970: older than `from`
     expect(calls.iteratorRequests).toEqual([{ type: 'TRIM_HORIZON', seq: undefined }]);
   });
 
   it('asks Kinesis for an AT_TIMESTAMP iterator when native, so a short range reads only itself', async () => {
     const { client, calls } = fakeKinesis(['a'], 0);
-    const reader = new ShardReader({ kinesis: client, stream: 's', shardId: 'shardId-000000000000', start: { type: 'AT_TIMESTAMP', timestamp: from }, atTimestamp: 'native' });
+    const reader = new ShardReader({
+      kinesis: client,
+      stream: 's',
+      shardId: 'shardId-000000000000',
+      start: { type: 'AT_TIMESTAMP', timestamp: from },
+      atTimestamp: 'native',
+    });
     await reader.read();
     expect(calls.iteratorRequests).toEqual([{ type: 'AT_TIMESTAMP', seq: undefined, timestamp: from }]);
   });
@@ -94,6 +127,11 @@ describe('shardsReadyToRead', () => {
 describe('compareSequenceNumbers', () => {
   it('orders by number, not by string', () => {
     expect(compareSequenceNumbers('9', '10')).toBe(-1);
-    expect(compareSequenceNumbers('49590338271490256608559692538361571095921575989136588898', '49590338271490256608559692538361571095921575989136588898')).toBe(0);
+    expect(
+      compareSequenceNumbers(
+        '49590338271490256608559692538361571095921575989136588898',
+        '49590338271490256608559692538361571095921575989136588898',
+      ),
+    ).toBe(0);
   });
 });

@@ -69,7 +69,9 @@ describe('validateReadingEvent', () => {
   });
 
   it('accepts a null phase for totals', () => {
-    expect(validateReadingEvent(goodEvent({ phase: null, measurement: 'total_active_power', unit: 'kW' })).ok).toBe(true);
+    expect(validateReadingEvent(goodEvent({ phase: null, measurement: 'total_active_power', unit: 'kW' })).ok).toBe(
+      true,
+    );
   });
 });
 
@@ -81,7 +83,9 @@ describe('event ids and digests', () => {
   });
 
   it('digest is independent of order and sensitive to content', () => {
-    const ids = Array.from({ length: 50 }, (_, i) => eventIdOf('a', 'm', canonicalTs(Date.UTC(2025, 0, 1) + i * 600_000)));
+    const ids = Array.from({ length: 50 }, (_, i) =>
+      eventIdOf('a', 'm', canonicalTs(Date.UTC(2025, 0, 1) + i * 600_000)),
+    );
     const forward = new EventIdDigest();
     const backward = new EventIdDigest();
     ids.forEach((id) => forward.add(id));

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.ts';
 
 /** A probe that gives `pending` until its n-th call, then `done`. */
-function probeAfter<T>(n: number, pending: T | undefined | false, done: T): { probe: () => Promise<T | undefined | false>; calls: () => number } {
+function probeAfter<T>(
+  n: number,
+  pending: T | undefined | false,
+  done: T,
+): { probe: () => Promise<T | undefined | false>; calls: () => number } {
   let calls = 0;
   return { probe: async () => (++calls >= n ? done : pending), calls: () => calls };
 }
@@ -32,7 +36,9 @@ describe('eventually', () => {
 
   it('fails on timeout, naming what it waited for and the last value the probe gave', async () => {
     const run = eventually('the manifest of raw/x.csv', async () => false, { timeoutMs: 20, intervalMs: 1 });
-    await expect(run).rejects.toThrow(/^timed out after 20 ms waiting for the manifest of raw\/x\.csv; the probe last gave: false$/);
+    await expect(run).rejects.toThrow(
+      /^timed out after 20 ms waiting for the manifest of raw\/x\.csv; the probe last gave: false$/,
+    );
     let loaded = 0;
     const status = eventually('the registry load', () => ((loaded += 1), undefined), { timeoutMs: 5, intervalMs: 1 });
     await expect(status).rejects.toThrow('waiting for the registry load; the probe last gave: undefined');
@@ -41,19 +47,27 @@ describe('eventually', () => {
 
   it('fails on timeout with the last error the probe threw, kept as the cause', async () => {
     const boom = new Error('files_loaded was 0');
-    const run = eventually('the registry load', () => {
-      throw boom;
-    }, { timeoutMs: 5, intervalMs: 1 });
+    const run = eventually(
+      'the registry load',
+      () => {
+        throw boom;
+      },
+      { timeoutMs: 5, intervalMs: 1 },
+    );
     const err = await run.then(
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(err?.message).toBe('timed out after 5 ms waiting for the registry load; the probe last threw: Error: files_loaded was 0');
+    expect(err?.message).toBe(
+      'timed out after 5 ms waiting for the registry load; the probe last threw: Error: files_loaded was 0',
+    );
     expect(err?.cause).toBe(boom);
   });
 
   it('probes at least once, even with no time to wait', async () => {
     await expect(eventually('at once', () => 'here', { timeoutMs: 0 })).resolves.toBe('here');
-    await expect(eventually('never', () => false, { timeoutMs: 0 })).rejects.toThrow('timed out after 0 ms waiting for never; the probe last gave: false');
+    await expect(eventually('never', () => false, { timeoutMs: 0 })).rejects.toThrow(
+      'timed out after 0 ms waiting for never; the probe last gave: false',
+    );
   });
 });

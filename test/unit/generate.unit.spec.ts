@@ -55,7 +55,16 @@ async function readRows(path: string): Promise<{ header: string; rows: Row[] }> 
   const rows = lines.map((line) => {
     const f = line.split(',');
     if (f.length !== 8) throw new Error(`not 8 fields: ${line}`);
-    const [substation, name, ts, attribute, feeder, description, units, value] = f as [string, string, string, string, string, string, string, string];
+    const [substation, name, ts, attribute, feeder, description, units, value] = f as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     return { substation, name, ts, attribute, feeder, description, units, value: Number(value) };
   });
   return { header, rows };
@@ -115,13 +124,20 @@ describe('generate: layout', () => {
     for (const [i, file] of summary.files.entries()) {
       const { header, rows } = await readRows(file.path);
       expect(header).toBe(LV_MONITOR_COLUMNS.join(','));
-      expect(header).toBe('Substation Number,Substation Name,Timestamp,Attribute Type,Feeder ID,Description,Units,Value');
+      expect(header).toBe(
+        'Substation Number,Substation Name,Timestamp,Attribute Type,Feeder ID,Description,Units,Value',
+      );
       expect(rows).toHaveLength(file.rows);
       expect(rows.every((r) => r.ts.startsWith(i === 0 ? '2025-01-31T' : '2025-02-01T'))).toBe(true);
       expect(rows.map((r) => r.ts)).toEqual([...rows.map((r) => r.ts)].sort());
     }
     expect(summary.rows).toBe(summary.files.reduce((s, f) => s + f.rows, 0));
-    expect(summary).toMatchObject({ start: '2025-01-31T00:00:00Z', end: '2025-02-02T00:00:00Z', interval_minutes: 30, substations: 2 });
+    expect(summary).toMatchObject({
+      start: '2025-01-31T00:00:00Z',
+      end: '2025-02-02T00:00:00Z',
+      interval_minutes: 30,
+      substations: 2,
+    });
   });
 
   it('orders each interval as: per substation, each feeder’s 8 rows, then the transformer row', async () => {
@@ -133,9 +149,16 @@ describe('generate: layout', () => {
       ...assets
         .filter((a) => a.substation_number === sub)
         .flatMap((a) =>
-          ['L1 Current', 'L2 Current', 'L3 Current', 'L1 Voltage', 'L2 Voltage', 'L3 Voltage', 'Total Active Power', 'Total Reactive Power'].map(
-            (d) => `${sub}|feeder|${a.feeder_id}|${d}`,
-          ),
+          [
+            'L1 Current',
+            'L2 Current',
+            'L3 Current',
+            'L1 Voltage',
+            'L2 Voltage',
+            'L3 Voltage',
+            'Total Active Power',
+            'Total Reactive Power',
+          ].map((d) => `${sub}|feeder|${a.feeder_id}|${d}`),
         ),
       `${sub}|transformer||Total Apparent Power`,
     ]);
@@ -181,11 +204,24 @@ describe('generate: physical ranges', () => {
   const feederOf = (assets: Record<string, string>[], sub: string, feeder: string): Record<string, string> =>
     assets.find((a) => a.substation_number === sub && a.feeder_id === feeder) ?? {};
   /** Each series' key with the readings (at their times) that break `ok`. */
-  const breaches = (week: Week, select: (key: string) => boolean, ok: (values: number[], i: number, key: string) => boolean): string[] =>
-    [...week.series].flatMap(([key, s]) => (select(key) ? s.values.flatMap((v, i) => (ok(s.values, i, key) ? [] : [`${key} ${s.ts[i]} ${v}`])) : []));
+  const breaches = (
+    week: Week,
+    select: (key: string) => boolean,
+    ok: (values: number[], i: number, key: string) => boolean,
+  ): string[] =>
+    [...week.series].flatMap(([key, s]) =>
+      select(key) ? s.values.flatMap((v, i) => (ok(s.values, i, key) ? [] : [`${key} ${s.ts[i]} ${v}`])) : [],
+    );
 
   it('keeps voltages well inside 216.2–253 V', () => {
-    for (const week of weeks) expect(breaches(week, (k) => k.endsWith('Voltage'), (v, i) => v[i]! >= 226 && v[i]! <= 249)).toEqual([]);
+    for (const week of weeks)
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('Voltage'),
+          (v, i) => v[i]! >= 226 && v[i]! <= 249,
+        ),
+      ).toEqual([]);
   });
 
   it('keeps currents positive and under 85% of the feeder rating', () => {
@@ -194,14 +230,27 @@ describe('generate: physical ranges', () => {
         const [sub = '', feeder = ''] = key.split('|');
         return Number(feederOf(week.assets, sub, feeder).feeder_rated_current_a);
       };
-      expect(breaches(week, (k) => k.endsWith('Current'), (v, i, key) => v[i]! > 0 && v[i]! <= 0.85 * rating(key))).toEqual([]);
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('Current'),
+          (v, i, key) => v[i]! > 0 && v[i]! <= 0.85 * rating(key),
+        ),
+      ).toEqual([]);
     }
   });
 
   it('keeps the transformer positive and under 85% of its rating', () => {
     for (const week of weeks) {
-      const rating = (key: string): number => Number(week.assets.find((a) => a.substation_number === key.split('|')[0])?.transformer_kva);
-      expect(breaches(week, (k) => k.endsWith('Apparent Power'), (v, i, key) => v[i]! > 0 && v[i]! <= 0.85 * rating(key))).toEqual([]);
+      const rating = (key: string): number =>
+        Number(week.assets.find((a) => a.substation_number === key.split('|')[0])?.transformer_kva);
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('Apparent Power'),
+          (v, i, key) => v[i]! > 0 && v[i]! <= 0.85 * rating(key),
+        ),
+      ).toEqual([]);
     }
   });
 
@@ -211,7 +260,13 @@ describe('generate: physical ranges', () => {
         const [sub = '', feeder = ''] = key.split('|');
         return feederOf(week.assets, sub, feeder).has_generation === 'true';
       };
-      expect(breaches(week, (k) => k.endsWith('Total Active Power'), (v, i, key) => v[i]! >= 0 || generating(key))).toEqual([]);
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('Total Active Power'),
+          (v, i, key) => v[i]! >= 0 || generating(key),
+        ),
+      ).toEqual([]);
     }
     const summer = weeks[0] as Week;
     expect(summer.assets.filter((a) => a.has_generation === 'true').length).toBeGreaterThan(0);
@@ -221,35 +276,67 @@ describe('generate: physical ranges', () => {
   it('has no gaps: every series has every interval', () => {
     for (const week of weeks) {
       for (const [key, s] of week.series) expect(s.ts.length, key).toBe(DAYS * 144);
-      expect(breaches(week, () => true, (_v, i, key) => i === 0 || Date.parse(week.series.get(key)!.ts[i]!) - Date.parse(week.series.get(key)!.ts[i - 1]!) === 600_000)).toEqual([]);
+      expect(
+        breaches(
+          week,
+          () => true,
+          (_v, i, key) =>
+            i === 0 ||
+            Date.parse(week.series.get(key)!.ts[i]!) - Date.parse(week.series.get(key)!.ts[i - 1]!) === 600_000,
+        ),
+      ).toEqual([]);
     }
   });
 
   it('never repeats a value 6 times in a row (no flatline)', () => {
     const sixth = (v: number[], i: number): boolean => i < 5 || new Set(v.slice(i - 5, i + 1)).size > 1;
-    for (const week of weeks) expect(breaches(week, () => true, (v, i) => sixth(v, i))).toEqual([]);
+    for (const week of weeks)
+      expect(
+        breaches(
+          week,
+          () => true,
+          (v, i) => sixth(v, i),
+        ),
+      ).toEqual([]);
   });
 
   it('keeps each phase current within 30% of the three-phase mean', () => {
     for (const week of weeks) {
-      const phase = (key: string, n: number, i: number): number => week.series.get(key.replace(/L\d Current/, `L${n} Current`))!.values[i]!;
+      const phase = (key: string, n: number, i: number): number =>
+        week.series.get(key.replace(/L\d Current/, `L${n} Current`))!.values[i]!;
       const balanced = (key: string, i: number): boolean => {
         const p = [1, 2, 3].map((n) => phase(key, n, i));
         const mean = (p[0]! + p[1]! + p[2]!) / 3;
         return p.every((x) => Math.abs(x - mean) <= 0.3 * mean);
       };
-      expect(breaches(week, (k) => k.endsWith('L1 Current'), (_v, i, key) => balanced(key, i))).toEqual([]);
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('L1 Current'),
+          (_v, i, key) => balanced(key, i),
+        ),
+      ).toEqual([]);
     }
   });
 
   it('makes active and reactive power consistent with voltages and currents', () => {
     for (const week of weeks) {
-      const at = (key: string, d: string, i: number): number => week.series.get(key.replace('L1 Current', d))!.values[i]!;
+      const at = (key: string, d: string, i: number): number =>
+        week.series.get(key.replace('L1 Current', d))!.values[i]!;
       const consistent = (key: string, i: number): boolean => {
         const vi = [1, 2, 3].reduce((s, n) => s + at(key, `L${n} Current`, i) * at(key, `L${n} Voltage`, i), 0) / 1000;
-        return Math.abs(vi - Math.hypot(at(key, 'Total Active Power', i), at(key, 'Total Reactive Power', i))) <= 0.5 + 0.01 * vi;
+        return (
+          Math.abs(vi - Math.hypot(at(key, 'Total Active Power', i), at(key, 'Total Reactive Power', i))) <=
+          0.5 + 0.01 * vi
+        );
       };
-      expect(breaches(week, (k) => k.endsWith('L1 Current'), (_v, i, key) => consistent(key, i))).toEqual([]);
+      expect(
+        breaches(
+          week,
+          (k) => k.endsWith('L1 Current'),
+          (_v, i, key) => consistent(key, i),
+        ),
+      ).toEqual([]);
     }
   });
 
@@ -262,7 +349,14 @@ describe('generate: physical ranges', () => {
       const sd = Math.sqrt(w.reduce((a, b) => a + (b - mean) ** 2, 0) / window);
       return Math.abs(v[i]! - mean) / sd;
     };
-    for (const week of weeks) expect(breaches(week, () => true, (v, i) => i < window || z(v, i) < 5.5)).toEqual([]);
+    for (const week of weeks)
+      expect(
+        breaches(
+          week,
+          () => true,
+          (v, i) => i < window || z(v, i) < 5.5,
+        ),
+      ).toEqual([]);
   });
 });
 
@@ -271,7 +365,9 @@ describe('generate: assets.csv', () => {
     const summary = await run({ substations: 12, days: 1 });
     const header = (await readFile(summary.assets_file, 'utf8')).split('\n')[0];
     expect(header).toBe(ASSETS_CSV_COLUMNS.join(','));
-    expect(header).toBe('substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude');
+    expect(header).toBe(
+      'substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude',
+    );
     const assets = await readAssets(summary.out);
     expect(assets).toHaveLength(summary.feeders);
     const substations = new Set(assets.map((a) => a.substation_number));
@@ -316,7 +412,9 @@ describe('generate: the transform hook', () => {
     expect(rows).toHaveLength(cleanRows.filter((r) => r.attribute !== 'transformer').length);
     expect(faulty.rows).toBe(rows.length);
     expect(rows.filter((r) => r.description === 'L1 Voltage').every((r) => r.value === 0)).toBe(true);
-    expect(rows.filter((r) => r.description === 'L2 Voltage')).toEqual(cleanRows.filter((r) => r.description === 'L2 Voltage'));
+    expect(rows.filter((r) => r.description === 'L2 Voltage')).toEqual(
+      cleanRows.filter((r) => r.description === 'L2 Voltage'),
+    );
   });
 });
 
@@ -371,7 +469,14 @@ describe('dubegrid generate', () => {
     const r = await cli('--out', out, '--substations', '2', '--days', '1', '--interval', '1h', '--seed', '9', '--json');
     expect(r.exitCode).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary).toMatchObject({ out, substations: 2, interval_minutes: 60, seed: 9, assets_file: join(out, ASSETS_FILE), start: '2025-08-11T00:00:00Z' });
+    expect(summary).toMatchObject({
+      out,
+      substations: 2,
+      interval_minutes: 60,
+      seed: 9,
+      assets_file: join(out, ASSETS_FILE),
+      start: '2025-08-11T00:00:00Z',
+    });
     expect(summary.rows).toBe(summary.files[0].rows);
     expect(summary.rows).toBe(24 * (summary.feeders * 8 + 2));
   });
@@ -379,7 +484,9 @@ describe('dubegrid generate', () => {
   it('turns a bad flag into a one-line usage error (exit 2)', async () => {
     const r = await cli('--out', await tempDir(), '--interval', '7m');
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('dubegrid: --interval must divide a day evenly (e.g. 5m, 10m, 15m, 30m, 1h), got 7 minutes');
+    expect(r.stderr.trim()).toBe(
+      'dubegrid: --interval must divide a day evenly (e.g. 5m, 10m, 15m, 30m, 1h), got 7 minutes',
+    );
     const days = await cli('--out', await tempDir(), '--days', 'seven');
     expect(days.exitCode).toBe(2);
     expect(days.stderr.trim()).toBe('dubegrid: --days must be a whole number, got "seven"');

@@ -26,7 +26,15 @@ describe('AlertsTopic', () => {
 
   it('refuses publishing without TLS', () => {
     synth().hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sns:Publish',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
     });
   });
 
@@ -39,10 +47,15 @@ describe('AlertsTopic', () => {
   });
 
   it('takes other severities, and rejects ones the anomaly rules never send', () => {
-    synth({ email: 'ops@example.com', severities: ['warning', 'critical'] }).hasResourceProperties('AWS::SNS::Subscription', {
-      FilterPolicy: { severity: ['warning', 'critical'] },
-    });
-    expect(() => synth({ email: 'ops@example.com', severities: ['urgent'] })).toThrow(/severities must be among warning, critical, got urgent/);
+    synth({ email: 'ops@example.com', severities: ['warning', 'critical'] }).hasResourceProperties(
+      'AWS::SNS::Subscription',
+      {
+        FilterPolicy: { severity: ['warning', 'critical'] },
+      },
+    );
+    expect(() => synth({ email: 'ops@example.com', severities: ['urgent'] })).toThrow(
+      /severities must be among warning, critical, got urgent/,
+    );
   });
 
   it('filters on the attribute the anomaly consumer actually sets on every notification', () => {

@@ -6,7 +6,12 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../infra/project.ts';
 import { MissingHandlerError, assertEntriesExist, handlerBundling } from '../../infra/bundling/options.ts';
-import { BundleCheckError, requiredPackages, serverOnlyReferences, vendorRequiredPackages } from '../../infra/bundling/required-packages.ts';
+import {
+  BundleCheckError,
+  requiredPackages,
+  serverOnlyReferences,
+  vendorRequiredPackages,
+} from '../../infra/bundling/required-packages.ts';
 import { FUNCTIONS } from '../../src/shared/functions.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -91,7 +96,10 @@ describe('a real ESM bundle of the KPL code (src/shared/kpl.ts)', () => {
   it('fails the hook when a bundle imports the CLI-only DuckDB package', async () => {
     const outDir = join(dir, 'duck');
     mkdirSync(outDir);
-    writeFileSync(join(outDir, 'index.mjs'), 'import{DuckDBInstance}from"@duckdb/node-api";export const handler=()=>DuckDBInstance;');
+    writeFileSync(
+      join(outDir, 'index.mjs'),
+      'import{DuckDBInstance}from"@duckdb/node-api";export const handler=()=>DuckDBInstance;',
+    );
     await expect(vendorRequiredPackages(outDir, PROJECT_ROOT)).rejects.toThrow(BundleCheckError);
     await expect(vendorRequiredPackages(outDir, PROJECT_ROOT)).rejects.toThrow(/@duckdb\/node-api: CLI-only/);
   });
@@ -115,7 +123,8 @@ describe('handler entries', () => {
       }
       expect(error).toBeInstanceOf(MissingHandlerError);
       const message = (error as Error).message;
-      for (const key of ['splitter', 'anomaly', 'outbox', 'registry'] as const) expect(message).toContain(`${FUNCTIONS[key].entry} (${key})`);
+      for (const key of ['splitter', 'anomaly', 'outbox', 'registry'] as const)
+        expect(message).toContain(`${FUNCTIONS[key].entry} (${key})`);
       expect(message).not.toContain(FUNCTIONS.state.entry);
     } finally {
       await cleanup();

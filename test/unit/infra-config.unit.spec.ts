@@ -19,16 +19,41 @@ describe('deployment context', () => {
       firehoseBufferSeconds: FIREHOSE_CONVERSION.buffering.intervalSeconds,
       firehoseBufferMiB: FIREHOSE_CONVERSION.buffering.sizeMiB,
     });
-    for (const key of ['account', 'region', 'streamShards', 'readingsTtlDays', 'alertEmail', 'opsEmail', 'objectLockDays', 'anomalyRules', 'sourceTimeZone'] as const) {
+    for (const key of [
+      'account',
+      'region',
+      'streamShards',
+      'readingsTtlDays',
+      'alertEmail',
+      'opsEmail',
+      'objectLockDays',
+      'anomalyRules',
+      'sourceTimeZone',
+    ] as const) {
       expect(c[key]).toBeUndefined();
     }
   });
 
   it('reads `-c key=value` strings and cdk.json JSON values alike', () => {
-    const asStrings = from({ streamShards: '4', retainData: 'false', alertSeverities: 'warning, critical', readingsTtlDays: '30' });
-    const asJson = from({ streamShards: 4, retainData: false, alertSeverities: ['warning', 'critical'], readingsTtlDays: 30 });
+    const asStrings = from({
+      streamShards: '4',
+      retainData: 'false',
+      alertSeverities: 'warning, critical',
+      readingsTtlDays: '30',
+    });
+    const asJson = from({
+      streamShards: 4,
+      retainData: false,
+      alertSeverities: ['warning', 'critical'],
+      readingsTtlDays: 30,
+    });
     expect(asStrings).toEqual(asJson);
-    expect(asJson).toMatchObject({ streamShards: 4, retainData: false, alertSeverities: ['warning', 'critical'], readingsTtlDays: 30 });
+    expect(asJson).toMatchObject({
+      streamShards: 4,
+      retainData: false,
+      alertSeverities: ['warning', 'critical'],
+      readingsTtlDays: 30,
+    });
   });
 
   it('passes anomaly rule overrides on as JSON text, whether given as text or as an object', () => {
@@ -42,11 +67,19 @@ describe('deployment context', () => {
     ['retentionHours', { retentionHours: 12 }, /context retentionHours: must be an integer from 24 to 8760, got 12/],
     ['retainData', { retainData: 'yes' }, /context retainData: must be true or false, got "yes"/],
     ['alertEmail', { alertEmail: 'not-an-address' }, /context alertEmail: must match/],
-    ['firehoseBufferMiB', { firehoseBufferMiB: 32 }, /context firehoseBufferMiB: must be an integer from 64 to 128, got 32/],
+    [
+      'firehoseBufferMiB',
+      { firehoseBufferMiB: 32 },
+      /context firehoseBufferMiB: must be an integer from 64 to 128, got 32/,
+    ],
     ['firehoseBufferSeconds', { firehoseBufferSeconds: 30 }, /from 60 to 900/],
     ['logRetentionDays', { logRetentionDays: 10 }, /context logRetentionDays: must be one of 1, 3, 5, 7, 14, 30/],
     ['rawInfrequentAccessDays', { rawInfrequentAccessDays: 7 }, /from 30 to/],
-    ['rawArchiveDays', { rawInfrequentAccessDays: 60, rawArchiveDays: 70 }, /context rawArchiveDays: must be at least rawInfrequentAccessDays \+ 30 \(90\), got 70/],
+    [
+      'rawArchiveDays',
+      { rawInfrequentAccessDays: 60, rawArchiveDays: 70 },
+      /context rawArchiveDays: must be at least rawInfrequentAccessDays \+ 30 \(90\), got 70/,
+    ],
     ['account', { account: '123' }, /context account: must match/],
     ['region', { account: '123456789012' }, /context region: account and region are given together/],
     ['anomalyRules', { anomalyRules: '{not json' }, /context anomalyRules: .*not valid JSON/],

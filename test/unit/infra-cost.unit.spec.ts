@@ -4,8 +4,15 @@ import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 import { RATES } from '../../infra/cost/rates.ts';
 
 /** What `infra/cost/estimate.ts` measured from the real splitter (rounded). */
-const measured: Measured = { eventBytes: 474, partitionKeyBytes: 8, eventsPerRecord: 50, recordBytes: 24_300, csvBytesPerReading: 75 };
-const line = (e: ReturnType<typeof estimate>, service: string, item: RegExp) => e.lines.find((l) => l.service === service && item.test(l.item));
+const measured: Measured = {
+  eventBytes: 474,
+  partitionKeyBytes: 8,
+  eventsPerRecord: 50,
+  recordBytes: 24_300,
+  csvBytesPerReading: 75,
+};
+const line = (e: ReturnType<typeof estimate>, service: string, item: RegExp) =>
+  e.lines.find((l) => l.service === service && item.test(l.item));
 
 describe('cost model', () => {
   const withKpl = estimate(100e6, measured, RATES, { aggregated: true });
@@ -22,7 +29,9 @@ describe('cost model', () => {
   });
 
   it('counts PUT payload units per record on a provisioned stream', () => {
-    const p = (aggregated: boolean) => line(estimate(100e6, measured, RATES, { aggregated, capacity: 'provisioned' }), 'Kinesis', /PUT payload/)?.quantity;
+    const p = (aggregated: boolean) =>
+      line(estimate(100e6, measured, RATES, { aggregated, capacity: 'provisioned' }), 'Kinesis', /PUT payload/)
+        ?.quantity;
     expect(p(false)).toBe(100e6);
     expect(p(true)).toBe(100e6 / 50);
   });
@@ -35,14 +44,20 @@ describe('cost model', () => {
   });
 
   it('totals its lines, and aggregation makes the month cheaper', () => {
-    expect(withKpl.totalUsd).toBeCloseTo(withKpl.lines.reduce((s, l) => s + l.usd, 0), 9);
+    expect(withKpl.totalUsd).toBeCloseTo(
+      withKpl.lines.reduce((s, l) => s + l.usd, 0),
+      9,
+    );
     expect(withKpl.totalUsd).toBeLessThan(without.totalUsd);
   });
 
   it('prices every Powertools metric the handlers publish (one per name and service) beyond the 10 free', () => {
     expect(ASSUMPTIONS.customMetrics).toBe(28); // 8 splitter, 4 state, 9 anomaly, 3 outbox, 4 registry
     expect(ASSUMPTIONS.customMetrics).toBe(Object.values(PUBLISHED_METRICS).flat().length);
-    expect(line(withKpl, 'CloudWatch', /custom metrics/)).toMatchObject({ quantity: 18, usd: 18 * RATES.cloudWatchMetricMonth.usd });
+    expect(line(withKpl, 'CloudWatch', /custom metrics/)).toMatchObject({
+      quantity: 18,
+      usd: 18 * RATES.cloudWatchMetricMonth.usd,
+    });
   });
 
   it('names the source of every rate', () => {

@@ -43,23 +43,31 @@ describe('LakeDelivery', () => {
     expect(deliveryStream(template)).toMatchObject({
       DeliveryStreamName: LAKE_DELIVERY.deliveryStreamName,
       DeliveryStreamType: 'KinesisStreamAsSource',
-      KinesisStreamSourceConfiguration: { KinesisStreamARN: { 'Fn::GetAtt': [expect.stringMatching(/^Stream/), 'Arn'] } },
+      KinesisStreamSourceConfiguration: {
+        KinesisStreamARN: { 'Fn::GetAtt': [expect.stringMatching(/^Stream/), 'Arn'] },
+      },
     });
   });
 
   it('partitions by the reading’s own date with jq on ts, and has no de-aggregation processor (Firehose de-aggregates KPL itself)', () => {
-    const processors = (destination(template).ProcessingConfiguration as { Processors: { Type: string; Parameters: Props[] }[] }).Processors;
+    const processors = (
+      destination(template).ProcessingConfiguration as { Processors: { Type: string; Parameters: Props[] }[] }
+    ).Processors;
     expect(processors.map((p) => p.Type)).toEqual(['MetadataExtraction']);
     expect(processors[0]?.Parameters).toEqual([
       { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{y: .ts[0:4], m: .ts[5:7], d: .ts[8:10]}' },
       { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
     ]);
-    expect(destination(template).DynamicPartitioningConfiguration).toEqual({ Enabled: true, RetryOptions: { DurationInSeconds: 300 } });
+    expect(destination(template).DynamicPartitioningConfiguration).toEqual({
+      Enabled: true,
+      RetryOptions: { DurationInSeconds: 300 },
+    });
   });
 
   it('writes under processed/readings/y=/m=/d=/ and failures under processed-errors/', () => {
     expect(destination(template)).toMatchObject({
-      Prefix: 'processed/readings/y=!{partitionKeyFromQuery:y}/m=!{partitionKeyFromQuery:m}/d=!{partitionKeyFromQuery:d}/',
+      Prefix:
+        'processed/readings/y=!{partitionKeyFromQuery:y}/m=!{partitionKeyFromQuery:m}/d=!{partitionKeyFromQuery:d}/',
       ErrorOutputPrefix: expect.stringMatching(/^processed-errors\/!\{firehose:error-output-type\}\//),
       FileExtension: '.parquet',
       BucketARN: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/), 'Arn'] },
@@ -70,8 +78,12 @@ describe('LakeDelivery', () => {
   it('converts JSON with the OpenX SerDe to Parquet using the Glue readings table', () => {
     expect(destination(template).DataFormatConversionConfiguration).toEqual({
       Enabled: true,
-      InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: { CaseInsensitive: false, ConvertDotsInJsonKeysToUnderscores: false } } },
-      OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: FIREHOSE_CONVERSION.parquetCompression } } },
+      InputFormatConfiguration: {
+        Deserializer: { OpenXJsonSerDe: { CaseInsensitive: false, ConvertDotsInJsonKeysToUnderscores: false } },
+      },
+      OutputFormatConfiguration: {
+        Serializer: { ParquetSerDe: { Compression: FIREHOSE_CONVERSION.parquetCompression } },
+      },
       SchemaConfiguration: {
         CatalogId: '123456789012',
         Region: 'eu-west-2',
@@ -86,16 +98,23 @@ describe('LakeDelivery', () => {
   it('buffers 128 MiB / 300 s by default, encrypts with the data key, logs delivery errors', () => {
     expect(destination(template)).toMatchObject({
       BufferingHints: { SizeInMBs: 128, IntervalInSeconds: 300 },
-      EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } } },
+      EncryptionConfiguration: {
+        KMSEncryptionConfig: { AWSKMSKeyARN: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } },
+      },
       CloudWatchLoggingOptions: { Enabled: true },
     });
     expect(destination(template).CompressionFormat).toBeUndefined();
   });
 
   it('takes other buffering hints within Firehose’s limits, and says what it got otherwise', () => {
-    expect(destination(synth({ bufferSeconds: 60, bufferMiB: 64 })).BufferingHints).toEqual({ SizeInMBs: 64, IntervalInSeconds: 60 });
+    expect(destination(synth({ bufferSeconds: 60, bufferMiB: 64 })).BufferingHints).toEqual({
+      SizeInMBs: 64,
+      IntervalInSeconds: 60,
+    });
     expect(() => synth({ bufferMiB: 32 })).toThrow(/bufferMiB must be 64–128 with format conversion, got 32/);
-    expect(() => synth({ bufferSeconds: 30 })).toThrow(/bufferSeconds must be 60–900 with dynamic partitioning, got 30/);
+    expect(() => synth({ bufferSeconds: 30 })).toThrow(
+      /bufferSeconds must be 60–900 with dynamic partitioning, got 30/,
+    );
   });
 
   it('is created after its role’s policy, and the role only trusts Firehose for this account', () => {
@@ -104,7 +123,12 @@ describe('LakeDelivery', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
-          { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Condition: { StringEquals: { 'sts:ExternalId': '123456789012' } } },
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'firehose.amazonaws.com' },
+            Condition: { StringEquals: { 'sts:ExternalId': '123456789012' } },
+          },
         ],
       },
     });
@@ -112,10 +136,19 @@ describe('LakeDelivery', () => {
 
   it('may write only its two prefixes, read only the stream, and read only the one Glue table', () => {
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
-    const statements = policy?.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
-    const resourcesOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
-    const bucketObjects = (prefix: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/), 'Arn'] }, `/${prefix}*`]] });
-    expect(resourcesOf('s3:PutObject')).toEqual([bucketObjects(PREFIXES.processedErrors), bucketObjects(PREFIXES.processed)]);
+    const statements = policy?.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    const resourcesOf = (action: string) =>
+      statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
+    const bucketObjects = (prefix: string) => ({
+      'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/), 'Arn'] }, `/${prefix}*`]],
+    });
+    expect(resourcesOf('s3:PutObject')).toEqual([
+      bucketObjects(PREFIXES.processedErrors),
+      bucketObjects(PREFIXES.processed),
+    ]);
     expect(resourcesOf('kinesis:GetRecords')).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^Stream/), 'Arn'] }]);
     expect(resourcesOf('glue:GetTable')).toEqual([
       'arn:aws:glue:eu-west-2:123456789012:catalog',
@@ -123,6 +156,8 @@ describe('LakeDelivery', () => {
       'arn:aws:glue:eu-west-2:123456789012:table/dubegrid/readings_delivered',
     ]);
     expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('glue:GetSchemaVersion');
-    template.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.not(Match.arrayWith([Match.objectLike({ Resource: '*' })])) } });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.not(Match.arrayWith([Match.objectLike({ Resource: '*' })])) },
+    });
   });
 });

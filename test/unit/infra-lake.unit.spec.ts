@@ -5,7 +5,13 @@ import { cdkJsonContext } from '../../infra/project.ts';
 import { DataKey } from '../../infra/constructs/encryption.ts';
 import { LakeCatalog } from '../../infra/constructs/lake.ts';
 import { EVENT_FIELDS } from '../../src/shared/event.ts';
-import { ALERTS_COLUMNS, ASSETS_COLUMNS, ATHENA_ENGINE_VERSION, READINGS_COLUMNS, readingsTableParameters } from '../../src/shared/glue.ts';
+import {
+  ALERTS_COLUMNS,
+  ASSETS_COLUMNS,
+  ATHENA_ENGINE_VERSION,
+  READINGS_COLUMNS,
+  readingsTableParameters,
+} from '../../src/shared/glue.ts';
 import { NAMED_QUERIES } from '../../src/shared/queries.ts';
 import { ATHENA, GLUE, PREFIXES } from '../../src/shared/resources.ts';
 
@@ -21,13 +27,17 @@ function synth(): Template {
 }
 
 const tableInput = (template: Template, name: string) =>
-  Object.values(template.findResources('AWS::Glue::Table')).find((t) => t.Properties.TableInput.Name === name)?.Properties;
+  Object.values(template.findResources('AWS::Glue::Table')).find((t) => t.Properties.TableInput.Name === name)
+    ?.Properties;
 
 describe('LakeCatalog', () => {
   const template = synth();
 
   it('creates the shared Glue database', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { CatalogId: '123456789012', DatabaseInput: { Name: GLUE.databaseName } });
+    template.hasResourceProperties('AWS::Glue::Database', {
+      CatalogId: '123456789012',
+      DatabaseInput: { Name: GLUE.databaseName },
+    });
   });
 
   it('defines the Parquet table column by column from the contract: ts timestamp, value double, v and source_line int, the rest string', () => {
@@ -67,16 +77,20 @@ describe('LakeCatalog', () => {
     expect(view?.DependsOn).toEqual([expect.stringMatching(/^LakeReadingsTable/)]);
     const assets = tableInput(template, GLUE.assetsTableName);
     expect(assets?.TableInput.StorageDescriptor.Location).toBe(`s3://${BUCKET}/${PREFIXES.referenceAssets}`);
-    expect(assets?.TableInput.StorageDescriptor.Columns).toEqual(ASSETS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+    expect(assets?.TableInput.StorageDescriptor.Columns).toEqual(
+      ASSETS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })),
+    );
   });
 
-  it('adds the alerts table: JSON notifications under processed/alerts/, projected by their incident\'s opening day', () => {
+  it("adds the alerts table: JSON notifications under processed/alerts/, projected by their incident's opening day", () => {
     const alerts = tableInput(template, GLUE.alertsTableName);
     expect(alerts?.TableInput.StorageDescriptor).toMatchObject({
       Location: `s3://${BUCKET}/${PREFIXES.processedAlerts}`,
       SerdeInfo: { SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
     });
-    expect(alerts?.TableInput.StorageDescriptor.Columns).toEqual(ALERTS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+    expect(alerts?.TableInput.StorageDescriptor.Columns).toEqual(
+      ALERTS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })),
+    );
     expect(alerts?.TableInput.PartitionKeys.map((k: { Name: string }) => k.Name)).toEqual(['y', 'm', 'd']);
     expect(alerts?.TableInput.Parameters).toMatchObject({
       'projection.enabled': 'true',
@@ -93,7 +107,10 @@ describe('LakeCatalog', () => {
         EngineVersion: { SelectedEngineVersion: ATHENA_ENGINE_VERSION },
         ResultConfiguration: {
           OutputLocation: `s3://${BUCKET}/${PREFIXES.athenaResults}`,
-          EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } },
+          EncryptionConfiguration: {
+            EncryptionOption: 'SSE_KMS',
+            KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+          },
         },
       },
     });

@@ -13,7 +13,9 @@ import type { PipelineFunctions } from '../../infra/constructs/functions.ts';
 
 const build = () => buildApp({ bundling: false, cfnValidation: false, context: cdkJsonContext() });
 const findings = (scope: IConstruct) =>
-  new AwsSolutionsChecks().validateScope(scope).violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+  new AwsSolutionsChecks()
+    .validateScope(scope)
+    .violations.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
 
 describe('cdk-nag AwsSolutions', () => {
   const { stack } = build();
@@ -26,21 +28,30 @@ describe('cdk-nag AwsSolutions', () => {
     const acknowledgements: [string, string][] = [];
     for (const c of stack.node.findAll()) {
       for (const entry of c.node.metadata) {
-        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) acknowledgements.push(...Object.entries(entry.data as Record<string, string>));
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          acknowledgements.push(...Object.entries(entry.data as Record<string, string>));
       }
     }
     expect(acknowledgements.length).toBeGreaterThan(0);
     for (const [id, reason] of acknowledgements) expect(`${id}: ${reason}`).toMatch(/^.+: .{40,}/);
     // Only these rules are acknowledged at all; anything else must be fixed, not acknowledged.
     const rules = new Set(acknowledgements.map(([id]) => id.replace(/^annotation::/i, '').replace(/\[.*$/, '')));
-    expect([...rules].sort()).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-KDF1', 'AwsSolutions-L1', 'AwsSolutions-S1', 'AwsSolutions-SQS3']);
+    expect([...rules].sort()).toEqual([
+      'AwsSolutions-IAM5',
+      'AwsSolutions-KDF1',
+      'AwsSolutions-L1',
+      'AwsSolutions-S1',
+      'AwsSolutions-SQS3',
+    ]);
   });
 
   it('still catches a new wildcard: acknowledgements name one role, one action pattern, one resource', () => {
     const { stack: other } = build();
     const functions = other.node.findChild('Functions') as PipelineFunctions;
     // The state consumer only writes to S3: s3:GetObject* is acknowledged for the splitter's role, not for its.
-    functions.functions.state.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject*'], resources: ['*'] }));
+    functions.functions.state.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject*'], resources: ['*'] }),
+    );
     expect(findings(other)).toEqual([
       'AwsSolutions-IAM5[Action::s3:GetObject*] at DubeGrid/Functions/StateConsumerFunction/Role/DefaultPolicy/Resource',
       'AwsSolutions-IAM5[Resource::*] at DubeGrid/Functions/StateConsumerFunction/Role/DefaultPolicy/Resource',

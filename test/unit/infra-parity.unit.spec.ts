@@ -26,9 +26,14 @@ import {
 
 const ACCOUNT = '210987654321';
 const REGION = 'eu-west-2';
-const { stack } = buildApp({ bundling: false, cfnValidation: false, context: { ...cdkJsonContext(), account: ACCOUNT, region: REGION } });
+const { stack } = buildApp({
+  bundling: false,
+  cfnValidation: false,
+  context: { ...cdkJsonContext(), account: ACCOUNT, region: REGION },
+});
 const template = Template.fromStack(stack);
-const props = (type: string) => Object.values(template.findResources(type)).map((r) => r.Properties as Record<string, unknown>);
+const props = (type: string) =>
+  Object.values(template.findResources(type)).map((r) => r.Properties as Record<string, unknown>);
 
 /** What the bootstrap would create for this deployment's names, and what it creates locally. */
 const aws = bootstrapPlan(resourceNames(ACCOUNT, REGION));
@@ -36,11 +41,14 @@ const local = bootstrapPlan(LOCAL_NAMES);
 
 type KeyElement = { AttributeName: string; KeyType: string };
 type Attribute = { AttributeName: string; AttributeType: string };
-const sortAttributes = (a: readonly Attribute[] = []) => [...a].sort((x, y) => x.AttributeName.localeCompare(y.AttributeName));
+const sortAttributes = (a: readonly Attribute[] = []) =>
+  [...a].sort((x, y) => x.AttributeName.localeCompare(y.AttributeName));
 
 describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
   it('the bucket is bucketName(account, region) on both targets', () => {
-    const names = props('AWS::S3::Bucket').map((p) => p.BucketName).filter(Boolean);
+    const names = props('AWS::S3::Bucket')
+      .map((p) => p.BucketName)
+      .filter(Boolean);
     expect(names).toEqual([bucketName(ACCOUNT, REGION)]);
     expect(names).toEqual([aws.bucket.Bucket]);
     expect(local.bucket.Bucket).toBe(bucketName(LOCAL_ACCOUNT, LOCAL_REGION));
@@ -55,10 +63,16 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
   });
 
   it('the tables: the same set on both targets', () => {
-    const cdk = props('AWS::DynamoDB::Table').map((t) => t.TableName).sort();
+    const cdk = props('AWS::DynamoDB::Table')
+      .map((t) => t.TableName)
+      .sort();
     expect(cdk).toEqual(aws.tables.map((t) => t.create.TableName).sort());
     expect(cdk).toEqual(local.tables.map((t) => t.create.TableName).sort());
-    expect(cdk).toEqual(Object.values(TABLES).map((t) => t.tableName).sort());
+    expect(cdk).toEqual(
+      Object.values(TABLES)
+        .map((t) => t.tableName)
+        .sort(),
+    );
   });
 
   it('the alerts topic', () => {
@@ -67,12 +81,22 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
   });
 
   it('the AWS-only resources the CLI looks up by name: dead-letter queues, delivery stream, Glue database and tables', () => {
-    expect(props('AWS::SQS::Queue').map((q) => q.QueueName).sort()).toEqual(DLQ_SOURCES.map(dlqName).sort());
-    expect(props('AWS::KinesisFirehose::DeliveryStream').map((d) => d.DeliveryStreamName)).toEqual([LAKE_DELIVERY.deliveryStreamName]);
-    expect(props('AWS::Glue::Database').map((d) => (d.DatabaseInput as { Name: string }).Name)).toEqual([GLUE.databaseName]);
-    expect(props('AWS::Glue::Table').map((t) => (t.TableInput as { Name: string }).Name).sort()).toEqual(
-      [GLUE.tableName, GLUE.viewName, GLUE.assetsTableName, GLUE.alertsTableName].sort(),
-    );
+    expect(
+      props('AWS::SQS::Queue')
+        .map((q) => q.QueueName)
+        .sort(),
+    ).toEqual(DLQ_SOURCES.map(dlqName).sort());
+    expect(props('AWS::KinesisFirehose::DeliveryStream').map((d) => d.DeliveryStreamName)).toEqual([
+      LAKE_DELIVERY.deliveryStreamName,
+    ]);
+    expect(props('AWS::Glue::Database').map((d) => (d.DatabaseInput as { Name: string }).Name)).toEqual([
+      GLUE.databaseName,
+    ]);
+    expect(
+      props('AWS::Glue::Table')
+        .map((t) => (t.TableInput as { Name: string }).Name)
+        .sort(),
+    ).toEqual([GLUE.tableName, GLUE.viewName, GLUE.assetsTableName, GLUE.alertsTableName].sort());
   });
 });
 
@@ -81,9 +105,13 @@ describe('schemas: each table is keyed, indexed and expired exactly as the boots
     const cdk = props('AWS::DynamoDB::Table').find((t) => t.TableName === tableName);
     expect(cdk).toBeDefined();
     expect(cdk?.KeySchema).toEqual(plan.create.KeySchema);
-    expect(sortAttributes(cdk?.AttributeDefinitions as Attribute[])).toEqual(sortAttributes(plan.create.AttributeDefinitions as Attribute[]));
+    expect(sortAttributes(cdk?.AttributeDefinitions as Attribute[])).toEqual(
+      sortAttributes(plan.create.AttributeDefinitions as Attribute[]),
+    );
     expect(cdk?.BillingMode).toBe(plan.create.BillingMode);
-    const cdkIndexes = ((cdk?.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: KeyElement[]; Projection: unknown }[]).map((i) => ({
+    const cdkIndexes = (
+      (cdk?.GlobalSecondaryIndexes ?? []) as { IndexName: string; KeySchema: KeyElement[]; Projection: unknown }[]
+    ).map((i) => ({
       IndexName: i.IndexName,
       KeySchema: i.KeySchema,
       Projection: i.Projection,
@@ -99,7 +127,8 @@ describe('schemas: each table is keyed, indexed and expired exactly as the boots
 
   it('the lake’s Parquet columns are the shared column list', () => {
     const table = props('AWS::Glue::Table').find((t) => (t.TableInput as { Name: string }).Name === GLUE.tableName);
-    const columns = (table?.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[] } }).StorageDescriptor.Columns;
+    const columns = (table?.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[] } })
+      .StorageDescriptor.Columns;
     expect(columns).toEqual(READINGS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
   });
 });

@@ -23,15 +23,26 @@ const B = `arn:aws:s3:::${BUCKET}`;
 const { stack } = buildApp({
   bundling: false,
   cfnValidation: false,
-  context: { ...cdkJsonContext(), account: ACCOUNT, region: REGION, readingsTtlDays: 90, sourceTimeZone: 'Europe/London' },
+  context: {
+    ...cdkJsonContext(),
+    account: ACCOUNT,
+    region: REGION,
+    readingsTtlDays: 90,
+    sourceTimeZone: 'Europe/London',
+  },
 });
 const template = Template.fromStack(stack);
-const resources = template.toJSON().Resources as Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }>;
+const resources = template.toJSON().Resources as Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; DependsOn?: string[] }
+>;
 
 type FunctionKey = keyof typeof FUNCTIONS;
 /** Logical id of a function by its `FUNCTIONS` key. */
 const functionId = (key: FunctionKey): string => {
-  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`Functions${FUNCTIONS[key].id}`));
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+    id.startsWith(`Functions${FUNCTIONS[key].id}`),
+  );
   expect(ids).toHaveLength(1);
   return ids[0] as string;
 };
@@ -49,18 +60,23 @@ function label(value: unknown): string {
   const r = resources[id];
   if (!r) return `<${id}>`;
   const p = r.Properties ?? {};
-  const name = p.TableName ?? p.QueueName ?? p.TopicName ?? p.Name ?? p.DeliveryStreamName ?? id.replace(/[0-9A-F]{8}$/, '');
+  const name =
+    p.TableName ?? p.QueueName ?? p.TopicName ?? p.Name ?? p.DeliveryStreamName ?? id.replace(/[0-9A-F]{8}$/, '');
   return `${r.Type.split('::')[2]?.toLowerCase()}:${String(name)}`;
 }
 
 /** What a role may do: resource → sorted actions. */
 function accessOf(roleIdPrefix: string): Record<string, string[]> {
   const policies = Object.values(resources).filter(
-    (r) => r.Type === 'AWS::IAM::Policy' && (r.Properties?.Roles as { Ref: string }[]).some((ref) => ref.Ref.startsWith(roleIdPrefix)),
+    (r) =>
+      r.Type === 'AWS::IAM::Policy' &&
+      (r.Properties?.Roles as { Ref: string }[]).some((ref) => ref.Ref.startsWith(roleIdPrefix)),
   );
   const out: Record<string, string[]> = {};
   for (const policy of policies) {
-    for (const s of (policy.Properties?.PolicyDocument as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }).Statement) {
+    for (const s of (
+      policy.Properties?.PolicyDocument as { Statement: { Effect: string; Action: unknown; Resource: unknown }[] }
+    ).Statement) {
       expect(s.Effect).toBe('Allow');
       for (const resource of [s.Resource].flat()) {
         const key = label(resource);
@@ -74,7 +90,14 @@ function accessOf(roleIdPrefix: string): Record<string, string[]> {
 const LOGS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const KEY = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
 const S3_READ = ['s3:GetBucket*', 's3:GetObject*', 's3:List*'];
-const S3_PUT = ['s3:Abort*', 's3:PutObject', 's3:PutObjectLegalHold', 's3:PutObjectRetention', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'];
+const S3_PUT = [
+  's3:Abort*',
+  's3:PutObject',
+  's3:PutObjectLegalHold',
+  's3:PutObjectRetention',
+  's3:PutObjectTagging',
+  's3:PutObjectVersionTagging',
+];
 const DLQ_SEND = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 const STREAM_READ = [
   'kinesis:DescribeStream',
@@ -100,35 +123,61 @@ const TABLE_RW = [
   'dynamodb:Scan',
   'dynamodb:UpdateItem',
 ];
-const TABLE_READ = TABLE_RW.filter((a) => !['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].includes(a));
-const TABLE_WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const TABLE_READ = TABLE_RW.filter(
+  (a) => !['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].includes(a),
+);
+const TABLE_WRITE = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
 const logGroup = (key: FunctionKey) => `loggroup:Functions${FUNCTIONS[key].id}Logs`;
 
 describe('functions', () => {
-  it.each(Object.keys(FUNCTIONS) as FunctionKey[])('%s: Node.js 22 on ARM64, sized as FUNCTIONS says, logging JSON to its own log group', (key) => {
-    const def = FUNCTIONS[key];
-    expect(fnProps(key)).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      MemorySize: def.memoryMiB,
-      Timeout: def.timeoutSeconds,
-      Description: def.description,
-      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(new RegExp(`^Functions${def.id}Logs`)) } },
-    });
-    const env = (fnProps(key).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(env).toMatchObject({ POWERTOOLS_SERVICE_NAME: key, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, [ENV.awsAccount]: ACCOUNT });
-  });
+  it.each(Object.keys(FUNCTIONS) as FunctionKey[])(
+    '%s: Node.js 22 on ARM64, sized as FUNCTIONS says, logging JSON to its own log group',
+    (key) => {
+      const def = FUNCTIONS[key];
+      expect(fnProps(key)).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: def.memoryMiB,
+        Timeout: def.timeoutSeconds,
+        Description: def.description,
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          LogGroup: { Ref: expect.stringMatching(new RegExp(`^Functions${def.id}Logs`)) },
+        },
+      });
+      const env = (fnProps(key).Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: key,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [ENV.awsAccount]: ACCOUNT,
+      });
+    },
+  );
 
   it('hand each handler exactly the environment it reads', () => {
     const own = (key: FunctionKey) => {
-      const { POWERTOOLS_SERVICE_NAME: _s, POWERTOOLS_METRICS_NAMESPACE: _n, NODE_OPTIONS: _o, [ENV.awsAccount]: _a, ...rest } = (
-        fnProps(key).Environment as { Variables: Record<string, unknown> }
-      ).Variables;
+      const {
+        POWERTOOLS_SERVICE_NAME: _s,
+        POWERTOOLS_METRICS_NAMESPACE: _n,
+        NODE_OPTIONS: _o,
+        [ENV.awsAccount]: _a,
+        ...rest
+      } = (fnProps(key).Environment as { Variables: Record<string, unknown> }).Variables;
       return rest;
     };
     const topic = { Ref: expect.stringMatching(/^AlertsTopic/) };
-    expect(own('splitter')).toEqual({ [ENV.bucket]: BUCKET, [ENV.stream]: STREAM.streamName, [ENV.sourceTimeZone]: 'Europe/London' });
+    expect(own('splitter')).toEqual({
+      [ENV.bucket]: BUCKET,
+      [ENV.stream]: STREAM.streamName,
+      [ENV.sourceTimeZone]: 'Europe/London',
+    });
     expect(own('state')).toEqual({ [ENV.bucket]: BUCKET, [ENV.readingsTtlDays]: '90' });
     expect(own('anomaly')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
     expect(own('outbox')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
@@ -136,15 +185,24 @@ describe('functions', () => {
   });
 
   it('have roles with no managed policy (not even AWSLambdaBasicExecutionRole)', () => {
-    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    for (const role of Object.values(template.findResources('AWS::IAM::Role')))
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
   it('fail synthesis naming every handler entry that does not exist', async () => {
     const { dir, cleanup } = await tempDir('dubegrid-infra-root-');
     try {
-      expect(() => buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() })).toThrow(MissingHandlerError);
-      expect(() => buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() })).toThrow(
-        new RegExp(Object.values(FUNCTIONS).map((f) => f.entry.replace(/\./g, '\\.')).join('.*')),
+      expect(() =>
+        buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() }),
+      ).toThrow(MissingHandlerError);
+      expect(() =>
+        buildApp({ bundling: false, cfnValidation: false, projectRoot: dir, context: cdkJsonContext() }),
+      ).toThrow(
+        new RegExp(
+          Object.values(FUNCTIONS)
+            .map((f) => f.entry.replace(/\./g, '\\.'))
+            .join('.*'),
+        ),
       );
     } finally {
       await cleanup();
@@ -221,7 +279,9 @@ describe('least privilege: what each role may do', () => {
     const docs = [
       ...Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument),
       ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument),
-      ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) => (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument)),
+      ...Object.values(template.findResources('AWS::IAM::Role')).flatMap((r) =>
+        (r.Properties.Policies ?? []).map((p: { PolicyDocument: unknown }) => p.PolicyDocument),
+      ),
     ] as { Statement: { Action: string | string[]; Resource: unknown }[] }[];
     expect(docs.length).toBeGreaterThan(0);
     for (const s of docs.flatMap((d) => d.Statement)) {
@@ -232,29 +292,42 @@ describe('least privilege: what each role may do', () => {
 
   it('the key policy spells out its actions too (no kms:*), and lets CloudWatch alarms use the key for the ops topic', () => {
     const [key] = Object.values(template.findResources('AWS::KMS::Key'));
-    const statements = key?.Properties.KeyPolicy.Statement as { Action: string[]; Principal: Record<string, unknown> }[];
+    const statements = key?.Properties.KeyPolicy.Statement as {
+      Action: string[];
+      Principal: Record<string, unknown>;
+    }[];
     for (const s of statements) expect(s.Action).not.toContain('kms:*');
-    expect(statements).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      }),
+    );
     expect(key?.Properties.EnableKeyRotation).toBe(true);
   });
 });
 
 describe('what invokes what', () => {
-  it.each([CONSUMERS.state, CONSUMERS.anomaly])('the $name consumer’s event source mapping is built from CONSUMERS.$name, failures to its DLQ', (s) => {
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      FunctionName: { Ref: functionId(s.name) },
-      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
-      StartingPosition: s.startingPosition,
-      BatchSize: s.batchSize,
-      MaximumBatchingWindowInSeconds: s.maxBatchingWindowSeconds,
-      MaximumRetryAttempts: s.retryAttempts,
-      BisectBatchOnFunctionError: s.bisectBatchOnError,
-      MaximumRecordAgeInSeconds: s.maxRecordAgeSeconds,
-      ParallelizationFactor: s.parallelizationFactor,
-      FunctionResponseTypes: s.reportBatchItemFailures ? ['ReportBatchItemFailures'] : Match.absent(),
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${s.name}`), 'Arn'] } } },
-    });
-  });
+  it.each([CONSUMERS.state, CONSUMERS.anomaly])(
+    'the $name consumer’s event source mapping is built from CONSUMERS.$name, failures to its DLQ',
+    (s) => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: functionId(s.name) },
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Stream'), 'Arn'] },
+        StartingPosition: s.startingPosition,
+        BatchSize: s.batchSize,
+        MaximumBatchingWindowInSeconds: s.maxBatchingWindowSeconds,
+        MaximumRetryAttempts: s.retryAttempts,
+        BisectBatchOnFunctionError: s.bisectBatchOnError,
+        MaximumRecordAgeInSeconds: s.maxRecordAgeSeconds,
+        ParallelizationFactor: s.parallelizationFactor,
+        FunctionResponseTypes: s.reportBatchItemFailures ? ['ReportBatchItemFailures'] : Match.absent(),
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${s.name}`), 'Arn'] } },
+        },
+      });
+    },
+  );
 
   it('there is one event source mapping per consumer, and none for anything else', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(CONSUMERS).length);
@@ -262,31 +335,59 @@ describe('what invokes what', () => {
 
   it('S3 invokes the splitter for every raw suffix under raw/ and the registry loader under reference/assets/', () => {
     const [bucket] = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }));
-    const configs = bucket?.Properties.NotificationConfiguration.LambdaConfigurations as { Event: string; Filter: unknown; Function: unknown }[];
+    const configs = bucket?.Properties.NotificationConfiguration.LambdaConfigurations as {
+      Event: string;
+      Filter: unknown;
+      Function: unknown;
+    }[];
     const expected = [
-      ...RAW_SUFFIXES.map((suffix) => ({ key: 'splitter' as const, rules: [{ Name: 'prefix', Value: PREFIXES.raw }, { Name: 'suffix', Value: suffix }] })),
+      ...RAW_SUFFIXES.map((suffix) => ({
+        key: 'splitter' as const,
+        rules: [
+          { Name: 'prefix', Value: PREFIXES.raw },
+          { Name: 'suffix', Value: suffix },
+        ],
+      })),
       { key: 'registry' as const, rules: [{ Name: 'prefix', Value: PREFIXES.referenceAssets }] },
     ];
     expect(configs).toEqual(
-      expected.map((e) => ({ Event: 's3:ObjectCreated:*', Filter: { S3Key: { Rules: e.rules } }, Function: { 'Fn::GetAtt': [functionId(e.key), 'Arn'] } })),
+      expected.map((e) => ({
+        Event: 's3:ObjectCreated:*',
+        Filter: { S3Key: { Rules: e.rules } },
+        Function: { 'Fn::GetAtt': [functionId(e.key), 'Arn'] },
+      })),
     );
   });
 
-  it.each(['splitter', 'registry'] as const)('the S3-invoked %s retries as ASYNC_INVOCATION says, then lists the failure on its DLQ', (key) => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: functionId(key) },
-      MaximumRetryAttempts: ASYNC_INVOCATION.retryAttempts,
-      MaximumEventAgeInSeconds: ASYNC_INVOCATION.maxEventAgeSeconds,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${key}`), 'Arn'] } } },
-    });
-  });
+  it.each(['splitter', 'registry'] as const)(
+    'the S3-invoked %s retries as ASYNC_INVOCATION says, then lists the failure on its DLQ',
+    (key) => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionId(key) },
+        MaximumRetryAttempts: ASYNC_INVOCATION.retryAttempts,
+        MaximumEventAgeInSeconds: ASYNC_INVOCATION.maxEventAgeSeconds,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp(`^DeadLetters${key}`), 'Arn'] } },
+        },
+      });
+    },
+  );
 
   it('a schedule runs the outbox sweeper every minute, without retries (the next sweep is the retry)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [{ Arn: { 'Fn::GetAtt': [functionId('outbox'), 'Arn'] }, Id: 'Target0', RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }],
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [functionId('outbox'), 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        },
+      ],
     });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionId('outbox') }, MaximumRetryAttempts: 0 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId('outbox') },
+      MaximumRetryAttempts: 0,
+    });
   });
 
   it('one named, encrypted, TLS-only dead-letter queue per failure source', () => {
@@ -303,7 +404,9 @@ describe('what invokes what', () => {
 });
 
 describe('observability', () => {
-  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, unknown>);
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map(
+    (a) => a.Properties as Record<string, unknown>,
+  );
   const alarm = (name: string) => alarms.find((a) => a.AlarmName === `dubegrid-${name}`);
 
   it('every alarm notifies the operations topic, on alarm and on recovery', () => {
@@ -313,7 +416,10 @@ describe('observability', () => {
       expect(a.AlarmActions).toEqual([opsTopic]);
       expect(a.OKActions).toEqual([opsTopic]);
     }
-    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: AWS_ONLY.opsTopicName, KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: AWS_ONLY.opsTopicName,
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataKey'), 'Arn'] },
+    });
   });
 
   it('watches consumer lag, dead letters, errors, throttles, stream throttling, Firehose delivery and undeliverable alerts', () => {
@@ -355,7 +461,9 @@ describe('observability', () => {
     expect(alarm(`dlq-${CONSUMERS.anomaly.name}`)).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersanomaly/), 'QueueName'] } }],
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersanomaly/), 'QueueName'] } },
+      ],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
     });
@@ -366,12 +474,19 @@ describe('observability', () => {
       ['lake-conversion-failures', 'FailedConversion.Records'],
       ['lake-partition-limit', 'PartitionCountExceeded'],
     ]) {
-      expect(alarm(name as string)).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: metric, Dimensions: [{ Name: 'DeliveryStreamName', Value: 'dubegrid-lake' }] });
+      expect(alarm(name as string)).toMatchObject({
+        Namespace: 'AWS/Firehose',
+        MetricName: metric,
+        Dimensions: [{ Name: 'DeliveryStreamName', Value: 'dubegrid-lake' }],
+      });
     }
   });
 
-  it('alarms when alert notifications stay unpublished for 15 minutes, from the handlers\' own Powertools counts', () => {
-    const a = alarm('alerts-publish-failing') as { Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[]; EvaluationPeriods: number };
+  it("alarms when alert notifications stay unpublished for 15 minutes, from the handlers' own Powertools counts", () => {
+    const a = alarm('alerts-publish-failing') as {
+      Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown>; Stat: string } }[];
+      EvaluationPeriods: number;
+    };
     expect(a.EvaluationPeriods).toBe(3);
     expect(a.Metrics.find((m) => m.Expression)?.Expression).toBe('consumer + sweeper');
     const stats = a.Metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!);
@@ -381,10 +496,18 @@ describe('observability', () => {
     ]);
   });
 
-  it('has a dashboard that graphs the handlers\' Powertools counts by service', () => {
+  it("has a dashboard that graphs the handlers' Powertools counts by service", () => {
     template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: AWS_ONLY.dashboardName });
-    const body = JSON.stringify(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties?.DashboardBody);
-    for (const [service, name] of [['splitter', METRIC.rowsQuarantined], ['state', METRIC.recordsFailed], ['anomaly', METRIC.readingsLate], ['outbox', METRIC.publishFailures], ['registry', METRIC.assetFilesFailed]]) {
+    const body = JSON.stringify(
+      Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties?.DashboardBody,
+    );
+    for (const [service, name] of [
+      ['splitter', METRIC.rowsQuarantined],
+      ['state', METRIC.recordsFailed],
+      ['anomaly', METRIC.readingsLate],
+      ['outbox', METRIC.publishFailures],
+      ['registry', METRIC.assetFilesFailed],
+    ]) {
       expect(body).toContain(`[\\"${METRICS_NAMESPACE}\\",\\"${name}\\",\\"service\\",\\"${service}\\"`);
     }
   });
@@ -404,7 +527,8 @@ describe('the template as a whole', () => {
       }
       return into;
     };
-    for (const [id, r] of Object.entries(resources)) graph.set(id, refs(r.Properties ?? {}, new Set([r.DependsOn ?? []].flat())));
+    for (const [id, r] of Object.entries(resources))
+      graph.set(id, refs(r.Properties ?? {}, new Set([r.DependsOn ?? []].flat())));
     const state = new Map<string, 'visiting' | 'done'>();
     const cycles: string[][] = [];
     const visit = (id: string, path: string[]): void => {
@@ -418,19 +542,35 @@ describe('the template as a whole', () => {
     for (const id of graph.keys()) if (!state.has(id)) visit(id, []);
     expect(cycles).toEqual([]);
     const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }));
-    expect(resources[bucketId as string]?.DependsOn).toEqual([expect.stringMatching(/InvokePermission/), expect.stringMatching(/InvokePermission/)]);
+    expect(resources[bucketId as string]?.DependsOn).toEqual([
+      expect.stringMatching(/InvokePermission/),
+      expect.stringMatching(/InvokePermission/),
+    ]);
   });
 
   it('tells the operator how to point the CLI at it', () => {
     // this stack is deployed with a source time zone and a readings TTL (the context above): the CLI gets both
-    template.hasOutput('CliEnvironment', { Value: `AWS_REGION=${REGION} ${ENV.awsAccount}=${ACCOUNT} ${ENV.sourceTimeZone}=Europe/London ${ENV.readingsTtlDays}=90` });
+    template.hasOutput('CliEnvironment', {
+      Value: `AWS_REGION=${REGION} ${ENV.awsAccount}=${ACCOUNT} ${ENV.sourceTimeZone}=Europe/London ${ENV.readingsTtlDays}=90`,
+    });
     template.hasOutput('BucketName', { Value: BUCKET });
   });
 
   it('hands the CLI the settings the handlers were deployed with, as words a shell reads back exactly', () => {
     const rules = `{"overload":{"warningPct":95},"note":"it's"}`;
-    const line = cliEnvironment(REGION, ACCOUNT, { sourceTimeZone: 'Europe/London', readingsTtlDays: 90, anomalyRules: rules });
-    const printed = execFileSync('/bin/sh', ['-c', `export ${line}; printf '%s\\n' "$AWS_REGION" "$${ENV.awsAccount}" "$${ENV.sourceTimeZone}" "$${ENV.readingsTtlDays}" "$${ENV.anomalyRules}"`], { encoding: 'utf8' });
+    const line = cliEnvironment(REGION, ACCOUNT, {
+      sourceTimeZone: 'Europe/London',
+      readingsTtlDays: 90,
+      anomalyRules: rules,
+    });
+    const printed = execFileSync(
+      '/bin/sh',
+      [
+        '-c',
+        `export ${line}; printf '%s\\n' "$AWS_REGION" "$${ENV.awsAccount}" "$${ENV.sourceTimeZone}" "$${ENV.readingsTtlDays}" "$${ENV.anomalyRules}"`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(printed.split('\n').slice(0, 5)).toEqual([REGION, ACCOUNT, 'Europe/London', '90', rules]);
   });
 });

@@ -36,13 +36,27 @@ describe('DataStorage', () => {
       ...DATA_BUCKET,
       BucketEncryption: {
         ServerSideEncryptionConfiguration: [
-          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } } },
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+            },
+          },
         ],
       },
       VersioningConfiguration: { Status: 'Enabled' },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^StorageAccessLogs') }, LogFilePrefix: 'data-bucket/' },
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^StorageAccessLogs') },
+        LogFilePrefix: 'data-bucket/',
+      },
     });
   });
 
@@ -50,9 +64,16 @@ describe('DataStorage', () => {
     const policies = template.findResources('AWS::S3::BucketPolicy');
     expect(Object.keys(policies)).toHaveLength(2);
     for (const policy of Object.values(policies)) {
-      const statements = policy.Properties.PolicyDocument.Statement as { Effect: string; Condition?: Record<string, unknown> }[];
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }));
+      const statements = policy.Properties.PolicyDocument.Statement as {
+        Effect: string;
+        Condition?: Record<string, unknown>;
+      }[];
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+      );
     }
   });
 
@@ -70,7 +91,10 @@ describe('DataStorage', () => {
           }),
           Match.objectLike({ Prefix: PREFIXES.quarantine, ExpirationInDays: 90 }),
           Match.objectLike({ Prefix: PREFIXES.athenaResults, ExpirationInDays: 30 }),
-          Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }),
+          Match.objectLike({
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          }),
         ]),
       },
     });
@@ -78,7 +102,9 @@ describe('DataStorage', () => {
 
   it('never expires or archives the other zones (processed/, manifests/, reference/)', () => {
     const bucket = Object.values(template.findResources('AWS::S3::Bucket', { Properties: DATA_BUCKET }))[0];
-    const prefixes = (bucket?.Properties.LifecycleConfiguration.Rules as { Prefix?: string }[]).map((r) => r.Prefix).filter(Boolean);
+    const prefixes = (bucket?.Properties.LifecycleConfiguration.Rules as { Prefix?: string }[])
+      .map((r) => r.Prefix)
+      .filter(Boolean);
     expect(prefixes.sort()).toEqual([PREFIXES.athenaResults, PREFIXES.quarantine, PREFIXES.raw].sort());
   });
 
@@ -93,7 +119,9 @@ describe('DataStorage', () => {
   it('writes access logs to an SSE-S3, TLS-only log bucket that expires them', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: Match.absent(),
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 90 })] },
     });
   });
@@ -104,20 +132,29 @@ describe('DataStorage options', () => {
     synth({ objectLockDays: 365 }).hasResourceProperties('AWS::S3::Bucket', {
       ...DATA_BUCKET,
       ObjectLockEnabled: true,
-      ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } } },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+      },
     });
   });
 
   it('takes the lifecycle days it is given', () => {
-    synth({ rawInfrequentAccessDays: 60, rawArchiveDays: 365, quarantineExpiryDays: 14 }).hasResourceProperties('AWS::S3::Bucket', {
-      ...DATA_BUCKET,
-      LifecycleConfiguration: {
-        Rules: Match.arrayWith([
-          Match.objectLike({ Prefix: PREFIXES.raw, Transitions: [Match.objectLike({ TransitionInDays: 60 }), Match.objectLike({ TransitionInDays: 365 })] }),
-          Match.objectLike({ Prefix: PREFIXES.quarantine, ExpirationInDays: 14 }),
-        ]),
+    synth({ rawInfrequentAccessDays: 60, rawArchiveDays: 365, quarantineExpiryDays: 14 }).hasResourceProperties(
+      'AWS::S3::Bucket',
+      {
+        ...DATA_BUCKET,
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({
+              Prefix: PREFIXES.raw,
+              Transitions: [Match.objectLike({ TransitionInDays: 60 }), Match.objectLike({ TransitionInDays: 365 })],
+            }),
+            Match.objectLike({ Prefix: PREFIXES.quarantine, ExpirationInDays: 14 }),
+          ]),
+        },
       },
-    });
+    );
   });
 });
 
@@ -131,12 +168,26 @@ describe('DataStorage notifications', () => {
         LambdaConfigurations: [
           {
             Event: 's3:ObjectCreated:*',
-            Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'raw/' }, { Name: 'suffix', Value: '.csv' }] } },
+            Filter: {
+              S3Key: {
+                Rules: [
+                  { Name: 'prefix', Value: 'raw/' },
+                  { Name: 'suffix', Value: '.csv' },
+                ],
+              },
+            },
             Function: 'arn:aws:lambda:eu-west-2:123456789012:function:splitter',
           },
           {
             Event: 's3:ObjectCreated:*',
-            Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: 'raw/' }, { Name: 'suffix', Value: '.csv.gz' }] } },
+            Filter: {
+              S3Key: {
+                Rules: [
+                  { Name: 'prefix', Value: 'raw/' },
+                  { Name: 'suffix', Value: '.csv.gz' },
+                ],
+              },
+            },
             Function: 'arn:aws:lambda:eu-west-2:123456789012:function:splitter',
           },
         ],

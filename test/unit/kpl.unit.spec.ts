@@ -47,7 +47,8 @@ function sample(): { key: string; data: Buffer; text: string }[] {
   for (let round = 0; round < 6; round++) {
     for (const size of sizes) {
       const key = keys[n % keys.length] ?? 'SUB-0001';
-      const text = n % 4 === 3 ? `{"v":"${'é'.repeat(Math.max(1, size >> 1))}"}` : `{"n":${n},"p":"${'x'.repeat(size)}"}`;
+      const text =
+        n % 4 === 3 ? `{"v":"${'é'.repeat(Math.max(1, size >> 1))}"}` : `{"n":${n},"p":"${'x'.repeat(size)}"}`;
       out.push({ key, text, data: Buffer.from(text, 'utf8') });
       n++;
     }
@@ -97,7 +98,9 @@ describe('KeyedAggregator (DubeGrid KPL encoder)', () => {
     const records = sample();
     const built = collectText(records, 50_000);
     expect(built.reduce((n, r) => n + r.count, 0)).toBe(records.length);
-    const decoded = built.flatMap((r) => deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '1' }));
+    const decoded = built.flatMap((r) =>
+      deaggregate({ data: r.data, partitionKey: r.partitionKey, sequenceNumber: '1' }),
+    );
     for (const key of new Set(records.map((r) => r.key))) {
       const sent = records.filter((r) => r.key === key).map((r) => r.text);
       const got = decoded.filter((u) => u.partitionKey === key).map((u) => u.data.toString('utf8'));
@@ -123,7 +126,9 @@ describe('KeyedAggregator (DubeGrid KPL encoder)', () => {
     const full = agg.addText('k', 'b'.repeat(600), 600);
     expect(full?.count).toBe(1);
     const rest = agg.flush();
-    const decoded = [full, ...rest].flatMap((r) => (r ? deaggregate({ data: r.data, partitionKey: 'k', sequenceNumber: '1' }) : []));
+    const decoded = [full, ...rest].flatMap((r) =>
+      r ? deaggregate({ data: r.data, partitionKey: 'k', sequenceNumber: '1' }) : [],
+    );
     expect(decoded.map((u) => u.data.toString())).toEqual(['a'.repeat(600), 'b'.repeat(600)]);
   });
 

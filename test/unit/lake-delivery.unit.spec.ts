@@ -3,7 +3,14 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONVERSION_ERRORS } from '../../src/lake/convert.ts';
-import { DEAGGREGATION_ERROR, ERROR_OUTPUT_TYPES, LakeDelivery, type ErrorRecord, type ObjectSink, type SourceRecord } from '../../src/lake/delivery.ts';
+import {
+  DEAGGREGATION_ERROR,
+  ERROR_OUTPUT_TYPES,
+  LakeDelivery,
+  type ErrorRecord,
+  type ObjectSink,
+  type SourceRecord,
+} from '../../src/lake/delivery.ts';
 import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
@@ -39,10 +46,19 @@ class MemorySink implements ObjectSink {
 
 let seq = 1000;
 /** KPL-aggregated Kinesis records for one partition key, as the splitter sends them. */
-function aggregated(key: string, payloads: readonly (ReadingEvent | string)[], arrival = new Date('2025-09-01T12:00:00Z')): SourceRecord[] {
+function aggregated(
+  key: string,
+  payloads: readonly (ReadingEvent | string)[],
+  arrival = new Date('2025-09-01T12:00:00Z'),
+): SourceRecord[] {
   const agg = new KeyedAggregator();
   const out = payloads.flatMap((p) => agg.add(key, Buffer.from(typeof p === 'string' ? p : JSON.stringify(p))));
-  return [...out, ...agg.flush()].map((r) => ({ sequenceNumber: String(++seq), partitionKey: r.partitionKey, data: r.data, arrival }));
+  return [...out, ...agg.flush()].map((r) => ({
+    sequenceNumber: String(++seq),
+    partitionKey: r.partitionKey,
+    data: r.data,
+    arrival,
+  }));
 }
 
 async function readParquet(body: Buffer): Promise<Record<string, unknown>[]> {
@@ -57,8 +73,18 @@ async function readParquet(body: Buffer): Promise<Record<string, unknown>[]> {
   return rows;
 }
 
-const day1 = [0, 10, 20].map((min) => reading({ substation: 'LV1', feeder: '01', measurement: 'total_active_power', ts: `2025-08-14T23:${min + 10}:00.000Z`, value: min + 0.25 }));
-const day2 = [reading({ substation: 'LV1', feeder: '01', measurement: 'l1_voltage', ts: '2025-08-15T00:00:00.000Z', value: 239.7 })];
+const day1 = [0, 10, 20].map((min) =>
+  reading({
+    substation: 'LV1',
+    feeder: '01',
+    measurement: 'total_active_power',
+    ts: `2025-08-14T23:${min + 10}:00.000Z`,
+    value: min + 0.25,
+  }),
+);
+const day2 = [
+  reading({ substation: 'LV1', feeder: '01', measurement: 'l1_voltage', ts: '2025-08-15T00:00:00.000Z', value: 239.7 }),
+];
 
 describe('lake delivery core', () => {
   it('de-aggregates, converts, partitions by the reading’s own date and writes one Parquet object per partition', async () => {
@@ -72,7 +98,9 @@ describe('lake delivery core', () => {
     expect(out.failures).toEqual([]);
     expect(sink.keys()).toHaveLength(2);
     const [k14, k15] = sink.keys();
-    expect(k14).toMatch(/^processed\/readings\/y=2025\/m=08\/d=14\/dubegrid-lake-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.parquet$/);
+    expect(k14).toMatch(
+      /^processed\/readings\/y=2025\/m=08\/d=14\/dubegrid-lake-1-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f-]{36}\.parquet$/,
+    );
     expect(k15).toMatch(/^processed\/readings\/y=2025\/m=08\/d=15\//);
     const rows = await readParquet(sink.objects.get(k14 as string) as Buffer);
     expect(rows).toHaveLength(3);
@@ -84,30 +112,51 @@ describe('lake delivery core', () => {
       expect({ ...row, ts: e.ts, ts_type: undefined }).toEqual({ ...e, ts_type: undefined });
     }
     // everything written: the one record is safe to checkpoint
-    expect(out.commits).toEqual([{ shardId: 'shardId-000000000000', sequenceNumber: records[0]?.sequenceNumber, records: 1 }]);
+    expect(out.commits).toEqual([
+      { shardId: 'shardId-000000000000', sequenceNumber: records[0]?.sequenceNumber, records: 1 },
+    ]);
   });
 
   it('sends records that fail conversion to processed-errors with the reason, and keeps the good readings around them', async () => {
     const sink = new MemorySink();
     const d = new LakeDelivery({ writer, sink, buffering: { sizeBytes: 1 << 20, intervalMs: 60_000 } });
     const bad = { ...(day1[0] as ReadingEvent), value: 'NaN' };
-    const records = aggregated('LV1', [day1[1] as ReadingEvent, '{"not json', JSON.stringify(bad), day1[2] as ReadingEvent]);
+    const records = aggregated('LV1', [
+      day1[1] as ReadingEvent,
+      '{"not json',
+      JSON.stringify(bad),
+      day1[2] as ReadingEvent,
+    ]);
     // a KPL aggregate whose checksum no longer matches its body
     const [intact] = aggregated('LV1', [day2[0] as ReadingEvent]);
     const damaged = Buffer.from(intact?.data ?? []);
     damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 0xff;
-    const corrupt: SourceRecord = { sequenceNumber: String(++seq), partitionKey: 'LV1', data: damaged, arrival: new Date('2025-09-02T01:00:00Z') };
+    const corrupt: SourceRecord = {
+      sequenceNumber: String(++seq),
+      partitionKey: 'LV1',
+      data: damaged,
+      arrival: new Date('2025-09-02T01:00:00Z'),
+    };
     expect(d.accept('s', [...records, corrupt])).toEqual({ records: 2, readings: 2, errors: 3 });
     await d.flushAll();
 
     const conv = sink.keys(`processed-errors/${ERROR_OUTPUT_TYPES.conversion}/y=2025/m=09/d=01/`);
     expect(conv).toHaveLength(1);
-    const lines = (sink.objects.get(conv[0] as string) as Buffer).toString().trim().split('\n').map((l) => JSON.parse(l) as ErrorRecord);
+    const lines = (sink.objects.get(conv[0] as string) as Buffer)
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ErrorRecord);
     expect(lines.map((l) => l.lastErrorCode)).toEqual([CONVERSION_ERRORS.malformed, CONVERSION_ERRORS.schema]);
     expect(lines[0]?.lastErrorMessage).toMatch(/not valid JSON/);
     expect(lines[1]?.lastErrorMessage).toMatch(/value: must be a finite number, got "NaN"/);
     expect(Buffer.from(lines[0]?.rawData ?? '', 'base64').toString()).toBe('{"not json');
-    expect(lines[1]).toMatchObject({ shardId: 's', partitionKey: 'LV1', subSequenceNumber: 2, dataCatalogTable: { databaseName: 'dubegrid', tableName: 'readings_delivered' } });
+    expect(lines[1]).toMatchObject({
+      shardId: 's',
+      partitionKey: 'LV1',
+      subSequenceNumber: 2,
+      dataCatalogTable: { databaseName: 'dubegrid', tableName: 'readings_delivered' },
+    });
 
     const proc = sink.keys(`processed-errors/${ERROR_OUTPUT_TYPES.processing}/y=2025/m=09/d=02/`);
     expect(proc).toHaveLength(1);
@@ -118,7 +167,9 @@ describe('lake delivery core', () => {
 
     const good = sink.keys('processed/readings/');
     expect(good).toHaveLength(1);
-    expect((await readParquet(sink.objects.get(good[0] as string) as Buffer)).map((r) => r.value).sort()).toEqual([10.25, 20.25]);
+    expect((await readParquet(sink.objects.get(good[0] as string) as Buffer)).map((r) => r.value).sort()).toEqual([
+      10.25, 20.25,
+    ]);
   });
 
   it('flushes a partition by size and by age, and checkpoints only past records whose every partition is written', async () => {
@@ -127,12 +178,28 @@ describe('lake delivery core', () => {
     const d = new LakeDelivery({ writer, sink, buffering: { sizeBytes: 2_000, intervalMs: 1_000 }, now: () => now });
     // record A spans two days; record B only the second
     const a = aggregated('LV1', [day1[0] as ReadingEvent, day2[0] as ReadingEvent]);
-    const b = aggregated('LV1', [reading({ substation: 'LV1', feeder: '01', measurement: 'l2_voltage', ts: '2025-08-15T00:00:00.000Z', value: 240 })]);
+    const b = aggregated('LV1', [
+      reading({
+        substation: 'LV1',
+        feeder: '01',
+        measurement: 'l2_voltage',
+        ts: '2025-08-15T00:00:00.000Z',
+        value: 240,
+      }),
+    ]);
     d.accept('s', [...a, ...b]);
     expect(d.hasDue()).toBe(false);
 
     // d=14 fills up: written alone; A is still partly buffered (d=15), so nothing is committed
-    const filler = Array.from({ length: 6 }, (_, i) => reading({ substation: 'LV1', feeder: '01', measurement: 'l1_current', ts: `2025-08-14T0${i}:00:00.000Z`, value: i }));
+    const filler = Array.from({ length: 6 }, (_, i) =>
+      reading({
+        substation: 'LV1',
+        feeder: '01',
+        measurement: 'l1_current',
+        ts: `2025-08-14T0${i}:00:00.000Z`,
+        value: i,
+      }),
+    );
     const c = aggregated('LV1', filler);
     d.accept('s', c);
     expect(d.hasDue()).toBe(true);
@@ -161,7 +228,12 @@ describe('lake delivery core', () => {
     expect(failed.commits).toEqual([]);
     expect(sink.keys()).toEqual([]);
     // more readings for the same partition arrive meanwhile; the next write carries both
-    d.accept('s', aggregated('LV1', [reading({ substation: 'LV2', measurement: 'total_apparent_power', ts: '2025-08-14T12:00:00.000Z', value: 1 })]));
+    d.accept(
+      's',
+      aggregated('LV1', [
+        reading({ substation: 'LV2', measurement: 'total_apparent_power', ts: '2025-08-14T12:00:00.000Z', value: 1 }),
+      ]),
+    );
     const ok = await d.flushAll();
     expect(ok.failures).toEqual([]);
     expect(ok.objects).toHaveLength(1);

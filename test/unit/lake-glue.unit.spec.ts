@@ -19,7 +19,15 @@ describe('the Glue definition', () => {
   it('has the contract’s fields in order, ts a timestamp, value a double, v and source_line ints, the rest strings', () => {
     expect(READINGS_COLUMNS.map((c) => c.name)).toEqual([...EVENT_FIELDS]);
     const types = Object.fromEntries(READINGS_COLUMNS.map((c) => [c.name, c.type]));
-    expect(types).toMatchObject({ ts: 'timestamp', value: 'double', v: 'int', source_line: 'int', ingested_at: 'string', event_id: 'string', phase: 'string' });
+    expect(types).toMatchObject({
+      ts: 'timestamp',
+      value: 'double',
+      v: 'int',
+      source_line: 'int',
+      ingested_at: 'string',
+      event_id: 'string',
+      phase: 'string',
+    });
     expect(Object.values(types).filter((t) => t === 'string')).toHaveLength(EVENT_FIELDS.length - 4);
   });
 
@@ -28,7 +36,9 @@ describe('the Glue definition', () => {
     expect(p).toEqual({ y: '2025', m: '08', d: '14' });
     expect(partitionPrefix(p)).toBe('processed/readings/y=2025/m=08/d=14/');
     expect(FIREHOSE_CONVERSION.partitionQueries).toEqual({ y: '.ts[0:4]', m: '.ts[5:7]', d: '.ts[8:10]' });
-    expect(FIREHOSE_CONVERSION.prefix).toBe('processed/readings/y=!{partitionKeyFromQuery:y}/m=!{partitionKeyFromQuery:m}/d=!{partitionKeyFromQuery:d}/');
+    expect(FIREHOSE_CONVERSION.prefix).toBe(
+      'processed/readings/y=!{partitionKeyFromQuery:y}/m=!{partitionKeyFromQuery:m}/d=!{partitionKeyFromQuery:d}/',
+    );
     expect(partitionOfKey('processed/readings/y=2025/m=08/d=14/x.parquet')).toEqual(p);
     expect(partitionOfKey('processed/readings/y=2025/m=8/d=14/x.parquet')).toBeUndefined();
   });
@@ -50,18 +60,24 @@ describe('the Glue definition', () => {
       'projection.d.digits': '2',
       'storage.location.template': 's3://my-bucket/processed/readings/y=${y}/m=${m}/d=${d}/',
     });
-    expect(t.storageDescriptor.serdeInfo.serializationLibrary).toBe('org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe');
+    expect(t.storageDescriptor.serdeInfo.serializationLibrary).toBe(
+      'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    );
     expect(assetsTableInput('my-bucket').storageDescriptor.location).toBe('s3://my-bucket/reference/assets/');
   });
 
   it('stores the readings view as Athena does: a Presto view over the delivered table', () => {
     const v = readingsViewTableInput();
     expect(v.tableType).toBe('VIRTUAL_VIEW');
-    const blob = JSON.parse(Buffer.from(/^\/\* Presto View: (.*) \*\/$/.exec(v.viewOriginalText ?? '')?.[1] ?? '', 'base64').toString());
+    const blob = JSON.parse(
+      Buffer.from(/^\/\* Presto View: (.*) \*\/$/.exec(v.viewOriginalText ?? '')?.[1] ?? '', 'base64').toString(),
+    );
     expect(blob.originalSql).toBe(READINGS_VIEW_SQL);
     expect(blob.schema).toBe(GLUE.databaseName);
     expect(blob.columns.find((c: { name: string }) => c.name === 'ts')).toEqual({ name: 'ts', type: 'timestamp(3)' });
-    expect(READINGS_VIEW_SQL).toMatch(/PARTITION BY event_id, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC/);
+    expect(READINGS_VIEW_SQL).toMatch(
+      /PARTITION BY event_id, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC/,
+    );
   });
 });
 
@@ -74,7 +90,9 @@ describe('the named queries', () => {
       expect(reads.length).toBeGreaterThan(0);
       for (const r of reads) expect(r).toMatch(/^FROM (readings|alerts)\s+WHERE y = \? AND m = \?/);
       // functions one engine lacks (DuckDB: strftime, epoch_ms, list_*; Trino: date_format, to_iso8601, date_add)
-      expect(q.sql).not.toMatch(/\b(strftime|epoch_ms|date_format|to_iso8601|date_add|day_of_month|last_day|list_\w+|any_value|arbitrary)\s*\(/i);
+      expect(q.sql).not.toMatch(
+        /\b(strftime|epoch_ms|date_format|to_iso8601|date_add|day_of_month|last_day|list_\w+|any_value|arbitrary)\s*\(/i,
+      );
       expect(q.sql).not.toMatch(/::/);
     }
   });

@@ -29,7 +29,10 @@ async function lint(file: string, specifier: string, form: 'value' | 'type' | 'r
 
 async function expectRestricted(file: string, specifier: string, form?: 'value' | 'type' | 're-export'): Promise<void> {
   const messages = await lint(file, specifier, form);
-  expect(messages.map((m) => m.ruleId), `${file} importing ${specifier}`).toEqual([RULE]);
+  expect(
+    messages.map((m) => m.ruleId),
+    `${file} importing ${specifier}`,
+  ).toEqual([RULE]);
 }
 
 async function expectAllowed(file: string, specifier: string): Promise<void> {

@@ -30,7 +30,12 @@ describe('the deduplicated days of the local mirror', () => {
     expect(await compactDays(dir)).toEqual({ days: 2, compacted: 0, removed: 0 });
 
     // a re-delivery and a correction land on 08-02 only
-    await writeLake(dir, [at('2025-08-02T00:00:00Z', 2), at('2025-08-02T00:00:00Z', 5, '2025-09-03T00:00:00.000Z')], writer, 'b');
+    await writeLake(
+      dir,
+      [at('2025-08-02T00:00:00Z', 2), at('2025-08-02T00:00:00Z', 5, '2025-09-03T00:00:00.000Z')],
+      writer,
+      'b',
+    );
     expect(await compactDays(dir)).toEqual({ days: 2, compacted: 1, removed: 0 });
     const engine = await LocalSqlEngine.open({ lakeDir: dir });
     try {

@@ -48,7 +48,8 @@ afterAll(async () => {
   await cleanup();
 });
 
-const rows = async (name: string, params: Record<string, string>): Promise<Record<string, Cell>[]> => rowObjects(await runNamed(engine, name, params));
+const rows = async (name: string, params: Record<string, string>): Promise<Record<string, Cell>[]> =>
+  rowObjects(await runNamed(engine, name, params));
 
 describe('the readings view', () => {
   it('keeps one row per event, the later emission of a corrected one', async () => {
@@ -59,14 +60,20 @@ describe('the readings view', () => {
     expect(firstDelivery).toHaveLength(63);
     expect(raw[0]?.n).toBe(74);
     expect(view[0]).toEqual({ n: 63, ids: 63 });
-    const fixed = rowObjects(await engine.run("SELECT value FROM readings WHERE asset_id = 'S1:01' AND measurement = 'total_active_power' AND ts = TIMESTAMP '2025-08-02 00:00:00'"));
+    const fixed = rowObjects(
+      await engine.run(
+        "SELECT value FROM readings WHERE asset_id = 'S1:01' AND measurement = 'total_active_power' AND ts = TIMESTAMP '2025-08-02 00:00:00'",
+      ),
+    );
     expect(fixed).toEqual([{ value: 30 }]);
   });
 });
 
 describe('the alerts relation', () => {
-  it('holds each notification once, written twice or not, partitioned by its incident\'s opening day', async () => {
-    const all = rowObjects(await engine.run('SELECT count(*) AS n, count(DISTINCT notification_id) AS ids FROM alerts'));
+  it("holds each notification once, written twice or not, partitioned by its incident's opening day", async () => {
+    const all = rowObjects(
+      await engine.run('SELECT count(*) AS n, count(DISTINCT notification_id) AS ids FROM alerts'),
+    );
     expect(all[0]).toEqual({ n: notifications.length, ids: notifications.length });
     const july = rowObjects(await engine.run("SELECT kind, y, m, d FROM alerts WHERE asset_id = 'S1' ORDER BY kind"));
     expect(july).toEqual([
@@ -87,9 +94,21 @@ describe('named queries on the hand-checked fixture', () => {
   it('peak_load_by_asset: August only (the July 999 kW is out), first time of the peak', async () => {
     expect(await rows('peak_load_by_asset', AUG)).toEqual([
       { asset_id: 'S1', substation_id: 'S1', feeder_id: '', peak_load_kw: 30, peak_at: '2025-08-02T00:00:00.000Z' },
-      { asset_id: 'S1:01', substation_id: 'S1', feeder_id: '01', peak_load_kw: 30, peak_at: '2025-08-02T00:00:00.000Z' },
+      {
+        asset_id: 'S1:01',
+        substation_id: 'S1',
+        feeder_id: '01',
+        peak_load_kw: 30,
+        peak_at: '2025-08-02T00:00:00.000Z',
+      },
       { asset_id: 'S2', substation_id: 'S2', feeder_id: '', peak_load_kw: 24, peak_at: '2025-08-01T00:10:00.000Z' },
-      { asset_id: 'S2:01', substation_id: 'S2', feeder_id: '01', peak_load_kw: 15, peak_at: '2025-08-01T00:10:00.000Z' },
+      {
+        asset_id: 'S2:01',
+        substation_id: 'S2',
+        feeder_id: '01',
+        peak_load_kw: 15,
+        peak_at: '2025-08-01T00:10:00.000Z',
+      },
       { asset_id: 'S2:02', substation_id: 'S2', feeder_id: '02', peak_load_kw: 9, peak_at: '2025-08-01T00:10:00.000Z' },
     ]);
   });
@@ -101,21 +120,121 @@ describe('named queries on the hand-checked fixture', () => {
     ]);
   });
 
-  it('asset_summary_monthly (alerts: incidents opened in August, DISTINCT over their notifications; July\'s S1 incident closed in August is not one)', async () => {
+  it("asset_summary_monthly (alerts: incidents opened in August, DISTINCT over their notifications; July's S1 incident closed in August is not one)", async () => {
     const base = { period: '2025-08', interval_minutes: 10, intervals_expected: 4464 };
     expect(await rows('asset_summary_monthly', AUG)).toEqual([
       // S as sum of feeder P (no own P): 10, 20, -5, 30; utilisation = own kVA / 100: 50, 80, 20, 60
       // imbalance from summed phase currents: 20 %, 0, 0, (120-100)/100 = 20 % → mean 10, max 20
       // 4/4464 = 0.0896 % present; 2 intervals out of band and 1 reverse, 10 minutes each
-      { asset_id: 'S1', substation_id: 'S1', feeder_id: '', ...base, intervals_present: 4, completeness_pct: 0.09, peak_demand_kw: 30, mean_demand_kw: 13.75, load_factor: 0.458, rating: 100, rating_unit: 'kVA', peak_utilisation_pct: 80, mean_utilisation_pct: 52.5, minutes_outside_voltage_band: 20, mean_phase_imbalance_pct: 10, max_phase_imbalance_pct: 20, reverse_power_minutes: 10, alerts: 0, critical_alerts: 0 },
+      {
+        asset_id: 'S1',
+        substation_id: 'S1',
+        feeder_id: '',
+        ...base,
+        intervals_present: 4,
+        completeness_pct: 0.09,
+        peak_demand_kw: 30,
+        mean_demand_kw: 13.75,
+        load_factor: 0.458,
+        rating: 100,
+        rating_unit: 'kVA',
+        peak_utilisation_pct: 80,
+        mean_utilisation_pct: 52.5,
+        minutes_outside_voltage_band: 20,
+        mean_phase_imbalance_pct: 10,
+        max_phase_imbalance_pct: 20,
+        reverse_power_minutes: 10,
+        alerts: 0,
+        critical_alerts: 0,
+      },
       // max phase current / 200 A: 30, 50, 10, 60 % → peak 60, mean 37.5
-      { asset_id: 'S1:01', substation_id: 'S1', feeder_id: '01', ...base, intervals_present: 4, completeness_pct: 0.09, peak_demand_kw: 30, mean_demand_kw: 13.75, load_factor: 0.458, rating: 200, rating_unit: 'A', peak_utilisation_pct: 60, mean_utilisation_pct: 37.5, minutes_outside_voltage_band: 20, mean_phase_imbalance_pct: 10, max_phase_imbalance_pct: 20, reverse_power_minutes: 10, alerts: 2, critical_alerts: 1 },
+      {
+        asset_id: 'S1:01',
+        substation_id: 'S1',
+        feeder_id: '01',
+        ...base,
+        intervals_present: 4,
+        completeness_pct: 0.09,
+        peak_demand_kw: 30,
+        mean_demand_kw: 13.75,
+        load_factor: 0.458,
+        rating: 200,
+        rating_unit: 'A',
+        peak_utilisation_pct: 60,
+        mean_utilisation_pct: 37.5,
+        minutes_outside_voltage_band: 20,
+        mean_phase_imbalance_pct: 10,
+        max_phase_imbalance_pct: 20,
+        reverse_power_minutes: 10,
+        alerts: 2,
+        critical_alerts: 1,
+      },
       // P 12, 24 (feeders summed); |P + jQ| = 12, 24 kVA of 200 → 6, 12 %; LF 18/24
-      { asset_id: 'S2', substation_id: 'S2', feeder_id: '', ...base, intervals_present: 2, completeness_pct: 0.04, peak_demand_kw: 24, mean_demand_kw: 18, load_factor: 0.75, rating: 200, rating_unit: 'kVA', peak_utilisation_pct: 12, mean_utilisation_pct: 9, minutes_outside_voltage_band: 0, mean_phase_imbalance_pct: 0, max_phase_imbalance_pct: 0, reverse_power_minutes: 0, alerts: 1, critical_alerts: 1 },
+      {
+        asset_id: 'S2',
+        substation_id: 'S2',
+        feeder_id: '',
+        ...base,
+        intervals_present: 2,
+        completeness_pct: 0.04,
+        peak_demand_kw: 24,
+        mean_demand_kw: 18,
+        load_factor: 0.75,
+        rating: 200,
+        rating_unit: 'kVA',
+        peak_utilisation_pct: 12,
+        mean_utilisation_pct: 9,
+        minutes_outside_voltage_band: 0,
+        mean_phase_imbalance_pct: 0,
+        max_phase_imbalance_pct: 0,
+        reverse_power_minutes: 0,
+        alerts: 1,
+        critical_alerts: 1,
+      },
       // 10/100, 30/100 A; LF 10/15 = 0.667
-      { asset_id: 'S2:01', substation_id: 'S2', feeder_id: '01', ...base, intervals_present: 2, completeness_pct: 0.04, peak_demand_kw: 15, mean_demand_kw: 10, load_factor: 0.667, rating: 100, rating_unit: 'A', peak_utilisation_pct: 30, mean_utilisation_pct: 20, minutes_outside_voltage_band: 0, mean_phase_imbalance_pct: 0, max_phase_imbalance_pct: 0, reverse_power_minutes: 0, alerts: 0, critical_alerts: 0 },
+      {
+        asset_id: 'S2:01',
+        substation_id: 'S2',
+        feeder_id: '01',
+        ...base,
+        intervals_present: 2,
+        completeness_pct: 0.04,
+        peak_demand_kw: 15,
+        mean_demand_kw: 10,
+        load_factor: 0.667,
+        rating: 100,
+        rating_unit: 'A',
+        peak_utilisation_pct: 30,
+        mean_utilisation_pct: 20,
+        minutes_outside_voltage_band: 0,
+        mean_phase_imbalance_pct: 0,
+        max_phase_imbalance_pct: 0,
+        reverse_power_minutes: 0,
+        alerts: 0,
+        critical_alerts: 0,
+      },
       // no rating and no currents: utilisation and imbalance unknown; LF 8/9 = 0.889
-      { asset_id: 'S2:02', substation_id: 'S2', feeder_id: '02', ...base, intervals_present: 2, completeness_pct: 0.04, peak_demand_kw: 9, mean_demand_kw: 8, load_factor: 0.889, rating: null, rating_unit: 'A', peak_utilisation_pct: null, mean_utilisation_pct: null, minutes_outside_voltage_band: 0, mean_phase_imbalance_pct: null, max_phase_imbalance_pct: null, reverse_power_minutes: 0, alerts: 0, critical_alerts: 0 },
+      {
+        asset_id: 'S2:02',
+        substation_id: 'S2',
+        feeder_id: '02',
+        ...base,
+        intervals_present: 2,
+        completeness_pct: 0.04,
+        peak_demand_kw: 9,
+        mean_demand_kw: 8,
+        load_factor: 0.889,
+        rating: null,
+        rating_unit: 'A',
+        peak_utilisation_pct: null,
+        mean_utilisation_pct: null,
+        minutes_outside_voltage_band: 0,
+        mean_phase_imbalance_pct: null,
+        max_phase_imbalance_pct: null,
+        reverse_power_minutes: 0,
+        alerts: 0,
+        critical_alerts: 0,
+      },
     ]);
   });
 
@@ -123,28 +242,94 @@ describe('named queries on the hand-checked fixture', () => {
     const s101 = (await rows('asset_summary_daily', AUG)).filter((r) => r.asset_id === 'S1:01');
     expect(s101).toEqual([
       // 3/144 = 2.08 %; P 10, 20, -5 → mean 8.33, LF 8.333/20 = 0.417; util 30, 50, 10 → mean 30; imbalance 20, 0, 0 → 6.67
-      { asset_id: 'S1:01', substation_id: 'S1', feeder_id: '01', period: '2025-08-01', interval_minutes: 10, intervals_expected: 144, intervals_present: 3, completeness_pct: 2.08, peak_demand_kw: 20, mean_demand_kw: 8.33, load_factor: 0.417, rating: 200, rating_unit: 'A', peak_utilisation_pct: 50, mean_utilisation_pct: 30, minutes_outside_voltage_band: 20, mean_phase_imbalance_pct: 6.67, max_phase_imbalance_pct: 20, reverse_power_minutes: 10, alerts: 1, critical_alerts: 0 },
+      {
+        asset_id: 'S1:01',
+        substation_id: 'S1',
+        feeder_id: '01',
+        period: '2025-08-01',
+        interval_minutes: 10,
+        intervals_expected: 144,
+        intervals_present: 3,
+        completeness_pct: 2.08,
+        peak_demand_kw: 20,
+        mean_demand_kw: 8.33,
+        load_factor: 0.417,
+        rating: 200,
+        rating_unit: 'A',
+        peak_utilisation_pct: 50,
+        mean_utilisation_pct: 30,
+        minutes_outside_voltage_band: 20,
+        mean_phase_imbalance_pct: 6.67,
+        max_phase_imbalance_pct: 20,
+        reverse_power_minutes: 10,
+        alerts: 1,
+        critical_alerts: 0,
+      },
       // 1/144 = 0.69 %
-      { asset_id: 'S1:01', substation_id: 'S1', feeder_id: '01', period: '2025-08-02', interval_minutes: 10, intervals_expected: 144, intervals_present: 1, completeness_pct: 0.69, peak_demand_kw: 30, mean_demand_kw: 30, load_factor: 1, rating: 200, rating_unit: 'A', peak_utilisation_pct: 60, mean_utilisation_pct: 60, minutes_outside_voltage_band: 0, mean_phase_imbalance_pct: 20, max_phase_imbalance_pct: 20, reverse_power_minutes: 0, alerts: 1, critical_alerts: 1 },
+      {
+        asset_id: 'S1:01',
+        substation_id: 'S1',
+        feeder_id: '01',
+        period: '2025-08-02',
+        interval_minutes: 10,
+        intervals_expected: 144,
+        intervals_present: 1,
+        completeness_pct: 0.69,
+        peak_demand_kw: 30,
+        mean_demand_kw: 30,
+        load_factor: 1,
+        rating: 200,
+        rating_unit: 'A',
+        peak_utilisation_pct: 60,
+        mean_utilisation_pct: 60,
+        minutes_outside_voltage_band: 0,
+        mean_phase_imbalance_pct: 20,
+        max_phase_imbalance_pct: 20,
+        reverse_power_minutes: 0,
+        alerts: 1,
+        critical_alerts: 1,
+      },
     ]);
   });
 
   it('asset_hourly_profile: S1:01 hour by hour, load in A against 200 A, voltage range', async () => {
     expect(await rows('asset_hourly_profile', { ...AUG, substation_id: 'S1', feeder_id: '01' })).toEqual([
-      { hour: '2025-08-01T00:00:00.000Z', mean_kw: 8.33, max_kw: 20, max_load: 100, rating: 200, rating_unit: 'A', v_min: 215, v_max: 254 },
-      { hour: '2025-08-02T00:00:00.000Z', mean_kw: 30, max_kw: 30, max_load: 120, rating: 200, rating_unit: 'A', v_min: 230, v_max: 230 },
+      {
+        hour: '2025-08-01T00:00:00.000Z',
+        mean_kw: 8.33,
+        max_kw: 20,
+        max_load: 100,
+        rating: 200,
+        rating_unit: 'A',
+        v_min: 215,
+        v_max: 254,
+      },
+      {
+        hour: '2025-08-02T00:00:00.000Z',
+        mean_kw: 30,
+        max_kw: 30,
+        max_load: 120,
+        rating: 200,
+        rating_unit: 'A',
+        v_min: 230,
+        v_max: 230,
+      },
     ]);
   });
 
   it('answers an empty month with no rows, and refuses bad parameters', async () => {
     expect(await rows('asset_summary_monthly', { year: '2025', month: '09' })).toEqual([]);
-    await expect(rows('asset_summary_monthly', { year: '2025', month: '13' })).rejects.toThrow(/month must be month of the readings, MM/);
+    await expect(rows('asset_summary_monthly', { year: '2025', month: '13' })).rejects.toThrow(
+      /month must be month of the readings, MM/,
+    );
     await expect(rows('daily_trend_substation', AUG)).rejects.toThrow(/needs --param substation_id=/);
     await expect(rows('peak_load_by_asset', { ...AUG, asset: 'x' })).rejects.toThrow(/unknown: asset/);
   });
 
   it('reports an SQL error as one line', async () => {
-    await expect(engine.run('SELECT nosuch FROM readings')).rejects.toThrow(/^Binder Error: Referenced column "nosuch" not found in FROM clause!( .*)?$/);
+    await expect(engine.run('SELECT nosuch FROM readings')).rejects.toThrow(
+      /^Binder Error: Referenced column "nosuch" not found in FROM clause!( .*)?$/,
+    );
     await expect(engine.run('SELEC 1')).rejects.toThrow(/^Parser Error: syntax error at or near "SELEC"$/);
   });
 });

@@ -28,7 +28,11 @@ beforeAll(async () => {
   await writer.close();
   await writeAlerts(t.dir, f.notifications);
   engine = await LocalSqlEngine.open({ lakeDir: t.dir, assets: f.assets });
-  report = await buildReport(engine, clients, { month: '2025-08', top: 2, now: () => new Date('2025-09-05T00:00:00Z') });
+  report = await buildReport(engine, clients, {
+    month: '2025-08',
+    top: 2,
+    now: () => new Date('2025-09-05T00:00:00Z'),
+  });
 });
 afterAll(async () => {
   await engine.close();
@@ -36,7 +40,7 @@ afterAll(async () => {
 });
 
 describe('the asset performance report', () => {
-  it('carries the summaries\' alert counts per asset and per day', () => {
+  it("carries the summaries' alert counts per asset and per day", () => {
     expect(report.assets.map((a) => [a.asset_id, a.peak_utilisation_pct, a.alerts, a.critical_alerts])).toEqual([
       // highest peak utilisation first, unrated last
       ['S1', 80, 0, 0],
@@ -45,7 +49,9 @@ describe('the asset performance report', () => {
       ['S2', 12, 1, 1],
       ['S2:02', null, 0, 0],
     ]);
-    const daily = report.daily.filter((r) => r.asset_id === 'S1:01').map((r) => [r.period, r.alerts, r.critical_alerts]);
+    const daily = report.daily
+      .filter((r) => r.asset_id === 'S1:01')
+      .map((r) => [r.period, r.alerts, r.critical_alerts]);
     expect(daily).toEqual([
       ['2025-08-01', 1, 0],
       ['2025-08-02', 1, 1],
@@ -58,7 +64,12 @@ describe('the asset performance report', () => {
       ['S1:01', 200, 'A', 2],
     ]);
     // the substation's load is its own apparent power: 80 kVA in the first hour
-    expect(report.charts[0]?.hours[0]).toMatchObject({ hour: '2025-08-01T00:00:00.000Z', max_load: 80, v_min: 215, v_max: 254 });
+    expect(report.charts[0]?.hours[0]).toMatchObject({
+      hour: '2025-08-01T00:00:00.000Z',
+      max_load: 80,
+      v_min: 215,
+      v_max: 254,
+    });
   });
 
   it('writes CSV, HTML and the terminal table', () => {

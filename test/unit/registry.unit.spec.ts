@@ -18,10 +18,25 @@ describe('assets.csv → registry items', () => {
     const s = network[0]!;
     const f = s.feeders[0]!;
     const feederItem = parsed.items.find((i) => i.asset_id === `${s.substationNumber}:${f.feederId}`);
-    expect(feederItem).toMatchObject({ kind: 'feeder', rated_current_a: f.ratedCurrentA, transformer_kva: s.transformerKva, has_generation: f.hasGeneration });
+    expect(feederItem).toMatchObject({
+      kind: 'feeder',
+      rated_current_a: f.ratedCurrentA,
+      transformer_kva: s.transformerKva,
+      has_generation: f.hasGeneration,
+    });
     const subItem = parsed.items.find((i) => i.asset_id === s.substationNumber);
-    expect(subItem).toMatchObject({ kind: 'substation', transformer_kva: s.transformerKva, has_generation: s.hasGeneration, feeders: s.feeders.length });
-    expect(assetInfoOf(subItem!)).toEqual({ assetId: s.substationNumber, kind: 'substation', transformerKva: s.transformerKva, hasGeneration: s.hasGeneration });
+    expect(subItem).toMatchObject({
+      kind: 'substation',
+      transformer_kva: s.transformerKva,
+      has_generation: s.hasGeneration,
+      feeders: s.feeders.length,
+    });
+    expect(assetInfoOf(subItem!)).toEqual({
+      assetId: s.substationNumber,
+      kind: 'substation',
+      transformerKva: s.transformerKva,
+      hasGeneration: s.hasGeneration,
+    });
   });
 
   it('rejects bad rows with their line and reason, and loads the rest', () => {
@@ -48,7 +63,9 @@ describe('assets.csv → registry items', () => {
 
   it('refuses a file that is not an assets file, naming the missing columns', () => {
     expect(() => parseAssetsCsv('a,b\n1,2\n', 'reference/assets/x.csv', AT)).toThrow(AssetsFileError);
-    expect(() => parseAssetsCsv('a,b\n1,2\n', 'reference/assets/x.csv', AT)).toThrow(/missing column\(s\) substation_number/);
+    expect(() => parseAssetsCsv('a,b\n1,2\n', 'reference/assets/x.csv', AT)).toThrow(
+      /missing column\(s\) substation_number/,
+    );
   });
 
   it('loads only reference/assets/*.csv', () => {

@@ -8,7 +8,12 @@ describe('chunks', () => {
   it('cuts in order into slices of at most the size', () => {
     expect(chunks([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunks([], 25)).toEqual([]);
-    expect(chunks(Array.from({ length: 50 }, (_, i) => i), BATCH_WRITE_MAX).map((c) => c.length)).toEqual([25, 25]);
+    expect(
+      chunks(
+        Array.from({ length: 50 }, (_, i) => i),
+        BATCH_WRITE_MAX,
+      ).map((c) => c.length),
+    ).toEqual([25, 25]);
   });
 
   it('refuses a size that would never end', () => {
@@ -54,7 +59,9 @@ describe('backoffMs', () => {
   const settings = { firstMs: 100, maxMs: 1_000 };
 
   it('stays in [0, ceiling) with the ceiling doubling from firstMs up to maxMs', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(settings, n, () => 0.999999))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffMs(settings, n, () => 0.999999))).toEqual([
+      99, 199, 399, 799, 999, 999,
+    ]);
     expect([1, 2, 3].map((n) => backoffMs(settings, n, () => 0))).toEqual([0, 0, 0]);
   });
 
@@ -75,20 +82,35 @@ describe('untilDone', () => {
   it('calls again with what is pending, after a backoff, until nothing is', async () => {
     const sleeps: number[] = [];
     const calls: number[] = [];
-    await untilDone({ attempts: 5, firstMs: 10, maxMs: 100 }, 3, async (n) => (calls.push(n), n > 1 ? n - 1 : undefined), () => new Error('never'), { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
+    await untilDone(
+      { attempts: 5, firstMs: 10, maxMs: 100 },
+      3,
+      async (n) => (calls.push(n), n > 1 ? n - 1 : undefined),
+      () => new Error('never'),
+      { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 },
+    );
     expect(calls).toEqual([3, 2, 1]);
     expect(sleeps).toEqual([5, 10]);
   });
 
-  it('throws the caller\'s error once the attempts are spent', async () => {
+  it("throws the caller's error once the attempts are spent", async () => {
     let calls = 0;
-    await expect(untilDone({ attempts: 3, firstMs: 1, maxMs: 1 }, 'x', async (p) => (calls++, p), (n) => new Error(`stuck after ${n}`), { sleep: async () => undefined })).rejects.toThrow('stuck after 3');
+    await expect(
+      untilDone(
+        { attempts: 3, firstMs: 1, maxMs: 1 },
+        'x',
+        async (p) => (calls++, p),
+        (n) => new Error(`stuck after ${n}`),
+        { sleep: async () => undefined },
+      ),
+    ).rejects.toThrow('stuck after 3');
     expect(calls).toBe(3);
   });
 });
 
 describe('throttle classification', () => {
-  const named = (name: string, extra: object = {}): Error => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 }, ...extra });
+  const named = (name: string, extra: object = {}): Error =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 }, ...extra });
 
   it('knows throttles from wrong requests', () => {
     expect(isThrottle(named('ProvisionedThroughputExceededException'))).toBe(true);
@@ -117,19 +139,33 @@ describe('settings', () => {
       [ENV.awsAccount]: '123456789012',
       [ENV.anomalyRules]: '{}',
     });
-    expect(s).toEqual({ bucket: 'b', stream: 's', alertsTopicArn: 'arn:aws:sns:eu-west-2:123456789012:alerts', readingsTtlDays: 90, sourceTimeZone: 'Europe/London', awsAccount: '123456789012', anomalyRules: '{}' });
+    expect(s).toEqual({
+      bucket: 'b',
+      stream: 's',
+      alertsTopicArn: 'arn:aws:sns:eu-west-2:123456789012:alerts',
+      readingsTtlDays: 90,
+      sourceTimeZone: 'Europe/London',
+      awsAccount: '123456789012',
+      anomalyRules: '{}',
+    });
     expect(readSettings({ [ENV.bucket]: '  ', [ENV.sourceTimeZone]: '' })).toEqual({});
   });
 
   it('names the variable and what it should be when a value is wrong', () => {
-    expect(() => readSettings({ [ENV.sourceTimeZone]: 'Nowhere/Land' })).toThrow(new RegExp(`${ENV.sourceTimeZone}: unknown time zone "Nowhere/Land"`));
-    expect(() => readSettings({ [ENV.readingsTtlDays]: '-1' })).toThrow(/DUBEGRID_READINGS_TTL_DAYS must be a positive number of days/);
+    expect(() => readSettings({ [ENV.sourceTimeZone]: 'Nowhere/Land' })).toThrow(
+      new RegExp(`${ENV.sourceTimeZone}: unknown time zone "Nowhere/Land"`),
+    );
+    expect(() => readSettings({ [ENV.readingsTtlDays]: '-1' })).toThrow(
+      /DUBEGRID_READINGS_TTL_DAYS must be a positive number of days/,
+    );
     expect(() => readSettings({ [ENV.awsAccount]: '12' })).toThrow(/DUBEGRID_AWS_ACCOUNT must be a 12-digit/);
     expect(() => readSettings({ [ENV.alertsTopicArn]: 'alerts' })).toThrow(SettingsError);
   });
 
   it('says who needs a missing setting', () => {
-    expect(() => requireSetting({}, 'alertsTopicArn', 'alerts are published to it')).toThrow(`${ENV.alertsTopicArn} is not set: alerts are published to it`);
+    expect(() => requireSetting({}, 'alertsTopicArn', 'alerts are published to it')).toThrow(
+      `${ENV.alertsTopicArn} is not set: alerts are published to it`,
+    );
     expect(requireSetting({ bucket: 'b' }, 'bucket', 'x')).toBe('b');
   });
 

@@ -1,14 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { FilterPolicyError, matchesFilterPolicy, validateFilterPolicy, type MessageAttributes } from '../../src/local/sns/filter-policy.ts';
+import {
+  FilterPolicyError,
+  matchesFilterPolicy,
+  validateFilterPolicy,
+  type MessageAttributes,
+} from '../../src/local/sns/filter-policy.ts';
 
 const attrs = (o: Record<string, string | number | string[]>): MessageAttributes =>
   Object.fromEntries(
     Object.entries(o).map(([k, v]) => [
       k,
-      Array.isArray(v) ? { DataType: 'String.Array', StringValue: JSON.stringify(v) } : typeof v === 'number' ? { DataType: 'Number', StringValue: String(v) } : { DataType: 'String', StringValue: v },
+      Array.isArray(v)
+        ? { DataType: 'String.Array', StringValue: JSON.stringify(v) }
+        : typeof v === 'number'
+          ? { DataType: 'Number', StringValue: String(v) }
+          : { DataType: 'String', StringValue: v },
     ]),
   );
-const alert = attrs({ severity: 'critical', rule: 'voltage_out_of_range', asset_id: 'LV100001:02', substation_id: 'LV100001', kind: 'open', level: 2 });
+const alert = attrs({
+  severity: 'critical',
+  rule: 'voltage_out_of_range',
+  asset_id: 'LV100001:02',
+  substation_id: 'LV100001',
+  kind: 'open',
+  level: 2,
+});
 const match = (policy: unknown, a: MessageAttributes = alert) => matchesFilterPolicy(validateFilterPolicy(policy), a);
 
 describe('SNS filter policy on message attributes', () => {
@@ -79,7 +95,9 @@ describe('SNS filter policy on message attributes', () => {
     expect(() => validateFilterPolicy(['severity'])).toThrow(FilterPolicyError);
     expect(() => validateFilterPolicy({ severity: 'critical' })).toThrow(/non-empty array/);
     expect(() => validateFilterPolicy({ severity: [{ regex: '.*' }] })).toThrow(/unknown operator "regex"/);
-    expect(() => validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: ['1'], f: ['1'] })).toThrow(/at most 5/);
+    expect(() => validateFilterPolicy({ a: ['1'], b: ['1'], c: ['1'], d: ['1'], e: ['1'], f: ['1'] })).toThrow(
+      /at most 5/,
+    );
     const many = Array.from({ length: 13 }, (_, i) => `v${i}`);
     expect(() => validateFilterPolicy({ a: many, b: many })).toThrow(/169 value combinations/);
     expect(() => validateFilterPolicy({ level: [{ numeric: ['<', 5, '>', 1] }] })).toThrow(/numeric range/);

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertMessageOf } from '../../src/consumers/anomaly/alerts.ts';
-import { DEFAULT_SUBSCRIPTIONS, loadSubscriptions, parseSubscriptions, SubscriptionConfigError } from '../../src/local/sns/config.ts';
+import {
+  DEFAULT_SUBSCRIPTIONS,
+  loadSubscriptions,
+  parseSubscriptions,
+  SubscriptionConfigError,
+} from '../../src/local/sns/config.ts';
 import type { SnsNotification } from '../../src/local/sns/notification.ts';
 import { InvalidMessageError, LocalTopic } from '../../src/local/sns/topic.ts';
 import { silentLog } from '../../src/local/service.ts';
@@ -71,8 +76,18 @@ describe('local SNS topic', () => {
     hits.length = 0;
     const topic = topicWith({
       subscriptions: [
-        { name: 'critical', protocol: 'http', endpoint: `${url}?who=critical`, filter_policy: { severity: ['critical'], rule: [{ prefix: 'loss' }] } },
-        { name: 'warnings', protocol: 'http', endpoint: `${url}?who=warnings`, filter_policy: { severity: [{ 'anything-but': ['critical'] }] } },
+        {
+          name: 'critical',
+          protocol: 'http',
+          endpoint: `${url}?who=critical`,
+          filter_policy: { severity: ['critical'], rule: [{ prefix: 'loss' }] },
+        },
+        {
+          name: 'warnings',
+          protocol: 'http',
+          endpoint: `${url}?who=warnings`,
+          filter_policy: { severity: [{ 'anything-but': ['critical'] }] },
+        },
       ],
     });
     const { messageId } = await topic.publish(message);
@@ -90,13 +105,17 @@ describe('local SNS topic', () => {
       kind: { Type: 'String', Value: 'open' },
     });
     expect(JSON.parse(hit.body.Message)).toMatchObject({ notification_id: 'n1', rule: 'loss_of_supply' });
-    expect(topic.status()).toMatchObject({ subscriptions: { critical: { delivered: 1 }, warnings: { delivered: 0, filtered_out: 1 } } });
+    expect(topic.status()).toMatchObject({
+      subscriptions: { critical: { delivered: 1 }, warnings: { delivered: 0, filtered_out: 1 } },
+    });
   });
 
   it('retries a failing webhook with backoff until it answers 2xx', async () => {
     hits.length = 0;
     failNext = 2;
-    const topic = topicWith({ subscriptions: [{ name: 'hook', protocol: 'http', endpoint: url, retry: { attempts: 4 } }] });
+    const topic = topicWith({
+      subscriptions: [{ name: 'hook', protocol: 'http', endpoint: url, retry: { attempts: 4 } }],
+    });
     await topic.publish(message);
     await topic.flush();
     expect(hits).toHaveLength(1);
@@ -106,7 +125,9 @@ describe('local SNS topic', () => {
   it('gives up after the attempts and counts the failure', async () => {
     hits.length = 0;
     failNext = 5;
-    const topic = topicWith({ subscriptions: [{ name: 'hook', protocol: 'http', endpoint: url, retry: { attempts: 3 } }] });
+    const topic = topicWith({
+      subscriptions: [{ name: 'hook', protocol: 'http', endpoint: url, retry: { attempts: 3 } }],
+    });
     await topic.publish(message);
     await topic.flush();
     failNext = 0;
@@ -127,7 +148,9 @@ describe('local SNS topic', () => {
   it('refuses a message SNS would refuse', async () => {
     const topic = topicWith({ subscriptions: [] });
     // a non-ASCII subject is not refused: the topic makes it SNS-safe as the SNS publisher does (test/contract/)
-    await expect(topic.publish({ ...message, attributes: { severity: '' } })).rejects.toBeInstanceOf(InvalidMessageError);
+    await expect(topic.publish({ ...message, attributes: { severity: '' } })).rejects.toBeInstanceOf(
+      InvalidMessageError,
+    );
     const many = Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'x']));
     await expect(topic.publish({ ...message, attributes: many })).rejects.toThrow(/at most 10/);
   });
@@ -141,7 +164,10 @@ describe('subscriptions.json', () => {
   it('resolves file endpoints against the data dir and validates the rest', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'dubegrid-subs-'));
     try {
-      await writeFile(join(dir, 'subscriptions.json'), JSON.stringify({ subscriptions: [{ protocol: 'file', endpoint: 'out/a.jsonl' }] }));
+      await writeFile(
+        join(dir, 'subscriptions.json'),
+        JSON.stringify({ subscriptions: [{ protocol: 'file', endpoint: 'out/a.jsonl' }] }),
+      );
       const [sub] = await loadSubscriptions(join(dir, 'subscriptions.json'), dir);
       expect(sub).toMatchObject({ name: 'file-1', protocol: 'file', endpoint: join(dir, 'out/a.jsonl') });
       await writeFile(join(dir, 'subscriptions.json'), '{');
@@ -150,8 +176,25 @@ describe('subscriptions.json', () => {
       await rm(dir, { recursive: true, force: true });
     }
     expect(() => parseSubscriptions({ subscriptions: [{ protocol: 'sms' }] }, '/')).toThrow(SubscriptionConfigError);
-    expect(() => parseSubscriptions({ subscriptions: [{ protocol: 'http', endpoint: 'ftp://x' }] }, '/')).toThrow(/http:\/\/ URL/);
-    expect(() => parseSubscriptions({ subscriptions: [{ protocol: 'http', endpoint: 'http://x', filter_policy: { a: 'b' } }] }, '/')).toThrow(/filter_policy\.a/);
-    expect(() => parseSubscriptions({ subscriptions: [{ name: 'a', protocol: 'console' }, { name: 'a', protocol: 'console' }] }, '/')).toThrow(/declared twice/);
+    expect(() => parseSubscriptions({ subscriptions: [{ protocol: 'http', endpoint: 'ftp://x' }] }, '/')).toThrow(
+      /http:\/\/ URL/,
+    );
+    expect(() =>
+      parseSubscriptions(
+        { subscriptions: [{ protocol: 'http', endpoint: 'http://x', filter_policy: { a: 'b' } }] },
+        '/',
+      ),
+    ).toThrow(/filter_policy\.a/);
+    expect(() =>
+      parseSubscriptions(
+        {
+          subscriptions: [
+            { name: 'a', protocol: 'console' },
+            { name: 'a', protocol: 'console' },
+          ],
+        },
+        '/',
+      ),
+    ).toThrow(/declared twice/);
   });
 });

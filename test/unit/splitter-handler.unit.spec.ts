@@ -71,7 +71,12 @@ class FakeKinesis implements PutRecordsClient {
         failed++;
         return { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'simulated' };
       }
-      for (const u of deaggregate({ data: Buffer.from(r.Data ?? []), partitionKey: r.PartitionKey ?? '', sequenceNumber: '1' })) this.events.push(JSON.parse(u.data.toString()) as ReadingEvent);
+      for (const u of deaggregate({
+        data: Buffer.from(r.Data ?? []),
+        partitionKey: r.PartitionKey ?? '',
+        sequenceNumber: '1',
+      }))
+        this.events.push(JSON.parse(u.data.toString()) as ReadingEvent);
       return { ShardId: 'shardId-000000000000', SequenceNumber: String(this.seq++) };
     });
     return { FailedRecordCount: failed, Records, $metadata: {} };
@@ -103,7 +108,8 @@ function setup(failing?: (call: number, i: number, key: string) => boolean) {
   return { log, s3, kinesis, handler, counts: counter.sums };
 }
 
-const manifestOf = (s3: FakeS3, key: string): Manifest => JSON.parse(s3.objects.get(`manifests/${key}.json`)?.body.toString() ?? 'null') as Manifest;
+const manifestOf = (s3: FakeS3, key: string): Manifest =>
+  JSON.parse(s3.objects.get(`manifests/${key}.json`)?.body.toString() ?? 'null') as Manifest;
 
 describe('splitter handler', () => {
   it('decodes notification keys, splits raw CSVs, ignores the rest, and writes the manifest after every record is in', async () => {
@@ -111,12 +117,25 @@ describe('splitter handler', () => {
     const key = 'raw/prod/lv/y=2025/m=08/my file.csv';
     s3.objects.set(key, { body: Buffer.from(SAMPLE), etag: 'abc' });
     const results = await handler(s3Event({ key, etag: 'abc' }, { key: 'raw/notes.txt' }, { key: 'processed/x.csv' }));
-    expect(results.map((r) => [r.key, r.outcome.status])).toEqual([[key, 'split'], ['raw/notes.txt', 'ignored'], ['processed/x.csv', 'ignored']]);
+    expect(results.map((r) => [r.key, r.outcome.status])).toEqual([
+      [key, 'split'],
+      ['raw/notes.txt', 'ignored'],
+      ['processed/x.csv', 'ignored'],
+    ]);
     expect(kinesis.events).toHaveLength(14);
     expect(kinesis.events.every((e) => e.source_key === key && e.source_etag === 'abc')).toBe(true);
     const m = manifestOf(s3, key);
-    expect(m).toMatchObject({ source: { bucket: BUCKET, key, etag: 'abc', size_bytes: SAMPLE.length, gzip: false }, rows_read: 14, events_emitted: 14, quarantine: { key: null, entries: 0 } });
-    expect(m.kinesis).toMatchObject({ stream: 'dubegrid-readings', user_records: 14, shards: { 'shardId-000000000000': expect.any(String) } });
+    expect(m).toMatchObject({
+      source: { bucket: BUCKET, key, etag: 'abc', size_bytes: SAMPLE.length, gzip: false },
+      rows_read: 14,
+      events_emitted: 14,
+      quarantine: { key: null, entries: 0 },
+    });
+    expect(m.kinesis).toMatchObject({
+      stream: 'dubegrid-readings',
+      user_records: 14,
+      shards: { 'shardId-000000000000': expect.any(String) },
+    });
     // GetObject, the records, no quarantine (stale one removed), then the manifest last
     const manifestAt = log.indexOf(`s3:PutObjectCommand:manifests/${key}.json`);
     expect(manifestAt).toBe(log.length - 1);
@@ -129,15 +148,22 @@ describe('splitter handler', () => {
     const key = 'raw/a.csv';
     s3.objects.set(key, { body: Buffer.from(SAMPLE), etag: 'e' });
     await handler(s3Event({ key }));
-    expect(kinesis.events.map((e) => e.source_line).sort((a, b) => a - b)).toEqual(Array.from({ length: 14 }, (_, i) => i + 2));
+    expect(kinesis.events.map((e) => e.source_line).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 14 }, (_, i) => i + 2),
+    );
     expect(manifestOf(s3, key).kinesis.retried_entries).toBe(3);
   });
 
   it('fails the invocation, naming the file, when its records cannot be written — after trying the other files, and with no manifest', async () => {
     const { s3, handler } = setup((_call, _i, key) => key === 'BAD');
-    s3.objects.set('raw/bad.csv', { body: Buffer.from(`${SAMPLE.split('\n')[0]}\nBAD,x,2025-08-14T15:00:00Z,feeder,1,L1 Current,A,1\n`), etag: 'b' });
+    s3.objects.set('raw/bad.csv', {
+      body: Buffer.from(`${SAMPLE.split('\n')[0]}\nBAD,x,2025-08-14T15:00:00Z,feeder,1,L1 Current,A,1\n`),
+      etag: 'b',
+    });
     s3.objects.set('raw/good.csv', { body: Buffer.from(SAMPLE), etag: 'g' });
-    const err = (await handler(s3Event({ key: 'raw/bad.csv' }, { key: 'raw/good.csv' })).catch((e: unknown) => e)) as SplitterInvocationError;
+    const err = (await handler(s3Event({ key: 'raw/bad.csv' }, { key: 'raw/good.csv' })).catch(
+      (e: unknown) => e,
+    )) as SplitterInvocationError;
     expect(err).toBeInstanceOf(SplitterInvocationError);
     expect(err.message).toContain('raw/bad.csv');
     expect(err.failures).toHaveLength(1);
@@ -147,10 +173,18 @@ describe('splitter handler', () => {
 
   it('counts what each object gave, the objects it skipped and the ones that failed', async () => {
     const { s3, handler, counts } = setup((_call, _i, key) => key === 'BAD');
-    s3.objects.set('raw/bad.csv', { body: Buffer.from(`${SAMPLE.split('\n')[0]}\nBAD,x,2025-08-14T15:00:00Z,feeder,1,L1 Current,A,1\n`), etag: 'b' });
-    s3.objects.set('raw/a.csv', { body: Buffer.from(`${SAMPLE}LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots\n`), etag: 'a' });
+    s3.objects.set('raw/bad.csv', {
+      body: Buffer.from(`${SAMPLE.split('\n')[0]}\nBAD,x,2025-08-14T15:00:00Z,feeder,1,L1 Current,A,1\n`),
+      etag: 'b',
+    });
+    s3.objects.set('raw/a.csv', {
+      body: Buffer.from(`${SAMPLE}LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots\n`),
+      etag: 'a',
+    });
     s3.objects.set('raw/b.csv', { body: Buffer.from(SAMPLE), etag: 'b2' });
-    await handler(s3Event({ key: 'raw/a.csv' }, { key: 'raw/b.csv' }, { key: 'raw/gone.csv' }, { key: 'raw/bad.csv' })).catch(() => undefined);
+    await handler(
+      s3Event({ key: 'raw/a.csv' }, { key: 'raw/b.csv' }, { key: 'raw/gone.csv' }, { key: 'raw/bad.csv' }),
+    ).catch(() => undefined);
     const m = [manifestOf(s3, 'raw/a.csv'), manifestOf(s3, 'raw/b.csv')];
     expect(Object.fromEntries(counts)).toEqual({
       ObjectsSplit: 2,
@@ -165,7 +199,7 @@ describe('splitter handler', () => {
     expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.splitter].sort());
   });
 
-  it('leaves a key that now holds a newer object to that object\'s own notification, and a deleted one alone', async () => {
+  it("leaves a key that now holds a newer object to that object's own notification, and a deleted one alone", async () => {
     const { s3, kinesis, handler } = setup();
     s3.objects.set('raw/a.csv', { body: Buffer.from(SAMPLE), etag: 'new' });
     const results = await handler(s3Event({ key: 'raw/a.csv', etag: 'old' }, { key: 'raw/gone.csv', etag: 'x' }));
@@ -176,14 +210,40 @@ describe('splitter handler', () => {
   it('writes rejected rows to quarantine/<key>.jsonl', async () => {
     const { s3, handler } = setup();
     const key = 'raw/q.csv';
-    s3.objects.set(key, { body: Buffer.from(`${SAMPLE}LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots\n`), etag: 'q' });
+    s3.objects.set(key, {
+      body: Buffer.from(`${SAMPLE}LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots\n`),
+      etag: 'q',
+    });
     await handler(s3Event({ key }));
-    const lines = (s3.objects.get(`quarantine/${key}.jsonl`)?.body.toString() ?? '').trim().split('\n').map((l) => JSON.parse(l) as QuarantineEntry);
-    expect(lines).toEqual([expect.objectContaining({ reason: 'non_numeric', line: 16, raw: 'LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots', source_key: key, source_etag: 'q' })]);
-    expect(manifestOf(s3, key)).toMatchObject({ rows_read: 15, rows_accepted: 14, rows_quarantined: 1, quarantine: { key: `quarantine/${key}.jsonl`, entries: 1 } });
+    const lines = (s3.objects.get(`quarantine/${key}.jsonl`)?.body.toString() ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as QuarantineEntry);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        reason: 'non_numeric',
+        line: 16,
+        raw: 'LV123,Main St,2025-08-14T15:20:00Z,feeder,05,L1 Current,A,lots',
+        source_key: key,
+        source_etag: 'q',
+      }),
+    ]);
+    expect(manifestOf(s3, key)).toMatchObject({
+      rows_read: 15,
+      rows_accepted: 14,
+      rows_quarantined: 1,
+      quarantine: { key: `quarantine/${key}.jsonl`, entries: 1 },
+    });
   });
 
   it('refuses an unknown source time zone when it is built', () => {
-    expect(() => createSplitterHandler({ s3: {} as S3Client, kinesis: new FakeKinesis([]), stream: 's', sourceTimeZone: 'Nowhere/Land' })).toThrow(TimeZoneError);
+    expect(() =>
+      createSplitterHandler({
+        s3: {} as S3Client,
+        kinesis: new FakeKinesis([]),
+        stream: 's',
+        sourceTimeZone: 'Nowhere/Land',
+      }),
+    ).toThrow(TimeZoneError);
   });
 });

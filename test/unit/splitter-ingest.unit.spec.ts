@@ -12,7 +12,7 @@ import { tempDir } from '../support/tmp.ts';
 import { LV_HEADER } from './splitter.support.ts';
 
 describe('raw zone keys', () => {
-  it('partitions by the first reading\'s month, or puts a file under the prefix given', () => {
+  it("partitions by the first reading's month, or puts a file under the prefix given", () => {
     expect(rawKeyFor('lv.csv', '2025-08-14T15:00:00.000Z')).toBe('raw/prod/lv/y=2025/m=08/lv.csv');
     expect(rawKeyFor('lv.csv.gz', '2024-01-01T00:00:00.000Z')).toBe('raw/prod/lv/y=2024/m=01/lv.csv.gz');
     expect(rawKeyFor('lv.csv', undefined)).toBe('raw/prod/lv/undated/lv.csv');
@@ -44,9 +44,18 @@ describe('ingest inputs', () => {
     ({ dir, cleanup } = await tempDir());
     await mkdir(join(dir, 'a', 'b'), { recursive: true });
     await writeFile(join(dir, 'lv.csv'), `${LV_HEADER}\nLV1,A,2025-08-14T15:00:00+01:00,feeder,05,L1 Current,A,1\n`);
-    await writeFile(join(dir, 'a', 'lv2.csv.gz'), gzipSync(`${LV_HEADER}\nLV1,A,2024-02-29 23:30:00,feeder,05,L1 Current,A,1\n`));
-    await writeFile(join(dir, 'a', 'b', 'ssen.csv'), 'dataset_id,dno_alias,secondary_substation_id,lv_feeder_id,total_consumption_active_import,data_collection_log_timestamp\n0002002004,SSEN,004,02,5,2024-03-01T00:30:00.000Z\n');
-    await writeFile(join(dir, 'a', 'b', 'ssen-midnight.csv'), 'dataset_id,dno_alias,secondary_substation_id,lv_feeder_id,total_consumption_active_import,data_collection_log_timestamp\n0002002004,SSEN,004,02,5,2024-03-01T00:00:00.000Z\n');
+    await writeFile(
+      join(dir, 'a', 'lv2.csv.gz'),
+      gzipSync(`${LV_HEADER}\nLV1,A,2024-02-29 23:30:00,feeder,05,L1 Current,A,1\n`),
+    );
+    await writeFile(
+      join(dir, 'a', 'b', 'ssen.csv'),
+      'dataset_id,dno_alias,secondary_substation_id,lv_feeder_id,total_consumption_active_import,data_collection_log_timestamp\n0002002004,SSEN,004,02,5,2024-03-01T00:30:00.000Z\n',
+    );
+    await writeFile(
+      join(dir, 'a', 'b', 'ssen-midnight.csv'),
+      'dataset_id,dno_alias,secondary_substation_id,lv_feeder_id,total_consumption_active_import,data_collection_log_timestamp\n0002002004,SSEN,004,02,5,2024-03-01T00:00:00.000Z\n',
+    );
     await writeFile(join(dir, 'a', 'notes.txt'), 'not data');
     await writeFile(join(dir, 'unknown.csv'), 'a,b\n1,2\n');
     await writeFile(join(dir, 'empty.csv'), '');
@@ -55,7 +64,14 @@ describe('ingest inputs', () => {
 
   it('walks directories for .csv and .csv.gz, in a stable order', async () => {
     const files = await expandInputs([dir]);
-    expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual(['a/b/ssen-midnight.csv', 'a/b/ssen.csv', 'a/lv2.csv.gz', 'empty.csv', 'lv.csv', 'unknown.csv']);
+    expect(files.map((f) => f.path.slice(dir.length + 1))).toEqual([
+      'a/b/ssen-midnight.csv',
+      'a/b/ssen.csv',
+      'a/lv2.csv.gz',
+      'empty.csv',
+      'lv.csv',
+      'unknown.csv',
+    ]);
     expect(files.find((f) => f.name === 'lv.csv')?.size).toBeGreaterThan(0);
   });
 
@@ -64,7 +80,7 @@ describe('ingest inputs', () => {
     await expect(expandInputs([join(dir, 'nope.csv')])).rejects.toThrow(/no such file/);
   });
 
-  it('reads the first reading\'s time as the splitter will: offsets, gzip, zones, period starts', async () => {
+  it("reads the first reading's time as the splitter will: offsets, gzip, zones, period starts", async () => {
     expect(await firstReadingTime(join(dir, 'lv.csv'))).toBe('2025-08-14T14:00:00.000Z');
     expect(await firstReadingTime(join(dir, 'a', 'lv2.csv.gz'))).toBe('2024-02-29T23:30:00.000Z');
     expect(await firstReadingTime(join(dir, 'a', 'lv2.csv.gz'), 'Europe/London')).toBe('2024-02-29T23:30:00.000Z');
@@ -77,7 +93,10 @@ describe('ingest inputs', () => {
 
   it('takes the first row that yields a reading when the rows above it are rejected', async () => {
     const path = join(dir, 'bad-first.csv');
-    await writeFile(path, `${LV_HEADER}\nLV1,A,yesterday,feeder,05,L1 Current,A,1\nLV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,high\nLV1,A,2025-09-02T10:00:00Z,feeder,05,L1 Current,A,1\n`);
+    await writeFile(
+      path,
+      `${LV_HEADER}\nLV1,A,yesterday,feeder,05,L1 Current,A,1\nLV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,high\nLV1,A,2025-09-02T10:00:00Z,feeder,05,L1 Current,A,1\n`,
+    );
     expect(await firstReadingTime(path)).toBe('2025-09-02T10:00:00.000Z');
     expect(rawKeyFor('bad-first.csv', await firstReadingTime(path))).toBe('raw/prod/lv/y=2025/m=09/bad-first.csv');
   });

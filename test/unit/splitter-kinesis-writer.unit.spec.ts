@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { AggregatedRecord } from '../../src/shared/kpl.ts';
 import { KinesisWriteError } from '../../src/producers/splitter/errors.ts';
 import { KinesisWriter, type PutRecordsClient } from '../../src/producers/splitter/kinesis-writer.ts';
-import { PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES } from '../../src/producers/splitter/limits.ts';
+import {
+  PUT_RECORDS_MAX_BYTES,
+  PUT_RECORDS_MAX_ENTRIES,
+  PUT_REQUEST_TARGET_BYTES,
+} from '../../src/producers/splitter/limits.ts';
 import { BACKOFF } from '../../src/shared/retry.ts';
 
 const STREAM = 'dubegrid-readings';
@@ -13,7 +17,10 @@ function record(key: string, n: number, bytes = 100): AggregatedRecord {
   data.write(`${key}#${n}`);
   return { partitionKey: key, data, count: 3 };
 }
-const tag = (data: Uint8Array | undefined): string => Buffer.from(data ?? []).toString('utf8').replace(/\0+$/, '');
+const tag = (data: Uint8Array | undefined): string =>
+  Buffer.from(data ?? [])
+    .toString('utf8')
+    .replace(/\0+$/, '');
 
 /**
  * A stand-in for Kinesis: numbers accepted entries per shard (one shard per key), and
@@ -23,7 +30,10 @@ class FakeKinesis implements PutRecordsClient {
   readonly calls: string[][] = [];
   readonly accepted: string[] = [];
   private seq = 1000n;
-  constructor(private readonly plan: (call: number, entry: string) => 'ok' | 'throttle' | 'internal' | 'kms-denied' = () => 'ok', private readonly throwOn: (call: number) => Error | undefined = () => undefined) {}
+  constructor(
+    private readonly plan: (call: number, entry: string) => 'ok' | 'throttle' | 'internal' | 'kms-denied' = () => 'ok',
+    private readonly throwOn: (call: number) => Error | undefined = () => undefined,
+  ) {}
 
   async send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
     const entries = command.input.Records ?? [];
@@ -39,7 +49,12 @@ class FakeKinesis implements PutRecordsClient {
         return { ShardId: `shardId-${e.PartitionKey}`, SequenceNumber: String(this.seq++) };
       }
       failed++;
-      const ErrorCode = verdict === 'throttle' ? 'ProvisionedThroughputExceededException' : verdict === 'internal' ? 'InternalFailure' : 'KMSAccessDeniedException';
+      const ErrorCode =
+        verdict === 'throttle'
+          ? 'ProvisionedThroughputExceededException'
+          : verdict === 'internal'
+            ? 'InternalFailure'
+            : 'KMSAccessDeniedException';
       return { ErrorCode, ErrorMessage: 'simulated' };
     });
     return { FailedRecordCount: failed, Records, $metadata: {} };
@@ -47,9 +62,18 @@ class FakeKinesis implements PutRecordsClient {
 }
 
 const noSleep = { sleeps: [] as number[] };
-function writer(kinesis: PutRecordsClient, extra: Partial<ConstructorParameters<typeof KinesisWriter>[0]> = {}): KinesisWriter {
+function writer(
+  kinesis: PutRecordsClient,
+  extra: Partial<ConstructorParameters<typeof KinesisWriter>[0]> = {},
+): KinesisWriter {
   noSleep.sleeps = [];
-  return new KinesisWriter({ kinesis, stream: STREAM, sleep: async (ms) => void noSleep.sleeps.push(ms), random: () => 0.5, ...extra });
+  return new KinesisWriter({
+    kinesis,
+    stream: STREAM,
+    sleep: async (ms) => void noSleep.sleeps.push(ms),
+    random: () => 0.5,
+    ...extra,
+  });
 }
 
 describe('Kinesis writer', () => {
@@ -68,7 +92,13 @@ describe('Kinesis writer', () => {
       expect(bytes).toBeLessThanOrEqual(PUT_RECORDS_MAX_BYTES);
     }
     expect(kinesis.calls.filter((c) => c[0]?.startsWith('B')).map((c) => c.length)).toContain(8); // 8 × 600 KiB fit in 5 MiB
-    expect(figures).toMatchObject({ stream: STREAM, records: 1_264, user_records: 1_264 * 3, put_requests: kinesis.calls.length, retried_entries: 0 });
+    expect(figures).toMatchObject({
+      stream: STREAM,
+      records: 1_264,
+      user_records: 1_264 * 3,
+      put_requests: kinesis.calls.length,
+      retried_entries: 0,
+    });
     expect(figures.put_payload_units).toBe(1_234 + 30 * 25); // 600 KiB plus a 1-byte key is just over 24 units of 25 KiB
     expect(figures.billed_bytes_on_demand).toBe(1_234 * 1024 + 30 * 601 * 1024);
   });
@@ -78,13 +108,20 @@ describe('Kinesis writer', () => {
     const w = writer(kinesis);
     for (let i = 0; i < 100; i++) w.put(record('A', i, 100 * 1024));
     await w.close();
-    for (const call of kinesis.calls) expect(call.length * (100 * 1024 + 1)).toBeLessThanOrEqual(PUT_REQUEST_TARGET_BYTES);
+    for (const call of kinesis.calls)
+      expect(call.length * (100 * 1024 + 1)).toBeLessThanOrEqual(PUT_REQUEST_TARGET_BYTES);
     expect(kinesis.calls.flat()).toHaveLength(100);
   });
 
   it('resends the entries of a partial failure until all are in, before any later request, and records the highest sequence per shard', async () => {
     // call 0 fails entries 2 and 5 (throttled, internal); call 1 (the resend) fails entry 5 again
-    const kinesis = new FakeKinesis((call, entry) => ((call === 0 && (entry === 'A#2' || entry === 'B#5')) || (call === 1 && entry === 'B#5') ? (entry === 'A#2' ? 'throttle' : 'internal') : 'ok'));
+    const kinesis = new FakeKinesis((call, entry) =>
+      (call === 0 && (entry === 'A#2' || entry === 'B#5')) || (call === 1 && entry === 'B#5')
+        ? entry === 'A#2'
+          ? 'throttle'
+          : 'internal'
+        : 'ok',
+    );
     const w = writer(kinesis, { maxRequestEntries: 8 });
     for (let i = 0; i < 12; i++) w.put(record(i % 2 === 0 ? 'A' : 'B', i));
     const figures = await w.close();
@@ -98,20 +135,30 @@ describe('Kinesis writer', () => {
     expect(figures.retried_entries).toBe(3);
     expect(figures.records).toBe(12);
     // each shard's highest sequence number is that of its last accepted entry
-    expect(figures.shards).toEqual({ 'shardId-A': String(1000 + kinesis.accepted.lastIndexOf('A#10')), 'shardId-B': String(1000 + kinesis.accepted.lastIndexOf('B#11')) });
+    expect(figures.shards).toEqual({
+      'shardId-A': String(1000 + kinesis.accepted.lastIndexOf('A#10')),
+      'shardId-B': String(1000 + kinesis.accepted.lastIndexOf('B#11')),
+    });
     // full jitter under a doubling ceiling
     expect(noSleep.sleeps).toEqual([BACKOFF.kinesisPut.firstMs / 2, BACKOFF.kinesisPut.firstMs]);
   });
 
   it('retries a throttled or failed request, but not a refused one', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException', $metadata: { httpStatusCode: 400 } });
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
     const flaky = new FakeKinesis(undefined, (call) => (call < 2 ? throttled : undefined));
     const w1 = writer(flaky);
     w1.put(record('A', 1));
     expect((await w1.close()).records).toBe(1);
     expect(flaky.calls).toHaveLength(3);
 
-    const missing = Object.assign(new Error('Stream not found'), { name: 'ResourceNotFoundException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    const missing = Object.assign(new Error('Stream not found'), {
+      name: 'ResourceNotFoundException',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
     const gone = new FakeKinesis(undefined, () => missing);
     const w2 = writer(gone);
     w2.put(record('A', 1));
@@ -127,7 +174,9 @@ describe('Kinesis writer', () => {
     const err = (await w.close().catch((e: unknown) => e)) as KinesisWriteError;
     expect(err).toBeInstanceOf(KinesisWriteError);
     expect(err).toMatchObject({ failedEntries: 1, attempts: 4, stream: STREAM });
-    expect(err.message).toMatch(/1 of 2 records still failed after 4 attempts \(last: ProvisionedThroughputExceededException\)/);
+    expect(err.message).toMatch(
+      /1 of 2 records still failed after 4 attempts \(last: ProvisionedThroughputExceededException\)/,
+    );
     expect(kinesis.calls).toHaveLength(4);
     expect(noSleep.sleeps).toEqual([5, 10, 10]); // ceilings 10, 20, 20 (capped), halved by the fixed jitter
   });

@@ -11,7 +11,11 @@ import { deaggregate, type AggregatedRecord } from '../../src/shared/kpl.ts';
 import type { QuarantineEntry } from '../../src/shared/quarantine.ts';
 import { splitBody, type SplitOptions, type SplitSummary } from '../../src/producers/splitter/core.ts';
 
-export const SOURCE = { bucket: 'dubegrid-000000000000-eu-west-2', key: 'raw/prod/lv/y=2025/m=08/test.csv', etag: '0123456789abcdef0123456789abcdef' };
+export const SOURCE = {
+  bucket: 'dubegrid-000000000000-eu-west-2',
+  key: 'raw/prod/lv/y=2025/m=08/test.csv',
+  etag: '0123456789abcdef0123456789abcdef',
+};
 export const INGESTED_AT = '2025-09-01T12:00:00.000Z';
 
 export const LV_HEADER = 'Substation Number,Substation Name,Timestamp,Attribute Type,Feeder ID,Description,Units,Value';
@@ -68,7 +72,14 @@ export async function run(input: string | Buffer, options: RunOptions = {}): Pro
   for (const e of events) digest.add(e.event_id);
   expect(digest.toString()).toBe(summary.event_id_digest);
   for (const e of entries) {
-    expect(e).toMatchObject({ v: 1, stage: 'splitter', source_bucket: SOURCE.bucket, source_key: SOURCE.key, source_etag: SOURCE.etag, quarantined_at: INGESTED_AT });
+    expect(e).toMatchObject({
+      v: 1,
+      stage: 'splitter',
+      source_bucket: SOURCE.bucket,
+      source_key: SOURCE.key,
+      source_etag: SOURCE.etag,
+      quarantined_at: INGESTED_AT,
+    });
   }
   return { summary, events, entries, records };
 }

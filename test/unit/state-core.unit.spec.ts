@@ -14,7 +14,13 @@ function kinesisRecord(seq: string, payloads: (string | object)[]): KinesisStrea
 }
 function rawRecord(seq: string, data: string): KinesisStreamRecord {
   return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'LV1', sequenceNumber: seq, data, approximateArrivalTimestamp: 1 },
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: 'LV1',
+      sequenceNumber: seq,
+      data,
+      approximateArrivalTimestamp: 1,
+    },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
     eventID: `shardId-000000000001:${seq}`,
@@ -25,7 +31,8 @@ function rawRecord(seq: string, data: string): KinesisStreamRecord {
   };
 }
 
-const at = (ts: string, value: number, ingestedAt = '2025-08-15T00:00:00Z') => readingEvent({ substation: 'LV1', ts, value, ingestedAt });
+const at = (ts: string, value: number, ingestedAt = '2025-08-15T00:00:00Z') =>
+  readingEvent({ substation: 'LV1', ts, value, ingestedAt });
 
 describe('decodeRecord', () => {
   it('de-aggregates, keeps valid events and rejects the rest with reasons, never throwing', () => {
@@ -41,7 +48,9 @@ describe('decodeRecord', () => {
 
   it('reads a plain (not aggregated) record as one user record', () => {
     const good = at('2025-08-14T00:00:00Z', 240);
-    expect(decodeRecord(rawRecord('1', Buffer.from(JSON.stringify(good)).toString('base64')), 0).events).toEqual([good]);
+    expect(decodeRecord(rawRecord('1', Buffer.from(JSON.stringify(good)).toString('base64')), 0).events).toEqual([
+      good,
+    ]);
   });
 
   it('rejects a corrupt aggregate whole', () => {
@@ -60,7 +69,11 @@ describe('planBatch', () => {
     const a = at('2025-08-14T00:00:00Z', 1);
     const newer = at('2025-08-14T00:10:00Z', 2);
     const correction = { ...a, value: 9, ingested_at: '2025-08-16T00:00:00.000Z' };
-    const records = [decodeRecord(kinesisRecord('1', [a]), 0), decodeRecord(kinesisRecord('2', [newer, 'bad']), 1), decodeRecord(kinesisRecord('3', [correction]), 2)];
+    const records = [
+      decodeRecord(kinesisRecord('1', [a]), 0),
+      decodeRecord(kinesisRecord('2', [newer, 'bad']), 1),
+      decodeRecord(kinesisRecord('3', [correction]), 2),
+    ];
     const plan = planBatch(records);
     expect(plan.events).toBe(3);
     expect(plan.readings.get(readingKeyOf(a))).toEqual({ event: correction, firstRecord: 0 });
@@ -72,8 +85,17 @@ describe('planBatch', () => {
 
 describe('firstFailedRecord', () => {
   const a = at('2025-08-14T00:00:00Z', 1);
-  const b = readingEvent({ substation: 'LV1', ts: '2025-08-14T00:00:00Z', value: 1, measurement: 'total_active_power' });
-  const plan = planBatch([decodeRecord(kinesisRecord('1', [a]), 0), decodeRecord(kinesisRecord('2', [b]), 1), decodeRecord(kinesisRecord('3', ['x']), 2)]);
+  const b = readingEvent({
+    substation: 'LV1',
+    ts: '2025-08-14T00:00:00Z',
+    value: 1,
+    measurement: 'total_active_power',
+  });
+  const plan = planBatch([
+    decodeRecord(kinesisRecord('1', [a]), 0),
+    decodeRecord(kinesisRecord('2', [b]), 1),
+    decodeRecord(kinesisRecord('3', ['x']), 2),
+  ]);
   const none = new Map<never, Error>();
 
   it('is undefined when every write succeeded', () => {
@@ -81,7 +103,15 @@ describe('firstFailedRecord', () => {
   });
   it('is the lowest record any failed write carried', () => {
     const err = new Error('throttled');
-    expect(firstFailedRecord(plan, { readings: new Map([[readingKeyOf(b), err]]), latest: none, quarantine: new Map([[2, new Error('s3')]]) })).toEqual({ index: 1, error: err });
-    expect(firstFailedRecord(plan, { readings: none, latest: new Map([[latestKeyOf(a), err]]), quarantine: none })?.index).toBe(0);
+    expect(
+      firstFailedRecord(plan, {
+        readings: new Map([[readingKeyOf(b), err]]),
+        latest: none,
+        quarantine: new Map([[2, new Error('s3')]]),
+      }),
+    ).toEqual({ index: 1, error: err });
+    expect(
+      firstFailedRecord(plan, { readings: none, latest: new Map([[latestKeyOf(a), err]]), quarantine: none })?.index,
+    ).toBe(0);
   });
 });

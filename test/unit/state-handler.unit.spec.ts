@@ -18,23 +18,37 @@ import { PUBLISHED_METRICS, SummingCounter } from '../../src/shared/telemetry.ts
 
 type Put = { PutRequest: { Item: Record<string, unknown> } };
 
-function fakeDoc(behaviour: { refuse?: (item: Record<string, unknown>) => boolean; refuseUpdate?: (values: Record<string, unknown>) => boolean; unprocessedTimes?: number; stuck?: boolean } = {}) {
+function fakeDoc(
+  behaviour: {
+    refuse?: (item: Record<string, unknown>) => boolean;
+    refuseUpdate?: (values: Record<string, unknown>) => boolean;
+    unprocessedTimes?: number;
+    stuck?: boolean;
+  } = {},
+) {
   const written: Record<string, unknown>[] = [];
   let unprocessed = behaviour.unprocessedTimes ?? 0;
   const doc = {
     send: async (command: unknown) => {
       if (command instanceof BatchGetCommand) return { Responses: {} };
       if (command instanceof UpdateCommand) {
-        if (behaviour.refuseUpdate?.(command.input.ExpressionAttributeValues ?? {})) throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), { name: 'ValidationException' });
+        if (behaviour.refuseUpdate?.(command.input.ExpressionAttributeValues ?? {}))
+          throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+            name: 'ValidationException',
+          });
         return {};
       }
       if (command instanceof BatchWriteCommand) {
         const [table, requests] = Object.entries(command.input.RequestItems ?? {})[0] as [string, Put[]];
-        if (requests.some((r) => behaviour.refuse?.(r.PutRequest.Item))) throw Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException' });
+        if (requests.some((r) => behaviour.refuse?.(r.PutRequest.Item)))
+          throw Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException' });
         if (behaviour.stuck) return { UnprocessedItems: { [table]: requests } };
         if (unprocessed > 0) {
           unprocessed -= 1;
-          return { UnprocessedItems: { [table]: requests.slice(1) }, written: written.push(requests[0]!.PutRequest.Item) };
+          return {
+            UnprocessedItems: { [table]: requests.slice(1) },
+            written: written.push(requests[0]!.PutRequest.Item),
+          };
         }
         written.push(...requests.map((r) => r.PutRequest.Item));
         return { UnprocessedItems: {} };
@@ -50,7 +64,13 @@ function record(seq: string, events: ReadingEvent[]): KinesisStreamRecord {
   const agg = new KeyedAggregator();
   for (const e of events) agg.add(e.substation_id, Buffer.from(JSON.stringify(e)));
   return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: events[0]!.substation_id, sequenceNumber: seq, data: agg.flush()[0]!.data.toString('base64'), approximateArrivalTimestamp: 1 },
+    kinesis: {
+      kinesisSchemaVersion: '1.0',
+      partitionKey: events[0]!.substation_id,
+      sequenceNumber: seq,
+      data: agg.flush()[0]!.data.toString('base64'),
+      approximateArrivalTimestamp: 1,
+    },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
     eventID: `shardId-000000000000:${seq}`,
@@ -60,7 +80,8 @@ function record(seq: string, events: ReadingEvent[]): KinesisStreamRecord {
     eventSourceARN: 'arn:aws:kinesis:eu-west-2:000000000000:stream/dubegrid-readings',
   };
 }
-const r = (sub: string, minute: number) => readingEvent({ substation: sub, ts: Date.parse('2025-08-14T00:00:00Z') + minute * 60_000, value: minute });
+const r = (sub: string, minute: number) =>
+  readingEvent({ substation: sub, ts: Date.parse('2025-08-14T00:00:00Z') + minute * 60_000, value: minute });
 
 describe('state handler partial batch response', () => {
   it('reports the first record not applied and every later one; the earlier ones succeed', async () => {
@@ -68,9 +89,16 @@ describe('state handler partial batch response', () => {
     const counter = new SummingCounter();
     const counts = counter.sums;
     const handler = createStateHandler({ doc, s3, bucket: 'b', metrics: counter });
-    const response = await handler({ Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10), r('OK', 11)])] });
+    const response = await handler({
+      Records: [record('1', [r('OK', 0)]), record('2', [r('FAIL', 0)]), record('3', [r('OK', 10), r('OK', 11)])],
+    });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: '2' }, { itemIdentifier: '3' }]);
-    expect(Object.fromEntries(counts)).toEqual({ RecordsReceived: 3, Readings: 4, ReadingsQuarantined: 0, RecordsFailed: 2 });
+    expect(Object.fromEntries(counts)).toEqual({
+      RecordsReceived: 3,
+      Readings: 4,
+      ReadingsQuarantined: 0,
+      RecordsFailed: 2,
+    });
     expect([...counts.keys()].sort()).toEqual([...PUBLISHED_METRICS.state].sort());
   });
 
@@ -78,13 +106,17 @@ describe('state handler partial batch response', () => {
     // A@0 (record 2) is not what `latest` gets: A@5 (record 3) is; that update failing un-applies both
     const { doc } = fakeDoc({ refuseUpdate: (values) => Object.values(values).includes(5) });
     const handler = createStateHandler({ doc, s3, bucket: 'b' });
-    const response = await handler({ Records: [record('1', [r('B', 0)]), record('2', [r('A', 0)]), record('3', [r('A', 5)])] });
+    const response = await handler({
+      Records: [record('1', [r('B', 0)]), record('2', [r('A', 0)]), record('3', [r('A', 5)])],
+    });
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['2', '3']);
   });
 
   it('throws when no record could be applied, so the whole batch is retried', async () => {
     const { doc } = fakeDoc({ refuse: () => true });
-    await expect(createStateHandler({ doc, s3, bucket: 'b' })({ Records: [record('1', [r('X', 0)])] })).rejects.toThrow(/All records failed/);
+    await expect(createStateHandler({ doc, s3, bucket: 'b' })({ Records: [record('1', [r('X', 0)])] })).rejects.toThrow(
+      /All records failed/,
+    );
   });
 });
 
@@ -96,7 +128,10 @@ describe('StateWriter retries', () => {
     const { doc, written } = fakeDoc({ unprocessedTimes: 3 });
     const sleeps: number[] = [];
     const writer = new StateWriter({ doc, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
-    const out = await writer.write({ readings: writes.readings, latest: new Map([[`RETRY:01\u0000l1_voltage`, events[4]!]]) });
+    const out = await writer.write({
+      readings: writes.readings,
+      latest: new Map([[`RETRY:01\u0000l1_voltage`, events[4]!]]),
+    });
     expect(out.readings).toMatchObject({ written: 5, failed: new Map() });
     expect(written).toHaveLength(5);
     expect(sleeps).toEqual([50, 100, 200].map((ms) => ms / 2));
@@ -105,9 +140,14 @@ describe('StateWriter retries', () => {
   it('reports items still unprocessed after the last attempt as failed, per key', async () => {
     const { doc } = fakeDoc({ stuck: true });
     const writer = new StateWriter({ doc, sleep: async () => undefined });
-    const out = await writer.write({ readings: writes.readings, latest: new Map([[`RETRY:01\u0000l1_voltage`, events[4]!]]) });
+    const out = await writer.write({
+      readings: writes.readings,
+      latest: new Map([[`RETRY:01\u0000l1_voltage`, events[4]!]]),
+    });
     expect(out.readings.failed.size).toBe(5);
-    expect([...out.readings.failed.values()][0]?.message).toMatch(new RegExp(`still unprocessed after ${BACKOFF.stateWrites.attempts} attempts`));
+    expect([...out.readings.failed.values()][0]?.message).toMatch(
+      new RegExp(`still unprocessed after ${BACKOFF.stateWrites.attempts} attempts`),
+    );
   });
 });
 

@@ -8,9 +8,19 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { METRICS_NAMESPACE } from '../../src/shared/functions.ts';
 import { countKinesisBatch, lambdaTelemetry, METRIC } from '../../src/shared/telemetry.ts';
 
-const context = { awsRequestId: 'req-1', functionName: 'dubegrid-splitter', functionVersion: '$LATEST', memoryLimitInMB: '1024', invokedFunctionArn: 'arn:aws:lambda:eu-west-2:1:function:f' } as Context;
+const context = {
+  awsRequestId: 'req-1',
+  functionName: 'dubegrid-splitter',
+  functionVersion: '$LATEST',
+  memoryLimitInMB: '1024',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-2:1:function:f',
+} as Context;
 
-type Emf = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
+type Emf = Record<string, unknown> & {
+  _aws: {
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+  };
+};
 
 let lines: { stream: string; json: Record<string, unknown> }[];
 
@@ -53,7 +63,12 @@ describe('lambdaTelemetry', () => {
     expect(directive.Metrics).toEqual(expect.arrayContaining([{ Name: 'RowsRead', Unit: 'Count' }]));
 
     const log = lines.find((l) => l.json.message === 'split 3')?.json;
-    expect(log).toMatchObject({ level: 'INFO', service: 'splitter', function_request_id: 'req-1', function_name: 'dubegrid-splitter' });
+    expect(log).toMatchObject({
+      level: 'INFO',
+      service: 'splitter',
+      function_request_id: 'req-1',
+      function_name: 'dubegrid-splitter',
+    });
   });
 
   it('still publishes what was counted when the invocation throws, logs the error and rethrows it', async () => {
@@ -64,7 +79,11 @@ describe('lambdaTelemetry', () => {
     });
     await expect(entry(undefined, context)).rejects.toThrow('bucket gone');
     expect(emfLines()).toEqual([expect.objectContaining({ service: 'registry', AssetFilesFailed: 1 })]);
-    expect(lines.find((l) => l.stream === 'error')?.json).toMatchObject({ level: 'ERROR', message: 'invocation failed', error: expect.objectContaining({ message: 'bucket gone' }) });
+    expect(lines.find((l) => l.stream === 'error')?.json).toMatchObject({
+      level: 'ERROR',
+      message: 'invocation failed',
+      error: expect.objectContaining({ message: 'bucket gone' }),
+    });
   });
 
   it('writes no metrics line for an invocation that counted nothing', async () => {
@@ -76,7 +95,14 @@ describe('lambdaTelemetry', () => {
 
   it('counts a Kinesis batch as records, readings, quarantined readings and failed records', async () => {
     const t = lambdaTelemetry('state');
-    await t.instrument(async () => countKinesisBatch(t.metrics, { records: 4, readings: 900, quarantined: 2, failed: 1 }))(undefined);
-    expect(emfLines()[0]).toMatchObject({ RecordsReceived: 4, Readings: 900, ReadingsQuarantined: 2, RecordsFailed: 1 });
+    await t.instrument(async () =>
+      countKinesisBatch(t.metrics, { records: 4, readings: 900, quarantined: 2, failed: 1 }),
+    )(undefined);
+    expect(emfLines()[0]).toMatchObject({
+      RecordsReceived: 4,
+      Readings: 900,
+      ReadingsQuarantined: 2,
+      RecordsFailed: 1,
+    });
   });
 });

@@ -40,18 +40,32 @@ describe('replay options', () => {
 });
 
 describe('replay batches', () => {
-  const record = (i: number, bytes: number): StreamRecord => ({ sequenceNumber: String(i), partitionKey: 'LV1', data: new Uint8Array(bytes), arrival: NOW });
+  const record = (i: number, bytes: number): StreamRecord => ({
+    sequenceNumber: String(i),
+    partitionKey: 'LV1',
+    data: new Uint8Array(bytes),
+    arrival: NOW,
+  });
 
   it('cuts batches at the batch size and at the invocation payload limit, in order', () => {
     const small = Array.from({ length: 7 }, (_, i) => record(i, 100));
-    expect(invocationBatches(small, 3).map((b) => b.map((r) => r.sequenceNumber))).toEqual([['0', '1', '2'], ['3', '4', '5'], ['6']]);
+    expect(invocationBatches(small, 3).map((b) => b.map((r) => r.sequenceNumber))).toEqual([
+      ['0', '1', '2'],
+      ['3', '4', '5'],
+      ['6'],
+    ]);
     // 1 MiB records: base64 makes each ~1.4 MB, so four fit under 6 MiB
     const big = Array.from({ length: 9 }, (_, i) => record(i, 1024 * 1024));
     expect(invocationBatches(big, 500).map((b) => b.length)).toEqual([4, 4, 1]);
   });
 
   it('merges the per-shard targets of several manifests, highest sequence number first', () => {
-    expect(shardTargetsOf([{ kinesis: { shards: { a: '9', b: '100' } } }, { kinesis: { shards: { a: '10', c: '1' } } }] as never)).toEqual({ a: '10', b: '100', c: '1' });
+    expect(
+      shardTargetsOf([
+        { kinesis: { shards: { a: '9', b: '100' } } },
+        { kinesis: { shards: { a: '10', c: '1' } } },
+      ] as never),
+    ).toEqual({ a: '10', b: '100', c: '1' });
   });
 });
 
@@ -59,10 +73,14 @@ describe('backfill', () => {
   it('paces readings so that none goes before its share of time, the first request at once', async () => {
     let now = 1_000;
     const waits: number[] = [];
-    const pace = new ReadingPace(100, () => now, async (ms) => {
-      waits.push(ms);
-      now += ms;
-    });
+    const pace = new ReadingPace(
+      100,
+      () => now,
+      async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    );
     await pace.take(50);
     await pace.take(50);
     await pace.take(100);
@@ -89,7 +107,9 @@ describe('backfill', () => {
 describe('rebuild', () => {
   it('does not announce again a notification published before the rebuild', async () => {
     const sent: string[] = [];
-    const publisher = { publish: async (m: { body: string }) => (sent.push(m.body), { messageId: `new-${sent.length}` }) };
+    const publisher = {
+      publish: async (m: { body: string }) => (sent.push(m.body), { messageId: `new-${sent.length}` }),
+    };
     let reused = 0;
     const p = notAnnouncedAgain(publisher, new Map([['n1', 'm-old']]), () => reused++);
     const message = (id: string) => ({ subject: 's', body: JSON.stringify({ notification_id: id }), attributes: {} });

@@ -36,7 +36,18 @@ function manifest(over: Partial<Manifest> = {}): Manifest {
     last_reading_ts: '2025-08-01T01:00:00.000Z',
     quarantine: { key: `quarantine/${KEY}.jsonl`, entries: 2 },
     stopped_early: null,
-    kinesis: { stream: 's', records: 1, user_records: 8, event_bytes: 1, payload_bytes: 1, put_payload_units: 1, billed_bytes_on_demand: 1, put_requests: 1, retried_entries: 0, shards: {} },
+    kinesis: {
+      stream: 's',
+      records: 1,
+      user_records: 8,
+      event_bytes: 1,
+      payload_bytes: 1,
+      put_payload_units: 1,
+      billed_bytes_on_demand: 1,
+      put_requests: 1,
+      retried_entries: 0,
+      shards: {},
+    },
     ingested_at: '2025-09-01T00:00:00.000Z',
     started_at: '2025-09-01T00:00:00.000Z',
     finished_at: '2025-09-01T00:00:01.000Z',
@@ -45,7 +56,12 @@ function manifest(over: Partial<Manifest> = {}): Manifest {
   };
 }
 
-function facts(m: Manifest, quarantine: RawZoneFacts['quarantine'] = new Map([[`quarantine/${KEY}.jsonl`, { lines: 2, rowEntries: 2, unreadable: 0 }]])): RawZoneFacts {
+function facts(
+  m: Manifest,
+  quarantine: RawZoneFacts['quarantine'] = new Map([
+    [`quarantine/${KEY}.jsonl`, { lines: 2, rowEntries: 2, unreadable: 0 }],
+  ]),
+): RawZoneFacts {
   return { objects: [{ key: KEY, etag: 'e1' }], manifests: new Map([[KEY, m]]), unreadableManifests: [], quarantine };
 }
 
@@ -59,23 +75,48 @@ describe('the raw zone', () => {
   it('names an object without a manifest, a manifest of an earlier upload and one whose raw object is gone', () => {
     const f = facts(manifest());
     expect(checks(checkRawZone({ ...f, manifests: new Map() }))).toEqual(['not_split']);
-    expect(checkRawZone({ ...f, objects: [{ key: KEY, etag: 'e2' }] })).toEqual([expect.objectContaining({ check: 'manifest_outdated', subject: KEY, detail: expect.stringContaining('e2') })]);
+    expect(checkRawZone({ ...f, objects: [{ key: KEY, etag: 'e2' }] })).toEqual([
+      expect.objectContaining({ check: 'manifest_outdated', subject: KEY, detail: expect.stringContaining('e2') }),
+    ]);
     expect(checks(checkRawZone({ ...f, objects: [] }))).toEqual(['raw_missing']);
   });
 
   it('names a manifest that does not add up, and a quarantine object that does not match it', () => {
-    expect(checkRawZone(facts(manifest({ rows_accepted: 7 })))).toEqual([expect.objectContaining({ check: 'manifest_rows', detail: 'rows_read 10 ≠ rows_accepted 7 + rows_quarantined 2' })]);
-    expect(checks(checkRawZone(facts(manifest({ quarantine_reasons: { non_numeric: 1 } }))))).toEqual(['manifest_reasons']);
-    expect(checks(checkRawZone(facts(manifest(), new Map([[`quarantine/${KEY}.jsonl`, { lines: 1, rowEntries: 1, unreadable: 0 }]]))))).toEqual(['quarantine_entries', 'quarantine_entries']);
+    expect(checkRawZone(facts(manifest({ rows_accepted: 7 })))).toEqual([
+      expect.objectContaining({
+        check: 'manifest_rows',
+        detail: 'rows_read 10 ≠ rows_accepted 7 + rows_quarantined 2',
+      }),
+    ]);
+    expect(checks(checkRawZone(facts(manifest({ quarantine_reasons: { non_numeric: 1 } }))))).toEqual([
+      'manifest_reasons',
+    ]);
+    expect(
+      checks(
+        checkRawZone(
+          facts(manifest(), new Map([[`quarantine/${KEY}.jsonl`, { lines: 1, rowEntries: 1, unreadable: 0 }]])),
+        ),
+      ),
+    ).toEqual(['quarantine_entries', 'quarantine_entries']);
     expect(checks(checkRawZone(facts(manifest(), new Map())))).toEqual(['quarantine_missing']);
   });
 
   it('counts an entry about the whole object in the entries but not among the rows', () => {
-    const whole = manifest({ rows_read: 5, rows_accepted: 5, rows_quarantined: 0, quarantine_reasons: {}, quarantine: { key: `quarantine/${KEY}.jsonl`, entries: 1 } });
+    const whole = manifest({
+      rows_read: 5,
+      rows_accepted: 5,
+      rows_quarantined: 0,
+      quarantine_reasons: {},
+      quarantine: { key: `quarantine/${KEY}.jsonl`, entries: 1 },
+    });
     const body = `${JSON.stringify({ reason: 'corrupt_body', line: null })}\n`;
     expect(countEntries(body)).toEqual({ lines: 1, rowEntries: 0, unreadable: 0 });
     expect(checkRawZone(facts(whole, new Map([[`quarantine/${KEY}.jsonl`, countEntries(body)]])))).toEqual([]);
-    expect(countEntries('{"reason":"non_numeric","line":4}\nnot json\n\n')).toEqual({ lines: 2, rowEntries: 1, unreadable: 1 });
+    expect(countEntries('{"reason":"non_numeric","line":4}\nnot json\n\n')).toEqual({
+      lines: 2,
+      rowEntries: 1,
+      unreadable: 1,
+    });
   });
 });
 
@@ -84,14 +125,27 @@ describe('readings in the table', () => {
   const id = eventIdOf('S1:01', 'l1_voltage', ts);
 
   it('reads one reading per item', () => {
-    const single = readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage'), event_id: id, measurement: 'l1_voltage', ts, value: 231 });
+    const single = readingsOfItem({
+      asset_id: 'S1:01',
+      sk: readingSortKey(ts, 'l1_voltage'),
+      event_id: id,
+      measurement: 'l1_voltage',
+      ts,
+      value: 231,
+    });
     expect(single).toEqual([{ ref: expect.objectContaining({ event_id: id, value: 231 }) }]);
   });
 
   it('derives a reading from the key alone, and names one whose event id or sort key contradicts it', () => {
-    expect(readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage') })).toEqual([{ ref: expect.objectContaining({ event_id: id, ts, measurement: 'l1_voltage' }) }]);
-    expect(readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage'), event_id: 'f'.repeat(32) })).toEqual([expect.objectContaining({ problem: expect.stringContaining('not the one its natural key gives') })]);
-    expect(readingsOfItem({ asset_id: 'S1:01', sk: 'x', event_id: id, measurement: 'l1_voltage', ts })).toEqual([expect.objectContaining({ problem: expect.stringContaining('sort key') })]);
+    expect(readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage') })).toEqual([
+      { ref: expect.objectContaining({ event_id: id, ts, measurement: 'l1_voltage' }) },
+    ]);
+    expect(
+      readingsOfItem({ asset_id: 'S1:01', sk: readingSortKey(ts, 'l1_voltage'), event_id: 'f'.repeat(32) }),
+    ).toEqual([expect.objectContaining({ problem: expect.stringContaining('not the one its natural key gives') })]);
+    expect(readingsOfItem({ asset_id: 'S1:01', sk: 'x', event_id: id, measurement: 'l1_voltage', ts })).toEqual([
+      expect.objectContaining({ problem: expect.stringContaining('sort key') }),
+    ]);
     expect(readingsOfItem({ sk: 'x' })).toEqual({ problem: 'the item has no asset_id' });
   });
 });
@@ -99,7 +153,13 @@ describe('readings in the table', () => {
 describe('day digests and named differences', () => {
   const ref = (n: number, day = '2025-08-01'): ReadingRef => {
     const ts = `${day}T00:${String(n).padStart(2, '0')}:00.000Z`;
-    return { event_id: eventIdOf('S1', 'total_active_power', ts), asset_id: 'S1', measurement: 'total_active_power', ts, value: n };
+    return {
+      event_id: eventIdOf('S1', 'total_active_power', ts),
+      asset_id: 'S1',
+      measurement: 'total_active_power',
+      ts,
+      value: n,
+    };
   };
 
   it('finds the days whose count or digest differ, either side lacking the day', () => {
@@ -116,10 +176,26 @@ describe('day digests and named differences', () => {
     const want = new Map([ref(1), ref(2)].map((r) => [r.event_id, r]));
     const have = new Map([ref(1), ref(3)].map((r) => [r.event_id, r]));
     expect(nameDifferences('table', have, want, 'lake')).toEqual([
-      { zone: 'readings', check: 'missing_from_table', subject: `S1 ${readingSortKey(ref(2).ts, 'total_active_power')}`, detail: expect.stringContaining(`the readings table lacks a reading the lake holds: S1 total_active_power at ${ref(2).ts}`) },
-      { zone: 'readings', check: 'unexpected_in_table', subject: `S1 ${readingSortKey(ref(3).ts, 'total_active_power')}`, detail: expect.stringContaining('never emitted') },
+      {
+        zone: 'readings',
+        check: 'missing_from_table',
+        subject: `S1 ${readingSortKey(ref(2).ts, 'total_active_power')}`,
+        detail: expect.stringContaining(
+          `the readings table lacks a reading the lake holds: S1 total_active_power at ${ref(2).ts}`,
+        ),
+      },
+      {
+        zone: 'readings',
+        check: 'unexpected_in_table',
+        subject: `S1 ${readingSortKey(ref(3).ts, 'total_active_power')}`,
+        detail: expect.stringContaining('never emitted'),
+      },
     ]);
-    const many = new Map(Array.from({ length: NAMED_READINGS_MAX + 3 }, (_, i) => ref(i % 60, `2025-08-${String(1 + Math.floor(i / 60)).padStart(2, '0')}`)).map((r) => [r.event_id, r]));
+    const many = new Map(
+      Array.from({ length: NAMED_READINGS_MAX + 3 }, (_, i) =>
+        ref(i % 60, `2025-08-${String(1 + Math.floor(i / 60)).padStart(2, '0')}`),
+      ).map((r) => [r.event_id, r]),
+    );
     const named = nameDifferences('lake', new Map(), many, 'raw');
     expect(named).toHaveLength(NAMED_READINGS_MAX + 1);
     expect(named.at(-1)).toMatchObject({ subject: 'lake (3 more)' });
@@ -136,12 +212,19 @@ describe('day digests and named differences', () => {
       lo += BigInt(`0x${id.slice(8, 16)}`);
     }
     expect(digestOfHalves(hi, lo, ids.length).toString()).toBe(direct.toString());
-    expect(EventIdDigest.parse(direct.toString(), 500).merge(EventIdDigest.parse('0000000000000001')).toString()).toBe((BigInt(`0x${direct.toString()}`) + 1n).toString(16).padStart(16, '0'));
+    expect(EventIdDigest.parse(direct.toString(), 500).merge(EventIdDigest.parse('0000000000000001')).toString()).toBe(
+      (BigInt(`0x${direct.toString()}`) + 1n).toString(16).padStart(16, '0'),
+    );
     expect(() => EventIdDigest.parse('xyz')).toThrow(/16 hex digits/);
   });
 
   it('lists the months the readings span', () => {
-    expect(monthsOf([['2025-11-30T00:00:00.000Z', '2026-01-02T00:00:00.000Z'], [null, null]])).toEqual(['2025-11', '2025-12', '2026-01']);
+    expect(
+      monthsOf([
+        ['2025-11-30T00:00:00.000Z', '2026-01-02T00:00:00.000Z'],
+        [null, null],
+      ]),
+    ).toEqual(['2025-11', '2025-12', '2026-01']);
     expect(monthsOf([])).toEqual([]);
   });
 });
@@ -158,7 +241,17 @@ describe('latest', () => {
     source_line: 3,
     ...over,
   });
-  const item = (over: Partial<LatestItem> = {}): LatestItem => ({ asset_id: 'S1:01', measurement: 'l1_voltage', event_id: 'e2', ts: '2025-08-01T00:20:00.000Z', value: 232, ingested_at: '2025-09-01T00:00:00.000Z', source_key: 'k', source_line: 3, ...over });
+  const item = (over: Partial<LatestItem> = {}): LatestItem => ({
+    asset_id: 'S1:01',
+    measurement: 'l1_voltage',
+    event_id: 'e2',
+    ts: '2025-08-01T00:20:00.000Z',
+    value: 232,
+    ingested_at: '2025-09-01T00:00:00.000Z',
+    source_key: 'k',
+    source_line: 3,
+    ...over,
+  });
   const series = new Map([['S1:01\u0000l1_voltage', newest()]]);
 
   it('holds when each series holds its newest reading', () => {
@@ -167,23 +260,44 @@ describe('latest', () => {
 
   it('names a stale, a missing and an orphan latest item', () => {
     expect(checkLatest([item({ event_id: 'e1', ts: '2025-08-01T00:10:00.000Z', value: 231 })], series)).toEqual([
-      expect.objectContaining({ check: 'stale_latest', subject: 'S1:01 l1_voltage', detail: expect.stringContaining('event_id "e1", ts "2025-08-01T00:10:00.000Z", value 231') }),
+      expect.objectContaining({
+        check: 'stale_latest',
+        subject: 'S1:01 l1_voltage',
+        detail: expect.stringContaining('event_id "e1", ts "2025-08-01T00:10:00.000Z", value 231'),
+      }),
     ]);
     expect(checks(checkLatest([item({ ingested_at: '2025-08-31T00:00:00.000Z' })], series))).toEqual(['stale_latest']);
     expect(checks(checkLatest([], series))).toEqual(['missing_latest']);
     expect(checks(checkLatest([item(), item({ measurement: 'l2_voltage' })], series))).toEqual(['orphan_latest']);
-    expect(checkLatest([item(), item({ measurement: 'l2_voltage', ts: '2025-07-01T00:00:00.000Z' })], series, { expiredBefore: '2025-07-15T00:00:00.000Z' })).toEqual([]);
+    expect(
+      checkLatest([item(), item({ measurement: 'l2_voltage', ts: '2025-07-01T00:00:00.000Z' })], series, {
+        expiredBefore: '2025-07-15T00:00:00.000Z',
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('notifications and DLQs', () => {
-  const n = (id: string, sk: string, published = true) => ({ notification_id: id, asset_id: 'S1', sk, subject: `[warning] ${id}`, stored_at: '2025-09-01T00:00:00.000Z', ...(published ? { published_at: '2025-09-01T00:00:01.000Z' } : {}) });
+  const n = (id: string, sk: string, published = true) => ({
+    notification_id: id,
+    asset_id: 'S1',
+    sk,
+    subject: `[warning] ${id}`,
+    stored_at: '2025-09-01T00:00:00.000Z',
+    ...(published ? { published_at: '2025-09-01T00:00:01.000Z' } : {}),
+  });
 
   it('names a notification never published and one stored twice', () => {
     expect(checkNotifications([n('a', 'notification#1#a'), n('b', 'notification#2#b')])).toEqual([]);
-    expect(checkNotifications([n('a', 'notification#1#a', false), n('b', 'notification#2#b'), n('b', 'notification#3#b')])).toEqual([
+    expect(
+      checkNotifications([n('a', 'notification#1#a', false), n('b', 'notification#2#b'), n('b', 'notification#3#b')]),
+    ).toEqual([
       expect.objectContaining({ check: 'unpublished', subject: 'a' }),
-      expect.objectContaining({ check: 'duplicate_notification', subject: 'b', detail: 'stored 2 times: S1 notification#2#b, S1 notification#3#b' }),
+      expect.objectContaining({
+        check: 'duplicate_notification',
+        subject: 'b',
+        detail: 'stored 2 times: S1 notification#2#b, S1 notification#3#b',
+      }),
     ]);
   });
 
@@ -195,9 +309,24 @@ describe('notifications and DLQs', () => {
       error: 'boom',
       condition: 'retries_exhausted',
       attempts: 4,
-      payload: { kind: 'kinesis', stream: 's', shard_id: 'shardId-000000000001', start_sequence_number: '1', end_sequence_number: '9', records: 3 },
+      payload: {
+        kind: 'kinesis',
+        stream: 's',
+        shard_id: 'shardId-000000000001',
+        start_sequence_number: '1',
+        end_sequence_number: '9',
+        records: 3,
+      },
     };
-    expect(checkLocalDlq([entry])).toEqual([{ zone: 'dlq', check: 'dlq_entry', subject: 'abc', detail: 'state: 3 record(s) of shardId-000000000001 from 1 to 9, retries_exhausted after 4 attempt(s) at 2025-09-01T00:00:00.000Z: boom' }]);
+    expect(checkLocalDlq([entry])).toEqual([
+      {
+        zone: 'dlq',
+        check: 'dlq_entry',
+        subject: 'abc',
+        detail:
+          'state: 3 record(s) of shardId-000000000001 from 1 to 9, retries_exhausted after 4 attempt(s) at 2025-09-01T00:00:00.000Z: boom',
+      },
+    ]);
   });
 });
 
@@ -212,21 +341,33 @@ describe('the DLQs on AWS (an SQS client that answers like SQS; no emulator here
         }
         if (command instanceof GetQueueAttributesCommand) {
           const name = (command.input.QueueUrl ?? '').split('/').pop() ?? '';
-          return { Attributes: { ApproximateNumberOfMessages: String(depths[name]), ApproximateNumberOfMessagesNotVisible: '1' } };
+          return {
+            Attributes: {
+              ApproximateNumberOfMessages: String(depths[name]),
+              ApproximateNumberOfMessagesNotVisible: '1',
+            },
+          };
         }
         throw new Error('unexpected command');
       },
     }) as unknown as SQSClient;
 
   it('sums the messages, lists each queue holding some, and counts a queue it cannot read as a difference', async () => {
-    const denied = Object.assign(new Error('User is not authorized to perform: sqs:getqueueurl\nmore'), { name: 'AccessDenied' });
-    const result = await checkAwsDlqs(sqsAnswering({ 'dubegrid-splitter-dlq': 0, 'dubegrid-state-dlq': 2, 'dubegrid-anomaly-dlq': denied }), ['splitter', 'state', 'anomaly']);
+    const denied = Object.assign(new Error('User is not authorized to perform: sqs:getqueueurl\nmore'), {
+      name: 'AccessDenied',
+    });
+    const result = await checkAwsDlqs(
+      sqsAnswering({ 'dubegrid-splitter-dlq': 0, 'dubegrid-state-dlq': 2, 'dubegrid-anomaly-dlq': denied }),
+      ['splitter', 'state', 'anomaly'],
+    );
     expect(result.messages).toBe(1 + 3);
     expect(result.differences.map((d) => [d.check, d.subject])).toEqual([
       ['dlq_messages', 'dubegrid-splitter-dlq'],
       ['dlq_messages', 'dubegrid-state-dlq'],
       ['dlq_unreadable', 'dubegrid-anomaly-dlq'],
     ]);
-    expect(result.differences[2]?.detail).toBe('could not read the DLQ of anomaly: User is not authorized to perform: sqs:getqueueurl');
+    expect(result.differences[2]?.detail).toBe(
+      'could not read the DLQ of anomaly: User is not authorized to perform: sqs:getqueueurl',
+    );
   });
 });

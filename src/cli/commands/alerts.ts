@@ -22,16 +22,24 @@ const FOLLOW_POLL_MS = 1_000;
 export function registerAlerts(program: Command): void {
   program
     .command('alerts')
-    .description('list incidents raised by the anomaly rules (the `alerts` table), one line each, oldest first; --follow tails their notifications live')
-    .option('--since <time>', 'incidents opened at or after this reading time: 2025-08-14, 2025-08-14T15:00Z, or a span back from now: 30m, 6h, 2d')
+    .description(
+      'list incidents raised by the anomaly rules (the `alerts` table), one line each, oldest first; --follow tails their notifications live',
+    )
+    .option(
+      '--since <time>',
+      'incidents opened at or after this reading time: 2025-08-14, 2025-08-14T15:00Z, or a span back from now: 30m, 6h, 2d',
+    )
     .option('--severity <s>', `only this severity: ${SEVERITIES.join(' or ')}`)
     .option('--rule <r>', `only this rule: ${RULE_IDS.join(', ')}`)
     .option('--asset <id>', 'only this asset: <substation> or <substation>:<feeder>')
-    .option('--follow', 'after the list, print each notification (open, escalate, close) as it is stored, until Ctrl-C; with --json one JSON object per line')
+    .option(
+      '--follow',
+      'after the list, print each notification (open, escalate, close) as it is stored, until Ctrl-C; with --json one JSON object per line',
+    )
     .addHelpText(
       'after',
       '\nFields: alert_id, asset_id, substation_id, rule, severity, status (open/closed), opened_at, closed_at, measurement, value, threshold, unit, detail.\n' +
-        'Times are the readings\' own times (UTC). With --follow and no stack running, the pipeline is started for the command.',
+        "Times are the readings' own times (UTC). With --follow and no stack running, the pipeline is started for the command.",
     )
     .action(
       action<AlertsFlags>(async (_args, opts) => {
@@ -53,7 +61,19 @@ export function registerAlerts(program: Command): void {
 
 function render(incidents: readonly IncidentRecord[]): string {
   if (!incidents.length) return 'no incidents match';
-  const rows = incidents.map((i) => [i.opened_at, i.status, i.severity, i.rule, i.asset_id, i.measurement, i.value, i.threshold, i.unit, i.closed_at ?? '', i.alert_id]);
+  const rows = incidents.map((i) => [
+    i.opened_at,
+    i.status,
+    i.severity,
+    i.rule,
+    i.asset_id,
+    i.measurement,
+    i.value,
+    i.threshold,
+    i.unit,
+    i.closed_at ?? '',
+    i.alert_id,
+  ]);
   const open = incidents.filter((i) => i.status === 'open').length;
   return `${table(['opened (UTC)', 'status', 'severity', 'rule', 'asset', 'measurement', 'value', 'threshold', 'unit', 'closed (UTC)', 'alert_id'], rows)}\n${incidents.length} incident(s), ${open} open`;
 }
@@ -82,11 +102,22 @@ async function follow(store: AlertStore, filter: IncidentFilter, json: boolean):
 }
 
 function matches(n: StoredNotification, f: IncidentFilter): boolean {
-  return (!f.since || n.opened_at >= f.since) && (!f.severity || n.severity === f.severity) && (!f.rule || n.rule === f.rule) && (!f.asset || n.asset_id === f.asset);
+  return (
+    (!f.since || n.opened_at >= f.since) &&
+    (!f.severity || n.severity === f.severity) &&
+    (!f.rule || n.rule === f.rule) &&
+    (!f.asset || n.asset_id === f.asset)
+  );
 }
 
 function publicNotification(n: StoredNotification): Record<string, unknown> {
-  const { message: _m, attributes: _a, subject: _s, sk: _k, ...rest } = n as StoredNotification & Record<string, unknown>;
+  const {
+    message: _m,
+    attributes: _a,
+    subject: _s,
+    sk: _k,
+    ...rest
+  } = n as StoredNotification & Record<string, unknown>;
   for (const k of ['outbox', 'stored_day', 'stored_sk', 'day', 'type']) delete rest[k];
   return rest;
 }
@@ -95,7 +126,8 @@ export function filterOf(opts: AlertsFlags, now: Date): IncidentFilter {
   if (opts.severity !== undefined && !(SEVERITIES as readonly string[]).includes(opts.severity)) {
     throw new UsageError(`--severity must be ${SEVERITIES.join(' or ')}, got ${opts.severity}`);
   }
-  if (opts.rule !== undefined && !(RULE_IDS as readonly string[]).includes(opts.rule)) throw new UsageError(`--rule must be one of ${RULE_IDS.join(', ')}; got ${opts.rule}`);
+  if (opts.rule !== undefined && !(RULE_IDS as readonly string[]).includes(opts.rule))
+    throw new UsageError(`--rule must be one of ${RULE_IDS.join(', ')}; got ${opts.rule}`);
   return {
     ...(opts.since !== undefined ? { since: parseSince(opts.since, now) } : {}),
     ...(opts.severity !== undefined ? { severity: opts.severity as Severity } : {}),
@@ -110,9 +142,17 @@ const SPAN_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 
 export function parseSince(text: string, now: Date): string {
   const t = text.trim();
   const span = /^(\d+)\s*([mhd])$/i.exec(t);
-  if (span) return new Date(now.getTime() - Number(span[1]) * (SPAN_MS[(span[2] as string).toLowerCase()] as number)).toISOString();
+  if (span)
+    return new Date(
+      now.getTime() - Number(span[1]) * (SPAN_MS[(span[2] as string).toLowerCase()] as number),
+    ).toISOString();
   const date = /^\d{4}-\d{2}-\d{2}$/.test(t) ? `${t}T00:00:00Z` : t;
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(date) ? Date.parse(date) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--since must be a date (2025-08-14), a time with a zone (2025-08-14T15:00Z) or a span (30m, 6h, 2d); got ${text}`);
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(date)
+    ? Date.parse(date)
+    : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new UsageError(
+      `--since must be a date (2025-08-14), a time with a zone (2025-08-14T15:00Z) or a span (30m, 6h, 2d); got ${text}`,
+    );
   return new Date(ms).toISOString();
 }

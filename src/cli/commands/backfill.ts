@@ -22,26 +22,52 @@ export function registerBackfill(program: Command): void {
     .command('backfill')
     .description(
       'split the raw objects under a prefix into the stream again, through the splitter, with the same events as their first split ' +
-        '(same event ids and ingested_at): for history older than the stream\'s retention, or after a consumer fix. The projections see duplicates and change nothing',
+        "(same event ids and ingested_at): for history older than the stream's retention, or after a consumer fix. The projections see duplicates and change nothing",
     )
     .requiredOption('--prefix <prefix>', 'raw objects under this prefix, e.g. raw/prod/lv/y=2025/m=04/')
     .option('--rate <n>', 'at most n readings per second into the stream')
-    .option('--wait', 'then wait until every projection (state, anomaly, the lake flushed) has caught up with what was written')
+    .option(
+      '--wait',
+      'then wait until every projection (state, anomaly, the lake flushed) has caught up with what was written',
+    )
     .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
-    .addHelpText('after', '\nWith no stack running, backfill starts one for its own lifetime and so always waits for it. Progress goes to stderr. Exits 1 if an object could not be split.')
+    .addHelpText(
+      'after',
+      '\nWith no stack running, backfill starts one for its own lifetime and so always waits for it. Progress goes to stderr. Exits 1 if an object could not be split.',
+    )
     .action(
       action<BackfillFlags>(async (_args, opts) => {
         const rate = usage(() => parseRate(opts.rate));
         const timeoutS = Number(opts.timeout);
-        if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
-        if (!opts.prefix.startsWith('raw/')) throw new UsageError(`--prefix must be under raw/ (the raw zone), got ${JSON.stringify(opts.prefix)}`);
+        if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+          throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+        if (!opts.prefix.startsWith('raw/'))
+          throw new UsageError(`--prefix must be under raw/ (the raw zone), got ${JSON.stringify(opts.prefix)}`);
         return withContext(opts, 'pipeline', async (ctx) => {
-          const summary = await backfill(ctx.clients, { prefix: opts.prefix, rate, sourceTimeZone: readSettings().sourceTimeZone, progress, meter });
+          const summary = await backfill(ctx.clients, {
+            prefix: opts.prefix,
+            rate,
+            sourceTimeZone: readSettings().sourceTimeZone,
+            progress,
+            meter,
+          });
           // a stack started for this command stops when it returns: its projections must catch up first
-          const caughtUp = opts.wait === true || ctx.ownStack !== undefined ? await catchUpProjections(ctx, summary.shards, { timeoutMs: timeoutS * 1000, progress, meter, readings: summary.readings }) : undefined;
+          const caughtUp =
+            opts.wait === true || ctx.ownStack !== undefined
+              ? await catchUpProjections(ctx, summary.shards, {
+                  timeoutMs: timeoutS * 1000,
+                  progress,
+                  meter,
+                  readings: summary.readings,
+                })
+              : undefined;
           const failed = summary.objects.filter((o) => o.status === 'failed').length;
           const { manifests: _manifests, ...json } = summary;
-          return { json: { ...json, ...(caughtUp ? { caught_up: caughtUp } : {}) }, human: render(summary, caughtUp), exitCode: failed > 0 ? 1 : 0 };
+          return {
+            json: { ...json, ...(caughtUp ? { caught_up: caughtUp } : {}) },
+            human: render(summary, caughtUp),
+            exitCode: failed > 0 ? 1 : 0,
+          };
         });
       }),
     );
@@ -50,7 +76,17 @@ export function registerBackfill(program: Command): void {
 function render(s: BackfillSummary, caughtUp: CatchUp | undefined): string {
   const n = (x: number): string => x.toLocaleString('en-GB');
   if (s.objects.length === 0) return `no raw object under ${s.prefix}`;
-  const rows = s.objects.map((o) => [o.key, o.status, n(o.readings), n(o.kinesis_records), o.status === 'split' ? (o.same_emission ? `as first ingested at ${o.ingested_at}` : 'never split before') : (o.error ?? '')]);
+  const rows = s.objects.map((o) => [
+    o.key,
+    o.status,
+    n(o.readings),
+    n(o.kinesis_records),
+    o.status === 'split'
+      ? o.same_emission
+        ? `as first ingested at ${o.ingested_at}`
+        : 'never split before'
+      : (o.error ?? ''),
+  ]);
   const lines = [
     `backfilled ${s.objects.length} raw object(s) under ${s.prefix}: ${n(s.readings)} readings in ${n(s.kinesis_records)} records, ${(s.elapsed_ms / 1000).toFixed(1)} s (${n(s.readings_per_s)} readings/s${s.rate_limit ? `, limit ${n(s.rate_limit)}` : ''})`,
     '',

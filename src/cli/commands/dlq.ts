@@ -20,7 +20,9 @@ interface ListFlags {
 export function registerDlq(program: Command): void {
   const dlq = program
     .command('dlq')
-    .description("list the embedded stack's on-failure destination: stream batches a consumer gave up on, raw files the splitter and assets files the registry could not finish")
+    .description(
+      "list the embedded stack's on-failure destination: stream batches a consumer gave up on, raw files the splitter and assets files the registry could not finish",
+    )
     .option('--source <name>', 'only entries of this consumer or producer (state, anomaly, splitter, registry)')
     .action(
       action<ListFlags>(async (_args, opts) => {
@@ -28,20 +30,26 @@ export function registerDlq(program: Command): void {
         const json = { count: entries.length, entries };
         if (entries.length === 0) return { json, human: 'the DLQ is empty' };
         const rows = entries.map((e) => [e.id, e.source, e.created_at, e.condition, e.attempts, what(e), e.error]);
-        return { json, human: `${table(['id', 'source', 'failed at', 'condition', 'attempts', 'what', 'error'], rows)}\nredrive with \`dubegrid dlq redrive [ID]\` once the cause is fixed` };
+        return {
+          json,
+          human: `${table(['id', 'source', 'failed at', 'condition', 'attempts', 'what', 'error'], rows)}\nredrive with \`dubegrid dlq redrive [ID]\` once the cause is fixed`,
+        };
       }),
     );
 
   dlq
     .command('redrive')
-    .description('hand DLQ entries back to their owner (all, or the one named): stream records are read again from the stream and given to the consumer, files are handed to their function again; an entry is removed only when all of it was processed')
+    .description(
+      'hand DLQ entries back to their owner (all, or the one named): stream records are read again from the stream and given to the consumer, files are handed to their function again; an entry is removed only when all of it was processed',
+    )
     .argument('[id]', 'the entry to redrive (see `dubegrid dlq`); all entries when omitted')
     .action(
       action(async ([id], opts) => {
         const queue = new LocalDlq(dlqRoot(opts));
         const entries = id ? [await queue.get(id)].filter((e): e is DlqEntry => e !== undefined) : await queue.list();
         if (id && entries.length === 0) throw new UsageError(`no DLQ entry ${id} (list them with \`dubegrid dlq\`)`);
-        if (entries.length === 0) return { json: { redriven: [], failed: [] }, human: 'the DLQ is empty: nothing to redrive' };
+        if (entries.length === 0)
+          return { json: { redriven: [], failed: [] }, human: 'the DLQ is empty: nothing to redrive' };
         return withContext(opts, 'stack', async (ctx) => {
           const redriven: RedriveResult[] = [];
           const failed: { id: string; error: string }[] = [];
@@ -55,7 +63,10 @@ export function registerDlq(program: Command): void {
             }
           }
           const lines = [
-            ...redriven.map((r) => `redriven ${r.id} (${r.source}): ${r.records} record(s)${r.missing ? `, ${r.missing} no longer in the stream (backfill them from raw/)` : ''}`),
+            ...redriven.map(
+              (r) =>
+                `redriven ${r.id} (${r.source}): ${r.records} record(s)${r.missing ? `, ${r.missing} no longer in the stream (backfill them from raw/)` : ''}`,
+            ),
             ...failed.map((f) => `NOT redriven ${f.id}: ${f.error}`),
           ];
           return { json: { redriven, failed }, human: lines.join('\n'), exitCode: failed.length > 0 ? 1 : 0 };
@@ -66,7 +77,9 @@ export function registerDlq(program: Command): void {
 
 function dlqRoot(opts: GlobalOptions): string {
   if (parseTarget(opts.target) !== 'local') {
-    throw new UsageError('on AWS the on-failure destinations are the SQS queues of the deployed stack; `dlq` reads the embedded stack’s');
+    throw new UsageError(
+      'on AWS the on-failure destinations are the SQS queues of the deployed stack; `dlq` reads the embedded stack’s',
+    );
   }
   return dataPaths(resolveDataDir(opts.dataDir)).dlq;
 }
@@ -75,7 +88,8 @@ async function redrive(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry): P
   const payload = entry.payload;
   if (payload.kind === 's3') return redriveS3(ctx, queue, { ...entry, payload });
   const consumer = localConsumerNamed(PIPELINE_SERVICES, entry.source);
-  if (!consumer) throw new UsageError(`${entry.id} belongs to ${entry.source}, which is not a consumer of this pipeline`);
+  if (!consumer)
+    throw new UsageError(`${entry.id} belongs to ${entry.source}, which is not a consumer of this pipeline`);
   const handler = consumer.createHandler({ clients: ctx.clients, env: process.env, log: stderrLog });
   return redriveKinesisEntry({
     kinesis: ctx.clients.kinesis,
@@ -92,7 +106,11 @@ async function redrive(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry): P
  * An object an S3-invoked function (splitter, registry) gave up on: its handler is
  * invoked again with the notification S3 would send.
  */
-async function redriveS3(ctx: CommandContext, queue: LocalDlq, entry: DlqEntry & { payload: S3Failure }): Promise<RedriveResult> {
+async function redriveS3(
+  ctx: CommandContext,
+  queue: LocalDlq,
+  entry: DlqEntry & { payload: S3Failure },
+): Promise<RedriveResult> {
   const handler = s3InvokedHandler(ctx, entry);
   try {
     await redriveS3Entry(entry, handler, queue, ctx.clients.region);
@@ -107,10 +125,14 @@ function s3InvokedHandler(ctx: CommandContext, entry: DlqEntry): S3Handler<unkno
   const log = { info: progress, warn: progress, error: progress };
   if (entry.source === SPLITTER_SERVICE) return localSplitterHandler(ctx, log);
   if (entry.source === REGISTRY_SERVICE) return localRegistryHandler({ clients: ctx.clients, log });
-  throw new UsageError(`${entry.id} belongs to ${entry.source}, which is not invoked by S3 notifications in this pipeline`);
+  throw new UsageError(
+    `${entry.id} belongs to ${entry.source}, which is not invoked by S3 notifications in this pipeline`,
+  );
 }
 
 function what(e: DlqEntry): string {
   const p = e.payload;
-  return p.kind === 'kinesis' ? `${p.shard_id} ${p.start_sequence_number}…${p.end_sequence_number.slice(-8)} (${p.records} record(s))` : `s3://${p.bucket}/${p.key}`;
+  return p.kind === 'kinesis'
+    ? `${p.shard_id} ${p.start_sequence_number}…${p.end_sequence_number.slice(-8)} (${p.records} record(s))`
+    : `s3://${p.bucket}/${p.key}`;
 }

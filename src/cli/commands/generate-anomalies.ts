@@ -15,15 +15,27 @@ export interface AnomalyFlags {
 }
 
 export const anomaliesOption = (): Option =>
-  new Option('--anomalies', 'inject labelled anomalies of every rule class at known assets and times (without it the data raises no alert)');
+  new Option(
+    '--anomalies',
+    'inject labelled anomalies of every rule class at known assets and times (without it the data raises no alert)',
+  );
 export const labelsOption = (): Option =>
-  new Option('--labels <file>', `with --anomalies: where to write the ground truth CSV asset_id,rule,start,end (default DIR/${LABELS_FILE})`);
+  new Option(
+    '--labels <file>',
+    `with --anomalies: where to write the ground truth CSV asset_id,rule,start,end (default DIR/${LABELS_FILE})`,
+  );
 
 /** Runs the generator, with anomalies and labels when the flags say so. */
-export async function generateWith(options: GenerateOptions, flags: AnomalyFlags): Promise<GenerateSummary | LabelledGenerateSummary> {
+export async function generateWith(
+  options: GenerateOptions,
+  flags: AnomalyFlags,
+): Promise<GenerateSummary | LabelledGenerateSummary> {
   if (flags.labels !== undefined && !flags.anomalies) throw new UsageError('--labels needs --anomalies');
   if (!flags.anomalies) return generate(options);
-  const summary = await generateLabelled({ ...options, ...(flags.labels !== undefined ? { labels: flags.labels } : {}) });
+  const summary = await generateLabelled({
+    ...options,
+    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+  });
   const warning = missingRulesWarning(summary);
   if (warning) progress(warning);
   return summary;
@@ -41,7 +53,9 @@ export function missingRulesWarning(summary: LabelledGenerateSummary): string {
 /** The line a person reads about the injected anomalies, or nothing. */
 export function anomalyLine(summary: GenerateSummary | LabelledGenerateSummary): string {
   if (!('labels_file' in summary)) return '';
-  const byRule = Object.entries(summary.anomalies_by_rule).map(([rule, n]) => `${rule} ${n}`).join(', ');
+  const byRule = Object.entries(summary.anomalies_by_rule)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
   const shown = relative(process.cwd(), summary.labels_file);
   return `injected ${summary.anomalies} labelled anomalies (${byRule}); ground truth: ${shown.startsWith('..') ? summary.labels_file : shown}`;
 }

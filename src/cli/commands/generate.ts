@@ -31,11 +31,25 @@ export function registerGenerate(program: Command): void {
         'for a seeded network of substations; the same seed gives byte-identical files, existing files of the same names are overwritten',
     )
     .addOption(new Option('--out <dir>', 'directory to write into').default(D.out, D.out))
-    .addOption(new Option('--substations <n>', 'number of substations, each with 1–4 feeders').default(String(D.substations), String(D.substations)))
+    .addOption(
+      new Option('--substations <n>', 'number of substations, each with 1–4 feeders').default(
+        String(D.substations),
+        String(D.substations),
+      ),
+    )
     .addOption(new Option('--days <d>', 'number of days').default(String(D.days), String(D.days)))
-    .addOption(new Option('--start <date>', 'first day, YYYY-MM-DD, from 00:00 UTC').default(D.start, `${D.start}, a Monday`))
-    .addOption(new Option('--interval <span>', 'time between readings: 5m, 10m, 15m, 30m, 1h, …').default(`${D.intervalMinutes}m`, `${D.intervalMinutes}m`))
-    .addOption(new Option('--seed <s>', 'seed, a whole number from 0 to 4294967295').default(String(D.seed), String(D.seed)))
+    .addOption(
+      new Option('--start <date>', 'first day, YYYY-MM-DD, from 00:00 UTC').default(D.start, `${D.start}, a Monday`),
+    )
+    .addOption(
+      new Option('--interval <span>', 'time between readings: 5m, 10m, 15m, 30m, 1h, …').default(
+        `${D.intervalMinutes}m`,
+        `${D.intervalMinutes}m`,
+      ),
+    )
+    .addOption(
+      new Option('--seed <s>', 'seed, a whole number from 0 to 4294967295').default(String(D.seed), String(D.seed)),
+    )
     .addOption(anomaliesOption())
     .addOption(labelsOption())
     .action(
@@ -43,7 +57,10 @@ export function registerGenerate(program: Command): void {
         const began = performance.now();
         const summary = await generateWith({ ...parseFlags(opts), onProgress: metered }, opts).catch(asUsageError);
         const elapsedMs = Math.round(performance.now() - began);
-        return { json: { ...summary, elapsed_ms: elapsedMs }, human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n') };
+        return {
+          json: { ...summary, elapsed_ms: elapsedMs },
+          human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n'),
+        };
       }),
     );
 }
@@ -69,7 +86,14 @@ function asUsageError(err: unknown): never {
   throw new UsageError(`--${FLAG_OF[err.option]} ${err.problem}`, { cause: err });
 }
 
-const FLAG_OF: Record<OptionName, string> = { out: 'out', substations: 'substations', days: 'days', start: 'start', intervalMinutes: 'interval', seed: 'seed' };
+const FLAG_OF: Record<OptionName, string> = {
+  out: 'out',
+  substations: 'substations',
+  days: 'days',
+  start: 'start',
+  intervalMinutes: 'interval',
+  seed: 'seed',
+};
 
 /** Rows written of the run's total (the share of intervals done says how many that is). */
 function metered(p: GenerateProgress): void {

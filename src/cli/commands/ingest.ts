@@ -29,19 +29,26 @@ export function registerIngest(program: Command): void {
         'raw/prod/lv/y=YYYY/m=MM/<name> by the month of its first reading; the splitter turns them into events',
     )
     .argument('<paths...>', 'files or directories to upload')
-    .option('--prefix <prefix>', 'upload under this prefix instead of the partition of the first reading: under raw/ for readings, or reference/assets/ for an assets.csv (the registry loader loads it; --wait waits for that)')
-    .option('--wait', 'wait until the splitter has finished every file (its manifest names the uploaded object) and every projection has caught up with it (state, anomaly, the lake flushed), then print the totals')
+    .option(
+      '--prefix <prefix>',
+      'upload under this prefix instead of the partition of the first reading: under raw/ for readings, or reference/assets/ for an assets.csv (the registry loader loads it; --wait waits for that)',
+    )
+    .option(
+      '--wait',
+      'wait until the splitter has finished every file (its manifest names the uploaded object) and every projection has caught up with it (state, anomaly, the lake flushed), then print the totals',
+    )
     .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
     .addHelpText(
       'after',
       '\nWith no stack running, ingest starts one for its own lifetime and so always waits for the splitter before it exits.\n' +
         'Progress goes to stderr; --json prints one document on stdout (with --wait: files, rows_read, rows_accepted, rows_quarantined,\n' +
-        'quarantine_reasons, events_emitted, kinesis_records, put_payload_units, billed_bytes_on_demand, and each file\'s manifest).',
+        "quarantine_reasons, events_emitted, kinesis_records, put_payload_units, billed_bytes_on_demand, and each file's manifest).",
     )
     .action(
       action<IngestCommandOptions>(async (paths, opts) => {
         const timeoutS = Number(opts.timeout ?? DEFAULT_TIMEOUT_S);
-        if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+        if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+          throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
         const inputs = await (async () => {
           checkPrefix(opts.prefix);
           return expandInputs(paths);
@@ -59,9 +66,17 @@ export function registerIngest(program: Command): void {
             failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
             // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
             ...(ctx.target === 'aws'
-              ? { failuresHint: `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)` }
+              ? {
+                  failuresHint: `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)`,
+                }
               : {}),
-            registryLoaded: (key, since) => waitForAssetsLoaded(() => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets), key, since, timeoutS * 1000),
+            registryLoaded: (key, since) =>
+              waitForAssetsLoaded(
+                () => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets),
+                key,
+                since,
+                timeoutS * 1000,
+              ),
             progress,
             meter,
           }).catch((err: unknown) => {
@@ -69,8 +84,18 @@ export function registerIngest(program: Command): void {
           });
           await ctx.ownStack?.service<LocalSplitter>(SPLITTER_SERVICE)?.waitIdle();
           // --wait also means every projection has caught up with what the splitter wrote, the lake flushed (issue 7)
-          const caughtUp = result.manifests ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), { timeoutMs: timeoutS * 1000, progress, meter, readings: result.totals?.events_emitted }) : undefined;
-          return { json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) }, human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}` };
+          const caughtUp = result.manifests
+            ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), {
+                timeoutMs: timeoutS * 1000,
+                progress,
+                meter,
+                readings: result.totals?.events_emitted,
+              })
+            : undefined;
+          return {
+            json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) },
+            human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}`,
+          };
         });
       }),
     );
@@ -78,7 +103,9 @@ export function registerIngest(program: Command): void {
 
 async function splitterFailures(dataDir: string): Promise<SplitFailure[]> {
   const entries = await new LocalDlq(dataPaths(dataDir).dlq).list(SPLITTER_SERVICE);
-  return entries.flatMap((e) => (e.payload.kind === 's3' ? [{ key: e.payload.key, etag: e.payload.etag, error: e.error }] : []));
+  return entries.flatMap((e) =>
+    e.payload.kind === 's3' ? [{ key: e.payload.key, etag: e.payload.etag, error: e.error }] : [],
+  );
 }
 
 function jsonOf(r: IngestResult): unknown {
@@ -96,11 +123,14 @@ function jsonOf(r: IngestResult): unknown {
 function humanOf(r: IngestResult, ctx: CommandContext): string {
   const lines = [`uploaded ${r.uploads.length} file(s) to s3://${r.bucket}/`];
   lines.push(...(r.skipped ?? []).map((f) => `  skipped ${f.file}: ${f.why}`));
-  lines.push(...(r.registryLoaded ?? []).map((k) => `  ${k}  loaded into the asset registry (\`dubegrid assets\` lists it)`));
+  lines.push(
+    ...(r.registryLoaded ?? []).map((k) => `  ${k}  loaded into the asset registry (\`dubegrid assets\` lists it)`),
+  );
   if (r.registryLoaded && !r.manifests) return lines.join('\n');
   if (!r.totals || !r.manifests) {
     lines.push(...r.uploads.map((u) => `  ${u.key}  ${formatBytes(u.bytes)}`));
-    if (ctx.attached) lines.push('the running stack splits them; `dubegrid status` shows its progress (or run ingest with --wait)');
+    if (ctx.attached)
+      lines.push('the running stack splits them; `dubegrid status` shows its progress (or run ingest with --wait)');
     return lines.join('\n');
   }
   const rows = r.manifests.map((m) => [
@@ -117,7 +147,14 @@ function humanOf(r: IngestResult, ctx: CommandContext): string {
   rows.push(['total', '', t.rows_read, t.rows_accepted, t.rows_quarantined, t.events_emitted, t.kinesis_records, '']);
   lines.push('', table(['file', 'format', 'rows', 'accepted', 'quarantined', 'events', 'records', ''], rows));
   const reasons = Object.entries(t.quarantine_reasons);
-  if (reasons.length > 0) lines.push('', `quarantined by reason: ${reasons.map(([k, v]) => `${k}=${v}`).join(' ')} (entries under quarantine/)`);
-  lines.push('', `Kinesis: ${t.kinesis_records} records, ${t.put_payload_units} PUT payload units, ${formatBytes(t.billed_bytes_on_demand)} billed on demand`);
+  if (reasons.length > 0)
+    lines.push(
+      '',
+      `quarantined by reason: ${reasons.map(([k, v]) => `${k}=${v}`).join(' ')} (entries under quarantine/)`,
+    );
+  lines.push(
+    '',
+    `Kinesis: ${t.kinesis_records} records, ${t.put_payload_units} PUT payload units, ${formatBytes(t.billed_bytes_on_demand)} billed on demand`,
+  );
   return lines.join('\n');
 }

@@ -21,7 +21,10 @@ export function registerRebuild(program: Command): void {
         'from the stream, or from the raw zone with --from-raw (every raw object backfilled into the stream, then replayed); then run verify',
     )
     .requiredOption('--projection <name>', PROJECTIONS.join(' | '))
-    .option('--from-raw', 'rebuild from the raw zone, for when the stream no longer holds everything (older than its retention)')
+    .option(
+      '--from-raw',
+      'rebuild from the raw zone, for when the stream no longer holds everything (older than its retention)',
+    )
     .option('--rate <n>', 'with --from-raw: at most n readings per second into the stream')
     .addHelpText(
       'after',
@@ -32,7 +35,10 @@ export function registerRebuild(program: Command): void {
     .action(
       action<RebuildFlags>(async (_args, opts) => {
         const projection = opts.projection.trim().toLowerCase();
-        if (!isProjectionName(projection)) throw new UsageError(`--projection must be one of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(opts.projection)}`);
+        if (!isProjectionName(projection))
+          throw new UsageError(
+            `--projection must be one of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(opts.projection)}`,
+          );
         const rate = usage(() => parseRate(opts.rate));
         if (rate !== undefined && !opts.fromRaw) throw new UsageError('--rate applies to --from-raw only');
         return withOps(opts, async (envt) => {
@@ -45,11 +51,21 @@ export function registerRebuild(program: Command): void {
 }
 
 function render(s: RebuildSummary): string {
-  const wiped = [...Object.entries(s.wiped.items).map(([t, n]) => `${n} item(s) of ${t}`), ...Object.entries(s.wiped.objects).map(([p, n]) => `${n} object(s) under ${p}`)].join(', ') || 'nothing';
+  const wiped =
+    [
+      ...Object.entries(s.wiped.items).map(([t, n]) => `${n} item(s) of ${t}`),
+      ...Object.entries(s.wiped.objects).map(([p, n]) => `${n} object(s) under ${p}`),
+    ].join(', ') || 'nothing';
   return [
     `rebuilt the ${s.projection} projection from ${s.from_raw ? 'the raw zone' : 'the stream'} (emptied ${wiped})`,
-    ...(s.backfill ? [`backfilled ${s.backfill.objects.length} raw object(s): ${s.backfill.readings.toLocaleString('en-GB')} readings`] : []),
-    ...(s.not_announced_again > 0 ? [`${s.not_announced_again} notification(s) published before were stored again without being announced again`] : []),
+    ...(s.backfill
+      ? [
+          `backfilled ${s.backfill.objects.length} raw object(s): ${s.backfill.readings.toLocaleString('en-GB')} readings`,
+        ]
+      : []),
+    ...(s.not_announced_again > 0
+      ? [`${s.not_announced_again} notification(s) published before were stored again without being announced again`]
+      : []),
     '',
     renderReplay(s.replay),
     '',

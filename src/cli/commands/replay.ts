@@ -20,10 +20,13 @@ export function registerReplay(program: Command): void {
     .command('replay')
     .description(
       'read every shard of the stream again from --from (AT_TIMESTAMP) to --to and drive the chosen projections with it, ' +
-        'shards in parallel: the state and anomaly handlers in this process with real-shaped Kinesis events, the lake through the local Firehose\'s Parquet writer. ' +
+        "shards in parallel: the state and anomaly handlers in this process with real-shaped Kinesis events, the lake through the local Firehose's Parquet writer. " +
         'Every projection is idempotent: values, windows and alerts end as they were; the lake gains rows the `readings` view dedupes',
     )
-    .requiredOption('--from <time>', 'first arrival time: 2025-08-14T10:00:00Z, a date (its 00:00 UTC), a duration ago (2h, 7d), or trim-horizon for everything the stream holds')
+    .requiredOption(
+      '--from <time>',
+      'first arrival time: 2025-08-14T10:00:00Z, a date (its 00:00 UTC), a duration ago (2h, 7d), or trim-horizon for everything the stream holds',
+    )
     .option('--to <time>', 'last arrival time, same forms (default: now)')
     .option('--projection <name>', `${PROJECTIONS.join(', ')}, a comma-separated list, or all`, 'all')
     .addHelpText(
@@ -36,8 +39,12 @@ export function registerReplay(program: Command): void {
     .action(
       action<ReplayFlags>(async (_args, opts) => {
         const now = new Date();
-        const range = usage(() => ({ from: parseInstant(opts.from, '--from', now), to: opts.to === undefined ? now : parseInstant(opts.to, '--to', now) }));
-        if (range.from > range.to) throw new UsageError(`--from (${range.from.toISOString()}) is after --to (${range.to.toISOString()})`);
+        const range = usage(() => ({
+          from: parseInstant(opts.from, '--from', now),
+          to: opts.to === undefined ? now : parseInstant(opts.to, '--to', now),
+        }));
+        if (range.from > range.to)
+          throw new UsageError(`--from (${range.from.toISOString()}) is after --to (${range.to.toISOString()})`);
         const projections = usage(() => parseProjections(opts.projection));
         return withOps(opts, async (envt) => {
           const summary = await replay(envt, { range, projections, progress, meter });
@@ -49,7 +56,10 @@ export function registerReplay(program: Command): void {
 }
 
 /** Runs `fn` with an ops environment of a stack-only context, always released. */
-export function withOps<T>(opts: Parameters<typeof withContext>[0], fn: (envt: OpsEnvironment, ctx: CommandContext) => Promise<T>): Promise<T> {
+export function withOps<T>(
+  opts: Parameters<typeof withContext>[0],
+  fn: (envt: OpsEnvironment, ctx: CommandContext) => Promise<T>,
+): Promise<T> {
   return withContext(opts, 'stack', async (ctx) => {
     const envt = await opsEnvironment(ctx, stderrLog);
     try {
@@ -74,7 +84,17 @@ export function renderReplay(s: ReplaySummary): string {
   const n = (x: number): string => x.toLocaleString('en-GB');
   const rows = Object.entries(s.by_projection).map(([name, f]) => {
     const figures = f as ProjectionFigures;
-    return [name, n(figures.records), n(figures.readings), n(figures.invocations), n(figures.retries), n(figures.failed_records), Object.entries(figures.detail).map(([k, v]) => `${k}=${n(v)}`).join(' ')];
+    return [
+      name,
+      n(figures.records),
+      n(figures.readings),
+      n(figures.invocations),
+      n(figures.retries),
+      n(figures.failed_records),
+      Object.entries(figures.detail)
+        .map(([k, v]) => `${k}=${n(v)}`)
+        .join(' '),
+    ];
   });
   const lines = [
     `replayed arrivals ${s.from} … ${s.to}: ${n(s.records)} records, ${n(s.readings)} readings from ${s.shards.length} shard(s) in ${(s.elapsed_ms / 1000).toFixed(1)} s (${n(s.readings_per_s)} readings/s)`,
@@ -82,8 +102,14 @@ export function renderReplay(s: ReplaySummary): string {
     table(['projection', 'records', 'readings', 'invocations', 'retries', 'failed', 'details'], rows),
   ];
   if (s.failures.length > 0) {
-    lines.push('', `${s.failures.length} range(s) could not be applied after their retries (replay them again once the cause is fixed):`);
-    for (const f of s.failures) lines.push(`  ${f.projection} ${f.shard_id} ${f.first_sequence_number}…${f.last_sequence_number} (${f.records} record(s)): ${f.error}`);
+    lines.push(
+      '',
+      `${s.failures.length} range(s) could not be applied after their retries (replay them again once the cause is fixed):`,
+    );
+    for (const f of s.failures)
+      lines.push(
+        `  ${f.projection} ${f.shard_id} ${f.first_sequence_number}…${f.last_sequence_number} (${f.records} record(s)): ${f.error}`,
+      );
   }
   return lines.join('\n');
 }

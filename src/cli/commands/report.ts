@@ -37,7 +37,8 @@ export function registerReport(program: Command): void {
         if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got ${opts.top}`);
         if (opts.month !== undefined) usage(() => monthParams(opts.month as string));
         const format = opts.out === undefined ? undefined : extname(opts.out).toLowerCase();
-        if (format !== undefined && format !== '.html' && format !== '.csv') throw new UsageError(`--out must name a .html or .csv file, got ${opts.out}`);
+        if (format !== undefined && format !== '.html' && format !== '.csv')
+          throw new UsageError(`--out must name a .html or .csv file, got ${opts.out}`);
         return withContext(opts, 'stack', async (ctx) => {
           if (opts.flush) await ctx.flush();
           const { engine } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
@@ -47,7 +48,10 @@ export function registerReport(program: Command): void {
               await writeFile(opts.out, format === '.html' ? renderReportHtml(report) : reportCsv(report));
               progress(`wrote ${opts.out}`);
             }
-            return { json: { ...report, ...(opts.out ? { out: opts.out } : {}) }, human: renderTerminal(report, top, opts.out) };
+            return {
+              json: { ...report, ...(opts.out ? { out: opts.out } : {}) },
+              human: renderTerminal(report, top, opts.out),
+            };
           } finally {
             await engine.close();
           }
@@ -73,20 +77,32 @@ export async function topOfReport(clients: Clients, dataDir: string, top = 5): P
 }
 
 export function reportCsv(report: Report): string {
-  const lines = [REPORT_COLUMNS.join(','), ...report.assets.map((r) => REPORT_COLUMNS.map((c) => csvCell(r[c] ?? null)).join(','))];
+  const lines = [
+    REPORT_COLUMNS.join(','),
+    ...report.assets.map((r) => REPORT_COLUMNS.map((c) => csvCell(r[c] ?? null)).join(',')),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
 /** The top of the report as a person reads it in a terminal. */
 export function renderTerminal(report: Report, top: number, out?: string): string {
-  const rows = report.assets.slice(0, top).map((r) =>
-    TERMINAL_COLUMNS.map(([, key]) => (key === 'rating' ? (r.rating === null ? '' : `${r.rating} ${r.rating_unit}`) : r[key])),
-  );
+  const rows = report.assets
+    .slice(0, top)
+    .map((r) =>
+      TERMINAL_COLUMNS.map(([, key]) =>
+        key === 'rating' ? (r.rating === null ? '' : `${r.rating} ${r.rating_unit}`) : r[key],
+      ),
+    );
   const more = report.assets.length - rows.length;
   return [
     `Asset performance ${report.month}: ${report.assets.length} assets, highest peak utilisation first`,
     '',
-    table(TERMINAL_COLUMNS.map(([h]) => h), rows),
-    ...(more > 0 ? ['', `… ${more} more assets${out ? ` in ${out}` : ' (all of them with --out FILE.csv or FILE.html)'}`] : []),
+    table(
+      TERMINAL_COLUMNS.map(([h]) => h),
+      rows,
+    ),
+    ...(more > 0
+      ? ['', `… ${more} more assets${out ? ` in ${out}` : ' (all of them with --out FILE.csv or FILE.html)'}`]
+      : []),
   ].join('\n');
 }

@@ -28,24 +28,37 @@ export function registerStart(program: Command): void {
     .option('--once', 'exit after the report instead of staying up (for scripts and tests)')
     .option('--substations <n>', 'substations in a newly generated sample', String(SAMPLE_DEFAULTS.substations))
     .option('--days <n>', 'days in a newly generated sample', String(SAMPLE_DEFAULTS.days))
-    .addHelpText('after', '\nA sample already in <data dir>/sample is ingested again as it is (same event ids: nothing changes). For a bigger run, delete the data dir or use another one, e.g. `npm start -- --data-dir big --substations 20 --days 30`.')
+    .addHelpText(
+      'after',
+      '\nA sample already in <data dir>/sample is ingested again as it is (same event ids: nothing changes). For a bigger run, delete the data dir or use another one, e.g. `npm start -- --data-dir big --substations 20 --days 30`.',
+    )
     .action(
       action<StartOptions>(async (_args, opts) => {
-        if (parseTarget(opts.target) !== 'local') throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
+        if (parseTarget(opts.target) !== 'local')
+          throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
         const substations = positive(opts.substations, '--substations');
         const days = positive(opts.days, '--days');
         const log = new StartLog();
         const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log });
         try {
-          progress(`embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`);
+          progress(
+            `embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`,
+          );
           const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress, meter });
-          if (log.held) progress(`the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`);
+          if (log.held)
+            progress(
+              `the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`,
+            );
           const report = await topOfReport(stack.clients, stack.dataDir);
           const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
           const human = render(run, report);
           if (opts.once) return { json, human };
           log.holding = false;
-          process.stdout.write(opts.json ? `${JSON.stringify(json)}\n` : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset ${sampleMonthParams()}\` in another terminal. Ctrl-C stops it.\n`);
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(json)}\n`
+              : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset ${sampleMonthParams()}\` in another terminal. Ctrl-C stops it.\n`,
+          );
           await untilSignalled();
           progress('stopping the embedded stack…');
           return { json: undefined, human: 'stopped; all data is kept in the data dir' };
@@ -94,18 +107,30 @@ function render(run: SampleRun, report: string): string {
       `ingested ${t.files} file(s): ${t.rows_read} rows read, ${t.rows_accepted} accepted, ${t.rows_quarantined} quarantined → ${t.events_emitted} events in ${t.kinesis_records} Kinesis records (${t.put_payload_units} PUT payload units)`,
     );
   }
-  lines.push(run.caught_up.waited ? `projections caught up: ${run.caught_up.consumers.join(', ')}${run.caught_up.lake_flushed ? ', lake flushed' : ''}` : `projections: ${run.caught_up.note ?? 'not watched'}`);
+  lines.push(
+    run.caught_up.waited
+      ? `projections caught up: ${run.caught_up.consumers.join(', ')}${run.caught_up.lake_flushed ? ', lake flushed' : ''}`
+      : `projections: ${run.caught_up.note ?? 'not watched'}`,
+  );
   lines.push('', 'latest state (a few assets):');
   for (const a of run.latest) {
-    lines.push(`  ${a.asset_id}: ${a.measurements.map((m) => `${m.measurement}=${m.value} ${m.unit}`).join(', ')} @ ${a.measurements[0]?.ts ?? ''}`);
+    lines.push(
+      `  ${a.asset_id}: ${a.measurements.map((m) => `${m.measurement}=${m.value} ${m.unit}`).join(', ')} @ ${a.measurements[0]?.ts ?? ''}`,
+    );
   }
   const open = run.alerts.filter((a) => a.status === 'open').length;
   lines.push('', `alerts raised: ${run.alerts.length} incident(s), ${open} open`);
   if (run.alerts.length) {
-    lines.push(table(['opened (UTC)', 'status', 'severity', 'rule', 'asset', 'measurement', 'value', 'threshold'], run.alerts.slice(0, 15).map((a) => [a.opened_at, a.status, a.severity, a.rule, a.asset_id, a.measurement, a.value, a.threshold])));
+    lines.push(
+      table(
+        ['opened (UTC)', 'status', 'severity', 'rule', 'asset', 'measurement', 'value', 'threshold'],
+        run.alerts
+          .slice(0, 15)
+          .map((a) => [a.opened_at, a.status, a.severity, a.rule, a.asset_id, a.measurement, a.value, a.threshold]),
+      ),
+    );
     if (run.alerts.length > 15) lines.push(`… ${run.alerts.length - 15} more: \`npx dubegrid alerts\``);
   }
   if (report) lines.push('', 'asset performance (top of `dubegrid report`):', report);
   return lines.join('\n');
 }
-

@@ -25,9 +25,13 @@ export function registerState(program: Command): void {
         withContext(opts, 'stack', async (ctx) => {
           const items = await latestState(ctx.clients.doc, assetId as string);
           const json = { asset_id: assetId, measurements: items };
-          if (items.length === 0) return { json, human: `no readings for asset ${assetId} (is it spelt as in the data, e.g. LV123:05?)` };
+          if (items.length === 0)
+            return { json, human: `no readings for asset ${assetId} (is it spelt as in the data, e.g. LV123:05?)` };
           const rows = items.map((i) => [i.measurement, i.value, i.unit, i.phase ?? '', i.ts, i.source_key]);
-          return { json, human: `${assetId}\n${table(['measurement', 'value', 'unit', 'phase', 'time (UTC)', 'source'], rows)}` };
+          return {
+            json,
+            human: `${assetId}\n${table(['measurement', 'value', 'unit', 'phase', 'time (UTC)', 'source'], rows)}`,
+          };
         }),
       ),
     );
@@ -38,13 +42,20 @@ export function registerState(program: Command): void {
     .argument('<asset_id>', 'the asset: <substation> or <substation>:<feeder>')
     .option('--measurement <m>', 'only this measurement, e.g. l1_voltage')
     .option('--from <time>', 'first time, inclusive: a date (2025-08-14), a prefix (2025-08-14T15) or a time with zone')
-    .option('--to <time>', 'last time, inclusive: everything that begins with it counts (--to 2025-08-14 ends with that day)')
+    .option(
+      '--to <time>',
+      'last time, inclusive: everything that begins with it counts (--to 2025-08-14 ends with that day)',
+    )
     .option('--limit <n>', 'print at most this many readings', String(DEFAULT_SERIES_LIMIT))
-    .addHelpText('after', '\nA date given as both --from and --to is that day: the Query is begins_with(sk, "2025-08-14").')
+    .addHelpText(
+      'after',
+      '\nA date given as both --from and --to is that day: the Query is begins_with(sk, "2025-08-14").',
+    )
     .action(
       action<SeriesFlags>(async ([assetId], opts) => {
         const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit <= 0) throw new UsageError(`--limit must be a positive whole number, got ${opts.limit}`);
+        if (!Number.isInteger(limit) || limit <= 0)
+          throw new UsageError(`--limit must be a positive whole number, got ${opts.limit}`);
         let from: string | undefined;
         let to: string | undefined;
         try {
@@ -54,16 +65,25 @@ export function registerState(program: Command): void {
           if (err instanceof TimeBoundError) throw new UsageError(err.message);
           throw err;
         }
-        if (from !== undefined && to !== undefined && from > to && !to.startsWith(from)) throw new UsageError(`--from ${from} is after --to ${to}`);
+        if (from !== undefined && to !== undefined && from > to && !to.startsWith(from))
+          throw new UsageError(`--from ${from} is after --to ${to}`);
         return withContext(opts, 'stack', async (ctx) => {
-          const q = { ...(opts.measurement ? { measurement: opts.measurement } : {}), ...(from ? { from } : {}), ...(to ? { to } : {}), limit };
+          const q = {
+            ...(opts.measurement ? { measurement: opts.measurement } : {}),
+            ...(from ? { from } : {}),
+            ...(to ? { to } : {}),
+            limit,
+          };
           const { items, truncated } = await series(ctx.clients.doc, assetId as string, q);
           const readings = items.map(publicReading);
           const json = { asset_id: assetId, ...q, count: readings.length, truncated, readings };
           if (readings.length === 0) return { json, human: `no readings for ${assetId} in that range` };
           const rows = readings.map((r) => [r.ts, r.measurement, r.value, r.unit, r.phase ?? '']);
           const more = truncated ? `\n(first ${limit} shown; narrow the range or raise --limit)` : '';
-          return { json, human: `${table(['time (UTC)', 'measurement', 'value', 'unit', 'phase'], rows)}\n${readings.length} reading(s)${more}` };
+          return {
+            json,
+            human: `${table(['time (UTC)', 'measurement', 'value', 'unit', 'phase'], rows)}\n${readings.length} reading(s)${more}`,
+          };
         });
       }),
     );

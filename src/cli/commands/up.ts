@@ -15,9 +15,15 @@ export function registerUp(program: Command): void {
     )
     .action(
       action(async (_args, opts) => {
-        if (parseTarget(opts.target) !== 'local') throw new UsageError('up starts the embedded stack; it has no meaning with --target aws');
+        if (parseTarget(opts.target) !== 'local')
+          throw new UsageError('up starts the embedded stack; it has no meaning with --target aws');
         const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log: stderrLog });
-        const info = { data_dir: stack.dataDir, pid: process.pid, endpoints: stack.endpoints, services: stack.services.map((s) => s.name) };
+        const info = {
+          data_dir: stack.dataDir,
+          pid: process.pid,
+          endpoints: stack.endpoints,
+          services: stack.services.map((s) => s.name),
+        };
         if (opts.json) process.stdout.write(`${JSON.stringify(info)}\n`);
         else process.stdout.write(upBanner(stack));
         await untilSignalled();

@@ -18,7 +18,10 @@ export function registerVerify(program: Command): void {
         'the newest reading of every series; every notification published and none stored twice; the DLQs empty',
     )
     .option('--no-flush', 'do not first make a running stack write out its lake buffers and publish its outbox')
-    .addHelpText('after', '\nExits 0 only when every check holds; otherwise prints each difference (zone/check, what it is about, what differs) and exits 1.')
+    .addHelpText(
+      'after',
+      '\nExits 0 only when every check holds; otherwise prints each difference (zone/check, what it is about, what differs) and exits 1.',
+    )
     .action(
       action<VerifyFlags>(async (_args, opts) =>
         withOps(opts, async (envt) => {

@@ -28,7 +28,12 @@ export class S3AlertArchive implements AlertArchive {
 
   async put(n: NotificationRecord): Promise<void> {
     await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: alertObjectKey(n), Body: alertRowOf(n), ContentType: 'application/x-ndjson' }),
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: alertObjectKey(n),
+        Body: alertRowOf(n),
+        ContentType: 'application/x-ndjson',
+      }),
     );
   }
 }

@@ -46,13 +46,21 @@ export class CachedAssetLookup implements AssetLookup {
     }
     for (const batch of chunks(missing, BATCH_GET_MAX)) {
       const found = new Map<string, AssetInfo>();
-      const initial: NonNullable<BatchGetCommandInput['RequestItems']> = { [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })) } };
-      await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
-        const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
-        for (const item of res.Responses?.[this.tableName] ?? []) found.set(item[KEY] as string, assetInfoOf(item as AssetItem));
-        const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
-        return rest?.length ? { [this.tableName]: { Keys: rest } } : undefined;
-      }, (attempts) => new StoreError(`reading the asset registry: still unprocessed after ${attempts} attempts`));
+      const initial: NonNullable<BatchGetCommandInput['RequestItems']> = {
+        [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })) },
+      };
+      await untilDone(
+        BACKOFF.dynamoBatch,
+        initial,
+        async (RequestItems) => {
+          const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
+          for (const item of res.Responses?.[this.tableName] ?? [])
+            found.set(item[KEY] as string, assetInfoOf(item as AssetItem));
+          const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
+          return rest?.length ? { [this.tableName]: { Keys: rest } } : undefined;
+        },
+        (attempts) => new StoreError(`reading the asset registry: still unprocessed after ${attempts} attempts`),
+      );
       for (const id of batch) {
         const info = found.get(id);
         this.cache.set(id, { info, at: now });

@@ -23,7 +23,14 @@ export function dryRun(assets: ReadonlyMap<string, AssetInfo>, config: RulesConf
   return {
     windows,
     apply(events) {
-      const record: DecodedRecord = { index: 0, shardId: 'dry-run', sequenceNumber: '0', partitionKey: '', events, rejected: [] };
+      const record: DecodedRecord = {
+        index: 0,
+        shardId: 'dry-run',
+        sequenceNumber: '0',
+        partitionKey: '',
+        events,
+        rejected: [],
+      };
       const plan = planBatch([record]);
       const out: NotificationRecord[] = [];
       for (const work of plan.windows.values()) {

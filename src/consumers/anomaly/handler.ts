@@ -73,7 +73,12 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
           ...(deps.log ? { log: deps.log } : {}),
         });
         deps.onReport?.(report);
-        return { ...(report.firstFailed ? { firstFailed: report.firstFailed } : {}), readings: report.stats.readings, quarantined: report.stats.rejected, report };
+        return {
+          ...(report.firstFailed ? { firstFailed: report.firstFailed } : {}),
+          readings: report.stats.readings,
+          quarantined: report.stats.rejected,
+          report,
+        };
       },
       count(metrics, { report: { stats } }) {
         metrics.add(METRIC.readingsLate, stats.late);
@@ -96,7 +101,8 @@ export interface AnomalyWiring extends Pick<AnomalyHandlerDeps, 'log' | 'metrics
 }
 
 /** The handler's dependencies with every default made concrete, so its assembler can share the stores. */
-export type AnomalyAssembly = AnomalyHandlerDeps & Required<Pick<AnomalyHandlerDeps, 'windows' | 'alerts' | 'assets' | 'archive'>>;
+export type AnomalyAssembly = AnomalyHandlerDeps &
+  Required<Pick<AnomalyHandlerDeps, 'windows' | 'alerts' | 'assets' | 'archive'>>;
 
 /**
  * The one assembly of the handler's dependencies from an environment: the Lambda entry,
@@ -110,7 +116,12 @@ export function anomalyDepsFromEnv(
 ): AnomalyAssembly {
   const settings = readSettings(env);
   const bucket = settings.bucket ?? clients.names.bucket;
-  const publisher = wiring.publisher ?? new SnsPublisher(clients.sns, requireSetting(settings, 'alertsTopicArn', 'the anomaly consumer publishes alerts to it'));
+  const publisher =
+    wiring.publisher ??
+    new SnsPublisher(
+      clients.sns,
+      requireSetting(settings, 'alertsTopicArn', 'the anomaly consumer publishes alerts to it'),
+    );
   return {
     ...wiring,
     doc: clients.doc,

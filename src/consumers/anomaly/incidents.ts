@@ -48,11 +48,17 @@ export function track(incident: IncidentState | undefined, finding: Finding, clo
     const { t, severity, value, threshold, unit, detail, rule } = finding;
     if (!incident) {
       const opened: IncidentState = { o: t, s: severity, n: 0, v: value, th: threshold, u: unit, d: detail };
-      return { incident: opened, transition: { kind: 'open', rule, openedAt: t, t, severity, value, threshold, unit, detail } };
+      return {
+        incident: opened,
+        transition: { kind: 'open', rule, openedAt: t, t, severity, value, threshold, unit, detail },
+      };
     }
     if (severityRank(severity) > severityRank(incident.s)) {
       const escalated: IncidentState = { ...incident, s: severity, n: 0, v: value, th: threshold, u: unit, d: detail };
-      return { incident: escalated, transition: { kind: 'escalate', rule, openedAt: incident.o, t, severity, value, threshold, unit, detail } };
+      return {
+        incident: escalated,
+        transition: { kind: 'escalate', rule, openedAt: incident.o, t, severity, value, threshold, unit, detail },
+      };
     }
     return { incident: incident.n === 0 ? incident : { ...incident, n: 0 } };
   }

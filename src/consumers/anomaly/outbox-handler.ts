@@ -15,20 +15,23 @@ import { AlertStore } from './store/alert-store.ts';
 const telemetry = lambdaTelemetry('outbox');
 let sweep: (() => ReturnType<typeof sweepOutbox>) | undefined;
 
-export const handler = telemetry.instrument(async (): Promise<{ pending: number; published: number; failed: number }> => {
-  if (!sweep) {
-    const settings = readSettings();
-    const topicArn = requireSetting(settings, 'alertsTopicArn', 'the outbox sweeper publishes alerts to it');
-    const clients = createClients({ target: 'aws' });
-    const alerts = new AlertStore(clients.doc);
-    const publisher = new SnsPublisher(clients.sns, topicArn);
-    const archive = new S3AlertArchive(clients.s3, settings.bucket ?? clients.names.bucket);
-    sweep = () => sweepOutbox({ alerts, publisher, archive });
-  }
-  const { pending, published, failed, errors } = await sweep();
-  telemetry.metrics.add(METRIC.notificationsPending, pending);
-  telemetry.metrics.add(METRIC.notificationsPublished, published);
-  telemetry.metrics.add(METRIC.publishFailures, failed);
-  if (failed) telemetry.log.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);
-  return { pending, published, failed };
-});
+export const handler = telemetry.instrument(
+  async (): Promise<{ pending: number; published: number; failed: number }> => {
+    if (!sweep) {
+      const settings = readSettings();
+      const topicArn = requireSetting(settings, 'alertsTopicArn', 'the outbox sweeper publishes alerts to it');
+      const clients = createClients({ target: 'aws' });
+      const alerts = new AlertStore(clients.doc);
+      const publisher = new SnsPublisher(clients.sns, topicArn);
+      const archive = new S3AlertArchive(clients.s3, settings.bucket ?? clients.names.bucket);
+      sweep = () => sweepOutbox({ alerts, publisher, archive });
+    }
+    const { pending, published, failed, errors } = await sweep();
+    telemetry.metrics.add(METRIC.notificationsPending, pending);
+    telemetry.metrics.add(METRIC.notificationsPublished, published);
+    telemetry.metrics.add(METRIC.publishFailures, failed);
+    if (failed)
+      telemetry.log.warn(`outbox: ${failed} of ${pending} notification(s) could not be published; first: ${errors[0]}`);
+    return { pending, published, failed };
+  },
+);

@@ -23,7 +23,12 @@ export interface PublishOutcome {
  * topic — marking each one published; failures stay in the outbox, so the sweeper
  * retries both.
  */
-export async function publishAll(notifications: readonly StoredNotification[], publisher: AlertPublisher, alerts: AlertStore, archive: AlertArchive): Promise<PublishOutcome> {
+export async function publishAll(
+  notifications: readonly StoredNotification[],
+  publisher: AlertPublisher,
+  alerts: AlertStore,
+  archive: AlertArchive,
+): Promise<PublishOutcome> {
   let published = 0;
   const errors: string[] = [];
   for (const n of notifications) {

@@ -58,7 +58,10 @@ export function planBatch(decoded: readonly DecodedRecord[]): BatchPlan {
       };
       workFor(windows, seriesIdOf(e.asset_id, e.measurement), () => seriesWork(e)).push(incoming, record.index);
       if (e.phase && isPhaseCurrent(seriesOf(e))) {
-        workFor(windows, groupIdOf(e.asset_id, PHASE_GROUP), () => groupWork(e)).push({ ...incoming, component: e.phase as string }, record.index);
+        workFor(windows, groupIdOf(e.asset_id, PHASE_GROUP), () => groupWork(e)).push(
+          { ...incoming, component: e.phase as string },
+          record.index,
+        );
       }
     }
   }
@@ -80,7 +83,11 @@ export function rejectOutOfBounds(record: DecodedRecord): DecodedRecord {
   return bad.length ? { ...record, events, rejected: [...record.rejected, ...bad] } : record;
 }
 
-function workFor(windows: Map<string, WindowWork>, id: string, create: () => Omit<WindowWork, 'id' | 'incoming' | 'records'>) {
+function workFor(
+  windows: Map<string, WindowWork>,
+  id: string,
+  create: () => Omit<WindowWork, 'id' | 'incoming' | 'records'>,
+) {
   let w = windows.get(id);
   if (!w) {
     w = { id, ...create(), incoming: [], records: [] };
@@ -96,13 +103,27 @@ function workFor(windows: Map<string, WindowWork>, id: string, create: () => Omi
 }
 
 export function seriesOf(e: ReadingEvent): SeriesMeta {
-  return { assetId: e.asset_id, substationId: e.substation_id, feederId: e.feeder_id, measurement: e.measurement, unit: e.unit, phase: e.phase };
+  return {
+    assetId: e.asset_id,
+    substationId: e.substation_id,
+    feederId: e.feeder_id,
+    measurement: e.measurement,
+    unit: e.unit,
+    phase: e.phase,
+  };
 }
 
 function seriesWork(e: ReadingEvent): Omit<WindowWork, 'id' | 'incoming' | 'records'> {
   return {
     kind: 'series',
-    meta: { kind: 'series', asset_id: e.asset_id, substation_id: e.substation_id, measurement: e.measurement, unit: e.unit, phase: e.phase },
+    meta: {
+      kind: 'series',
+      asset_id: e.asset_id,
+      substation_id: e.substation_id,
+      measurement: e.measurement,
+      unit: e.unit,
+      phase: e.phase,
+    },
     subject: { assetId: e.asset_id, substationId: e.substation_id, subject: e.measurement },
     series: seriesOf(e),
   };
@@ -111,13 +132,24 @@ function seriesWork(e: ReadingEvent): Omit<WindowWork, 'id' | 'incoming' | 'reco
 function groupWork(e: ReadingEvent): Omit<WindowWork, 'id' | 'incoming' | 'records'> {
   return {
     kind: 'group',
-    meta: { kind: 'group', asset_id: e.asset_id, substation_id: e.substation_id, measurement: PHASE_GROUP, unit: e.unit, phase: null },
+    meta: {
+      kind: 'group',
+      asset_id: e.asset_id,
+      substation_id: e.substation_id,
+      measurement: PHASE_GROUP,
+      unit: e.unit,
+      phase: null,
+    },
     subject: { assetId: e.asset_id, substationId: e.substation_id, subject: PHASE_GROUP },
   };
 }
 
 /** How a window judges its samples: the series rules on a reading, or the phase group's rule on three currents. */
-export function evaluatorFor(work: WindowWork, assetOf: (assetId: string) => AssetInfo | undefined, config: RulesConfig): WindowEvaluator {
+export function evaluatorFor(
+  work: WindowWork,
+  assetOf: (assetId: string) => AssetInfo | undefined,
+  config: RulesConfig,
+): WindowEvaluator {
   if (work.kind === 'group') {
     return {
       components: ['L1', 'L2', 'L3'],
@@ -126,5 +158,8 @@ export function evaluatorFor(work: WindowWork, assetOf: (assetId: string) => Ass
   }
   const series = work.series as SeriesMeta;
   const asset = assetOf(series.assetId);
-  return { components: ['v'], step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config) };
+  return {
+    components: ['v'],
+    step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config),
+  };
 }

@@ -87,7 +87,9 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
   const quarantined = decoded.filter((d) => d.rejected.length > 0);
   const quarantining = Promise.all(
     quarantined.map((d) =>
-      (deps.quarantine?.(d) ?? Promise.resolve()).catch((err: Error) => fail(d.index, new Error(`quarantining record ${d.sequenceNumber} failed: ${err.message}`, { cause: err }))),
+      (deps.quarantine?.(d) ?? Promise.resolve()).catch((err: Error) =>
+        fail(d.index, new Error(`quarantining record ${d.sequenceNumber} failed: ${err.message}`, { cause: err })),
+      ),
     ),
   );
 
@@ -97,7 +99,10 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
   let loaded: Map<string, LoadedWindow>;
   let assets: Map<string, AssetInfo | undefined>;
   try {
-    [loaded, assets] = await Promise.all([deps.windows.getMany(works.map((w) => w.id)), deps.assets.getMany(plan.assets)]);
+    [loaded, assets] = await Promise.all([
+      deps.windows.getMany(works.map((w) => w.id)),
+      deps.assets.getMany(plan.assets),
+    ]);
   } catch (err) {
     // Nothing can be judged without state: the whole batch is retried.
     await quarantining;
@@ -107,7 +112,12 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
   const storedByWindow: StoredNotification[][] = [];
   await inPool(works, deps.concurrency ?? DEFAULT_CONCURRENCY, async (work, k) => {
     const window = loaded.get(work.id) as LoadedWindow;
-    const result = applyReadings(window.data, work.incoming, evaluatorFor(work, (id) => assets.get(id), deps.config), horizonMs(deps.config));
+    const result = applyReadings(
+      window.data,
+      work.incoming,
+      evaluatorFor(work, (id) => assets.get(id), deps.config),
+      horizonMs(deps.config),
+    );
     // A phase current is in two windows; its series window speaks for it.
     if (work.kind === 'series') count(stats, result.outcomes);
     if (!result.changed) return;
@@ -133,11 +143,16 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
     stats.notifications_published = outcome.published;
     stats.publish_failures = outcome.failed;
     // Still in the outbox: the sweeper publishes them; the batch itself is applied.
-    if (outcome.failed) deps.log?.warn(`anomaly: ${outcome.failed} notification(s) left for the outbox sweeper: ${outcome.errors[0]}`);
+    if (outcome.failed)
+      deps.log?.warn(`anomaly: ${outcome.failed} notification(s) left for the outbox sweeper: ${outcome.errors[0]}`);
   }
   const firstIndex = failures.size ? Math.min(...failures.keys()) : undefined;
-  const firstFailed = firstIndex === undefined ? undefined : { index: firstIndex, error: failures.get(firstIndex) as Error };
-  if (firstFailed) deps.log?.warn(`anomaly: batch of ${records.length} record(s) failed from record ${firstFailed.index}: ${firstFailed.error.message}`);
+  const firstFailed =
+    firstIndex === undefined ? undefined : { index: firstIndex, error: failures.get(firstIndex) as Error };
+  if (firstFailed)
+    deps.log?.warn(
+      `anomaly: batch of ${records.length} record(s) failed from record ${firstFailed.index}: ${firstFailed.error.message}`,
+    );
   return { ...(firstFailed ? { firstFailed } : {}), stats, stored };
 }
 

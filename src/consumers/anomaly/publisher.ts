@@ -26,9 +26,14 @@ export class PublishError extends Error {
 }
 
 /** SNS message attributes in the shape `Publish` takes. */
-export function snsAttributes(attributes: AlertAttributes): Record<string, { DataType: 'String' | 'Number'; StringValue: string }> {
+export function snsAttributes(
+  attributes: AlertAttributes,
+): Record<string, { DataType: 'String' | 'Number'; StringValue: string }> {
   return Object.fromEntries(
-    Object.entries(attributes).map(([k, v]) => [k, typeof v === 'number' ? { DataType: 'Number', StringValue: String(v) } : { DataType: 'String', StringValue: v }]),
+    Object.entries(attributes).map(([k, v]) => [
+      k,
+      typeof v === 'number' ? { DataType: 'Number', StringValue: String(v) } : { DataType: 'String', StringValue: v },
+    ]),
   );
 }
 
@@ -44,7 +49,8 @@ export class SnsPublisher implements AlertPublisher {
     private readonly sns: SNSClient,
     private readonly topicArn: string,
   ) {
-    if (!topicArn.startsWith('arn:')) throw new PublishError(`the alerts topic must be an ARN, got ${JSON.stringify(topicArn)}`);
+    if (!topicArn.startsWith('arn:'))
+      throw new PublishError(`the alerts topic must be an ARN, got ${JSON.stringify(topicArn)}`);
   }
 
   async publish(message: AlertMessage): Promise<{ messageId: string }> {

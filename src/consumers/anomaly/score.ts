@@ -38,7 +38,8 @@ export interface Score {
 }
 
 export function scoreAlerts(labels: readonly Label[], alerts: readonly OpenedAlert[]): Score {
-  const matches = (l: Label, a: OpenedAlert): boolean => l.asset_id === a.asset_id && l.rule === a.rule && a.opened_at >= l.start && a.opened_at <= l.end;
+  const matches = (l: Label, a: OpenedAlert): boolean =>
+    l.asset_id === a.asset_id && l.rule === a.rule && a.opened_at >= l.start && a.opened_at <= l.end;
   const missed = labels.filter((l) => !alerts.some((a) => matches(l, a)));
   const falsePositives = alerts.filter((a) => !labels.some((l) => matches(l, a)));
   const rules = Object.fromEntries(
@@ -64,9 +65,12 @@ export function scoreAlerts(labels: readonly Label[], alerts: readonly OpenedAle
 /** Parses the ground truth CSV (`asset_id,rule,start,end`). */
 export function parseLabels(text: string): Label[] {
   const [header, ...lines] = text.trim().split(/\r?\n/);
-  if (header?.trim() !== 'asset_id,rule,start,end') throw new Error(`not a labels file: header ${JSON.stringify(header)}`);
-  return lines.filter((l) => l.trim() !== '').map((l) => {
-    const [asset_id = '', rule = '', start = '', end = ''] = l.split(',');
-    return { asset_id, rule, start, end };
-  });
+  if (header?.trim() !== 'asset_id,rule,start,end')
+    throw new Error(`not a labels file: header ${JSON.stringify(header)}`);
+  return lines
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [asset_id = '', rule = '', start = '', end = ''] = l.split(',');
+      return { asset_id, rule, start, end };
+    });
 }

@@ -69,7 +69,7 @@ function normalise(r: Run): Run[] {
 
 /** Joins a run with its successor where the successor continues its grid. */
 function mergeAround(runs: Run[], from: number): void {
-  for (let j = from; j < runs.length - 1 && j <= from + 2; ) {
+  for (let j = from; j < runs.length - 1 && j <= from + 2;) {
     const a = runs[j] as Run;
     const b = runs[j + 1] as Run;
     const step = a[2] === 1 ? b[0] - a[0] : a[1];

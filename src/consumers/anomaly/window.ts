@@ -72,7 +72,12 @@ interface MutableSample {
   c: Record<string, Entry>;
 }
 
-export function applyReadings(prev: WindowData | undefined, incoming: readonly Incoming[], evaluator: WindowEvaluator, horizonMs: number): ApplyResult {
+export function applyReadings(
+  prev: WindowData | undefined,
+  incoming: readonly Incoming[],
+  evaluator: WindowEvaluator,
+  horizonMs: number,
+): ApplyResult {
   const data = prev ?? EMPTY_WINDOW;
   const hist: MutableSample[] = data.hist.map((s) => ({ t: s.t, c: { ...s.c } }));
   const seen: Record<string, readonly Run[]> = { ...data.seen };
@@ -81,11 +86,13 @@ export function applyReadings(prev: WindowData | undefined, incoming: readonly I
   const outcomes: Outcome[] = new Array<Outcome>(incoming.length);
 
   // Time order (then emission order, so the winning correction comes last).
-  const order = incoming.map((_, i) => i).sort((a, b) => {
-    const x = incoming[a] as Incoming;
-    const y = incoming[b] as Incoming;
-    return x.t - y.t || compareEmission(x.emission, y.emission);
-  });
+  const order = incoming
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const x = incoming[a] as Incoming;
+      const y = incoming[b] as Incoming;
+      return x.t - y.t || compareEmission(x.emission, y.emission);
+    });
   for (const idx of order) {
     const r = incoming[idx] as Incoming;
     const at = search(hist, r.t);

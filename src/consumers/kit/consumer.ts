@@ -66,11 +66,20 @@ export function kinesisConsumer<O extends BatchOutcome>(spec: ConsumerSpec<O>, d
     const shardId = records[0]?.shardId ?? 'unknown-shard';
     const batch = (batches.get(shardId) ?? 0) + 1;
     batches.set(shardId, batch);
-    const outcome = await spec.apply({ records, stream, quarantine: (record) => putQuarantine(deps.s3, deps.bucket, record, spec.name, stream) });
+    const outcome = await spec.apply({
+      records,
+      stream,
+      quarantine: (record) => putQuarantine(deps.s3, deps.bucket, record, spec.name, stream),
+    });
     deps.fault?.({ consumer: spec.name, shardId, batch, phase: 'applied' });
     const response = await settleInOrder(event, outcome.firstFailed, context);
     if (deps.metrics) {
-      countKinesisBatch(deps.metrics, { records: event.Records.length, readings: outcome.readings, quarantined: outcome.quarantined, failed: response.batchItemFailures.length });
+      countKinesisBatch(deps.metrics, {
+        records: event.Records.length,
+        readings: outcome.readings,
+        quarantined: outcome.quarantined,
+        failed: response.batchItemFailures.length,
+      });
       spec.count?.(deps.metrics, outcome);
     }
     return response;

@@ -41,7 +41,11 @@ export function decodeRecord(record: KinesisStreamRecord, index: number): Decode
   try {
     users = deaggregate({ data, partitionKey, sequenceNumber });
   } catch (err) {
-    return { ...base, events: [], rejected: [{ reason: 'kpl_decode_failed', errors: [(err as Error).message], raw: data }] };
+    return {
+      ...base,
+      events: [],
+      rejected: [{ reason: 'kpl_decode_failed', errors: [(err as Error).message], raw: data }],
+    };
   }
   const events: ReadingEvent[] = [];
   const rejected: RejectedReading[] = [];

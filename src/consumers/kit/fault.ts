@@ -32,7 +32,10 @@ export interface FaultSpec {
 
 export function parseFaultSpec(text: string): FaultSpec {
   const m = /^([a-z][\w-]*):(\d+):(applied)$/.exec(text.trim());
-  if (!m) throw new FaultSpecError(`a fault is <consumer>:<batch>:<phase> with phase "applied", e.g. state:3:applied; got ${JSON.stringify(text)}`);
+  if (!m)
+    throw new FaultSpecError(
+      `a fault is <consumer>:<batch>:<phase> with phase "applied", e.g. state:3:applied; got ${JSON.stringify(text)}`,
+    );
   const batch = Number(m[2]);
   if (batch < 1) throw new FaultSpecError(`a fault's batch number counts from 1, got ${batch}`);
   return { consumer: m[1] as string, batch, phase: m[3] as FaultPhase };

@@ -8,7 +8,12 @@
  * when the event got that far.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { consumerQuarantineKeyOf, QUARANTINE_ENTRY_VERSION, rawForEntry, type QuarantineEntry } from '../../shared/quarantine.ts';
+import {
+  consumerQuarantineKeyOf,
+  QUARANTINE_ENTRY_VERSION,
+  rawForEntry,
+  type QuarantineEntry,
+} from '../../shared/quarantine.ts';
 import type { DecodedRecord, RejectedReading } from './decode.ts';
 
 const WHAT: Record<RejectedReading['reason'], string> = {
@@ -17,7 +22,12 @@ const WHAT: Record<RejectedReading['reason'], string> = {
   invalid_event: 'not a valid contract-v1 reading event',
 };
 
-export function quarantineEntries(record: DecodedRecord, consumer: string, stream: string, now: Date): QuarantineEntry[] {
+export function quarantineEntries(
+  record: DecodedRecord,
+  consumer: string,
+  stream: string,
+  now: Date,
+): QuarantineEntry[] {
   return record.rejected.map((r) => {
     const claimed = claimedLineage(r.raw);
     return {
@@ -62,14 +72,24 @@ function claimedLineage(raw: string): Claimed {
   if (typeof parsed !== 'object' || parsed === null) return {};
   const p = parsed as Record<string, unknown>;
   const out: Claimed = {};
-  for (const k of ['source_bucket', 'source_key', 'source_etag', 'event_id'] as const) if (typeof p[k] === 'string') out[k] = p[k];
+  for (const k of ['source_bucket', 'source_key', 'source_etag', 'event_id'] as const)
+    if (typeof p[k] === 'string') out[k] = p[k];
   if (typeof p.source_line === 'number' && Number.isInteger(p.source_line)) out.source_line = p.source_line;
   return out;
 }
 
-export async function putQuarantine(s3: S3Client, bucket: string, record: DecodedRecord, consumer: string, stream: string, now = new Date()): Promise<string> {
+export async function putQuarantine(
+  s3: S3Client,
+  bucket: string,
+  record: DecodedRecord,
+  consumer: string,
+  stream: string,
+  now = new Date(),
+): Promise<string> {
   const key = consumerQuarantineKeyOf(consumer, record.shardId, record.sequenceNumber);
-  const body = `${quarantineEntries(record, consumer, stream, now).map((e) => JSON.stringify(e)).join('\n')}\n`;
+  const body = `${quarantineEntries(record, consumer, stream, now)
+    .map((e) => JSON.stringify(e))
+    .join('\n')}\n`;
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
   return key;
 }

@@ -13,7 +13,11 @@ export interface FirstFailure {
   readonly error: Error;
 }
 
-export async function settleInOrder(event: KinesisStreamEvent, first: FirstFailure | undefined, context?: Context): Promise<KinesisStreamBatchResponse> {
+export async function settleInOrder(
+  event: KinesisStreamEvent,
+  first: FirstFailure | undefined,
+  context?: Context,
+): Promise<KinesisStreamBatchResponse> {
   const indexOf = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, i]));
   const firstSeq = first ? event.Records[first.index]?.kinesis.sequenceNumber : undefined;
   const settle = async (record: KinesisStreamRecord): Promise<void> => {
@@ -24,5 +28,8 @@ export async function settleInOrder(event: KinesisStreamEvent, first: FirstFailu
   };
   // A processor per invocation: the local mapping invokes one handler for several shards at once.
   const processor = new BatchProcessor(EventType.KinesisDataStreams);
-  return processPartialResponse(event, settle, processor, { ...(context ? { context } : {}), processInParallel: false });
+  return processPartialResponse(event, settle, processor, {
+    ...(context ? { context } : {}),
+    processInParallel: false,
+  });
 }

@@ -39,23 +39,37 @@ export class AssetsFileError extends Error {
 export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string): ParsedAssets {
   let records: { record: string[]; info: { lines: number }; raw: string }[];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, info: true, raw: true }) as unknown as typeof records;
+    records = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      info: true,
+      raw: true,
+    }) as unknown as typeof records;
   } catch (err) {
     throw new AssetsFileError('not_csv', `${sourceKey} is not CSV: ${(err as Error).message}`, { cause: err });
   }
   const header = (records[0]?.record ?? []).map((h) => h.trim().toLowerCase());
   const missing = ASSETS_REQUIRED_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length) {
-    throw new AssetsFileError('unknown_format', `${sourceKey} is not an assets file: missing column(s) ${missing.join(', ')} (expected ${ASSETS_CSV_COLUMNS.join(',')})`);
+    throw new AssetsFileError(
+      'unknown_format',
+      `${sourceKey} is not an assets file: missing column(s) ${missing.join(', ')} (expected ${ASSETS_CSV_COLUMNS.join(',')})`,
+    );
   }
   const col = (row: string[], name: string): string => row[header.indexOf(name)]?.trim() ?? '';
   const feeders: AssetItem[] = [];
   const rejected: RejectedRow[] = [];
-  const substations = new Map<string, { name: string; kva: number; gen: boolean; feeders: number; lat?: number; lon?: number }>();
+  const substations = new Map<
+    string,
+    { name: string; kva: number; gen: boolean; feeders: number; lat?: number; lon?: number }
+  >();
   records.slice(1).forEach(({ record: row, info, raw: rawText }) => {
     const line = info.lines;
     const raw = rawText.replace(/\r?\n$/, '');
-    const fail = (reason: QuarantineReason, message: string): void => void rejected.push({ line, raw, reason, message });
+    const fail = (reason: QuarantineReason, message: string): void =>
+      void rejected.push({ line, raw, reason, message });
     const sub = col(row, 'substation_number');
     const feeder = col(row, 'feeder_id');
     const kva = Number(col(row, 'transformer_kva'));
@@ -63,13 +77,17 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
     const rated = Number(ratedText);
     const gen = parseFlag(col(row, 'has_generation'));
     if (sub === '') return fail('missing_field', 'substation_number is empty');
-    if (!(Number.isFinite(kva) && kva > 0)) return fail('non_numeric', `transformer_kva must be a positive number, got "${col(row, 'transformer_kva')}"`);
-    if (feeder !== '' && !(Number.isFinite(rated) && rated > 0)) return fail('non_numeric', `feeder_rated_current_a must be a positive number, got "${ratedText}"`);
-    if (gen === undefined) return fail('invalid_field', `has_generation must be true or false, got "${col(row, 'has_generation')}"`);
+    if (!(Number.isFinite(kva) && kva > 0))
+      return fail('non_numeric', `transformer_kva must be a positive number, got "${col(row, 'transformer_kva')}"`);
+    if (feeder !== '' && !(Number.isFinite(rated) && rated > 0))
+      return fail('non_numeric', `feeder_rated_current_a must be a positive number, got "${ratedText}"`);
+    if (gen === undefined)
+      return fail('invalid_field', `has_generation must be true or false, got "${col(row, 'has_generation')}"`);
     const lat = optionalNumber(col(row, 'latitude'));
     const lon = optionalNumber(col(row, 'longitude'));
     const s = substations.get(sub);
-    if (s && s.kva !== kva) return fail('invalid_field', `transformer_kva ${kva} contradicts ${s.kva} given for ${sub} on an earlier row`);
+    if (s && s.kva !== kva)
+      return fail('invalid_field', `transformer_kva ${kva} contradicts ${s.kva} given for ${sub} on an earlier row`);
     const name = col(row, 'substation_name');
     substations.set(sub, {
       name: s?.name || name,

@@ -33,7 +33,10 @@ export function createRegistryHandler(deps: RegistryHandlerDeps): RegistryHandle
       loaded.push(result);
       if (result.error) deps.log?.warn(`registry: ${key} not loaded: ${result.error} (see ${result.quarantine_key})`);
       else deps.log?.info(`registry: ${key}: ${result.assets} asset(s) from ${result.rows} row(s)`);
-      if (result.rejected.length) deps.log?.warn(`registry: ${key}: ${result.rejected.length} row(s) rejected, first line ${result.rejected[0]?.line}: ${result.rejected[0]?.message} (see ${result.quarantine_key})`);
+      if (result.rejected.length)
+        deps.log?.warn(
+          `registry: ${key}: ${result.rejected.length} row(s) rejected, first line ${result.rejected[0]?.line}: ${result.rejected[0]?.message} (see ${result.quarantine_key})`,
+        );
       deps.metrics?.add(result.error ? METRIC.assetFilesFailed : METRIC.assetFilesLoaded, 1);
       deps.metrics?.add(METRIC.assetsLoaded, result.assets);
       deps.metrics?.add(METRIC.assetRowsRejected, result.rejected.length);
@@ -50,7 +53,12 @@ let lambdaHandler: RegistryHandler | undefined;
 export const handler: RegistryHandler = telemetry.instrument((event: S3Event) => {
   if (!lambdaHandler) {
     const clients = createClients({ target: 'aws' });
-    lambdaHandler = createRegistryHandler({ s3: clients.s3, doc: clients.doc, log: telemetry.log, metrics: telemetry.metrics });
+    lambdaHandler = createRegistryHandler({
+      s3: clients.s3,
+      doc: clients.doc,
+      log: telemetry.log,
+      metrics: telemetry.metrics,
+    });
   }
   return lambdaHandler(event);
 });

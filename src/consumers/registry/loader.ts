@@ -8,7 +8,12 @@
  */
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, type BatchWriteCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QUARANTINE_ENTRY_VERSION, quarantineKeyOf, rawForEntry, type QuarantineEntry } from '../../shared/quarantine.ts';
+import {
+  QUARANTINE_ENTRY_VERSION,
+  quarantineKeyOf,
+  rawForEntry,
+  type QuarantineEntry,
+} from '../../shared/quarantine.ts';
 import { PREFIXES, TABLES } from '../../shared/resources.ts';
 import { BATCH_WRITE_MAX, chunks } from '../../shared/concurrency.ts';
 import { BACKOFF, untilDone } from '../../shared/retry.ts';
@@ -63,12 +68,19 @@ export async function loadAssetsObject(deps: RegistryDeps, bucket: string, key: 
   }
   const table = deps.tableName ?? TABLES.assets.tableName;
   for (const batch of chunks(parsed.items, BATCH_WRITE_MAX)) {
-    const initial: NonNullable<BatchWriteCommandInput['RequestItems']> = { [table]: batch.map((Item) => ({ PutRequest: { Item } })) };
-    await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
-      const res = await deps.doc.send(new BatchWriteCommand({ RequestItems }));
-      const rest = res.UnprocessedItems?.[table];
-      return rest?.length ? { [table]: rest } : undefined;
-    }, (attempts) => new RegistryWriteError(`writing assets from ${key}: still unprocessed after ${attempts} attempts`));
+    const initial: NonNullable<BatchWriteCommandInput['RequestItems']> = {
+      [table]: batch.map((Item) => ({ PutRequest: { Item } })),
+    };
+    await untilDone(
+      BACKOFF.dynamoBatch,
+      initial,
+      async (RequestItems) => {
+        const res = await deps.doc.send(new BatchWriteCommand({ RequestItems }));
+        const rest = res.UnprocessedItems?.[table];
+        return rest?.length ? { [table]: rest } : undefined;
+      },
+      (attempts) => new RegistryWriteError(`writing assets from ${key}: still unprocessed after ${attempts} attempts`),
+    );
   }
   const base = { bucket, key, rows: parsed.rows, assets: parsed.items.length, rejected: parsed.rejected };
   if (!parsed.rejected.length) return base;
@@ -76,7 +88,13 @@ export async function loadAssetsObject(deps: RegistryDeps, bucket: string, key: 
   return { ...base, quarantine_key: await putQuarantine(deps.s3, bucket, key, entries) };
 }
 
-function entryOf(bucket: string, key: string, etag: string, at: string, r: Pick<RejectedRow, 'reason' | 'message'> & { line: number | null; raw: string | null }): QuarantineEntry {
+function entryOf(
+  bucket: string,
+  key: string,
+  etag: string,
+  at: string,
+  r: Pick<RejectedRow, 'reason' | 'message'> & { line: number | null; raw: string | null },
+): QuarantineEntry {
   return {
     v: QUARANTINE_ENTRY_VERSION,
     stage: REGISTRY_STAGE,
@@ -91,9 +109,16 @@ function entryOf(bucket: string, key: string, etag: string, at: string, r: Pick<
   };
 }
 
-async function putQuarantine(s3: S3Client, bucket: string, key: string, entries: readonly QuarantineEntry[]): Promise<string> {
+async function putQuarantine(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  entries: readonly QuarantineEntry[],
+): Promise<string> {
   const quarantineKey = quarantineKeyOf(key);
   const body = `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`;
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: quarantineKey, Body: body, ContentType: 'application/x-ndjson' }));
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: quarantineKey, Body: body, ContentType: 'application/x-ndjson' }),
+  );
   return quarantineKey;
 }

@@ -22,11 +22,19 @@ export async function listAssets(doc: DynamoDBDocumentClient, tableName: string)
  * the CLI knows the loader has picked an upload up. The loader is an S3-triggered
  * handler with no reply channel; its entries name their source key and load time.
  */
-export async function waitForAssetsLoaded(list: () => Promise<AssetItem[]>, key: string, since: string, timeoutMs: number): Promise<void> {
+export async function waitForAssetsLoaded(
+  list: () => Promise<AssetItem[]>,
+  key: string,
+  since: string,
+  timeoutMs: number,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if ((await list()).some((a) => a.source_key === key && a.loaded_at >= since)) return;
-    if (Date.now() > end) throw new Error(`${key} was not loaded within ${timeoutMs / 1000} s (is the registry loader running? see quarantine/${key}.jsonl)`);
+    if (Date.now() > end)
+      throw new Error(
+        `${key} was not loaded within ${timeoutMs / 1000} s (is the registry loader running? see quarantine/${key}.jsonl)`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -58,7 +58,10 @@ function keep(
     into.set(key, { event, firstRecord: index });
     return;
   }
-  into.set(key, { event: compare(event, held.event) > 0 ? event : held.event, firstRecord: Math.min(held.firstRecord, index) });
+  into.set(key, {
+    event: compare(event, held.event) > 0 ? event : held.event,
+    firstRecord: Math.min(held.firstRecord, index),
+  });
 }
 
 export interface WriteFailures {
@@ -70,7 +73,10 @@ export interface WriteFailures {
 }
 
 /** The first record not fully applied, and why; undefined when the whole batch is applied. */
-export function firstFailedRecord(plan: WritePlan, failures: WriteFailures): { index: number; error: Error } | undefined {
+export function firstFailedRecord(
+  plan: WritePlan,
+  failures: WriteFailures,
+): { index: number; error: Error } | undefined {
   let first: { index: number; error: Error } | undefined;
   const consider = (index: number, error: Error): void => {
     if (!first || index < first.index) first = { index, error };

@@ -68,7 +68,11 @@ export function createStateHandler(deps: StateDeps): StateHandler {
             ),
           ),
         ]);
-        const failures: WriteFailures = { readings: readings.failed, latest: latest.failed, quarantine: quarantineFailures };
+        const failures: WriteFailures = {
+          readings: readings.failed,
+          latest: latest.failed,
+          quarantine: quarantineFailures,
+        };
         const first = firstFailedRecord(plan, failures);
         const rejected = plan.quarantine.reduce((n, r) => n + r.rejected.length, 0);
         if (first || rejected > 0) {

@@ -56,7 +56,10 @@ export const EMISSION_ATTRIBUTES = ['ingested_at', 'source_key', 'source_line'] 
 export type StoredEmission = Pick<ReadingEvent, (typeof EMISSION_ATTRIBUTES)[number]>;
 
 /** Positive when `a` should replace `b` in `latest`: a newer reading, or the same time and a later emission. */
-export function compareReadings(a: Pick<ReadingEvent, 'ts' | 'ingested_at' | 'source_key' | 'source_line'>, b: Pick<ReadingEvent, 'ts' | 'ingested_at' | 'source_key' | 'source_line'>): number {
+export function compareReadings(
+  a: Pick<ReadingEvent, 'ts' | 'ingested_at' | 'source_key' | 'source_line'>,
+  b: Pick<ReadingEvent, 'ts' | 'ingested_at' | 'source_key' | 'source_line'>,
+): number {
   if (a.ts !== b.ts) return a.ts < b.ts ? -1 : 1;
   return compareEmission(a, b);
 }
@@ -129,7 +132,11 @@ export interface LatestWrite {
  * identical values, an older one fails the condition, which the writer counts as
  * success) and/or the raise of `readings_hw` (never lowered).
  */
-export function latestUpdate(key: { asset_id: string; measurement: string }, write: LatestWrite, tableName: string = TABLES.latest.tableName): LatestUpdate {
+export function latestUpdate(
+  key: { asset_id: string; measurement: string },
+  write: LatestWrite,
+  tableName: string = TABLES.latest.tableName,
+): LatestUpdate {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const sets: string[] = [];

@@ -15,9 +15,16 @@ export class TimeBoundError extends Error {
 }
 
 /** Every measurement's latest reading of an asset, by measurement (without the consumer's bookkeeping attributes). */
-export async function latestState(doc: DynamoDBDocumentClient, assetId: string, table: string = TABLES.latest.tableName): Promise<LatestItem[]> {
+export async function latestState(
+  doc: DynamoDBDocumentClient,
+  assetId: string,
+  table: string = TABLES.latest.tableName,
+): Promise<LatestItem[]> {
   const out: LatestItem[] = [];
-  for await (const page of paginateQuery({ client: doc }, { TableName: table, KeyConditionExpression: 'asset_id = :a', ExpressionAttributeValues: { ':a': assetId } })) {
+  for await (const page of paginateQuery(
+    { client: doc },
+    { TableName: table, KeyConditionExpression: 'asset_id = :a', ExpressionAttributeValues: { ':a': assetId } },
+  )) {
     for (const item of page.Items ?? []) {
       const copy: Record<string, unknown> = { ...item };
       for (const meta of Object.values(LATEST_META)) delete copy[meta];
@@ -39,7 +46,9 @@ export function timeBound(value: string, flag: string): string {
   if (TIME_PREFIX.test(value)) return value;
   const ms = Date.parse(value);
   if (/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) && Number.isFinite(ms)) return canonicalTs(ms);
-  throw new TimeBoundError(`${flag} must be a time such as 2025-08-14, 2025-08-14T15:30 or 2025-08-14T16:00:00+01:00; got ${JSON.stringify(value)}`);
+  throw new TimeBoundError(
+    `${flag} must be a time such as 2025-08-14, 2025-08-14T15:30 or 2025-08-14T16:00:00+01:00; got ${JSON.stringify(value)}`,
+  );
 }
 
 export interface SeriesQuery {
@@ -56,16 +65,26 @@ export interface SeriesQuery {
 const AFTER_PREFIX = '\uffff';
 
 /** The Query's key condition: `begins_with` when both bounds are the same prefix, as in the owner's document. */
-export function seriesKeyCondition(q: Pick<SeriesQuery, 'from' | 'to'>): { expression: string; values: Record<string, string> } {
+export function seriesKeyCondition(q: Pick<SeriesQuery, 'from' | 'to'>): {
+  expression: string;
+  values: Record<string, string>;
+} {
   const base = 'asset_id = :a';
-  if (q.from !== undefined && q.from === q.to) return { expression: `${base} AND begins_with(sk, :p)`, values: { ':p': q.from } };
-  if (q.from !== undefined && q.to !== undefined) return { expression: `${base} AND sk BETWEEN :f AND :t`, values: { ':f': q.from, ':t': `${q.to}${AFTER_PREFIX}` } };
+  if (q.from !== undefined && q.from === q.to)
+    return { expression: `${base} AND begins_with(sk, :p)`, values: { ':p': q.from } };
+  if (q.from !== undefined && q.to !== undefined)
+    return { expression: `${base} AND sk BETWEEN :f AND :t`, values: { ':f': q.from, ':t': `${q.to}${AFTER_PREFIX}` } };
   if (q.from !== undefined) return { expression: `${base} AND sk >= :f`, values: { ':f': q.from } };
   if (q.to !== undefined) return { expression: `${base} AND sk <= :t`, values: { ':t': `${q.to}${AFTER_PREFIX}` } };
   return { expression: base, values: {} };
 }
 
-export async function series(doc: DynamoDBDocumentClient, assetId: string, q: SeriesQuery = {}, table: string = TABLES.readings.tableName): Promise<{ items: ReadingItem[]; truncated: boolean }> {
+export async function series(
+  doc: DynamoDBDocumentClient,
+  assetId: string,
+  q: SeriesQuery = {},
+  table: string = TABLES.readings.tableName,
+): Promise<{ items: ReadingItem[]; truncated: boolean }> {
   const key = seriesKeyCondition(q);
   const out: ReadingItem[] = [];
   const limit = q.limit ?? Infinity;
@@ -87,7 +106,11 @@ export async function series(doc: DynamoDBDocumentClient, assetId: string, q: Se
 }
 
 /** The latest state of the first `assets` assets found (for a quick look such as `npm start`'s). */
-export async function someAssetsLatest(doc: DynamoDBDocumentClient, assets = 3, table: string = TABLES.latest.tableName): Promise<{ asset_id: string; measurements: LatestItem[] }[]> {
+export async function someAssetsLatest(
+  doc: DynamoDBDocumentClient,
+  assets = 3,
+  table: string = TABLES.latest.tableName,
+): Promise<{ asset_id: string; measurements: LatestItem[] }[]> {
   const ids: string[] = [];
   for await (const page of paginateScan({ client: doc }, { TableName: table, ProjectionExpression: 'asset_id' })) {
     for (const item of page.Items ?? []) {
@@ -98,5 +121,7 @@ export async function someAssetsLatest(doc: DynamoDBDocumentClient, assets = 3, 
     if (ids.length >= assets) break;
   }
   const sorted = ids.sort();
-  return Promise.all(sorted.map(async (asset_id) => ({ asset_id, measurements: await latestState(doc, asset_id, table) })));
+  return Promise.all(
+    sorted.map(async (asset_id) => ({ asset_id, measurements: await latestState(doc, asset_id, table) })),
+  );
 }

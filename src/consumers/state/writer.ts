@@ -137,7 +137,9 @@ export class StateWriter {
       const held = stored.get(key) ?? {};
       const write: LatestWrite = {
         ...(!held.order || held.order < readingOrder(plan.newest) ? { reading: plan.newest } : {}),
-        ...(plan.readings.length > 0 && (!held.readingsHw || held.readingsHw < plan.maxEmission) ? { readingsHw: plan.maxEmission } : {}),
+        ...(plan.readings.length > 0 && (!held.readingsHw || held.readingsHw < plan.maxEmission)
+          ? { readingsHw: plan.maxEmission }
+          : {}),
       };
       if (!write.reading) stale += 1;
       if (!write.reading && write.readingsHw === undefined) return;
@@ -185,7 +187,13 @@ export class StateWriter {
   private seriesOf(writes: StateWrites): Map<string, SeriesPlan> {
     const series = new Map<string, SeriesPlan>();
     for (const [key, newest] of writes.latest) {
-      series.set(key, { key: { asset_id: newest.asset_id, measurement: newest.measurement }, newest, readings: [], minEmission: '', maxEmission: '' });
+      series.set(key, {
+        key: { asset_id: newest.asset_id, measurement: newest.measurement },
+        newest,
+        readings: [],
+        minEmission: '',
+        maxEmission: '',
+      });
     }
     for (const e of writes.readings.values()) {
       const plan = series.get(latestKeyOf(e));
@@ -205,7 +213,10 @@ export class StateWriter {
         await this.o.doc.send(new UpdateCommand(latestUpdate(plan.key, write, this.latestTable)));
         return 'applied';
       } catch (err) {
-        if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        if (
+          err instanceof ConditionalCheckFailedException ||
+          (err as Error).name === 'ConditionalCheckFailedException'
+        ) {
           // Someone stored a newer value since we read: apply each part on its own condition.
           if (write.reading && write.readingsHw !== undefined) {
             const hw = await this.update(plan, { readingsHw: write.readingsHw });
@@ -215,31 +226,46 @@ export class StateWriter {
           return 'stale';
         }
         if (!isThrottle(err) || attempt >= RETRY.attempts) {
-          return new StateWriteError(`latest ${plan.key.asset_id}/${plan.key.measurement}: ${(err as Error).message}`, this.latestTable, { cause: err });
+          return new StateWriteError(
+            `latest ${plan.key.asset_id}/${plan.key.measurement}: ${(err as Error).message}`,
+            this.latestTable,
+            { cause: err },
+          );
         }
         await this.sleep(this.backoff(attempt));
       }
     }
   }
 
-  private async storedLatest(series: ReadonlyMap<string, SeriesPlan>, failed: Map<string, Error>): Promise<Map<string, StoredLatest>> {
+  private async storedLatest(
+    series: ReadonlyMap<string, SeriesPlan>,
+    failed: Map<string, Error>,
+  ): Promise<Map<string, StoredLatest>> {
     const out = new Map<string, StoredLatest>();
     const keys = [...series.values()].map((p) => p.key);
-    await this.batchGet(this.latestTable, keys, ['asset_id', 'measurement', LATEST_META.order, LATEST_META.readingsHw], {
-      found: (item) => {
-        const order = item[LATEST_META.order];
-        const hw = item[LATEST_META.readingsHw];
-        out.set(itemKey(item.asset_id as string, item.measurement as string), {
-          ...(typeof order === 'string' ? { order } : {}),
-          ...(typeof hw === 'string' ? { readingsHw: hw } : {}),
-        });
+    await this.batchGet(
+      this.latestTable,
+      keys,
+      ['asset_id', 'measurement', LATEST_META.order, LATEST_META.readingsHw],
+      {
+        found: (item) => {
+          const order = item[LATEST_META.order];
+          const hw = item[LATEST_META.readingsHw];
+          out.set(itemKey(item.asset_id as string, item.measurement as string), {
+            ...(typeof order === 'string' ? { order } : {}),
+            ...(typeof hw === 'string' ? { readingsHw: hw } : {}),
+          });
+        },
+        failed: (key, error) => failed.set(itemKey(key.asset_id as string, key.measurement as string), error),
       },
-      failed: (key, error) => failed.set(itemKey(key.asset_id as string, key.measurement as string), error),
-    });
+    );
     return out;
   }
 
-  private async storedEmissions(events: readonly ReadingEvent[], failed: Map<string, Error>): Promise<Map<string, StoredEmission>> {
+  private async storedEmissions(
+    events: readonly ReadingEvent[],
+    failed: Map<string, Error>,
+  ): Promise<Map<string, StoredEmission>> {
     const out = new Map<string, StoredEmission>();
     const keys = events.map((e) => ({ asset_id: e.asset_id, sk: readingSortKey(e.ts, e.measurement) }));
     await this.batchGet(this.readingsTable, keys, ['asset_id', 'sk', ...EMISSION_ATTRIBUTES], {
@@ -262,7 +288,15 @@ export class StateWriter {
       for (let attempt = 1; pending.length > 0; attempt++) {
         try {
           const res = await this.o.doc.send(
-            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names } } }),
+            new BatchGetCommand({
+              RequestItems: {
+                [table]: {
+                  Keys: pending,
+                  ProjectionExpression: Object.keys(names).join(', '),
+                  ExpressionAttributeNames: names,
+                },
+              },
+            }),
           );
           for (const item of res.Responses?.[table] ?? []) on.found(item);
           pending = (res.UnprocessedKeys?.[table]?.Keys ?? []) as Record<string, unknown>[];
@@ -275,7 +309,10 @@ export class StateWriter {
         }
         if (pending.length === 0) return;
         if (attempt >= RETRY.attempts) {
-          const error = new StateWriteError(`reading ${table}: ${pending.length} key(s) still unprocessed after ${attempt} attempts`, table);
+          const error = new StateWriteError(
+            `reading ${table}: ${pending.length} key(s) still unprocessed after ${attempt} attempts`,
+            table,
+          );
           for (const k of pending) on.failed(k, error);
           return;
         }
@@ -285,21 +322,33 @@ export class StateWriter {
   }
 
   private async putChunk(chunk: readonly ReadingEvent[], failed: Map<string, Error>): Promise<void> {
-    let requests = chunk.map((e) => ({ PutRequest: { Item: readingItem(e, this.o.ttlDays) as unknown as Record<string, unknown> } }));
+    let requests = chunk.map((e) => ({
+      PutRequest: { Item: readingItem(e, this.o.ttlDays) as unknown as Record<string, unknown> },
+    }));
     for (let attempt = 1; requests.length > 0; attempt++) {
       try {
         const res = await this.o.doc.send(new BatchWriteCommand({ RequestItems: { [this.readingsTable]: requests } }));
         requests = (res.UnprocessedItems?.[this.readingsTable] ?? []) as typeof requests;
       } catch (err) {
         if (!isThrottle(err)) {
-          for (const r of requests) failed.set(keyOfItem(r.PutRequest.Item), new StateWriteError(`writing readings: ${(err as Error).message}`, this.readingsTable, { cause: err }));
+          for (const r of requests)
+            failed.set(
+              keyOfItem(r.PutRequest.Item),
+              new StateWriteError(`writing readings: ${(err as Error).message}`, this.readingsTable, { cause: err }),
+            );
           return;
         }
       }
       if (requests.length === 0) return;
       if (attempt >= RETRY.attempts) {
         for (const r of requests) {
-          failed.set(keyOfItem(r.PutRequest.Item), new StateWriteError(`writing readings: ${requests.length} item(s) still unprocessed after ${attempt} attempts`, this.readingsTable));
+          failed.set(
+            keyOfItem(r.PutRequest.Item),
+            new StateWriteError(
+              `writing readings: ${requests.length} item(s) still unprocessed after ${attempt} attempts`,
+              this.readingsTable,
+            ),
+          );
         }
         return;
       }

@@ -11,9 +11,21 @@ import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import { LocalDlq } from '../dlq.ts';
 import type { RuntimeLog } from '../service.ts';
 import { CheckpointStore, resumePosition, type ShardCheckpoint } from '../../shared/kinesis/checkpoints.ts';
-import { invokeHandler, type EventSource, type InvokeOutcome, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
+import {
+  invokeHandler,
+  type EventSource,
+  type InvokeOutcome,
+  type KinesisHandler,
+} from '../../shared/kinesis/invoke.ts';
 import { ShardPoller, type ShardPollerStats } from './shard-poller.ts';
-import { listShards, parentsOf, shardsReadyToRead, type ShardInfo, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
+import {
+  listShards,
+  parentsOf,
+  shardsReadyToRead,
+  type ShardInfo,
+  type StartPosition,
+  type StreamRecord,
+} from '../../shared/kinesis/shard-reader.ts';
 
 /** How often the shard list is read again to notice a reshard. */
 export const SHARD_RESCAN_MS = 5_000;
@@ -65,10 +77,12 @@ export class EventSourceMapping {
 
   /** Starts a poller for every shard that may be read now and has none. Serialised: one scan at a time. */
   rescan(): Promise<void> {
-    this.rescanning = this.rescanning.then(() => this.scanOnce()).catch((err: Error) => {
-      this.lastListError = err.message;
-      this.o.log.warn(`${this.name}: listing the shards of ${this.o.clients.names.stream} failed: ${err.message}`);
-    });
+    this.rescanning = this.rescanning
+      .then(() => this.scanOnce())
+      .catch((err: Error) => {
+        this.lastListError = err.message;
+        this.o.log.warn(`${this.name}: listing the shards of ${this.o.clients.names.stream} failed: ${err.message}`);
+      });
     return this.rescanning;
   }
 
@@ -111,7 +125,11 @@ export class EventSourceMapping {
    * Right after the checkpoint; else a child of shards this consumer has read starts
    * at its trim horizon (its records follow its parents'); else the mapping's position.
    */
-  private startOf(shard: ShardInfo, shards: readonly ShardInfo[], checkpoint: ShardCheckpoint | undefined): StartPosition {
+  private startOf(
+    shard: ShardInfo,
+    shards: readonly ShardInfo[],
+    checkpoint: ShardCheckpoint | undefined,
+  ): StartPosition {
     const resume = resumePosition(checkpoint);
     if (resume) return resume;
     const listed = new Set(shards.map((s) => s.shardId));
@@ -132,7 +150,8 @@ export class EventSourceMapping {
 
   status(): Record<string, unknown> {
     const shards: ShardPollerStats[] = [...this.pollers.values()].map((p) => ({ ...p.stats }));
-    const sum = (k: 'records' | 'invocations' | 'retries' | 'dlq_records'): number => shards.reduce((n, s) => n + s[k], 0);
+    const sum = (k: 'records' | 'invocations' | 'retries' | 'dlq_records'): number =>
+      shards.reduce((n, s) => n + s[k], 0);
     return {
       records: sum('records'),
       invocations: sum('invocations'),

@@ -12,7 +12,12 @@ import type { EventSourceMappingSettings } from '../../shared/consumers.ts';
 import type { FunctionDefinition } from '../../shared/functions.ts';
 import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import type { DlqEntry, KinesisFailure, LocalDlq } from '../dlq.ts';
-import { INVOKE_PAYLOAD_LIMIT_BYTES, invokeHandler, recordPayloadBytes, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
+import {
+  INVOKE_PAYLOAD_LIMIT_BYTES,
+  invokeHandler,
+  recordPayloadBytes,
+  type KinesisHandler,
+} from '../../shared/kinesis/invoke.ts';
 import { compareSequenceNumbers, ShardReader, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 
 export class RedriveError extends Error {
@@ -70,7 +75,13 @@ export async function readRange(kinesis: KinesisClient, failure: KinesisFailure)
 export async function redriveKinesisEntry(o: KinesisRedriveOptions): Promise<RedriveResult> {
   const { entry } = o;
   const records = await readRange(o.kinesis, entry.payload);
-  const source = { region: o.region, account: LOCAL_ACCOUNT, stream: entry.payload.stream, shardId: entry.payload.shard_id, consumer: o.settings.name };
+  const source = {
+    region: o.region,
+    account: LOCAL_ACCOUNT,
+    stream: entry.payload.stream,
+    shardId: entry.payload.shard_id,
+    consumer: o.settings.name,
+  };
   let processed = 0;
   let invocations = 0;
   for (const batch of batches(records, o.settings.batchSize)) {
@@ -78,12 +89,22 @@ export async function redriveKinesisEntry(o: KinesisRedriveOptions): Promise<Red
     const outcome = await invokeHandler(o.handler, batch, source, o.fn, o.settings.reportBatchItemFailures);
     if (!outcome.ok) {
       processed += outcome.failedIndex;
-      throw new RedriveError(`redrive of ${entry.id} failed at record ${batch[outcome.failedIndex]?.sequenceNumber ?? '?'}: ${outcome.error}; the entry is kept`, entry.id, processed);
+      throw new RedriveError(
+        `redrive of ${entry.id} failed at record ${batch[outcome.failedIndex]?.sequenceNumber ?? '?'}: ${outcome.error}; the entry is kept`,
+        entry.id,
+        processed,
+      );
     }
     processed += batch.length;
   }
   await o.dlq.remove(entry);
-  return { id: entry.id, source: entry.source, records: processed, missing: Math.max(0, entry.payload.records - records.length), invocations };
+  return {
+    id: entry.id,
+    source: entry.source,
+    records: processed,
+    missing: Math.max(0, entry.payload.records - records.length),
+    invocations,
+  };
 }
 
 function* batches(records: readonly StreamRecord[], batchSize: number): Generator<StreamRecord[]> {

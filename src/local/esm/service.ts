@@ -33,7 +33,10 @@ export interface ConsumerService extends Service {
   readonly mapping: EventSourceMapping;
 }
 
-export function eventSourceMappingService(consumer: LocalConsumer, env: NodeJS.ProcessEnv = process.env): ConsumerServiceFactory {
+export function eventSourceMappingService(
+  consumer: LocalConsumer,
+  env: NodeJS.ProcessEnv = process.env,
+): ConsumerServiceFactory {
   const factory: ServiceFactory = (ctx) => {
     const handler = consumer.createHandler({ clients: ctx.clients, env, log: ctx.log });
     const mapping = new EventSourceMapping({

@@ -12,7 +12,14 @@ import type { RuntimeLog } from '../service.ts';
 import { runBatch } from '../../shared/kinesis/batch-runner.ts';
 import type { CheckpointStore } from '../../shared/kinesis/checkpoints.ts';
 import { INVOKE_PAYLOAD_LIMIT_BYTES, recordPayloadBytes, type InvokeOutcome } from '../../shared/kinesis/invoke.ts';
-import { AbortError, POLL_BACKOFF, ShardReader, sleep, type StartPosition, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
+import {
+  AbortError,
+  POLL_BACKOFF,
+  ShardReader,
+  sleep,
+  type StartPosition,
+  type StreamRecord,
+} from '../../shared/kinesis/shard-reader.ts';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 /** Wait after a failed read (the emulators restarting, say) before reading again. */
@@ -55,8 +62,24 @@ export class ShardPoller {
 
   constructor(private readonly o: ShardPollerOptions) {
     this.now = o.now ?? Date.now;
-    this.reader = new ShardReader({ kinesis: o.kinesis, stream: o.stream, shardId: o.shardId, start: o.start, now: this.now });
-    this.stats = { shard_id: o.shardId, state: 'reading', records: 0, batches: 0, invocations: 0, retries: 0, bisections: 0, dlq_records: 0, millis_behind_latest: 0 };
+    this.reader = new ShardReader({
+      kinesis: o.kinesis,
+      stream: o.stream,
+      shardId: o.shardId,
+      start: o.start,
+      now: this.now,
+    });
+    this.stats = {
+      shard_id: o.shardId,
+      state: 'reading',
+      records: 0,
+      batches: 0,
+      invocations: 0,
+      retries: 0,
+      bisections: 0,
+      dlq_records: 0,
+      millis_behind_latest: 0,
+    };
   }
 
   /** Starts the loop; the promise settles when the shard is read to its end or `stop` is called. */
@@ -100,7 +123,13 @@ export class ShardPoller {
     }
     const windowEnds = this.now() + maxBatchingWindowSeconds * 1000;
     let wait: number = POLL_BACKOFF.firstMs;
-    while (this.buffer.length < batchSize && !this.reader.isEnded && !this.payloadFull() && this.now() < windowEnds && !signal.aborted) {
+    while (
+      this.buffer.length < batchSize &&
+      !this.reader.isEnded &&
+      !this.payloadFull() &&
+      this.now() < windowEnds &&
+      !signal.aborted
+    ) {
       const page = await this.readSafely(() => this.reader.read(batchSize - this.buffer.length), signal);
       if (page && page.records.length > 0) {
         this.buffer.push(...page.records);
@@ -132,7 +161,10 @@ export class ShardPoller {
     return this.buffer.splice(0, n);
   }
 
-  private async readSafely<T extends { millisBehindLatest: number }>(read: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  private async readSafely<T extends { millisBehindLatest: number }>(
+    read: () => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T | undefined> {
     try {
       const page = await read();
       this.stats.millis_behind_latest = page.millisBehindLatest;
@@ -172,7 +204,9 @@ export class ShardPoller {
         });
         this.stats.dlq_records += failed.length;
         this.stats.last_error = failure.error;
-        o.log.warn(`${o.settings.name}/${o.shardId}: ${failed.length} record(s) sent to the DLQ (${failure.condition}): ${failure.error}`);
+        o.log.warn(
+          `${o.settings.name}/${o.shardId}: ${failed.length} record(s) sent to the DLQ (${failure.condition}): ${failure.error}`,
+        );
       },
     });
     this.stats.invocations += report.invocations;
@@ -195,4 +229,3 @@ export function failurePayload(stream: string, shardId: string, records: readonl
     first_arrival: first.arrival.toISOString(),
   };
 }
-

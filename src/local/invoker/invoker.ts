@@ -139,7 +139,9 @@ export class S3TriggerInvoker<R = unknown> {
         this.figures.retries++;
       }
       if (this.clock.now() - receivedAt > this.schedule.maxEventAgeMs) {
-        const error = lastError ?? new Error(`the event was older than ${this.schedule.maxEventAgeMs} ms before it could be invoked`);
+        const error =
+          lastError ??
+          new Error(`the event was older than ${this.schedule.maxEventAgeMs} ms before it could be invoked`);
         return this.toDestination(event, error, FAILURE_CONDITION.eventAgeExceeded, attempt);
       }
       this.figures.invocations++;
@@ -150,7 +152,9 @@ export class S3TriggerInvoker<R = unknown> {
         return;
       } catch (err) {
         lastError = err as Error;
-        this.o.log?.warn(`${this.o.source}: invocation ${attempt + 1} of ${delays.length + 1} failed: ${lastError.message}`);
+        this.o.log?.warn(
+          `${this.o.source}: invocation ${attempt + 1} of ${delays.length + 1} failed: ${lastError.message}`,
+        );
       }
     }
     await this.toDestination(event, lastError as Error, FAILURE_CONDITION.retriesExhausted, delays.length + 1);
@@ -167,10 +171,17 @@ export class S3TriggerInvoker<R = unknown> {
         error: message,
         condition,
         attempts,
-        payload: { kind: 's3', bucket: record.s3.bucket.name, key: decodeS3EventKey(record.s3.object.key), ...(etag ? { etag } : {}) },
+        payload: {
+          kind: 's3',
+          bucket: record.s3.bucket.name,
+          key: decodeS3EventKey(record.s3.object.key),
+          ...(etag ? { etag } : {}),
+        },
       });
     }
-    this.o.log?.error(`${this.o.source}: gave up after ${attempts} attempt(s) (${condition}); listed on the DLQ: ${message}`);
+    this.o.log?.error(
+      `${this.o.source}: gave up after ${attempts} attempt(s) (${condition}); listed on the DLQ: ${message}`,
+    );
   }
 }
 

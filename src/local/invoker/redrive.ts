@@ -12,11 +12,18 @@ export class S3RedriveError extends Error {
   override name = 'S3RedriveError';
 }
 
-export async function redriveS3Entry(entry: DlqEntry & { payload: S3Failure }, handler: S3Handler<unknown>, dlq: Pick<LocalDlq, 'remove'>, region = ''): Promise<void> {
+export async function redriveS3Entry(
+  entry: DlqEntry & { payload: S3Failure },
+  handler: S3Handler<unknown>,
+  dlq: Pick<LocalDlq, 'remove'>,
+  region = '',
+): Promise<void> {
   try {
     await handler(objectCreatedEvent(entry.payload, 'dlq-redrive', region));
   } catch (err) {
-    throw new S3RedriveError(`redrive of ${entry.id} failed: ${(err as Error).message}; the entry is kept`, { cause: err });
+    throw new S3RedriveError(`redrive of ${entry.id} failed: ${(err as Error).message}; the entry is kept`, {
+      cause: err,
+    });
   }
   await dlq.remove(entry);
 }

@@ -35,7 +35,10 @@ export interface AsyncInvokeSettings {
 }
 
 /** The deployed settings (or `settings`) on a clock scaled by `scale` (1 = Lambda's own minutes). */
-export function asyncSchedule(scale = LOCAL_TIME_SCALE, settings: AsyncInvokeSettings = ASYNC_INVOCATION): AsyncSchedule {
+export function asyncSchedule(
+  scale = LOCAL_TIME_SCALE,
+  settings: AsyncInvokeSettings = ASYNC_INVOCATION,
+): AsyncSchedule {
   // Lambda allows 0–2 retry attempts: the delays are a prefix of its schedule
   return {
     retryDelaysMs: LAMBDA_RETRY_DELAYS_SECONDS.slice(0, settings.retryAttempts).map((s) => scaledMs(s, scale)),

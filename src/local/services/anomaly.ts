@@ -23,14 +23,18 @@ export const OUTBOX_SWEEP_INTERVAL_MS = 60_000;
 
 /** Where no topic runs (a redrive from another process): notifications stay in the outbox for the stack's sweeper. */
 const outboxOnly: AlertPublisher = {
-  publish: () => Promise.reject(new PublishError('no SNS topic in this process: the outbox sweeper of the running stack publishes it')),
+  publish: () =>
+    Promise.reject(
+      new PublishError('no SNS topic in this process: the outbox sweeper of the running stack publishes it'),
+    ),
 };
 
 /** The consumer as `dubegrid dlq redrive` finds it (`localConsumerNamed`). */
 export const anomalyConsumer: LocalConsumer = {
   settings: CONSUMERS.anomaly,
   fn: FUNCTIONS.anomaly,
-  createHandler: ({ clients, env, log }: HandlerDeps) => createAnomalyHandler(anomalyDepsFromEnv(clients, env, { publisher: outboxOnly, log })),
+  createHandler: ({ clients, env, log }: HandlerDeps) =>
+    createAnomalyHandler(anomalyDepsFromEnv(clients, env, { publisher: outboxOnly, log })),
 };
 
 export interface AnomalyService extends Service {
@@ -85,7 +89,8 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
     (sweeping ??= sweepOutbox({ alerts, publisher, archive, ...(graceMs !== undefined ? { graceMs } : {}) })
       .then((r) => {
         lastSweep = { at: new Date().toISOString(), pending: r.pending, published: r.published, failed: r.failed };
-        if (r.failed) ctx.log.warn(`anomaly: outbox sweep could not publish ${r.failed} notification(s): ${r.errors[0]}`);
+        if (r.failed)
+          ctx.log.warn(`anomaly: outbox sweep could not publish ${r.failed} notification(s): ${r.errors[0]}`);
       })
       .catch((err: Error) => ctx.log.warn(`anomaly: outbox sweep failed: ${err.message}`))
       .finally(() => (sweeping = undefined)));
@@ -107,7 +112,10 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
     },
     flush: () => sweep(0),
     async status() {
-      const [stored, outbox] = await Promise.all([windows.lateTotals(), alerts.pending(new Date(Date.now() + 1000).toISOString())]);
+      const [stored, outbox] = await Promise.all([
+        windows.lateTotals(),
+        alerts.pending(new Date(Date.now() + 1000).toISOString()),
+      ]);
       return {
         ...(await mapping.status()),
         this_process: { ...totals },
@@ -122,6 +130,9 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
   };
 }
 
-export const anomalyService: ServiceFactory & { readonly consumer: LocalConsumer } = Object.assign((ctx: ServiceContext) => createAnomalyService(ctx), {
-  consumer: anomalyConsumer,
-});
+export const anomalyService: ServiceFactory & { readonly consumer: LocalConsumer } = Object.assign(
+  (ctx: ServiceContext) => createAnomalyService(ctx),
+  {
+    consumer: anomalyConsumer,
+  },
+);

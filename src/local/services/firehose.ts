@@ -20,7 +20,14 @@ import { bufferingFromEnv } from '../../lake/config.ts';
 import { LakeDelivery, type BufferingHints, type FlushOutcome } from '../../lake/delivery.ts';
 import { s3Sink } from '../../lake/sink.ts';
 import { CheckpointStore, resumePosition } from '../../shared/kinesis/checkpoints.ts';
-import { listShards, POLL_BACKOFF, ShardReader, ShardReaderError, shardsReadyToRead, type ShardInfo } from '../../shared/kinesis/shard-reader.ts';
+import {
+  listShards,
+  POLL_BACKOFF,
+  ShardReader,
+  ShardReaderError,
+  shardsReadyToRead,
+  type ShardInfo,
+} from '../../shared/kinesis/shard-reader.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 
 export const FIREHOSE_SERVICE = 'firehose';
@@ -73,11 +80,20 @@ export class LocalFirehose implements Service {
     const tmpDir = join(this.ctx.paths.cache, 'lake-writer');
     await mkdir(tmpDir, { recursive: true });
     this.writer = await DuckDbParquetWriter.open({ tmpDir });
-    this.delivery = new LakeDelivery({ writer: this.writer, sink: s3Sink(this.ctx.clients.s3, this.ctx.clients.names.bucket), buffering: this.options.buffering });
+    this.delivery = new LakeDelivery({
+      writer: this.writer,
+      sink: s3Sink(this.ctx.clients.s3, this.ctx.clients.names.bucket),
+      buffering: this.options.buffering,
+    });
     await this.discover();
     const tick = Math.max(50, Math.min(1_000, this.options.buffering.intervalMs / 4));
     this.timers.push(setInterval(() => this.kick(), tick));
-    this.timers.push(setInterval(() => void this.discover().catch((err: Error) => this.note(err)), this.options.rediscoverMs ?? 10_000));
+    this.timers.push(
+      setInterval(
+        () => void this.discover().catch((err: Error) => this.note(err)),
+        this.options.rediscoverMs ?? 10_000,
+      ),
+    );
     for (const t of this.timers) t.unref();
   }
 
@@ -93,7 +109,10 @@ export class LocalFirehose implements Service {
       await this.serial(async () => {
         const outcome = await delivery.flushAll();
         await this.commit(outcome);
-        if (outcome.failures.length) this.ctx.log.warn(`firehose: ${outcome.failures.length} buffer(s) not written at shutdown; they are re-read from the stream on the next start`);
+        if (outcome.failures.length)
+          this.ctx.log.warn(
+            `firehose: ${outcome.failures.length} buffer(s) not written at shutdown; they are re-read from the stream on the next start`,
+          );
       });
     }
     await this.writer?.close();
@@ -108,7 +127,9 @@ export class LocalFirehose implements Service {
     // a long backlog may take minutes to read: wait while reading makes progress
     while (![...this.workers.values()].every((w) => w.ended || w.emptyReadStartedAt >= since)) {
       if (Date.now() - Math.max(since, this.lastProgressAt) > patience) {
-        this.ctx.log.warn(`firehose: no record read for ${Math.round(patience / 1000)} s and the shards' ends not reached; writing what has been read`);
+        this.ctx.log.warn(
+          `firehose: no record read for ${Math.round(patience / 1000)} s and the shards' ends not reached; writing what has been read`,
+        );
         break;
       }
       await new Promise((r) => setTimeout(r, 10));
@@ -116,7 +137,10 @@ export class LocalFirehose implements Service {
     await this.serial(async () => {
       const outcome = await delivery.flushAll();
       await this.commit(outcome);
-      if (outcome.failures.length) throw new Error(`firehose could not write ${outcome.failures.length} object(s): ${outcome.failures[0]?.message}`);
+      if (outcome.failures.length)
+        throw new Error(
+          `firehose could not write ${outcome.failures.length} object(s): ${outcome.failures[0]?.message}`,
+        );
     });
   }
 
@@ -144,14 +168,23 @@ export class LocalFirehose implements Service {
     if (this.stopped) return;
     const shards = await listShards(this.ctx.clients.kinesis, this.ctx.clients.names.stream);
     const checkpoints = await this.store.all();
-    const finished = (id: string): boolean => checkpoints.get(id)?.shard_end === true || this.workers.get(id)?.endMarked === true;
+    const finished = (id: string): boolean =>
+      checkpoints.get(id)?.shard_end === true || this.workers.get(id)?.endMarked === true;
     for (const shard of shardsReadyToRead(shards, finished)) {
-      if (!this.workers.has(shard.shardId) && !this.stopped) this.workers.set(shard.shardId, this.startWorker(shard, checkpoints.get(shard.shardId)));
+      if (!this.workers.has(shard.shardId) && !this.stopped)
+        this.workers.set(shard.shardId, this.startWorker(shard, checkpoints.get(shard.shardId)));
     }
   }
 
   private startWorker(shard: ShardInfo, checkpoint: Parameters<typeof resumePosition>[0]): Worker {
-    const worker: Worker = { shardId: shard.shardId, emptyReadStartedAt: 0, ended: false, endMarked: false, wake: () => undefined, done: Promise.resolve() };
+    const worker: Worker = {
+      shardId: shard.shardId,
+      emptyReadStartedAt: 0,
+      ended: false,
+      endMarked: false,
+      wake: () => undefined,
+      done: Promise.resolve(),
+    };
     const reader = new ShardReader({
       kinesis: this.ctx.clients.kinesis,
       stream: this.ctx.clients.names.stream,
@@ -269,4 +302,5 @@ export function createLocalFirehose(ctx: ServiceContext, options: LocalFirehoseO
 }
 
 /** The pipeline's entry: buffering from the defaults and the environment. */
-export const firehoseService: ServiceFactory = (ctx) => createLocalFirehose(ctx, { buffering: bufferingFromEnv(process.env) });
+export const firehoseService: ServiceFactory = (ctx) =>
+  createLocalFirehose(ctx, { buffering: bufferingFromEnv(process.env) });

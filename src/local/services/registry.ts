@@ -9,7 +9,11 @@
  * registry cache is dropped.
  */
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import { createRegistryHandler, type RegistryHandler, type RegistryHandlerDeps } from '../../consumers/registry/handler.ts';
+import {
+  createRegistryHandler,
+  type RegistryHandler,
+  type RegistryHandlerDeps,
+} from '../../consumers/registry/handler.ts';
 import { isAssetsKey, type LoadResult } from '../../consumers/registry/loader.ts';
 import { decodeS3EventKey } from '../../shared/s3-keys.ts';
 import { normaliseEtag } from '../../shared/manifest.ts';
@@ -36,7 +40,10 @@ export interface RegistryServiceOptions {
 }
 
 /** The Lambda's handler on the stack's clients: the service and `dlq redrive` build it alike. */
-export function localRegistryHandler(ctx: Pick<ServiceContext, 'clients' | 'log'>, deps: Pick<RegistryHandlerDeps, 'onLoaded'> = {}): RegistryHandler {
+export function localRegistryHandler(
+  ctx: Pick<ServiceContext, 'clients' | 'log'>,
+  deps: Pick<RegistryHandlerDeps, 'onLoaded'> = {},
+): RegistryHandler {
   return createRegistryHandler({ s3: ctx.clients.s3, doc: ctx.clients.doc, log: ctx.log, ...deps });
 }
 
@@ -66,17 +73,25 @@ function createRegistryService(ctx: ServiceContext, options: RegistryServiceOpti
     name: REGISTRY_SERVICE,
     async start() {
       ctx.onS3Event((event) => {
-        const records = event.Records.filter((r) => r.eventName?.startsWith('ObjectCreated') !== false && isAssetsKey(decodeS3EventKey(r.s3.object.key)));
+        const records = event.Records.filter(
+          (r) => r.eventName?.startsWith('ObjectCreated') !== false && isAssetsKey(decodeS3EventKey(r.s3.object.key)),
+        );
         if (records.length) invoker.invoke({ Records: records });
       });
       // Files uploaded while nothing ran: loaded again, oldest first.
       const existing: { key: string; etag: string; at: number }[] = [];
-      for await (const page of paginateListObjectsV2({ client: ctx.clients.s3 }, { Bucket: ctx.clients.names.bucket, Prefix: PREFIXES.referenceAssets })) {
-        for (const o of page.Contents ?? []) if (o.Key && isAssetsKey(o.Key)) existing.push({ key: o.Key, etag: normaliseEtag(o.ETag), at: o.LastModified?.getTime() ?? 0 });
+      for await (const page of paginateListObjectsV2(
+        { client: ctx.clients.s3 },
+        { Bucket: ctx.clients.names.bucket, Prefix: PREFIXES.referenceAssets },
+      )) {
+        for (const o of page.Contents ?? [])
+          if (o.Key && isAssetsKey(o.Key))
+            existing.push({ key: o.Key, etag: normaliseEtag(o.ETag), at: o.LastModified?.getTime() ?? 0 });
       }
       existing.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
       // with its ETag, so a file that fails again is the same DLQ entry as when it was notified
-      for (const { key, etag } of existing) invoker.invoke(objectCreatedEvent({ bucket: ctx.clients.names.bucket, key, etag }, 'reconcile'));
+      for (const { key, etag } of existing)
+        invoker.invoke(objectCreatedEvent({ bucket: ctx.clients.names.bucket, key, etag }, 'reconcile'));
     },
     stop: () => invoker.stop(),
     idle: () => invoker.idle(),
@@ -84,7 +99,12 @@ function createRegistryService(ctx: ServiceContext, options: RegistryServiceOpti
     async status() {
       // files_failed counts files the loader could not read (quarantined) and files listed on the DLQ
       const failed = (figures.files_failed ?? 0) + invoker.figures.failed;
-      return { ...figures, files_failed: failed, ...(lastFile ? { last_file: lastFile } : {}), ...(invoker.lastError ? { last_error: invoker.lastError } : {}) };
+      return {
+        ...figures,
+        files_failed: failed,
+        ...(lastFile ? { last_file: lastFile } : {}),
+        ...(invoker.lastError ? { last_error: invoker.lastError } : {}),
+      };
     },
   };
 }

@@ -44,7 +44,10 @@ export function createSplitterService(options: LocalSplitterOptions = {}): Servi
 export const splitterServiceFactory: ServiceFactory = createSplitterService();
 
 /** The Lambda's handler on the stack's clients: the service and `dlq redrive` build it alike. */
-export function localSplitterHandler(ctx: Pick<ServiceContext, 'clients'>, log: { info(m: string): void; warn(m: string): void }): SplitterHandler {
+export function localSplitterHandler(
+  ctx: Pick<ServiceContext, 'clients'>,
+  log: { info(m: string): void; warn(m: string): void },
+): SplitterHandler {
   return createSplitterHandler({
     s3: ctx.clients.s3,
     kinesis: ctx.clients.kinesis,
@@ -71,7 +74,9 @@ export class LocalSplitter implements Service {
 
   async start(): Promise<void> {
     const ctx = this.ctx;
-    const handler = this.options.handler?.(ctx) ?? localSplitterHandler(ctx, { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) });
+    const handler =
+      this.options.handler?.(ctx) ??
+      localSplitterHandler(ctx, { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) });
     const invoker = new S3TriggerInvoker<ObjectResult[]>({
       source: SPLITTER_SERVICE,
       handler,
@@ -84,7 +89,9 @@ export class LocalSplitter implements Service {
     this.invoker = invoker;
     ctx.onS3Event((event) => this.notified(event));
     if (this.options.reconcile ?? true) {
-      this.reconciling = this.reconcile().catch((err: Error) => ctx.log.warn(`splitter: could not look for unsplit raw objects: ${err.message}`));
+      this.reconciling = this.reconcile().catch((err: Error) =>
+        ctx.log.warn(`splitter: could not look for unsplit raw objects: ${err.message}`),
+      );
       void invoker.holdWhile(this.reconciling);
     }
   }
@@ -141,8 +148,13 @@ export class LocalSplitter implements Service {
     const s3 = this.ctx.clients.s3;
     const bucket = this.ctx.clients.names.bucket;
     const manifests = new Map<string, number>();
-    for (const o of await listAll(s3, bucket, `${PREFIXES.manifests}${PREFIXES.raw}`)) manifests.set(o.key, o.lastModified);
-    const failed = new Set((await this.dlq.list(SPLITTER_SERVICE)).flatMap((e) => (e.payload.kind === 's3' ? [`${e.payload.key}\u0000${e.payload.etag ?? ''}`] : [])));
+    for (const o of await listAll(s3, bucket, `${PREFIXES.manifests}${PREFIXES.raw}`))
+      manifests.set(o.key, o.lastModified);
+    const failed = new Set(
+      (await this.dlq.list(SPLITTER_SERVICE)).flatMap((e) =>
+        e.payload.kind === 's3' ? [`${e.payload.key}\u0000${e.payload.etag ?? ''}`] : [],
+      ),
+    );
     let found = 0;
     for (const o of await listAll(s3, bucket, PREFIXES.raw)) {
       if (!isSplittableKey(o.key) || this.stopped) continue;
@@ -167,7 +179,13 @@ async function listAll(s3: S3Client, bucket: string, prefix: string): Promise<Li
   const out: Listed[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     for (const o of page.Contents ?? []) {
-      if (o.Key) out.push({ key: o.Key, etag: normaliseEtag(o.ETag), size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });
+      if (o.Key)
+        out.push({
+          key: o.Key,
+          etag: normaliseEtag(o.ETag),
+          size: o.Size ?? 0,
+          lastModified: o.LastModified?.getTime() ?? 0,
+        });
     }
   }
   return out;

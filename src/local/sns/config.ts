@@ -46,7 +46,9 @@ export interface SubscriptionConfig {
   readonly retry: RetryPolicy;
 }
 
-export const DEFAULT_SUBSCRIPTIONS: readonly SubscriptionConfig[] = [{ name: 'console', protocol: 'console', retry: DEFAULT_HTTP_RETRY }];
+export const DEFAULT_SUBSCRIPTIONS: readonly SubscriptionConfig[] = [
+  { name: 'console', protocol: 'console', retry: DEFAULT_HTTP_RETRY },
+];
 
 export class SubscriptionConfigError extends Error {
   override name = 'SubscriptionConfigError';
@@ -80,14 +82,18 @@ export function parseSubscriptions(doc: unknown, dataDir: string, where = 'subsc
     const s = raw as Record<string, unknown>;
     const protocol = s.protocol;
     if (typeof protocol !== 'string' || !(PROTOCOLS as readonly string[]).includes(protocol)) {
-      throw new SubscriptionConfigError(`${at}.protocol must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`);
+      throw new SubscriptionConfigError(
+        `${at}.protocol must be one of ${PROTOCOLS.join(', ')}, got ${JSON.stringify(protocol)}`,
+      );
     }
     const name = s.name === undefined ? `${protocol}-${i + 1}` : s.name;
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new SubscriptionConfigError(`${at}.name must be 1–64 of A-Z a-z 0-9 _ . -`);
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+      throw new SubscriptionConfigError(`${at}.name must be 1–64 of A-Z a-z 0-9 _ . -`);
     if (names.has(name)) throw new SubscriptionConfigError(`${at}: a subscription named ${name} is declared twice`);
     names.add(name);
     const endpoint = endpointOf(protocol as Protocol, s.endpoint, dataDir, at);
-    const filterPolicy = s.filter_policy === undefined ? undefined : validateFilterPolicy(s.filter_policy, `${at}.filter_policy`);
+    const filterPolicy =
+      s.filter_policy === undefined ? undefined : validateFilterPolicy(s.filter_policy, `${at}.filter_policy`);
     return {
       name,
       protocol: protocol as Protocol,
@@ -100,7 +106,8 @@ export function parseSubscriptions(doc: unknown, dataDir: string, where = 'subsc
 
 function endpointOf(protocol: Protocol, endpoint: unknown, dataDir: string, at: string): string | undefined {
   if (protocol === 'console') return undefined;
-  if (typeof endpoint !== 'string' || endpoint === '') throw new SubscriptionConfigError(`${at}.endpoint is required for protocol ${protocol}`);
+  if (typeof endpoint !== 'string' || endpoint === '')
+    throw new SubscriptionConfigError(`${at}.endpoint is required for protocol ${protocol}`);
   if (protocol === 'file') return isAbsolute(endpoint) ? endpoint : resolve(dataDir, endpoint);
   let url: URL;
   try {
@@ -108,7 +115,8 @@ function endpointOf(protocol: Protocol, endpoint: unknown, dataDir: string, at: 
   } catch {
     throw new SubscriptionConfigError(`${at}.endpoint is not a URL: ${endpoint}`);
   }
-  if (url.protocol !== `${protocol}:`) throw new SubscriptionConfigError(`${at}.endpoint must be an ${protocol}:// URL, got ${endpoint}`);
+  if (url.protocol !== `${protocol}:`)
+    throw new SubscriptionConfigError(`${at}.endpoint must be an ${protocol}:// URL, got ${endpoint}`);
   return endpoint;
 }
 
@@ -119,7 +127,8 @@ function retryOf(raw: unknown, at: string): RetryPolicy {
   const pick = (key: string, fallback: number, min: number, max: number): number => {
     const v = r[key];
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new SubscriptionConfigError(`${at}.retry.${key} must be a whole number from ${min} to ${max}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      throw new SubscriptionConfigError(`${at}.retry.${key} must be a whole number from ${min} to ${max}`);
     return v;
   };
   return {

@@ -27,7 +27,8 @@ export type FilterCondition =
   | { readonly numeric: readonly (string | number)[] }
   | { readonly exists: boolean };
 
-type AnythingBut = string | number | readonly (string | number)[] | { readonly prefix: string } | { readonly suffix: string };
+type AnythingBut =
+  string | number | readonly (string | number)[] | { readonly prefix: string } | { readonly suffix: string };
 
 export interface FilterPolicy {
   readonly [key: string]: readonly FilterCondition[] | readonly FilterPolicy[];
@@ -62,16 +63,20 @@ export function validateFilterPolicy(policy: unknown, where = 'filter policy'): 
     let orSum = 0;
     for (const [key, value] of Object.entries(p)) {
       if (key === '$or') {
-        if (!Array.isArray(value) || value.length < 2) throw new FilterPolicyError(`${path}.$or must be an array of at least two policies`);
+        if (!Array.isArray(value) || value.length < 2)
+          throw new FilterPolicyError(`${path}.$or must be an array of at least two policies`);
         for (const [i, sub] of value.entries()) {
-          if (typeof sub !== 'object' || sub === null || Array.isArray(sub)) throw new FilterPolicyError(`${path}.$or[${i}] must be an object`);
+          if (typeof sub !== 'object' || sub === null || Array.isArray(sub))
+            throw new FilterPolicyError(`${path}.$or[${i}] must be an object`);
           orSum += visit(sub as Record<string, unknown>, `${path}.$or[${i}]`);
         }
         continue;
       }
       keys.add(key);
       if (!Array.isArray(value) || value.length === 0) {
-        throw new FilterPolicyError(`${path}.${key} must be a non-empty array of conditions (got ${JSON.stringify(value)})`);
+        throw new FilterPolicyError(
+          `${path}.${key} must be a non-empty array of conditions (got ${JSON.stringify(value)})`,
+        );
       }
       for (const condition of value) validateCondition(condition, `${path}.${key}`);
       product *= value.length;
@@ -80,10 +85,14 @@ export function validateFilterPolicy(policy: unknown, where = 'filter policy'): 
   };
   combinations = visit(policy as Record<string, unknown>, where);
   if (keys.size > FILTER_POLICY_LIMITS.maxKeys) {
-    throw new FilterPolicyError(`${where} has ${keys.size} attribute names; SNS allows at most ${FILTER_POLICY_LIMITS.maxKeys}`);
+    throw new FilterPolicyError(
+      `${where} has ${keys.size} attribute names; SNS allows at most ${FILTER_POLICY_LIMITS.maxKeys}`,
+    );
   }
   if (combinations > FILTER_POLICY_LIMITS.maxCombinations) {
-    throw new FilterPolicyError(`${where} has ${combinations} value combinations; SNS allows at most ${FILTER_POLICY_LIMITS.maxCombinations}`);
+    throw new FilterPolicyError(
+      `${where} has ${combinations} value combinations; SNS allows at most ${FILTER_POLICY_LIMITS.maxCombinations}`,
+    );
   }
   return policy as FilterPolicy;
 }
@@ -95,16 +104,19 @@ function validateCondition(c: unknown, where: string): void {
     throw new FilterPolicyError(`${where}: ${JSON.stringify(c)} is not a string, a number or an operator object`);
   }
   const entries = Object.entries(c);
-  if (entries.length !== 1) throw new FilterPolicyError(`${where}: an operator object has exactly one key, got ${JSON.stringify(c)}`);
+  if (entries.length !== 1)
+    throw new FilterPolicyError(`${where}: an operator object has exactly one key, got ${JSON.stringify(c)}`);
   const [op, arg] = entries[0] as [string, unknown];
   switch (op) {
     case 'prefix':
     case 'suffix':
     case 'equals-ignore-case':
-      if (typeof arg !== 'string') throw new FilterPolicyError(`${where}: ${op} takes a string, got ${JSON.stringify(arg)}`);
+      if (typeof arg !== 'string')
+        throw new FilterPolicyError(`${where}: ${op} takes a string, got ${JSON.stringify(arg)}`);
       return;
     case 'exists':
-      if (typeof arg !== 'boolean') throw new FilterPolicyError(`${where}: exists takes true or false, got ${JSON.stringify(arg)}`);
+      if (typeof arg !== 'boolean')
+        throw new FilterPolicyError(`${where}: exists takes true or false, got ${JSON.stringify(arg)}`);
       return;
     case 'anything-but':
       return validateAnythingBut(arg, where);
@@ -122,7 +134,8 @@ function validateAnythingBut(arg: unknown, where: string): void {
     if (arg.length === 0) throw new FilterPolicyError(`${where}: anything-but needs at least one value`);
     for (const v of arg) {
       if (typeof v === 'number') checkNumber(v, where);
-      else if (typeof v !== 'string') throw new FilterPolicyError(`${where}: anything-but lists strings or numbers, got ${JSON.stringify(v)}`);
+      else if (typeof v !== 'string')
+        throw new FilterPolicyError(`${where}: anything-but lists strings or numbers, got ${JSON.stringify(v)}`);
     }
     return;
   }
@@ -131,7 +144,9 @@ function validateAnythingBut(arg: unknown, where: string): void {
     const [op, value] = (entries[0] ?? []) as [string | undefined, unknown];
     if (entries.length === 1 && (op === 'prefix' || op === 'suffix') && typeof value === 'string') return;
   }
-  throw new FilterPolicyError(`${where}: anything-but takes a value, an array of values, {"prefix": s} or {"suffix": s}; got ${JSON.stringify(arg)}`);
+  throw new FilterPolicyError(
+    `${where}: anything-but takes a value, an array of values, {"prefix": s} or {"suffix": s}; got ${JSON.stringify(arg)}`,
+  );
 }
 
 function validateNumeric(arg: unknown, where: string): void {
@@ -139,13 +154,18 @@ function validateNumeric(arg: unknown, where: string): void {
     Array.isArray(arg) &&
     (arg.length === 2 || arg.length === 4) &&
     arg.every((x, i) => (i % 2 === 0 ? typeof x === 'string' && NUMERIC_OPERATORS.has(x) : typeof x === 'number'));
-  if (!ok) throw new FilterPolicyError(`${where}: numeric takes ["op", n] or ["op", n, "op", n] with op one of < <= = > >=, got ${JSON.stringify(arg)}`);
+  if (!ok)
+    throw new FilterPolicyError(
+      `${where}: numeric takes ["op", n] or ["op", n, "op", n] with op one of < <= = > >=, got ${JSON.stringify(arg)}`,
+    );
   const ops = arg as (string | number)[];
   for (let i = 1; i < ops.length; i += 2) checkNumber(ops[i] as number, where);
   if (ops.length === 4) {
     const [lo, loV, hi, hiV] = ops as [string, number, string, number];
     if (!(lo === '>' || lo === '>=') || !(hi === '<' || hi === '<=') || loV > hiV) {
-      throw new FilterPolicyError(`${where}: a numeric range is [">" or ">=", low, "<" or "<=", high] with low ≤ high, got ${JSON.stringify(arg)}`);
+      throw new FilterPolicyError(
+        `${where}: a numeric range is [">" or ">=", low, "<" or "<=", high] with low ≤ high, got ${JSON.stringify(arg)}`,
+      );
     }
   }
 }
@@ -165,7 +185,10 @@ interface AttributeValues {
 function valuesOf(attribute: MessageAttribute): AttributeValues | undefined {
   const text = attribute.StringValue;
   if (text === undefined) return undefined;
-  if (attribute.DataType === 'String' || (attribute.DataType.startsWith('String.') && attribute.DataType !== 'String.Array')) {
+  if (
+    attribute.DataType === 'String' ||
+    (attribute.DataType.startsWith('String.') && attribute.DataType !== 'String.Array')
+  ) {
     return { strings: [text], numbers: [] };
   }
   if (attribute.DataType === 'Number' || attribute.DataType.startsWith('Number.')) {
@@ -212,7 +235,8 @@ function matchPolicy(policy: FilterPolicy, present: ReadonlyMap<string, Attribut
 }
 
 function matchCondition(c: FilterCondition, values: AttributeValues | undefined, attributeCount: number): boolean {
-  if (typeof c === 'object' && 'exists' in c) return c.exists ? values !== undefined : values === undefined && attributeCount > 0;
+  if (typeof c === 'object' && 'exists' in c)
+    return c.exists ? values !== undefined : values === undefined && attributeCount > 0;
   if (!values) return false;
   if (typeof c === 'string') return values.strings.includes(c);
   if (typeof c === 'number') return values.numbers.some((n) => n === c);
@@ -231,7 +255,8 @@ function anythingBut(arg: AnythingBut, values: AttributeValues): boolean {
   if (all.length === 0) return false;
   if (typeof arg === 'object' && !Array.isArray(arg)) {
     const rule = arg as { prefix?: string; suffix?: string };
-    if (rule.prefix !== undefined) return values.strings.length > 0 && values.strings.every((s) => !s.startsWith(rule.prefix as string));
+    if (rule.prefix !== undefined)
+      return values.strings.length > 0 && values.strings.every((s) => !s.startsWith(rule.prefix as string));
     return values.strings.length > 0 && values.strings.every((s) => !s.endsWith(rule.suffix as string));
   }
   const excluded = (Array.isArray(arg) ? arg : [arg]) as readonly (string | number)[];
@@ -243,7 +268,16 @@ function numericMatches(ops: readonly (string | number)[], n: number): boolean {
   for (let i = 0; i < ops.length; i += 2) {
     const op = ops[i] as string;
     const bound = ops[i + 1] as number;
-    const ok = op === '<' ? n < bound : op === '<=' ? n <= bound : op === '=' ? n === bound : op === '>' ? n > bound : n >= bound;
+    const ok =
+      op === '<'
+        ? n < bound
+        : op === '<='
+          ? n <= bound
+          : op === '='
+            ? n === bound
+            : op === '>'
+              ? n > bound
+              : n >= bound;
     if (!ok) return false;
   }
   return true;

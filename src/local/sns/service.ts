@@ -55,7 +55,9 @@ export const snsService: ServiceFactory = (ctx: ServiceContext): SnsService => {
     async start() {
       // Load once up front so a broken file is reported when the stack starts.
       const subs = await subscriptions();
-      ctx.log.info(`sns: topic ${topic.topicArn} with ${subs.length} subscriber(s): ${subs.map((s) => `${s.name} (${s.protocol})`).join(', ') || 'none'}`);
+      ctx.log.info(
+        `sns: topic ${topic.topicArn} with ${subs.length} subscriber(s): ${subs.map((s) => `${s.name} (${s.protocol})`).join(', ') || 'none'}`,
+      );
     },
     stop: () => topic.close(),
     flush: () => topic.flush(),

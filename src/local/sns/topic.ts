@@ -5,7 +5,13 @@
  * own (HTTP ones retried with backoff), so a slow subscriber never slows publishers.
  */
 import { randomUUID } from 'node:crypto';
-import { PublishError, snsAttributes, snsSubject, type AlertMessage, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
+import {
+  PublishError,
+  snsAttributes,
+  snsSubject,
+  type AlertMessage,
+  type AlertPublisher,
+} from '../../consumers/anomaly/publisher.ts';
 import { backoffMs } from '../../shared/retry.ts';
 import type { RuntimeLog } from '../service.ts';
 import type { SubscriptionConfig } from './config.ts';
@@ -131,19 +137,27 @@ export class LocalTopic implements AlertPublisher {
     try {
       for (let attempt = 1; ; attempt++) {
         try {
-          await withTimeout(retry.timeoutMs, this.abort.signal, (signal) => sub.endpoint.deliver(n, subscriptionArn, signal));
+          await withTimeout(retry.timeoutMs, this.abort.signal, (signal) =>
+            sub.endpoint.deliver(n, subscriptionArn, signal),
+          );
           sub.stats.delivered++;
           return;
         } catch (err) {
-          const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, true, { cause: err });
+          const e =
+            err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, true, { cause: err });
           sub.stats.last_error = e.message;
           if (!e.retryable || attempt >= retry.attempts || this.abort.signal.aborted) {
             sub.stats.failed++;
-            this.options.log.warn(`sns: delivery of ${n.MessageId} to ${sub.config.name} failed after ${attempt} attempt(s): ${e.message}`);
+            this.options.log.warn(
+              `sns: delivery of ${n.MessageId} to ${sub.config.name} failed after ${attempt} attempt(s): ${e.message}`,
+            );
             return;
           }
           sub.stats.retries++;
-          await (this.options.sleep ?? sleep)(backoffMs({ firstMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }, attempt), this.abort.signal).catch(() => undefined);
+          await (this.options.sleep ?? sleep)(
+            backoffMs({ firstMs: retry.baseDelayMs, maxMs: retry.maxDelayMs }, attempt),
+            this.abort.signal,
+          ).catch(() => undefined);
         }
       }
     } finally {
@@ -158,14 +172,19 @@ function emptyStats(protocol: string): SubscriptionStats {
 
 function checkMessage(message: AlertMessage, attributes: MessageAttributes): void {
   if (message.body === '') throw new InvalidMessageError('an SNS message needs a non-empty body');
-  if (Buffer.byteLength(message.body) > SNS_MESSAGE_LIMITS.maxBodyBytes) throw new InvalidMessageError('the message body exceeds 256 KiB');
+  if (Buffer.byteLength(message.body) > SNS_MESSAGE_LIMITS.maxBodyBytes)
+    throw new InvalidMessageError('the message body exceeds 256 KiB');
   if (message.subject.length > SNS_MESSAGE_LIMITS.maxSubjectChars || /[^\x20-\x7e]/.test(message.subject)) {
     throw new InvalidMessageError('a subject is at most 100 printable ASCII characters');
   }
   const names = Object.keys(attributes);
-  if (names.length > SNS_MESSAGE_LIMITS.maxAttributes) throw new InvalidMessageError(`at most ${SNS_MESSAGE_LIMITS.maxAttributes} message attributes, got ${names.length}`);
+  if (names.length > SNS_MESSAGE_LIMITS.maxAttributes)
+    throw new InvalidMessageError(
+      `at most ${SNS_MESSAGE_LIMITS.maxAttributes} message attributes, got ${names.length}`,
+    );
   for (const [name, a] of Object.entries(attributes)) {
-    if (a.StringValue === undefined || a.StringValue === '') throw new InvalidMessageError(`message attribute ${name} has an empty value`);
+    if (a.StringValue === undefined || a.StringValue === '')
+      throw new InvalidMessageError(`message attribute ${name} has an empty value`);
   }
 }
 

@@ -55,16 +55,18 @@ export class AthenaSqlEngine implements SqlEngine {
 
   async run(sql: string, params: readonly string[] = []): Promise<QueryResult> {
     const { athena } = this.options;
-    const started = await athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: sql,
-        QueryExecutionContext: { Database: this.options.database ?? GLUE.databaseName, Catalog: 'AwsDataCatalog' },
-        WorkGroup: this.options.workgroup ?? ATHENA.workgroup,
-        ...(params.length ? { ExecutionParameters: params.map(athenaLiteral) } : {}),
-      }),
-    ).catch((err: Error) => {
-      throw new QueryError(oneLine(err.message), { cause: err });
-    });
+    const started = await athena
+      .send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          QueryExecutionContext: { Database: this.options.database ?? GLUE.databaseName, Catalog: 'AwsDataCatalog' },
+          WorkGroup: this.options.workgroup ?? ATHENA.workgroup,
+          ...(params.length ? { ExecutionParameters: params.map(athenaLiteral) } : {}),
+        }),
+      )
+      .catch((err: Error) => {
+        throw new QueryError(oneLine(err.message), { cause: err });
+      });
     const id = started.QueryExecutionId;
     if (!id) throw new QueryError('Athena started no query execution');
     const statementType = await this.waitFor(id);
@@ -88,15 +90,21 @@ export class AthenaSqlEngine implements SqlEngine {
         case 'SUCCEEDED':
           return out.QueryExecution?.StatementType;
         case 'FAILED':
-          throw new QueryError(oneLine(status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? `query ${id} failed`));
+          throw new QueryError(
+            oneLine(status.AthenaError?.ErrorMessage ?? status.StateChangeReason ?? `query ${id} failed`),
+          );
         case 'CANCELLED':
-          throw new QueryError(`query ${id} was cancelled${status.StateChangeReason ? `: ${oneLine(status.StateChangeReason)}` : ''}`);
+          throw new QueryError(
+            `query ${id} was cancelled${status.StateChangeReason ? `: ${oneLine(status.StateChangeReason)}` : ''}`,
+          );
         default:
           break; // QUEUED, RUNNING
       }
       if (this.now() + delay > deadline) {
         await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })).catch(() => undefined);
-        throw new QueryError(`query ${id} did not finish within ${Math.round((this.options.timeoutMs ?? 300_000) / 1000)} s; it was stopped`);
+        throw new QueryError(
+          `query ${id} did not finish within ${Math.round((this.options.timeoutMs ?? 300_000) / 1000)} s; it was stopped`,
+        );
       }
       await this.sleep(delay);
       delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
@@ -110,14 +118,26 @@ export class AthenaSqlEngine implements SqlEngine {
     let token: string | undefined;
     let first = true;
     do {
-      const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: this.options.pageSize ?? 1000 }));
+      const page = await athena.send(
+        new GetQueryResultsCommand({
+          QueryExecutionId: id,
+          NextToken: token,
+          MaxResults: this.options.pageSize ?? 1000,
+        }),
+      );
       const info: ColumnInfo[] = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
       columns ??= info.map((c) => ({ name: c.Name ?? c.Label ?? '', type: (c.Type ?? 'varchar').toLowerCase() }));
       let data: Row[] = page.ResultSet?.Rows ?? [];
       // a SELECT's (DML) first row of the first page repeats the column names
-      if (first && data.length && (statementType === 'DML' || (statementType === undefined && isHeader(data[0] as Row, columns)))) data = data.slice(1);
+      if (
+        first &&
+        data.length &&
+        (statementType === 'DML' || (statementType === undefined && isHeader(data[0] as Row, columns)))
+      )
+        data = data.slice(1);
       first = false;
-      for (const r of data) rows.push((r.Data ?? []).map((d, i) => cellOf(d.VarCharValue, columns?.[i]?.type ?? 'varchar')));
+      for (const r of data)
+        rows.push((r.Data ?? []).map((d, i) => cellOf(d.VarCharValue, columns?.[i]?.type ?? 'varchar')));
       token = page.NextToken;
     } while (token);
     return { columns: columns ?? [], rows };

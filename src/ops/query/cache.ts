@@ -69,7 +69,13 @@ export function localPath(root: string, key: string): string {
   if (key.split('/').some((part) => part === '..' || part === '.') || key.startsWith('/')) {
     throw new CacheError(`refusing to mirror the object key ${JSON.stringify(key)}`);
   }
-  return join(root, ...key.split('/').filter((p) => p !== '').map((p) => p.replaceAll(sep, '_')));
+  return join(
+    root,
+    ...key
+      .split('/')
+      .filter((p) => p !== '')
+      .map((p) => p.replaceAll(sep, '_')),
+  );
 }
 
 async function readIndex(root: string): Promise<Record<string, string>> {

@@ -45,7 +45,9 @@ export async function compactDays(lakeDir: string, options: { threads?: number }
     const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
     const c = await instance.connect();
     try {
-      const columns = READINGS_COLUMNS.map((col) => (col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}` : col.name));
+      const columns = READINGS_COLUMNS.map((col) =>
+        col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}` : col.name,
+      );
       for (const [day, signature, files] of stale) {
         const list = files.map((f) => sqlText(join(root, day, f))).join(', ');
         await c.run(
@@ -54,7 +56,9 @@ export async function compactDays(lakeDir: string, options: { threads?: number }
         const dir = join(outRoot, day);
         await mkdir(dir, { recursive: true });
         const file = join(dir, 'readings.parquet');
-        await c.run(`COPY (SELECT ${columns.join(', ')} FROM (${READINGS_VIEW_SQL}) deduplicated) TO ${sqlText(`${file}.${process.pid}.part`)} (FORMAT parquet, COMPRESSION zstd)`);
+        await c.run(
+          `COPY (SELECT ${columns.join(', ')} FROM (${READINGS_VIEW_SQL}) deduplicated) TO ${sqlText(`${file}.${process.pid}.part`)} (FORMAT parquet, COMPRESSION zstd)`,
+        );
         await rename(`${file}.${process.pid}.part`, file);
         index[day] = signature;
       }

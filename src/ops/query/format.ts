@@ -8,6 +8,9 @@ export function csvCell(value: Cell): string {
 }
 
 export function toCsv(result: QueryResult): string {
-  const lines = [result.columns.map((c) => csvCell(c.name)).join(','), ...result.rows.map((r) => r.map(csvCell).join(','))];
+  const lines = [
+    result.columns.map((c) => csvCell(c.name)).join(','),
+    ...result.rows.map((r) => r.map(csvCell).join(',')),
+  ];
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,14 @@
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ALERTS_COLUMNS, ASSETS_COLUMNS, DUCKDB_TYPE, PARTITION_KEYS, READINGS_COLUMNS, READINGS_VIEW_SQL } from '../../shared/glue.ts';
+import {
+  ALERTS_COLUMNS,
+  ASSETS_COLUMNS,
+  DUCKDB_TYPE,
+  PARTITION_KEYS,
+  READINGS_COLUMNS,
+  READINGS_VIEW_SQL,
+} from '../../shared/glue.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
 import { compactDays, compactedDir, type CompactOutcome } from './compact.ts';
 import type { AssetRow } from './registry.ts';
@@ -50,7 +57,9 @@ export class LocalSqlEngine implements SqlEngine {
       const root = join(options.lakeDir, ...PREFIXES.processed.split('/').filter(Boolean));
       const files = await countFiles(root, '.parquet');
       const compaction = await compactDays(options.lakeDir, { threads: options.threads ?? 2 });
-      const columns = READINGS_COLUMNS.map((col) => (col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name));
+      const columns = READINGS_COLUMNS.map((col) =>
+        col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name,
+      );
       const partitions = PARTITION_KEYS.map((k) => k.name);
       const over = (dir: string, file: string): string =>
         `SELECT ${[...columns, ...partitions].join(', ')} ` +
@@ -63,7 +72,12 @@ export class LocalSqlEngine implements SqlEngine {
         await c.run(`CREATE TABLE ${GLUE.tableName} (${defs.join(', ')})`);
         await c.run(`CREATE VIEW ${GLUE.viewName} AS ${READINGS_VIEW_SQL}`);
       }
-      await createTable(c, GLUE.assetsTableName, ASSETS_COLUMNS.map((col) => [col.name, 'VARCHAR'] as const), options.assets ?? []);
+      await createTable(
+        c,
+        GLUE.assetsTableName,
+        ASSETS_COLUMNS.map((col) => [col.name, 'VARCHAR'] as const),
+        options.assets ?? [],
+      );
       await createAlerts(c, join(options.lakeDir, ...PREFIXES.processedAlerts.split('/').filter(Boolean)));
       return new LocalSqlEngine(instance, c, files, compaction);
     } catch (err) {
@@ -81,7 +95,9 @@ export class LocalSqlEngine implements SqlEngine {
       throw new QueryError(oneLine((err as Error).message), { cause: err });
     }
     const types = reader.columnTypes();
-    const columns = reader.columnNames().map((name, i) => ({ name, type: (types[i]?.toString() ?? 'unknown').toLowerCase() }));
+    const columns = reader
+      .columnNames()
+      .map((name, i) => ({ name, type: (types[i]?.toString() ?? 'unknown').toLowerCase() }));
     const rows = reader.getRowsJS().map((row) => row.map((v, i) => cellOf(v, types[i])));
     return { columns, rows };
   }
@@ -144,7 +160,8 @@ async function countFiles(root: string, suffix: string): Promise<number> {
 function cellOf(value: unknown, type: DuckDBType | undefined): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (value instanceof Date) return type?.typeId === DuckDBTypeId.DATE ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (value instanceof Date)
+    return type?.typeId === DuckDBTypeId.DATE ? value.toISOString().slice(0, 10) : value.toISOString();
   if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }

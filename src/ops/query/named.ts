@@ -1,13 +1,26 @@
 /** Running the shared named queries on any engine, with `--param k=v` parsing. */
-import { bindValues, isNamedQuery, NAMED_QUERIES, QueryParameterError, type NamedQueryName } from '../../shared/queries.ts';
+import {
+  bindValues,
+  isNamedQuery,
+  NAMED_QUERIES,
+  QueryParameterError,
+  type NamedQueryName,
+} from '../../shared/queries.ts';
 import type { QueryResult, SqlEngine } from './result.ts';
 
 export function namedQuery(name: string) {
-  if (!isNamedQuery(name)) throw new QueryParameterError(`no named query ${JSON.stringify(name)} (known: ${Object.keys(NAMED_QUERIES).join(', ')})`);
+  if (!isNamedQuery(name))
+    throw new QueryParameterError(
+      `no named query ${JSON.stringify(name)} (known: ${Object.keys(NAMED_QUERIES).join(', ')})`,
+    );
   return NAMED_QUERIES[name];
 }
 
-export function runNamed(engine: SqlEngine, name: NamedQueryName | string, params: Readonly<Record<string, string>>): Promise<QueryResult> {
+export function runNamed(
+  engine: SqlEngine,
+  name: NamedQueryName | string,
+  params: Readonly<Record<string, string>>,
+): Promise<QueryResult> {
   const query = namedQuery(name);
   return engine.run(query.sql, bindValues(query, params));
 }

@@ -10,13 +10,13 @@ import type { AssetItem } from '../../shared/asset-item.ts';
 
 type Item = Record<string, unknown>;
 
-
 export type AssetRow = Record<(typeof ASSETS_COLUMNS)[number]['name'], string | null>;
 
 async function scanAll(clients: Clients, table: string): Promise<Item[]> {
   const items: Item[] = [];
   try {
-    for await (const page of paginateScan({ client: clients.doc }, { TableName: table })) items.push(...((page.Items ?? []) as Item[]));
+    for await (const page of paginateScan({ client: clients.doc }, { TableName: table }))
+      items.push(...((page.Items ?? []) as Item[]));
   } catch (err) {
     // a registry that was never created is an empty registry
     if ((err as Error).name === 'ResourceNotFoundException') return [];
@@ -25,7 +25,8 @@ async function scanAll(clients: Clients, table: string): Promise<Item[]> {
   return items;
 }
 
-const text = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v));
+const text = (v: unknown): string | null =>
+  v === undefined || v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
 /** A registry item (feeder or substation) in the columns of the registry CSV / Glue `assets` table. */
 export function assetRowOf(item: Partial<AssetItem>): AssetRow {

@@ -7,7 +7,8 @@ import { STATUTORY_VOLTAGE } from '../../shared/network.ts';
 import { REPORT_COLUMNS, type ChartSeries, type Report, type Row } from './report.ts';
 import type { Cell } from './result.ts';
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const cell = (v: Cell | undefined): string => (v === null || v === undefined ? '' : esc(String(v)));
 
 export function renderReportHtml(report: Report): string {
@@ -17,7 +18,15 @@ statutory band ${STATUTORY_VOLTAGE.minV}–${STATUTORY_VOLTAGE.maxV} V · ordere
   const table = `<table><thead><tr>${REPORT_COLUMNS.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>
 ${report.assets.map((r) => `<tr>${REPORT_COLUMNS.map((c) => `<td>${cell(r[c])}</td>`).join('')}</tr>`).join('\n')}
 </tbody></table>`;
-  const charts = report.charts.map((c) => assetSection(c, report.month, report.assets.find((a) => a.asset_id === c.asset_id))).join('\n');
+  const charts = report.charts
+    .map((c) =>
+      assetSection(
+        c,
+        report.month,
+        report.assets.find((a) => a.asset_id === c.asset_id),
+      ),
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>DubeGrid report ${esc(report.month)}</title>
 <style>
@@ -86,7 +95,11 @@ const PAD = { left: 48, right: 12, top: 24, bottom: 28 };
 
 /** An SVG line chart over one month; y range fits the data, lines and band. */
 export function lineChart(spec: ChartSpec): string {
-  const ys = [...spec.series.flatMap((s) => s.points.map((p) => p[1])), ...(spec.lines ?? []).map((l) => l.y), ...(spec.band ? [spec.band.from, spec.band.to] : [])];
+  const ys = [
+    ...spec.series.flatMap((s) => s.points.map((p) => p[1])),
+    ...(spec.lines ?? []).map((l) => l.y),
+    ...(spec.band ? [spec.band.from, spec.band.to] : []),
+  ];
   let lo = ys.length ? Math.min(...ys) : 0;
   let hi = ys.length ? Math.max(...ys) : 1;
   if (hi === lo) [lo, hi] = [lo - 1, hi + 1];
@@ -97,27 +110,41 @@ export function lineChart(spec: ChartSpec): string {
   const y = (v: number): number => H - PAD.bottom - ((v - lo) / (hi - lo)) * (H - PAD.top - PAD.bottom);
   const parts: string[] = [`<text x="${PAD.left}" y="14" font-size="12">${esc(spec.title)}</text>`];
   if (spec.band) {
-    parts.push(`<rect x="${PAD.left}" y="${y(spec.band.to).toFixed(1)}" width="${W - PAD.left - PAD.right}" height="${(y(spec.band.from) - y(spec.band.to)).toFixed(1)}" fill="${spec.band.color}"/>`);
+    parts.push(
+      `<rect x="${PAD.left}" y="${y(spec.band.to).toFixed(1)}" width="${W - PAD.left - PAD.right}" height="${(y(spec.band.from) - y(spec.band.to)).toFixed(1)}" fill="${spec.band.color}"/>`,
+    );
   }
   for (const v of ticks(lo, hi)) {
-    parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${PAD.left - 4}" y="${(y(v) + 4).toFixed(1)}" font-size="10" text-anchor="end">${round(v)}</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#eee"/>`,
+    );
+    parts.push(
+      `<text x="${PAD.left - 4}" y="${(y(v) + 4).toFixed(1)}" font-size="10" text-anchor="end">${round(v)}</text>`,
+    );
   }
   const every = (spec.end - spec.start) / 86_400_000 <= 10 ? 1 : 5;
   for (let day = 0; spec.start + day * 86_400_000 < spec.end; day += every) {
     const t = spec.start + day * 86_400_000;
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${H - 10}" font-size="10" text-anchor="middle">${new Date(t).getUTCDate()}</text>`);
+    parts.push(
+      `<text x="${x(t).toFixed(1)}" y="${H - 10}" font-size="10" text-anchor="middle">${new Date(t).getUTCDate()}</text>`,
+    );
   }
   for (const l of spec.lines ?? []) {
-    parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(l.y).toFixed(1)}" y2="${y(l.y).toFixed(1)}" stroke="${l.color}" stroke-dasharray="5,3"/>`);
-    parts.push(`<text x="${W - PAD.right - 2}" y="${(y(l.y) - 3).toFixed(1)}" font-size="10" text-anchor="end" fill="${l.color}">${esc(l.label)}</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(l.y).toFixed(1)}" y2="${y(l.y).toFixed(1)}" stroke="${l.color}" stroke-dasharray="5,3"/>`,
+    );
+    parts.push(
+      `<text x="${W - PAD.right - 2}" y="${(y(l.y) - 3).toFixed(1)}" font-size="10" text-anchor="end" fill="${l.color}">${esc(l.label)}</text>`,
+    );
   }
   for (const s of spec.series) {
     if (!s.points.length) continue;
     const d = s.points.map((p, i) => `${i ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1"/>`);
   }
-  parts.push(`<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#999"/>`);
+  parts.push(
+    `<rect x="${PAD.left}" y="${PAD.top}" width="${W - PAD.left - PAD.right}" height="${H - PAD.top - PAD.bottom}" fill="none" stroke="#999"/>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(spec.title)}">${parts.join('')}</svg>`;
 }
 

@@ -54,30 +54,48 @@ export async function latestLakeMonth(s3: S3Client, bucket: string): Promise<str
   };
   const list = async (prefix: string, delimiter?: string): Promise<string[]> => {
     const out: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}) })) {
+    for await (const page of paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: prefix, ...(delimiter ? { Delimiter: delimiter } : {}) },
+    )) {
       if (delimiter) for (const p of page.CommonPrefixes ?? []) out.push(p.Prefix ?? '');
       else for (const o of page.Contents ?? []) out.push(o.Key ?? '');
     }
     return out.sort();
   };
   for (const year of (await list(PREFIXES.processed, '/')).reverse()) {
-    const month = (await list(year, '/')).map(monthOf).filter((m) => m !== undefined).pop();
+    const month = (await list(year, '/'))
+      .map(monthOf)
+      .filter((m) => m !== undefined)
+      .pop();
     if (month) return month;
   }
-  return (await list(PREFIXES.processed)).map(monthOf).filter((m) => m !== undefined).sort().pop();
+  return (await list(PREFIXES.processed))
+    .map(monthOf)
+    .filter((m) => m !== undefined)
+    .sort()
+    .pop();
 }
 
 export async function buildReport(engine: SqlEngine, clients: Clients, options: ReportOptions = {}): Promise<Report> {
   const month = options.month ?? (await latestLakeMonth(clients.s3, clients.names.bucket));
-  if (!month) throw new ReportError('the lake holds no readings yet: ingest some data first (or name a month with --month)');
+  if (!month)
+    throw new ReportError('the lake holds no readings yet: ingest some data first (or name a month with --month)');
   const params = monthParams(month);
-  const [monthly, daily] = await Promise.all([runNamed(engine, 'asset_summary_monthly', params), runNamed(engine, 'asset_summary_daily', params)]);
+  const [monthly, daily] = await Promise.all([
+    runNamed(engine, 'asset_summary_monthly', params),
+    runNamed(engine, 'asset_summary_daily', params),
+  ]);
   const assets: Row[] = rowObjects(monthly).sort(byUtilisation);
   const dailyRows = rowObjects(daily);
   const top = assets.slice(0, options.top ?? 10);
   const charts: ChartSeries[] = [];
   for (const a of top) {
-    const profile = await runNamed(engine, 'asset_hourly_profile', { ...params, substation_id: String(a.substation_id), feeder_id: String(a.feeder_id ?? '') });
+    const profile = await runNamed(engine, 'asset_hourly_profile', {
+      ...params,
+      substation_id: String(a.substation_id),
+      feeder_id: String(a.feeder_id ?? ''),
+    });
     charts.push({
       asset_id: String(a.asset_id),
       rating: typeof a.rating === 'number' ? a.rating : null,
@@ -85,7 +103,14 @@ export async function buildReport(engine: SqlEngine, clients: Clients, options: 
       hours: rowObjects(profile),
     });
   }
-  return { month, target: engine.target, generated_at: (options.now?.() ?? new Date()).toISOString(), assets, daily: dailyRows, charts };
+  return {
+    month,
+    target: engine.target,
+    generated_at: (options.now?.() ?? new Date()).toISOString(),
+    assets,
+    daily: dailyRows,
+    charts,
+  };
 }
 
 /** Highest peak utilisation first (unrated assets last), then peak demand, then id. */

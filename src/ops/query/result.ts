@@ -35,7 +35,10 @@ export function rowObjects(result: QueryResult): Record<string, Cell>[] {
 
 /** The first meaningful line of an engine's message, with a "did you mean" hint kept. */
 export function oneLine(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const kept: string[] = [];
   for (const l of lines) {
     if (/^LINE \d+:/.test(l) || l === '^') break;

@@ -75,14 +75,19 @@ export const THROTTLED_REQUEST_SECONDS = 0.25;
 const READINGS_PER_RECORD_ESTIMATE = 60;
 
 export function checkBackfillPrefix(prefix: string): void {
-  if (!prefix.startsWith(PREFIXES.raw)) throw new ReplayOptionError(`--prefix must be under ${PREFIXES.raw} (the raw zone), got ${JSON.stringify(prefix)}`);
+  if (!prefix.startsWith(PREFIXES.raw))
+    throw new ReplayOptionError(`--prefix must be under ${PREFIXES.raw} (the raw zone), got ${JSON.stringify(prefix)}`);
 }
 
 export function checkRate(rate: number | undefined): void {
-  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0)) throw new ReplayOptionError(`--rate must be a positive number of readings per second, got ${rate}`);
+  if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0))
+    throw new ReplayOptionError(`--rate must be a positive number of readings per second, got ${rate}`);
 }
 
-export async function backfill(clients: Pick<Clients, 's3' | 'kinesis' | 'names'>, options: BackfillOptions): Promise<BackfillSummary> {
+export async function backfill(
+  clients: Pick<Clients, 's3' | 'kinesis' | 'names'>,
+  options: BackfillOptions,
+): Promise<BackfillSummary> {
   checkBackfillPrefix(options.prefix);
   checkRate(options.rate);
   const began = performance.now();
@@ -94,8 +99,13 @@ export async function backfill(clients: Pick<Clients, 's3' | 'kinesis' | 'names'
   const firstSplits = await Promise.all(objects.map((o) => firstSplitOf(clients.s3, bucket, o.key, o.etag)));
   const plan = objects
     .map((o, i) => ({ ...o, firstIngestedAt: firstSplits[i] }))
-    .sort((a, b) => (a.firstIngestedAt ?? '\uffff').localeCompare(b.firstIngestedAt ?? '\uffff') || a.key.localeCompare(b.key));
-  say(`backfill: ${plan.length} raw object(s) under s3://${bucket}/${options.prefix}${options.rate ? `, at most ${options.rate} readings/s` : ''}`);
+    .sort(
+      (a, b) =>
+        (a.firstIngestedAt ?? '\uffff').localeCompare(b.firstIngestedAt ?? '\uffff') || a.key.localeCompare(b.key),
+    );
+  say(
+    `backfill: ${plan.length} raw object(s) under s3://${bucket}/${options.prefix}${options.rate ? `, at most ${options.rate} readings/s` : ''}`,
+  );
 
   const done: BackfilledObject[] = [];
   const manifests: Manifest[] = [];
@@ -105,7 +115,9 @@ export async function backfill(clients: Pick<Clients, 's3' | 'kinesis' | 'names'
     if (pace && options.meter) options.meter({ task: 'sent', done: readings + pace.sent, unit: 'readings' });
     if (!pace || options.meter || performance.now() - lastReport < (options.progressEveryMs ?? 2_000)) return;
     lastReport = performance.now();
-    say(`backfill: ${(readings + pace.sent).toLocaleString('en-GB')} readings sent (${rate(readings + pace.sent, (performance.now() - began) / 1000)} readings/s)`);
+    say(
+      `backfill: ${(readings + pace.sent).toLocaleString('en-GB')} readings sent (${rate(readings + pace.sent, (performance.now() - began) / 1000)} readings/s)`,
+    );
   }, 250);
   ticker.unref();
   try {
@@ -129,16 +141,44 @@ export async function backfill(clients: Pick<Clients, 's3' | 'kinesis' | 'names'
           manifests.push(m);
           readings += m.events_emitted;
           pace?.settle();
-          done.push({ key: o.key, etag: o.etag, status: 'split', readings: m.events_emitted, kinesis_records: m.kinesis.records, ingested_at: m.ingested_at, same_emission: origin !== undefined });
-          say(`backfill: [${i + 1}/${plan.length}] ${o.key}: ${m.events_emitted.toLocaleString('en-GB')} readings in ${m.kinesis.records} records` + (origin !== undefined ? ` (as first ingested at ${m.ingested_at})` : ' (never split before)'));
+          done.push({
+            key: o.key,
+            etag: o.etag,
+            status: 'split',
+            readings: m.events_emitted,
+            kinesis_records: m.kinesis.records,
+            ingested_at: m.ingested_at,
+            same_emission: origin !== undefined,
+          });
+          say(
+            `backfill: [${i + 1}/${plan.length}] ${o.key}: ${m.events_emitted.toLocaleString('en-GB')} readings in ${m.kinesis.records} records` +
+              (origin !== undefined ? ` (as first ingested at ${m.ingested_at})` : ' (never split before)'),
+          );
         } else {
-          done.push({ key: o.key, etag: o.etag, status: outcome.status, readings: 0, kinesis_records: 0, same_emission: false });
-          say(`backfill: [${i + 1}/${plan.length}] ${o.key}: ${outcome.status === 'missing' ? 'gone since it was listed' : 'replaced by a newer upload since it was listed (its own notification splits it)'}`);
+          done.push({
+            key: o.key,
+            etag: o.etag,
+            status: outcome.status,
+            readings: 0,
+            kinesis_records: 0,
+            same_emission: false,
+          });
+          say(
+            `backfill: [${i + 1}/${plan.length}] ${o.key}: ${outcome.status === 'missing' ? 'gone since it was listed' : 'replaced by a newer upload since it was listed (its own notification splits it)'}`,
+          );
         }
       } catch (err) {
         pace?.settle();
         const error = (err as Error).message.split('\n')[0] ?? 'unknown error';
-        done.push({ key: o.key, etag: o.etag, status: 'failed', readings: 0, kinesis_records: 0, same_emission: false, error });
+        done.push({
+          key: o.key,
+          etag: o.etag,
+          status: 'failed',
+          readings: 0,
+          kinesis_records: 0,
+          same_emission: false,
+          error,
+        });
         say(`backfill: [${i + 1}/${plan.length}] ${o.key} FAILED: ${error}`);
       }
     }
@@ -167,7 +207,8 @@ interface RawObject {
 async function rawObjects(s3: S3Client, bucket: string, prefix: string): Promise<RawObject[]> {
   const out: RawObject[] = [];
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
-    for (const o of page.Contents ?? []) if (o.Key && isSplittableKey(o.Key)) out.push({ key: o.Key, etag: normaliseEtag(o.ETag) });
+    for (const o of page.Contents ?? [])
+      if (o.Key && isSplittableKey(o.Key)) out.push({ key: o.Key, etag: normaliseEtag(o.ETag) });
   }
   return out;
 }
@@ -199,7 +240,13 @@ export function clockFrom(origin: number, real: () => number = Date.now): () => 
 
 /** Entries per throttled request: a quarter second's worth of readings, in whole records. */
 export function requestEntriesFor(ratePerS: number): number {
-  return Math.max(1, Math.min(PUT_RECORDS_MAX_ENTRIES, Math.floor((ratePerS * THROTTLED_REQUEST_SECONDS) / READINGS_PER_RECORD_ESTIMATE)));
+  return Math.max(
+    1,
+    Math.min(
+      PUT_RECORDS_MAX_ENTRIES,
+      Math.floor((ratePerS * THROTTLED_REQUEST_SECONDS) / READINGS_PER_RECORD_ESTIMATE),
+    ),
+  );
 }
 
 /**
@@ -241,7 +288,9 @@ function pacedClient(kinesis: PutRecordsClient, pace: ReadingPace): PutRecordsCl
       const entries = command.input.Records ?? [];
       let readings = 0;
       for (const e of entries) {
-        readings += e.Data ? deaggregate({ data: Buffer.from(e.Data), partitionKey: e.PartitionKey ?? '', sequenceNumber: '0' }).length : 0;
+        readings += e.Data
+          ? deaggregate({ data: Buffer.from(e.Data), partitionKey: e.PartitionKey ?? '', sequenceNumber: '0' }).length
+          : 0;
       }
       await pace.take(readings);
       return kinesis.send(command);

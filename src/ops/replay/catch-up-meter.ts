@@ -21,7 +21,12 @@ export interface ReadingsIndex {
 }
 
 /** Reads every listed shard from `from` (exclusive; absent: its trim horizon) through `targets`. */
-export async function indexReadings(kinesis: KinesisClient, stream: string, from: Readonly<Record<string, string | undefined>>, targets: ShardSequenceTargets): Promise<ReadingsIndex> {
+export async function indexReadings(
+  kinesis: KinesisClient,
+  stream: string,
+  from: Readonly<Record<string, string | undefined>>,
+  targets: ShardSequenceTargets,
+): Promise<ReadingsIndex> {
   const shards = new Map<string, ShardIndex>();
   await Promise.all(
     Object.keys(from).map(async (shardId) => {
@@ -32,7 +37,9 @@ export async function indexReadings(kinesis: KinesisClient, stream: string, from
         new GetShardIteratorCommand({
           StreamName: stream,
           ShardId: shardId,
-          ...(start ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          ...(start
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: start }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
         }),
       );
       const index: { seq: string; upTo: number }[] = [];
@@ -46,11 +53,20 @@ export async function indexReadings(kinesis: KinesisClient, stream: string, from
             iterator = undefined;
             break;
           }
-          readings += deaggregate({ data: Buffer.from(r.Data ?? new Uint8Array()), partitionKey: r.PartitionKey ?? '', sequenceNumber: seq }).length;
+          readings += deaggregate({
+            data: Buffer.from(r.Data ?? new Uint8Array()),
+            partitionKey: r.PartitionKey ?? '',
+            sequenceNumber: seq,
+          }).length;
           index.push({ seq, upTo: readings });
         }
         const last = index[index.length - 1];
-        if (!iterator || (last && compareSequenceNumbers(last.seq, target) >= 0) || (!page.Records?.length && page.MillisBehindLatest === 0)) break;
+        if (
+          !iterator ||
+          (last && compareSequenceNumbers(last.seq, target) >= 0) ||
+          (!page.Records?.length && page.MillisBehindLatest === 0)
+        )
+          break;
         iterator = page.NextShardIterator;
       }
       shards.set(shardId, index);
@@ -99,7 +115,8 @@ export function catchUpMeter(consumers: readonly string[], o: CatchUpMeterOption
       for (const lag of behind) {
         if (!Object.hasOwn(from, lag.shard_id)) from[lag.shard_id] = lag.checkpoint;
         const held = from[lag.shard_id];
-        if (held === undefined || lag.checkpoint === undefined || compareSequenceNumbers(lag.checkpoint, held) < 0) from[lag.shard_id] = held === undefined ? undefined : lag.checkpoint;
+        if (held === undefined || lag.checkpoint === undefined || compareSequenceNumbers(lag.checkpoint, held) < 0)
+          from[lag.shard_id] = held === undefined ? undefined : lag.checkpoint;
       }
       indexReadings(o.kinesis, o.stream, from, o.targets).then(
         (built) => {

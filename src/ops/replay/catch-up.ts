@@ -57,16 +57,34 @@ export function shardTargetsOf(manifests: readonly Pick<Manifest, 'kinesis'>[]):
   return out;
 }
 
-export async function catchUpProjections(ctx: CatchUpContext, targets: ShardSequenceTargets, options: CatchUpOptions): Promise<CatchUp> {
+export async function catchUpProjections(
+  ctx: CatchUpContext,
+  targets: ShardSequenceTargets,
+  options: CatchUpOptions,
+): Promise<CatchUp> {
   const began = Date.now();
   if (ctx.target === 'aws') {
-    return { waited: false, consumers: [], lake_flushed: false, waited_ms: 0, note: 'on AWS the deployed consumers and Firehose apply the records on their own; their iterator age shows when' };
+    return {
+      waited: false,
+      consumers: [],
+      lake_flushed: false,
+      waited_ms: 0,
+      note: 'on AWS the deployed consumers and Firehose apply the records on their own; their iterator age shows when',
+    };
   }
   const running = Object.keys(await ctx.servicesStatus());
-  const consumers = Object.values(CONSUMERS).map((c) => c.name).filter((name) => running.includes(name));
+  const consumers = Object.values(CONSUMERS)
+    .map((c) => c.name)
+    .filter((name) => running.includes(name));
   const lake = running.includes(LIVE_READER.lake);
   if (consumers.length === 0 && !lake) {
-    return { waited: false, consumers, lake_flushed: false, waited_ms: 0, note: 'no consumer runs on this data dir: they apply the records when the stack next runs (`dubegrid up`)' };
+    return {
+      waited: false,
+      consumers,
+      lake_flushed: false,
+      waited_ms: 0,
+      note: 'no consumer runs on this data dir: they apply the records when the stack next runs (`dubegrid up`)',
+    };
   }
   const meter = options.meter;
   const onProgress =
@@ -77,12 +95,18 @@ export async function catchUpProjections(ctx: CatchUpContext, targets: ShardSequ
           targets,
           readings: options.readings ?? 0,
           meter,
-          onError: (err) => options.progress?.(`(cannot count the readings still to apply: ${err.message}; counting shards)`),
+          onError: (err) =>
+            options.progress?.(`(cannot count the readings still to apply: ${err.message}; counting shards)`),
         })
       : undefined;
   if (consumers.length > 0) {
-    options.progress?.(`waiting for ${consumers.join(', ')} to apply ${options.readings === undefined ? 'what was written' : `${options.readings.toLocaleString('en-GB')} reading(s)`}…`);
-    await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, { timeoutMs: options.timeoutMs, ...(onProgress ? { onProgress } : {}) });
+    options.progress?.(
+      `waiting for ${consumers.join(', ')} to apply ${options.readings === undefined ? 'what was written' : `${options.readings.toLocaleString('en-GB')} reading(s)`}…`,
+    );
+    await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, {
+      timeoutMs: options.timeoutMs,
+      ...(onProgress ? { onProgress } : {}),
+    });
   }
   // the lake's barrier, the anomaly outbox's sweep and the topic's deliveries
   await ctx.flush();

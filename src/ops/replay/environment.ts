@@ -25,7 +25,11 @@ export const PROJECTIONS = ['state', 'anomaly', 'lake'] as const;
 export type ProjectionName = (typeof PROJECTIONS)[number];
 
 /** The live reader of the stream behind each projection (a consumer, or the local Firehose). */
-export const LIVE_READER: Readonly<Record<ProjectionName, string>> = { state: CONSUMERS.state.name, anomaly: CONSUMERS.anomaly.name, lake: 'firehose' };
+export const LIVE_READER: Readonly<Record<ProjectionName, string>> = {
+  state: CONSUMERS.state.name,
+  anomaly: CONSUMERS.anomaly.name,
+  lake: 'firehose',
+};
 
 export function isProjectionName(value: string): value is ProjectionName {
   return (PROJECTIONS as readonly string[]).includes(value);
@@ -67,7 +71,11 @@ export const outboxOnly: AlertPublisher = {
   publish: () => Promise.reject(new PublishError('no topic in this process: the outbox sweeper publishes it')),
 };
 
-export async function opsEnvironment(ctx: ContextLike, log: RuntimeLog = silentLog, env: NodeJS.ProcessEnv = process.env): Promise<OpsEnvironment> {
+export async function opsEnvironment(
+  ctx: ContextLike,
+  log: RuntimeLog = silentLog,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<OpsEnvironment> {
   const base = { target: ctx.target, clients: ctx.clients, env, log };
   if (ctx.target === 'aws') {
     const settings = readSettings(env);
@@ -84,7 +92,15 @@ export async function opsEnvironment(ctx: ContextLike, log: RuntimeLog = silentL
   const paths = dataPaths(ctx.dataDir);
   if (ctx.attached) {
     const status = await ctx.servicesStatus().catch(() => ({}));
-    return { ...base, account: LOCAL_ACCOUNT, paths, publisher: outboxOnly, liveReaders: Object.keys(status), flush: () => ctx.flush(), close: async () => undefined };
+    return {
+      ...base,
+      account: LOCAL_ACCOUNT,
+      paths,
+      publisher: outboxOnly,
+      liveReaders: Object.keys(status),
+      flush: () => ctx.flush(),
+      close: async () => undefined,
+    };
   }
   // This command runs the stack: the data dir's subscribers are reached through a topic of our own.
   const topic = new LocalTopic({ subscriptions: () => loadSubscriptions(paths.subscriptions, ctx.dataDir), log });

@@ -24,23 +24,34 @@ export function parseInstant(value: string, flag: string, now: Date = new Date()
   const text = DATE_ONLY.test(v) ? `${v}T00:00:00Z` : HAS_ZONE.test(v) ? v : `${v}Z`;
   const ms = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(v) || !Number.isFinite(ms)) {
-    throw new ReplayOptionError(`${flag} must be a time (2025-08-14T10:00:00Z), a date (2025-08-14), a duration ago (2h, 7d), now or trim-horizon; got ${JSON.stringify(value)}`);
+    throw new ReplayOptionError(
+      `${flag} must be a time (2025-08-14T10:00:00Z), a date (2025-08-14), a duration ago (2h, 7d), now or trim-horizon; got ${JSON.stringify(value)}`,
+    );
   }
   return new Date(ms);
 }
 
 /** `all`, one projection, or a comma-separated list. */
 export function parseProjections(value: string): ProjectionName[] {
-  const names = value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const names = value
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   if (names.length === 1 && names[0] === 'all') return [...PROJECTIONS];
   const bad = names.filter((n) => !isProjectionName(n));
-  if (names.length === 0 || bad.length > 0) throw new ReplayOptionError(`--projection must be all or any of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(value)}`);
+  if (names.length === 0 || bad.length > 0)
+    throw new ReplayOptionError(
+      `--projection must be all or any of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   return [...new Set(names as ProjectionName[])];
 }
 
 export function parseRate(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ReplayOptionError(`--rate must be a positive number of readings per second, got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ReplayOptionError(
+      `--rate must be a positive number of readings per second, got ${JSON.stringify(value)}`,
+    );
   return n;
 }

@@ -14,7 +14,13 @@
 import { mkdir } from 'node:fs/promises';
 import type { StreamRecord } from '../../shared/kinesis/shard-reader.ts';
 import { runBatch } from '../../shared/kinesis/batch-runner.ts';
-import { INVOKE_PAYLOAD_LIMIT_BYTES, invokeHandler, recordPayloadBytes, type EventSource, type KinesisHandler } from '../../shared/kinesis/invoke.ts';
+import {
+  INVOKE_PAYLOAD_LIMIT_BYTES,
+  invokeHandler,
+  recordPayloadBytes,
+  type EventSource,
+  type KinesisHandler,
+} from '../../shared/kinesis/invoke.ts';
 import { stateConsumer } from '../../local/services/state.ts';
 import { anomalyDepsFromEnv, createAnomalyHandler } from '../../consumers/anomaly/handler.ts';
 import type { BatchStats } from '../../consumers/anomaly/processor.ts';
@@ -73,14 +79,28 @@ export interface ProjectionOptions {
   readonly lakeBufferBytes?: number;
 }
 
-export async function openProjection(name: ProjectionName, envt: OpsEnvironment, options: ProjectionOptions = {}): Promise<ReplayProjection> {
+export async function openProjection(
+  name: ProjectionName,
+  envt: OpsEnvironment,
+  options: ProjectionOptions = {},
+): Promise<ReplayProjection> {
   switch (name) {
     case 'state':
-      return new HandlerProjection(name, stateConsumer.createHandler({ clients: envt.clients, env: envt.env, log: envt.log }), CONSUMERS.state, FUNCTIONS.state, envt);
+      return new HandlerProjection(
+        name,
+        stateConsumer.createHandler({ clients: envt.clients, env: envt.env, log: envt.log }),
+        CONSUMERS.state,
+        FUNCTIONS.state,
+        envt,
+      );
     case 'anomaly': {
       const detail: Record<string, number> = {};
       const handler = createAnomalyHandler(
-        anomalyDepsFromEnv(envt.clients, envt.env, { publisher: options.publisher ?? envt.publisher, log: envt.log, onReport: (r) => addStats(detail, r.stats) }),
+        anomalyDepsFromEnv(envt.clients, envt.env, {
+          publisher: options.publisher ?? envt.publisher,
+          log: envt.log,
+          onReport: (r) => addStats(detail, r.stats),
+        }),
       );
       return new HandlerProjection(name, handler, CONSUMERS.anomaly, FUNCTIONS.anomaly, envt, detail);
     }
@@ -93,13 +113,29 @@ export async function openProjection(name: ProjectionName, envt: OpsEnvironment,
   }
 }
 
-const ANOMALY_FIGURES = ['applied', 'corrected', 'duplicates', 'late', 'rejected', 'windows_written', 'notifications_stored', 'notifications_published'] as const satisfies readonly (keyof BatchStats)[];
+const ANOMALY_FIGURES = [
+  'applied',
+  'corrected',
+  'duplicates',
+  'late',
+  'rejected',
+  'windows_written',
+  'notifications_stored',
+  'notifications_published',
+] as const satisfies readonly (keyof BatchStats)[];
 
 function addStats(into: Record<string, number>, stats: BatchStats): void {
   for (const k of ANOMALY_FIGURES) into[k] = (into[k] ?? 0) + stats[k];
 }
 
-const emptyFigures = (detail: Record<string, number> = {}): ProjectionFigures => ({ records: 0, readings: 0, invocations: 0, retries: 0, failed_records: 0, detail });
+const emptyFigures = (detail: Record<string, number> = {}): ProjectionFigures => ({
+  records: 0,
+  readings: 0,
+  invocations: 0,
+  retries: 0,
+  failed_records: 0,
+  detail,
+});
 
 class HandlerProjection implements ReplayProjection {
   readonly figures: ProjectionFigures;
@@ -117,14 +153,25 @@ class HandlerProjection implements ReplayProjection {
   }
 
   async apply(page: ReplayPage): Promise<void> {
-    const source: EventSource = { region: this.envt.clients.region, account: this.envt.account, stream: this.envt.clients.names.stream, shardId: page.shardId, consumer: this.settings.name };
+    const source: EventSource = {
+      region: this.envt.clients.region,
+      account: this.envt.account,
+      stream: this.envt.clients.names.stream,
+      shardId: page.shardId,
+      consumer: this.settings.name,
+    };
     const readingsOf = new Map(page.records.map((r, i) => [r.sequenceNumber, page.readings[i] ?? 0]));
     const failed = new Set<string>();
     for (const batch of invocationBatches(page.records, this.settings.batchSize)) {
       const report = await runBatch(batch, {
         // replaying old records is the point: no maximum record age
-        settings: { retryAttempts: this.settings.retryAttempts, bisectBatchOnError: this.settings.bisectBatchOnError, maxRecordAgeSeconds: -1 },
-        invoke: (records) => invokeHandler(this.handler, records, source, this.fn, this.settings.reportBatchItemFailures),
+        settings: {
+          retryAttempts: this.settings.retryAttempts,
+          bisectBatchOnError: this.settings.bisectBatchOnError,
+          maxRecordAgeSeconds: -1,
+        },
+        invoke: (records) =>
+          invokeHandler(this.handler, records, source, this.fn, this.settings.reportBatchItemFailures),
         onFailure: async (records, failure) => {
           for (const r of records) failed.add(r.sequenceNumber);
           this.failures.push({
@@ -192,7 +239,11 @@ class LakeProjection implements ReplayProjection {
     if (tmpDir) await mkdir(tmpDir, { recursive: true });
     const writer = await DuckDbParquetWriter.open(tmpDir ? { tmpDir } : {});
     // Objects are written when the replay has buffered enough or ends, never by age.
-    const delivery = new LakeDelivery({ writer, sink: s3Sink(envt.clients.s3, envt.clients.names.bucket), buffering: { sizeBytes: bufferBytes, intervalMs: Number.MAX_SAFE_INTEGER } });
+    const delivery = new LakeDelivery({
+      writer,
+      sink: s3Sink(envt.clients.s3, envt.clients.names.bucket),
+      buffering: { sizeBytes: bufferBytes, intervalMs: Number.MAX_SAFE_INTEGER },
+    });
     return new LakeProjection(delivery, writer, bufferBytes);
   }
 
@@ -219,6 +270,10 @@ class LakeProjection implements ReplayProjection {
     d.objects = this.delivery.stats.objects;
     d.rows_written = this.delivery.stats.rows_written;
     d.duplicates_in_buffer = this.delivery.stats.duplicates_in_buffer;
-    if (outcome.failures.length > 0 && strict) throw new ReplayError(`the lake could not write ${outcome.failures.length} object(s): ${outcome.failures[0]?.message}`, { cause: outcome.failures[0] });
+    if (outcome.failures.length > 0 && strict)
+      throw new ReplayError(
+        `the lake could not write ${outcome.failures.length} object(s): ${outcome.failures[0]?.message}`,
+        { cause: outcome.failures[0] },
+      );
   }
 }

@@ -61,11 +61,12 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
   const { projection } = options;
   if (projection === 'anomaly' && envt.liveReaders.includes(LIVE_READER.anomaly)) {
     throw new ReplayPreconditionError(
-      'the running stack\'s anomaly consumer would judge readings while their windows are rebuilt; stop the stack (`dubegrid up`) and run rebuild again',
+      "the running stack's anomaly consumer would judge readings while their windows are rebuilt; stop the stack (`dubegrid up`) and run rebuild again",
     );
   }
   if (!options.fromRaw) await checkStreamHoldsEverything(envt);
-  if (projection === 'anomaly' && envt.target === 'aws') say('rebuild: the deployed anomaly consumer must not run meanwhile: disable its event source mapping first');
+  if (projection === 'anomaly' && envt.target === 'aws')
+    say('rebuild: the deployed anomaly consumer must not run meanwhile: disable its event source mapping first');
 
   const announced = projection === 'anomaly' ? await publishedNotifications(envt) : new Map<string, string>();
   say(`rebuild: emptying the ${projection} projection…`);
@@ -76,7 +77,13 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
   let from = new Date(0);
   if (options.fromRaw) {
     from = new Date(Date.now() - CLOCK_MARGIN_MS);
-    backfilled = await backfill(clients, { prefix: PREFIXES.raw, rate: options.rate, sourceTimeZone: readSettings(envt.env).sourceTimeZone, progress: say, ...(options.meter ? { meter: options.meter } : {}) });
+    backfilled = await backfill(clients, {
+      prefix: PREFIXES.raw,
+      rate: options.rate,
+      sourceTimeZone: readSettings(envt.env).sourceTimeZone,
+      progress: say,
+      ...(options.meter ? { meter: options.meter } : {}),
+    });
   }
   let reused = 0;
   const publisher = notAnnouncedAgain(envt.publisher, announced, () => reused++);
@@ -110,7 +117,9 @@ async function checkStreamHoldsEverything(envt: OpsEnvironment): Promise<void> {
   ]);
   const hours = summary.StreamDescriptionSummary?.RetentionPeriodHours ?? 24;
   const horizon = new Date(Date.now() - hours * 3_600_000).toISOString();
-  const older = [...manifests.values()].filter((m) => m.ingested_at < horizon).sort((a, b) => a.ingested_at.localeCompare(b.ingested_at));
+  const older = [...manifests.values()]
+    .filter((m) => m.ingested_at < horizon)
+    .sort((a, b) => a.ingested_at.localeCompare(b.ingested_at));
   if (older.length > 0) {
     throw new ReplayPreconditionError(
       `the stream keeps records for ${hours} h, and ${older.length} raw object(s) were split before ${horizon} (the first: ${older[0]?.source.key} at ${older[0]?.ingested_at}); ` +
@@ -122,11 +131,17 @@ async function checkStreamHoldsEverything(envt: OpsEnvironment): Promise<void> {
 /** Notification id → message id of every notification stored as published. */
 async function publishedNotifications(envt: OpsEnvironment): Promise<Map<string, string>> {
   const all = await new AlertStore(envt.clients.doc, envt.clients.names.tables.alerts).notifications();
-  return new Map(all.filter((n) => n.published_at).map((n) => [n.notification_id, (n as { message_id?: string }).message_id ?? '']));
+  return new Map(
+    all.filter((n) => n.published_at).map((n) => [n.notification_id, (n as { message_id?: string }).message_id ?? '']),
+  );
 }
 
 /** Publishes through `publisher`, except notifications announced before: those keep their message id. */
-export function notAnnouncedAgain(publisher: AlertPublisher, announced: ReadonlyMap<string, string>, onReuse: () => void = () => undefined): AlertPublisher {
+export function notAnnouncedAgain(
+  publisher: AlertPublisher,
+  announced: ReadonlyMap<string, string>,
+  onReuse: () => void = () => undefined,
+): AlertPublisher {
   if (announced.size === 0) return publisher;
   return {
     publish: async (message: AlertMessage) => {
@@ -149,6 +164,9 @@ function notificationIdOf(message: AlertMessage): string | undefined {
 }
 
 function describeWiped(w: Wiped): string {
-  const parts = [...Object.entries(w.items).map(([t, n]) => `${n} item(s) of ${t}`), ...Object.entries(w.objects).map(([p, n]) => `${n} object(s) under ${p}`)];
+  const parts = [
+    ...Object.entries(w.items).map(([t, n]) => `${n} item(s) of ${t}`),
+    ...Object.entries(w.objects).map(([p, n]) => `${n} object(s) under ${p}`),
+  ];
   return parts.join(', ') || 'nothing';
 }

@@ -13,7 +13,13 @@ import type { ProgressMeter } from '../../shared/progress.ts';
 import { deaggregate } from '../../shared/kpl.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import type { OpsEnvironment, ProjectionName } from './environment.ts';
-import { openProjection, type ProjectionFigures, type ProjectionOptions, type ReplayFailure, type ReplayProjection } from './projections.ts';
+import {
+  openProjection,
+  type ProjectionFigures,
+  type ProjectionOptions,
+  type ReplayFailure,
+  type ReplayProjection,
+} from './projections.ts';
 import { readStreamRange, type ShardRead, type StreamRange } from './stream-range.ts';
 
 export interface ReplayOptions extends ProjectionOptions {
@@ -55,7 +61,9 @@ export async function replay(envt: OpsEnvironment, options: ReplayOptions): Prom
     const report = (): void => {
       const s = (performance.now() - began) / 1000;
       const per = projections.map((p) => `${p.name} ${p.figures.readings.toLocaleString('en-GB')}`).join(', ');
-      options.progress?.(`replay: ${records.toLocaleString('en-GB')} records, ${readings.toLocaleString('en-GB')} readings read (${rate(readings, s)} readings/s); applied: ${per}`);
+      options.progress?.(
+        `replay: ${records.toLocaleString('en-GB')} records, ${readings.toLocaleString('en-GB')} readings read (${rate(readings, s)} readings/s); applied: ${per}`,
+      );
     };
     const shards = await readStreamRange({
       kinesis: envt.clients.kinesis,
@@ -71,7 +79,8 @@ export async function replay(envt: OpsEnvironment, options: ReplayOptions): Prom
         readings += counts.reduce((a, b) => a + b, 0);
         if (options.meter) {
           options.meter({ task: 'read', done: readings, unit: 'readings' });
-          for (const p of projections) options.meter({ task: p.name, done: p.figures.readings, unit: 'readings applied' });
+          for (const p of projections)
+            options.meter({ task: p.name, done: p.figures.readings, unit: 'readings applied' });
         } else if (performance.now() - lastReport >= (options.progressEveryMs ?? 2_000)) {
           lastReport = performance.now();
           report();
@@ -100,7 +109,11 @@ export async function replay(envt: OpsEnvironment, options: ReplayOptions): Prom
 /** User records in one Kinesis record; one that cannot be de-aggregated holds no reading (the projections quarantine it). */
 function readingsIn(record: { data: Uint8Array; partitionKey: string; sequenceNumber: string }): number {
   try {
-    return deaggregate({ data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength), partitionKey: record.partitionKey, sequenceNumber: record.sequenceNumber }).length;
+    return deaggregate({
+      data: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength),
+      partitionKey: record.partitionKey,
+      sequenceNumber: record.sequenceNumber,
+    }).length;
   } catch {
     return 0;
   }

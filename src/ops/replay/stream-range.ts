@@ -9,7 +9,14 @@
  * growing while a pipeline runs, and a replay stops at its own `to`.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { listShards, ShardReader, shardsReadyToRead, sleep, type ShardInfo, type StreamRecord } from '../../shared/kinesis/shard-reader.ts';
+import {
+  listShards,
+  ShardReader,
+  shardsReadyToRead,
+  sleep,
+  type ShardInfo,
+  type StreamRecord,
+} from '../../shared/kinesis/shard-reader.ts';
 
 export interface StreamRange {
   readonly from: Date;

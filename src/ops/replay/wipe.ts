@@ -12,7 +12,9 @@ import type { ProjectionName } from './environment.ts';
 import { ReplayError } from './errors.ts';
 
 /** What each projection owns: emptied by `rebuild --projection`. */
-export const PROJECTION_STORES: Readonly<Record<ProjectionName, { readonly tables: readonly TableKey[]; readonly prefixes: readonly string[] }>> = {
+export const PROJECTION_STORES: Readonly<
+  Record<ProjectionName, { readonly tables: readonly TableKey[]; readonly prefixes: readonly string[] }>
+> = {
   state: { tables: ['readings', 'latest'], prefixes: [] },
   anomaly: { tables: ['windows', 'alerts'], prefixes: [PREFIXES.processedAlerts] },
   lake: { tables: [], prefixes: [PREFIXES.processed, PREFIXES.processedErrors] },
@@ -26,7 +28,10 @@ export interface Wiped {
   readonly objects: Readonly<Record<string, number>>;
 }
 
-export async function wipeProjection(clients: { doc: DynamoDBDocumentClient; s3: S3Client; names: { bucket: string } }, projection: ProjectionName): Promise<Wiped> {
+export async function wipeProjection(
+  clients: { doc: DynamoDBDocumentClient; s3: S3Client; names: { bucket: string } },
+  projection: ProjectionName,
+): Promise<Wiped> {
   const stores = PROJECTION_STORES[projection];
   const items: Record<string, number> = {};
   const objects: Record<string, number> = {};
@@ -40,7 +45,10 @@ export async function emptyTable(doc: DynamoDBDocumentClient, def: TableDefiniti
   const keyNames = [def.partitionKey.name, ...(def.sortKey ? [def.sortKey.name] : [])];
   const names = Object.fromEntries(keyNames.map((n, i) => [`#k${i}`, n]));
   let deleted = 0;
-  for await (const page of paginateScan({ client: doc }, { TableName: def.tableName, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names })) {
+  for await (const page of paginateScan(
+    { client: doc },
+    { TableName: def.tableName, ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names },
+  )) {
     const keys = (page.Items ?? []).map((item) => Object.fromEntries(keyNames.map((n) => [n, item[n]])));
     await inPool(chunks(keys, BATCH_WRITE_MAX), PARALLEL_REQUESTS, async (chunk) => {
       let left = chunk.length;
@@ -66,7 +74,8 @@ export async function emptyPrefix(s3: S3Client, bucket: string, prefix: string):
   let deleted = 0;
   for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
     const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
-    for (let i = 0; i < keys.length; i += DELETE_OBJECTS_MAX) await deleteKeys(s3, bucket, keys.slice(i, i + DELETE_OBJECTS_MAX));
+    for (let i = 0; i < keys.length; i += DELETE_OBJECTS_MAX)
+      await deleteKeys(s3, bucket, keys.slice(i, i + DELETE_OBJECTS_MAX));
     deleted += keys.length;
   }
   return deleted;
@@ -74,12 +83,19 @@ export async function emptyPrefix(s3: S3Client, bucket: string, prefix: string):
 
 async function deleteKeys(s3: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
   try {
-    const res = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+    const res = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+    );
     const failed = res.Errors ?? [];
-    if (failed.length > 0) throw new ReplayError(`could not delete ${failed.length} object(s), first ${failed[0]?.Key}: ${failed[0]?.Message}`);
+    if (failed.length > 0)
+      throw new ReplayError(
+        `could not delete ${failed.length} object(s), first ${failed[0]?.Key}: ${failed[0]?.Message}`,
+      );
   } catch (err) {
     if (err instanceof ReplayError) throw err;
     // an S3 stand-in without multi-object delete: one request per object does the same
-    await inPool(keys, PARALLEL_REQUESTS, (Key) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })).then(() => undefined));
+    await inPool(keys, PARALLEL_REQUESTS, (Key) =>
+      s3.send(new DeleteObjectCommand({ Bucket: bucket, Key })).then(() => undefined),
+    );
   }
 }

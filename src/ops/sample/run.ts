@@ -60,25 +60,57 @@ export async function runSample(stack: EmbeddedStack, options: SampleOptions): P
       seed: SAMPLE_DEFAULTS.seed,
       start: SAMPLE_DEFAULTS.start,
     });
-    say(`generated ${generated.rows} readings of ${generated.substations} substations with ${generated.anomalies} injected anomalies`);
+    say(
+      `generated ${generated.rows} readings of ${generated.substations} substations with ${generated.anomalies} injected anomalies`,
+    );
   }
   const { clients } = stack;
   // The registry first: the rules judge readings against ratings as they are when evaluated.
-  await clients.s3.send(new PutObjectCommand({ Bucket: clients.names.bucket, Key: `${PREFIXES.referenceAssets}${ASSETS_FILE}`, Body: await readFile(assetsFile) }));
+  await clients.s3.send(
+    new PutObjectCommand({
+      Bucket: clients.names.bucket,
+      Key: `${PREFIXES.referenceAssets}${ASSETS_FILE}`,
+      Body: await readFile(assetsFile),
+    }),
+  );
   await stack.service<RegistryService>(REGISTRY_SERVICE)?.idle();
   const inputs = (await expandInputs([dir])).filter((f) => f.name !== ASSETS_FILE && f.name !== LABELS_FILE);
   say(`ingesting ${inputs.length} file(s) …`);
-  const result = await ingest(clients.s3, clients.names.bucket, inputs, { wait: true, timeoutMs: options.timeoutMs, progress: say, ...(options.meter ? { meter: options.meter } : {}) });
+  const result = await ingest(clients.s3, clients.names.bucket, inputs, {
+    wait: true,
+    timeoutMs: options.timeoutMs,
+    progress: say,
+    ...(options.meter ? { meter: options.meter } : {}),
+  });
   const caughtUp = await catchUpProjections(
-    { target: 'local', dataDir: stack.dataDir, servicesStatus: () => stack.status(), flush: () => stack.flush(), clients },
+    {
+      target: 'local',
+      dataDir: stack.dataDir,
+      servicesStatus: () => stack.status(),
+      flush: () => stack.flush(),
+      clients,
+    },
     shardTargetsOf(result.manifests ?? []),
-    { timeoutMs: options.timeoutMs, progress: say, ...(options.meter ? { meter: options.meter } : {}), ...(result.totals ? { readings: result.totals.events_emitted } : {}) },
+    {
+      timeoutMs: options.timeoutMs,
+      progress: say,
+      ...(options.meter ? { meter: options.meter } : {}),
+      ...(result.totals ? { readings: result.totals.events_emitted } : {}),
+    },
   );
   const [latest, alerts] = await Promise.all([
     someAssetsLatest(clients.doc, 3, clients.names.tables.latest),
     new AlertStore(clients.doc, clients.names.tables.alerts).incidents({}),
   ]);
-  return { sample_dir: dir, ...(generated ? { generated } : {}), ingest: result, caught_up: caughtUp, latest, alerts, elapsed_ms: Date.now() - began };
+  return {
+    sample_dir: dir,
+    ...(generated ? { generated } : {}),
+    ingest: result,
+    caught_up: caughtUp,
+    latest,
+    alerts,
+    elapsed_ms: Date.now() - began,
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -71,7 +71,12 @@ export function isRegistryPrefix(prefix: string | undefined): boolean {
   return prefix !== undefined && prefix.startsWith(PREFIXES.referenceAssets);
 }
 
-export async function ingest(s3: S3Client, bucket: string, inputs: readonly InputFile[], options: IngestOptions): Promise<IngestResult> {
+export async function ingest(
+  s3: S3Client,
+  bucket: string,
+  inputs: readonly InputFile[],
+  options: IngestOptions,
+): Promise<IngestResult> {
   const say = options.progress ?? (() => undefined);
   checkPrefix(options.prefix);
   const planned: { input: InputFile; key: string }[] = [];
@@ -79,15 +84,26 @@ export async function ingest(s3: S3Client, bucket: string, inputs: readonly Inpu
   for (const input of inputs) {
     const seen = options.prefix === undefined ? await inspectFile(input.path, options.sourceTimeZone) : undefined;
     if (seen?.kind === 'labels') {
-      skipped.push({ file: input.path, why: 'anomaly labels (the generator\'s ground truth), which no part of the pipeline reads' });
+      skipped.push({
+        file: input.path,
+        why: "anomaly labels (the generator's ground truth), which no part of the pipeline reads",
+      });
       say(`skipping ${input.path}: it holds anomaly labels (ground truth for the benchmarks), not readings`);
       continue;
     }
-    const key = seen?.kind === 'assets' ? `${PREFIXES.referenceAssets}${input.name}` : rawKeyFor(input.name, seen?.firstTs, options.prefix);
+    const key =
+      seen?.kind === 'assets'
+        ? `${PREFIXES.referenceAssets}${input.name}`
+        : rawKeyFor(input.name, seen?.firstTs, options.prefix);
     const clash = planned.find((p) => p.key === key);
-    if (clash) throw new IngestInputError(`${clash.input.path} and ${input.path} would both be uploaded as ${key}; rename one or ingest them separately`);
-    if (seen?.kind === 'readings' && seen.firstTs === undefined) say(`warning: ${input.path} has no readable first reading; uploading it as ${key}`);
-    if (seen?.kind === 'assets') say(`${input.path} is an asset registry file: it goes to ${key} for the registry loader`);
+    if (clash)
+      throw new IngestInputError(
+        `${clash.input.path} and ${input.path} would both be uploaded as ${key}; rename one or ingest them separately`,
+      );
+    if (seen?.kind === 'readings' && seen.firstTs === undefined)
+      say(`warning: ${input.path} has no readable first reading; uploading it as ${key}`);
+    if (seen?.kind === 'assets')
+      say(`${input.path} is an asset registry file: it goes to ${key} for the registry loader`);
     planned.push({ input, key });
   }
   // Ratings first: the anomaly rules read them, so the registry is loaded before readings arrive.

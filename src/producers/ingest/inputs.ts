@@ -25,7 +25,10 @@ export async function expandInputs(paths: readonly string[]): Promise<InputFile[
   for (const given of paths) {
     const path = resolve(given);
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
-      throw new IngestInputError(err.code === 'ENOENT' ? `${given}: no such file or directory` : `${given}: ${err.message}`, { cause: err });
+      throw new IngestInputError(
+        err.code === 'ENOENT' ? `${given}: no such file or directory` : `${given}: ${err.message}`,
+        { cause: err },
+      );
     });
     if (info.isDirectory()) {
       const found = await walk(path);

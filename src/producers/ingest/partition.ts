@@ -46,7 +46,10 @@ export async function firstReadingTime(path: string, sourceTimeZone?: string): P
 }
 
 /** A file's kind and, for readings, the time of its first reading. */
-export async function inspectFile(path: string, sourceTimeZone?: string): Promise<{ kind: FileKind; firstTs?: string }> {
+export async function inspectFile(
+  path: string,
+  sourceTimeZone?: string,
+): Promise<{ kind: FileKind; firstTs?: string }> {
   const file = createReadStream(path, { highWaterMark: 64 * 1024 });
   try {
     const body = await decodeBody(file);

@@ -35,7 +35,8 @@ export function totalsOf(manifests: readonly Manifest[]): IngestTotals {
     units += m.kinesis.put_payload_units;
     billed += m.kinesis.billed_bytes_on_demand;
     if (m.stopped_early) stopped++;
-    for (const [reason, n] of Object.entries(m.quarantine_reasons) as [QuarantineReason, number][]) reasons[reason] = (reasons[reason] ?? 0) + n;
+    for (const [reason, n] of Object.entries(m.quarantine_reasons) as [QuarantineReason, number][])
+      reasons[reason] = (reasons[reason] ?? 0) + n;
   }
   return {
     files: manifests.length,

@@ -44,10 +44,26 @@ export interface UploadOptions {
   readonly multipartThresholdBytes?: number;
 }
 
-export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, size: number, onProgress?: UploadProgress, options: UploadOptions = {}): Promise<Uploaded> {
+export async function uploadFile(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  path: string,
+  size: number,
+  onProgress?: UploadProgress,
+  options: UploadOptions = {},
+): Promise<Uploaded> {
   const ContentType = path.endsWith('.gz') ? 'application/gzip' : 'text/csv';
   if (size <= (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
-    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: size, ContentType }));
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: createReadStream(path),
+        ContentLength: size,
+        ContentType,
+      }),
+    );
     onProgress?.(size, size);
     return { key, etag: normaliseEtag(put.ETag), bytes: size, lastModified: await lastModifiedOf(s3, bucket, key) };
   }
@@ -68,8 +84,18 @@ export async function uploadFile(s3: S3Client, bucket: string, key: string, path
         const length = Math.min(partBytes, size - start);
         const body = Buffer.allocUnsafe(length);
         const { bytesRead } = await file.read(body, 0, length, start);
-        if (bytesRead !== length) throw new Error(`${path} changed while it was being uploaded (short read at byte ${start})`);
-        const part = await s3.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: index + 1, Body: body, ContentLength: length }));
+        if (bytesRead !== length)
+          throw new Error(`${path} changed while it was being uploaded (short read at byte ${start})`);
+        const part = await s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            PartNumber: index + 1,
+            Body: body,
+            ContentLength: length,
+          }),
+        );
         done.push({ PartNumber: index + 1, ETag: part.ETag ?? '' });
         sent += length;
         onProgress?.(sent, size);
@@ -77,8 +103,15 @@ export async function uploadFile(s3: S3Client, bucket: string, key: string, path
     };
     await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, parts) }, worker));
     done.sort((a, b) => a.PartNumber - b.PartNumber);
-    const complete = await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }));
-    return { key, etag: normaliseEtag(complete.ETag), bytes: size, lastModified: await lastModifiedOf(s3, bucket, key) };
+    const complete = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: done } }),
+    );
+    return {
+      key,
+      etag: normaliseEtag(complete.ETag),
+      bytes: size,
+      lastModified: await lastModifiedOf(s3, bucket, key),
+    };
   } catch (err) {
     await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
     throw err;

@@ -42,7 +42,12 @@ export class IngestWaitError extends Error {
 }
 
 /** The manifests of the uploaded objects, in upload order, once all exist. */
-export async function waitForManifests(s3: S3Client, bucket: string, uploads: readonly Uploaded[], options: WaitOptions): Promise<Manifest[]> {
+export async function waitForManifests(
+  s3: S3Client,
+  bucket: string,
+  uploads: readonly Uploaded[],
+  options: WaitOptions,
+): Promise<Manifest[]> {
   const sleep = options.sleep ?? sleepFor;
   const found = new Map<string, Manifest>();
   const deadline = Date.now() + options.timeoutMs;
@@ -58,9 +63,15 @@ export async function waitForManifests(s3: S3Client, bucket: string, uploads: re
 
     const pending = uploads.filter((u) => !found.has(u.key));
     const failures = (await options.failures?.()) ?? [];
-    const failed = failures.filter((f) => pending.some((u) => u.key === f.key && (!f.etag || normaliseEtag(f.etag) === normaliseEtag(u.etag))));
+    const failed = failures.filter((f) =>
+      pending.some((u) => u.key === f.key && (!f.etag || normaliseEtag(f.etag) === normaliseEtag(u.etag))),
+    );
     if (failed.length > 0) {
-      throw new IngestWaitError(`the splitter gave up on ${failed.map((f) => f.key).join(', ')}: ${failed[0]?.error} (see \`dubegrid dlq\`)`, pending.map((u) => u.key), failed);
+      throw new IngestWaitError(
+        `the splitter gave up on ${failed.map((f) => f.key).join(', ')}: ${failed[0]?.error} (see \`dubegrid dlq\`)`,
+        pending.map((u) => u.key),
+        failed,
+      );
     }
     if (Date.now() >= deadline) {
       throw new IngestWaitError(

@@ -65,7 +65,12 @@ export interface SplitSummary {
 }
 
 /** Splits one object's body. Rejects only on infrastructure failure (the body's transport, a sink). */
-export async function splitBody(body: AsyncIterable<Uint8Array>, options: SplitOptions, records: RecordSink, quarantine: QuarantineSink): Promise<SplitSummary> {
+export async function splitBody(
+  body: AsyncIterable<Uint8Array>,
+  options: SplitOptions,
+  records: RecordSink,
+  quarantine: QuarantineSink,
+): Promise<SplitSummary> {
   const split = new Split(options, records, quarantine);
   const decoded = await decodeBody(body);
   split.gzip = decoded.gzip;
@@ -164,23 +169,43 @@ class Split {
     if (mapper === undefined) {
       const twice = duplicateColumn(this.header ?? []);
       const why = twice === undefined ? '' : ` (it names the column ${JSON.stringify(twice)} twice)`;
-      this.reject('unknown_format', line, rawLine(raw), `the header ${JSON.stringify(clip(this.headerText, 300))} is not a known source format${why}`);
+      this.reject(
+        'unknown_format',
+        line,
+        rawLine(raw),
+        `the header ${JSON.stringify(clip(this.headerText, 300))} is not a known source format${why}`,
+      );
       return;
     }
     if (fields.length !== mapper.columnCount) {
-      this.reject('column_count', line, rawLine(raw), `the row has ${fields.length} fields, the header ${mapper.columnCount}`);
+      this.reject(
+        'column_count',
+        line,
+        rawLine(raw),
+        `the row has ${fields.length} fields, the header ${mapper.columnCount}`,
+      );
       return;
     }
     // Bytes that are not UTF-8 decode to U+FFFD: a name or id holding one is not the source's (one native scan a row).
     if (raw.includes('\uFFFD')) {
       const at = fields.findIndex((f) => f.includes('\uFFFD'));
-      this.reject('invalid_encoding', line, rawLine(raw), `field ${at + 1} (${this.header?.[at] ?? '?'}) holds bytes that are not UTF-8`);
+      this.reject(
+        'invalid_encoding',
+        line,
+        rawLine(raw),
+        `field ${at + 1} (${this.header?.[at] ?? '?'}) holds bytes that are not UTF-8`,
+      );
       return;
     }
     if (raw.length > MAX_FIELD_CHARS) {
       const long = fields.findIndex((f) => f.length > MAX_FIELD_CHARS);
       if (long >= 0) {
-        this.reject('oversized_field', line, rawLine(raw), `field ${long + 1} (${this.header?.[long] ?? '?'}) has ${(fields[long] as string).length} characters, more than ${MAX_FIELD_CHARS}`);
+        this.reject(
+          'oversized_field',
+          line,
+          rawLine(raw),
+          `field ${long + 1} (${this.header?.[long] ?? '?'}) has ${(fields[long] as string).length} characters, more than ${MAX_FIELD_CHARS}`,
+        );
         return;
       }
     }
@@ -251,7 +276,9 @@ class Split {
     }
     this.rowsRead++;
     // Which of the two ways a record grows this long: an open quote swallowing later lines, or one line with no break.
-    const cause = o.raw.includes('"') ? 'a quote opened in it is not closed before the limit' : 'its line has no line break within the limit';
+    const cause = o.raw.includes('"')
+      ? 'a quote opened in it is not closed before the limit'
+      : 'its line has no line break within the limit';
     const message = `${o.message} (${cause}); the object was not split beyond it`;
     this.rowsQuarantined++;
     this.reasons.oversized_record = (this.reasons.oversized_record ?? 0) + 1;
@@ -260,7 +287,11 @@ class Split {
 
   corrupt(err: Error): void {
     const after = this.lastLine;
-    this.stop(null, 'corrupt_body', `s3://${this.options.source.bucket}/${this.options.source.key} could not be read past line ${after}: ${err.message}; the rows before were split, the incomplete last line was not`);
+    this.stop(
+      null,
+      'corrupt_body',
+      `s3://${this.options.source.bucket}/${this.options.source.key} could not be read past line ${after}: ${err.message}; the rows before were split, the incomplete last line was not`,
+    );
   }
 
   private stop(line: number | null, reason: QuarantineReason, message: string, raw: string | null = null): void {

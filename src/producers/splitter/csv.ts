@@ -132,7 +132,11 @@ export class CsvRecordReader {
     if (err?.code === 'CSV_MAX_RECORD_SIZE') {
       // csv-parse would report this for every further byte of the record while holding
       // it all in memory: stop here (throwing ends the parser).
-      this.oversized ??= { raw, line, message: `the record starting at line ${line} is longer than ${MAX_RECORD_BYTES} characters` };
+      this.oversized ??= {
+        raw,
+        line,
+        message: `the record starting at line ${line} is longer than ${MAX_RECORD_BYTES} characters`,
+      };
       throw err;
     }
     this.items.push({ skip: err?.code ?? 'CSV_ERROR', message: err?.message ?? 'unparseable record', raw, line });
@@ -150,7 +154,8 @@ export function innerLineBreaks(raw: string): number {
   if (end > 0 && raw.charCodeAt(end - 1) === 13) end--;
   let n = 0;
   for (let i = raw.indexOf('\n'); i !== -1 && i < end; i = raw.indexOf('\n', i + 1)) n++;
-  for (let i = raw.indexOf('\r'); i !== -1 && i < end; i = raw.indexOf('\r', i + 1)) if (raw.charCodeAt(i + 1) !== 10) n++;
+  for (let i = raw.indexOf('\r'); i !== -1 && i < end; i = raw.indexOf('\r', i + 1))
+    if (raw.charCodeAt(i + 1) !== 10) n++;
   return n;
 }
 

@@ -22,7 +22,19 @@
 import { checkBounds } from '../../shared/bounds.ts';
 import { canonicalTs } from '../../shared/event.ts';
 import type { CanonicalUnit } from '../../shared/units.ts';
-import { checkSubstationId, clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
+import {
+  checkSubstationId,
+  clip,
+  indexColumns,
+  measureOf,
+  missing,
+  readDecimal,
+  SiteCache,
+  type EmitReading,
+  type Measure,
+  type Rejection,
+  type RowMapper,
+} from './rows.ts';
 import { TimestampReader } from './timestamps.ts';
 
 export const DNO_WIDE_COLUMNS = {
@@ -96,7 +108,10 @@ export class DnoWideMapper implements RowMapper {
     if (prefix !== undefined) {
       const dataset = (f[c.dataset] as string).trim();
       if (dataset.length < prefix) {
-        return { reason: 'invalid_field', message: `dataset_id ${JSON.stringify(clip(dataset))} is shorter than ${prefix} characters; ${alias} substations are identified by its first ${prefix}` };
+        return {
+          reason: 'invalid_field',
+          message: `dataset_id ${JSON.stringify(clip(dataset))} is shorter than ${prefix} characters; ${alias} substations are identified by its first ${prefix}`,
+        };
       }
       local = dataset.slice(0, prefix);
     }

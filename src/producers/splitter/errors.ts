@@ -31,7 +31,10 @@ export class ObjectSplitError extends SplitterError {
     readonly key: string,
     options: ErrorOptions,
   ) {
-    super(`s3://${bucket}/${key} could not be split: ${(options.cause as Error | undefined)?.message ?? 'unknown error'}`, options);
+    super(
+      `s3://${bucket}/${key} could not be split: ${(options.cause as Error | undefined)?.message ?? 'unknown error'}`,
+      options,
+    );
   }
 }
 
@@ -40,7 +43,9 @@ export class SplitterInvocationError extends SplitterError {
   override name = 'SplitterInvocationError';
   constructor(readonly failures: readonly ObjectSplitError[]) {
     super(
-      failures.length === 1 ? (failures[0] as ObjectSplitError).message : `${failures.length} objects could not be split; first: ${failures[0]?.message}`,
+      failures.length === 1
+        ? (failures[0] as ObjectSplitError).message
+        : `${failures.length} objects could not be split; first: ${failures[0]?.message}`,
       { cause: failures[0] },
     );
   }

@@ -35,7 +35,10 @@ export function duplicateColumn(header: readonly string[]): string | undefined {
 export function detectFormat(header: readonly string[], options: FormatOptions = {}): RowMapper | undefined {
   if (duplicateColumn(header) !== undefined) return undefined;
   const names = normaliseHeader(header);
-  return LvLongMapper.forHeader(names, new TimestampReader(options.sourceTimeZone ?? 'UTC')) ?? DnoWideMapper.forHeader(names);
+  return (
+    LvLongMapper.forHeader(names, new TimestampReader(options.sourceTimeZone ?? 'UTC')) ??
+    DnoWideMapper.forHeader(names)
+  );
 }
 
 /** A header with control characters or undecodable bytes means the body is not CSV text. */

@@ -89,16 +89,25 @@ function describe(bucket: string, key: string, o: SplitOutcome): string {
 }
 
 /** The deployed function's dependencies, from its environment (read here only). */
-export function depsFromEnvironment(env: NodeJS.ProcessEnv = process.env, telemetry?: Pick<SplitterDeps, 'log' | 'metrics'>): SplitterDeps {
+export function depsFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  telemetry?: Pick<SplitterDeps, 'log' | 'metrics'>,
+): SplitterDeps {
   const clients = createClients({ target: 'aws' });
   const settings = readSettings(env);
-  return { s3: clients.s3, kinesis: clients.kinesis, stream: settings.stream ?? STREAM.streamName, sourceTimeZone: settings.sourceTimeZone, ...telemetry };
+  return {
+    s3: clients.s3,
+    kinesis: clients.kinesis,
+    stream: settings.stream ?? STREAM.streamName,
+    sourceTimeZone: settings.sourceTimeZone,
+    ...telemetry,
+  };
 }
 
 const telemetry = lambdaTelemetry('splitter');
 let deployed: SplitterHandler | undefined;
 
 /** The Lambda entry (`FUNCTIONS.splitter.entry`), assembled on first use. */
-export const handler = telemetry.instrument(
-  (event: S3Event): Promise<ObjectResult[]> => (deployed ??= createSplitterHandler(depsFromEnvironment(process.env, telemetry)))(event),
+export const handler = telemetry.instrument((event: S3Event): Promise<ObjectResult[]> =>
+  (deployed ??= createSplitterHandler(depsFromEnvironment(process.env, telemetry)))(event),
 );

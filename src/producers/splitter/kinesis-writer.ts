@@ -17,7 +17,13 @@ import { BACKOFF, backoffMs, isRetryableRequestError, sleep, type BackoffSetting
 import { BillingTally, recordPayloadBytes } from './billing.ts';
 import type { RecordSink } from './core.ts';
 import { KinesisWriteError } from './errors.ts';
-import { KINESIS_MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_ENTRIES, PUT_REQUEST_TARGET_BYTES, WRITER_MAX_QUEUED_BYTES } from './limits.ts';
+import {
+  KINESIS_MAX_RECORD_BYTES,
+  PUT_RECORDS_MAX_BYTES,
+  PUT_RECORDS_MAX_ENTRIES,
+  PUT_REQUEST_TARGET_BYTES,
+  WRITER_MAX_QUEUED_BYTES,
+} from './limits.ts';
 
 /** What the writer needs of a Kinesis client. */
 export interface PutRecordsClient {
@@ -123,7 +129,9 @@ export class KinesisWriter implements RecordSink {
       billed_bytes_on_demand: this.billing.billedBytesOnDemand,
       put_requests: this.requests,
       retried_entries: this.retried,
-      shards: Object.fromEntries([...this.shards].sort(([a], [b]) => a.localeCompare(b)).map(([shard, seq]) => [shard, seq.toString()])),
+      shards: Object.fromEntries(
+        [...this.shards].sort(([a], [b]) => a.localeCompare(b)).map(([shard, seq]) => [shard, seq.toString()]),
+      ),
     };
   }
 
@@ -176,9 +184,12 @@ export class KinesisWriter implements RecordSink {
       let requestError: unknown;
       try {
         this.requests++;
-        result = await this.options.kinesis.send(new PutRecordsCommand({ StreamName: this.options.stream, Records: pending.map(toRequestEntry) }));
+        result = await this.options.kinesis.send(
+          new PutRecordsCommand({ StreamName: this.options.stream, Records: pending.map(toRequestEntry) }),
+        );
       } catch (err) {
-        if (!isRetryableRequestError(err)) throw this.giveUp(pending.length, attempt, `PutRecords failed: ${(err as Error).message}`, err);
+        if (!isRetryableRequestError(err))
+          throw this.giveUp(pending.length, attempt, `PutRecords failed: ${(err as Error).message}`, err);
         requestError = err;
       }
       let failed: Entry[] = pending;
@@ -188,18 +199,29 @@ export class KinesisWriter implements RecordSink {
         const answers = result.Records ?? [];
         pending.forEach((entry, i) => {
           const answer = answers[i];
-          if (answer?.SequenceNumber && answer.ShardId && !answer.ErrorCode) this.written(entry, answer.ShardId, answer.SequenceNumber);
+          if (answer?.SequenceNumber && answer.ShardId && !answer.ErrorCode)
+            this.written(entry, answer.ShardId, answer.SequenceNumber);
           else {
             failed.push(entry);
             lastCode = answer?.ErrorCode ?? 'NoAnswer';
           }
         });
         const fatal = answers.find((a) => a.ErrorCode && isFatalEntryError(a.ErrorCode));
-        if (fatal) throw this.giveUp(failed.length, attempt, `Kinesis refused records: ${fatal.ErrorCode}: ${fatal.ErrorMessage ?? ''}`);
+        if (fatal)
+          throw this.giveUp(
+            failed.length,
+            attempt,
+            `Kinesis refused records: ${fatal.ErrorCode}: ${fatal.ErrorMessage ?? ''}`,
+          );
       }
       if (failed.length === 0) return;
       if (attempt >= this.retry.attempts) {
-        throw this.giveUp(failed.length, attempt, `${failed.length} of ${entries.length} records still failed after ${attempt} attempts (last: ${lastCode})`, requestError);
+        throw this.giveUp(
+          failed.length,
+          attempt,
+          `${failed.length} of ${entries.length} records still failed after ${attempt} attempts (last: ${lastCode})`,
+          requestError,
+        );
       }
       this.retried += failed.length;
       pending = failed;
@@ -220,7 +242,13 @@ export class KinesisWriter implements RecordSink {
   }
 
   private giveUp(failed: number, attempts: number, message: string, cause?: unknown): KinesisWriteError {
-    return new KinesisWriteError(`stream ${this.options.stream}: ${message}`, this.options.stream, failed, attempts, cause === undefined ? undefined : { cause });
+    return new KinesisWriteError(
+      `stream ${this.options.stream}: ${message}`,
+      this.options.stream,
+      failed,
+      attempts,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

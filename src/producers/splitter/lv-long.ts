@@ -22,7 +22,19 @@
 import { checkBounds } from '../../shared/bounds.ts';
 import type { Phase } from '../../shared/event.ts';
 import { canonicalUnit, type CanonicalUnit } from '../../shared/units.ts';
-import { checkSubstationId, clip, indexColumns, measureOf, missing, readDecimal, SiteCache, type EmitReading, type Measure, type Rejection, type RowMapper } from './rows.ts';
+import {
+  checkSubstationId,
+  clip,
+  indexColumns,
+  measureOf,
+  missing,
+  readDecimal,
+  SiteCache,
+  type EmitReading,
+  type Measure,
+  type Rejection,
+  type RowMapper,
+} from './rows.ts';
 import type { TimestampReader } from './timestamps.ts';
 
 export const LV_LONG_COLUMNS = {
@@ -55,10 +67,14 @@ export const LV_DESCRIPTIONS: ReadonlyMap<string, Measure> = (() => {
   const out = new Map<string, Measure>();
   for (const phase of ['L1', 'L2', 'L3', 'N'] as const satisfies readonly Phase[]) {
     for (const [quantity, unit] of Object.entries(PHASE_QUANTITIES)) {
-      out.set(`${phase.toLowerCase()} ${quantity}`, measureOf(`${phase.toLowerCase()}_${quantity.replace(' ', '_')}`, phase, unit));
+      out.set(
+        `${phase.toLowerCase()} ${quantity}`,
+        measureOf(`${phase.toLowerCase()}_${quantity.replace(' ', '_')}`, phase, unit),
+      );
     }
   }
-  for (const [description, unit] of Object.entries(TOTALS)) out.set(description, measureOf(description.replace(/ /g, '_'), null, unit));
+  for (const [description, unit] of Object.entries(TOTALS))
+    out.set(description, measureOf(description.replace(/ /g, '_'), null, unit));
   return out;
 })();
 
@@ -91,18 +107,28 @@ export class LvLongMapper implements RowMapper {
     if (tooLong) return tooLong;
     const feederText = (f[c.feeder] as string).trim();
     const attributeText = f[c.attribute] as string;
-    const attribute = attributeText === 'feeder' || attributeText === 'transformer' ? attributeText : attributeText.trim().toLowerCase();
+    const attribute =
+      attributeText === 'feeder' || attributeText === 'transformer'
+        ? attributeText
+        : attributeText.trim().toLowerCase();
     let feeder: string;
     if (attribute === 'feeder') {
       if (feederText === '') return missing('Feeder ID (Attribute Type is feeder)');
       feeder = feederText;
     } else if (attribute === 'transformer') {
-      if (feederText !== '') return { reason: 'invalid_field', message: `a transformer row carries Feeder ID ${JSON.stringify(clip(feederText))}; transformer readings are substation-wide` };
+      if (feederText !== '')
+        return {
+          reason: 'invalid_field',
+          message: `a transformer row carries Feeder ID ${JSON.stringify(clip(feederText))}; transformer readings are substation-wide`,
+        };
       feeder = '';
     } else if (attribute === '') {
       return missing('Attribute Type');
     } else {
-      return { reason: 'invalid_field', message: `Attribute Type ${JSON.stringify(clip(attribute))} is neither feeder nor transformer` };
+      return {
+        reason: 'invalid_field',
+        message: `Attribute Type ${JSON.stringify(clip(attribute))} is neither feeder nor transformer`,
+      };
     }
 
     const descriptionText = f[c.description] as string;
@@ -113,7 +139,10 @@ export class LvLongMapper implements RowMapper {
     }
     if (measure === null) {
       if (descriptionText.trim() === '') return missing('Description');
-      return { reason: 'invalid_field', message: `Description ${JSON.stringify(clip(descriptionText))} is not in the LV monitor vocabulary` };
+      return {
+        reason: 'invalid_field',
+        message: `Description ${JSON.stringify(clip(descriptionText))} is not in the LV monitor vocabulary`,
+      };
     }
 
     const unitsText = f[c.units] as string;
@@ -123,12 +152,16 @@ export class LvLongMapper implements RowMapper {
       this.units.set(unitsText, unit);
     }
     if (unit === null) {
-      if (unitsText.trim() !== '') return { reason: 'unknown_unit', message: `Units ${JSON.stringify(clip(unitsText))} is not a known unit` };
+      if (unitsText.trim() !== '')
+        return { reason: 'unknown_unit', message: `Units ${JSON.stringify(clip(unitsText))} is not a known unit` };
       if (measure.unit !== 'pf') return missing('Units');
       unit = 'pf';
     }
     if (unit !== measure.unit) {
-      return { reason: 'unit_mismatch', message: `${descriptionText.trim()} is measured in ${measure.unit}, not ${unitsText.trim()}` };
+      return {
+        reason: 'unit_mismatch',
+        message: `${descriptionText.trim()} is measured in ${measure.unit}, not ${unitsText.trim()}`,
+      };
     }
 
     const tsText = f[c.timestamp] as string;

@@ -64,12 +64,24 @@ export class S3QuarantineWriter implements QuarantineSink {
         await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key }));
         return null;
       }
-      await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key, Body: this.takeBuffer(), ContentType: CONTENT_TYPE }));
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key,
+          Body: this.takeBuffer(),
+          ContentType: CONTENT_TYPE,
+        }),
+      );
       return this.key;
     }
     if (this.bufferedBytes > 0) await this.uploadPart(this.takeBuffer());
     await this.s3.send(
-      new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: this.bucket,
+        Key: this.key,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: this.parts },
+      }),
     );
     return this.key;
   }
@@ -78,7 +90,9 @@ export class S3QuarantineWriter implements QuarantineSink {
   async abort(): Promise<void> {
     await this.uploading?.catch(() => undefined);
     if (this.uploadId) {
-      await this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId })).catch(() => undefined);
+      await this.s3
+        .send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId }))
+        .catch(() => undefined);
     }
   }
 
@@ -95,11 +109,15 @@ export class S3QuarantineWriter implements QuarantineSink {
 
   private async uploadPart(body: Buffer): Promise<void> {
     if (this.uploadId === undefined) {
-      const created = await this.s3.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, ContentType: CONTENT_TYPE }));
+      const created = await this.s3.send(
+        new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, ContentType: CONTENT_TYPE }),
+      );
       this.uploadId = created.UploadId;
     }
     const PartNumber = this.parts.length + 1;
-    const part = await this.s3.send(new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }));
+    const part = await this.s3.send(
+      new UploadPartCommand({ Bucket: this.bucket, Key: this.key, UploadId: this.uploadId, PartNumber, Body: body }),
+    );
     this.parts.push({ PartNumber, ETag: part.ETag ?? '' });
   }
 

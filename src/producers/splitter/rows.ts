@@ -64,7 +64,13 @@ export class SiteCache {
 
   get(substationId: string, substationName: string, feederId: string): Site {
     const last = this.last;
-    if (last !== undefined && last.substation_id === substationId && last.feeder_id === feederId && last.substation_name === substationName) return last;
+    if (
+      last !== undefined &&
+      last.substation_id === substationId &&
+      last.feeder_id === feederId &&
+      last.substation_name === substationName
+    )
+      return last;
     const key = `${substationId}\u0000${feederId}\u0000${substationName}`;
     let site = this.sites.get(key);
     if (site === undefined) {
@@ -72,7 +78,14 @@ export class SiteCache {
       const json =
         `"asset_id":${JSON.stringify(asset_id)},"substation_id":${JSON.stringify(substationId)},` +
         `"substation_name":${JSON.stringify(substationName)},"feeder_id":${JSON.stringify(feederId)}`;
-      site = { substation_id: substationId, substation_name: substationName, feeder_id: feederId, asset_id, json, ascii: isAscii(json) };
+      site = {
+        substation_id: substationId,
+        substation_name: substationName,
+        feeder_id: feederId,
+        asset_id,
+        json,
+        ascii: isAscii(json),
+      };
       if (this.sites.size >= SITE_CACHE_LIMIT) this.sites.clear();
       this.sites.set(key, site);
     }
@@ -96,7 +109,8 @@ export function readDecimal(text: string, column: string): number | Rejection {
     if (Number.isFinite(value)) return value === 0 ? 0 : value; // no -0 in events
     return { reason: 'non_finite', message: `${column} ${JSON.stringify(text)} overflows to infinity` };
   }
-  if (NON_FINITE_SPELLING.test(text)) return { reason: 'non_finite', message: `${column} is ${JSON.stringify(text)}, not a finite number` };
+  if (NON_FINITE_SPELLING.test(text))
+    return { reason: 'non_finite', message: `${column} is ${JSON.stringify(text)}, not a finite number` };
   return { reason: 'non_numeric', message: `${column} ${JSON.stringify(clip(text))} is not a decimal number` };
 }
 
@@ -110,7 +124,10 @@ export function missing(column: string): Rejection {
  */
 export function checkSubstationId(id: string, column: string): Rejection | undefined {
   if (id.length <= MAX_PARTITION_KEY_BYTES) return undefined;
-  return { reason: 'invalid_field', message: `${column} ${JSON.stringify(clip(id))} has ${id.length} characters; a substation id is at most ${MAX_PARTITION_KEY_BYTES} (the Kinesis partition key limit)` };
+  return {
+    reason: 'invalid_field',
+    message: `${column} ${JSON.stringify(clip(id))} has ${id.length} characters; a substation id is at most ${MAX_PARTITION_KEY_BYTES} (the Kinesis partition key limit)`,
+  };
 }
 
 /** A value for a message: long values are cut. */
@@ -119,7 +136,10 @@ export function clip(text: string, max = 80): string {
 }
 
 /** Index of every wanted column in a (lower-cased, trimmed) header, or undefined if one is missing. */
-export function indexColumns<K extends string>(header: readonly string[], wanted: Record<K, string>): Record<K, number> | undefined {
+export function indexColumns<K extends string>(
+  header: readonly string[],
+  wanted: Record<K, string>,
+): Record<K, number> | undefined {
   const out = {} as Record<K, number>;
   for (const key of Object.keys(wanted) as K[]) {
     const i = header.indexOf(wanted[key]);

@@ -55,7 +55,12 @@ export async function splitObject(deps: SplitObjectDeps, ref: ObjectRef): Promis
 
   const source = { bucket: ref.bucket, key: ref.key, etag };
   const ingestedAt = started.toISOString();
-  const options: SplitOptions = { source, ingestedAt, sourceTimeZone: deps.sourceTimeZone, aggregateMaxBytes: deps.aggregateMaxBytes };
+  const options: SplitOptions = {
+    source,
+    ingestedAt,
+    sourceTimeZone: deps.sourceTimeZone,
+    aggregateMaxBytes: deps.aggregateMaxBytes,
+  };
   const writer = new KinesisWriter({ ...deps.writer, kinesis: deps.kinesis, stream: deps.stream });
   const quarantine = new S3QuarantineWriter(deps.s3, ref.bucket, quarantineKeyOf(ref.key));
   let summary;
@@ -96,7 +101,12 @@ export async function splitObject(deps: SplitObjectDeps, ref: ObjectRef): Promis
   };
   const manifestKey = manifestKeyOf(ref.key);
   await deps.s3.send(
-    new PutObjectCommand({ Bucket: ref.bucket, Key: manifestKey, Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }),
+    new PutObjectCommand({
+      Bucket: ref.bucket,
+      Key: manifestKey,
+      Body: JSON.stringify(manifest, null, 2),
+      ContentType: 'application/json',
+    }),
   );
   return { status: 'split', manifest, manifestKey };
 }

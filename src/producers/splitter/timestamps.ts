@@ -12,12 +12,14 @@
  */
 import { canonicalTs } from '../../shared/event.ts';
 
-export type TimestampRead = { readonly ok: true; readonly ts: string; readonly ms: number } | { readonly ok: false; readonly message: string };
+export type TimestampRead =
+  { readonly ok: true; readonly ts: string; readonly ms: number } | { readonly ok: false; readonly message: string };
 
 /** Years outside this range are typing errors, not LV monitoring data. */
 export const TIMESTAMP_YEARS = { min: 1970, max: 2100 } as const;
 
-const PATTERN = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 const MAX_OFFSET_MINUTES = 14 * 60;
 const CACHE_LIMIT = 8192;
 const DAY_MS = 86_400_000;
@@ -60,7 +62,8 @@ export class TimestampReader {
       return fail(text, `has year ${year}, outside ${TIMESTAMP_YEARS.min}–${TIMESTAMP_YEARS.max}`);
     }
     if (month < 1 || month > 12) return fail(text, `has month ${month}`);
-    if (day < 1 || day > daysInMonth(year, month)) return fail(text, `has day ${day} in a month of ${daysInMonth(year, month)} days`);
+    if (day < 1 || day > daysInMonth(year, month))
+      return fail(text, `has day ${day} in a month of ${daysInMonth(year, month)} days`);
     if (hour > 23 || minute > 59 || second > 59) return fail(text, 'has a time of day outside 00:00:00–23:59:59');
     const millis = frac === undefined ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
     const wall = Date.UTC(year, month - 1, day, hour, minute, second, millis);
@@ -112,7 +115,10 @@ class ZoneResolver {
         second: '2-digit',
       });
     } catch (err) {
-      throw new TimeZoneError(`unknown time zone ${JSON.stringify(timeZone)} (expected UTC or an IANA name such as Europe/London)`, { cause: err });
+      throw new TimeZoneError(
+        `unknown time zone ${JSON.stringify(timeZone)} (expected UTC or an IANA name such as Europe/London)`,
+        { cause: err },
+      );
     }
   }
 

@@ -69,7 +69,11 @@ async function deliver(records: readonly StreamRecord[], deps: BatchRunnerDeps, 
     const tooOld = agedOutPrefix(pending, settings.maxRecordAgeSeconds, deps.now());
     if (tooOld > 0) {
       const aged = pending.slice(0, tooOld);
-      await deps.onFailure(aged, { condition: 'record_too_old', error: `older than the maximum record age of ${settings.maxRecordAgeSeconds} s`, attempts: failedAttempts });
+      await deps.onFailure(aged, {
+        condition: 'record_too_old',
+        error: `older than the maximum record age of ${settings.maxRecordAgeSeconds} s`,
+        attempts: failedAttempts,
+      });
       report.failed += aged.length;
       await deps.onDone(aged);
       pending = pending.slice(tooOld);

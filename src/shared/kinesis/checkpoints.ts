@@ -76,9 +76,17 @@ export class CheckpointStore {
     return out;
   }
 
-  async save(shardId: string, sequenceNumber: string | undefined, options: { shardEnd?: boolean; records?: number } = {}): Promise<ShardCheckpoint> {
+  async save(
+    shardId: string,
+    sequenceNumber: string | undefined,
+    options: { shardEnd?: boolean; records?: number } = {},
+  ): Promise<ShardCheckpoint> {
     const previous = await this.get(shardId);
-    if (previous?.sequence_number && sequenceNumber && compareSequenceNumbers(sequenceNumber, previous.sequence_number) < 0) {
+    if (
+      previous?.sequence_number &&
+      sequenceNumber &&
+      compareSequenceNumbers(sequenceNumber, previous.sequence_number) < 0
+    ) {
       throw new CheckpointError(
         `${this.consumer}/${shardId}: refusing to move the checkpoint back from ${previous.sequence_number} to ${sequenceNumber}`,
       );
@@ -123,17 +131,26 @@ async function readCheckpointFile(file: string): Promise<ShardCheckpoint | undef
     return JSON.parse(text) as ShardCheckpoint;
   } catch (err) {
     // rename is atomic, so this is damage from outside, not a torn write: say so rather than start over
-    throw new CheckpointError(`checkpoint ${file} is not valid JSON; delete it to re-read that shard from the start`, { cause: err });
+    throw new CheckpointError(`checkpoint ${file} is not valid JSON; delete it to re-read that shard from the start`, {
+      cause: err,
+    });
   }
 }
 
 /** The position right after a checkpoint; undefined when there is none (use the mapping's starting position). */
 export function resumePosition(checkpoint: ShardCheckpoint | undefined): StartPosition | undefined {
-  return checkpoint?.sequence_number ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint.sequence_number } : undefined;
+  return checkpoint?.sequence_number
+    ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint.sequence_number }
+    : undefined;
 }
 
 /** Whether `consumer` has processed the record `sequenceNumber` of `shardId` (or read past it). */
-export async function checkpointPassed(root: string, consumer: string, shardId: string, sequenceNumber: string): Promise<boolean> {
+export async function checkpointPassed(
+  root: string,
+  consumer: string,
+  shardId: string,
+  sequenceNumber: string,
+): Promise<boolean> {
   const cp = await new CheckpointStore(root, consumer).get(shardId);
   if (!cp) return false;
   if (cp.shard_end) return true;

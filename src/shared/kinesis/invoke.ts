@@ -25,7 +25,10 @@ export function recordPayloadBytes(record: StreamRecord): number {
 }
 
 /** A stream consumer's Lambda handler: what the CDK stack deploys and the poller calls. */
-export type KinesisHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse | void>;
+export type KinesisHandler = (
+  event: KinesisStreamEvent,
+  context: Context,
+) => Promise<KinesisStreamBatchResponse | void>;
 
 /** Where the records come from, for the ARNs Lambda puts in each record. */
 export interface EventSource {
@@ -49,28 +52,30 @@ export function toKinesisEvent(records: readonly StreamRecord[], source: EventSo
   const eventSourceARN = streamArn(source);
   const invokeIdentityArn = `arn:aws:iam::${source.account}:role/${functionNameOf(source.consumer)}-role`;
   return {
-    Records: records.map(
-      (r): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: r.partitionKey,
-          sequenceNumber: r.sequenceNumber,
-          data: Buffer.from(r.data).toString('base64'),
-          approximateArrivalTimestamp: r.arrival.getTime() / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${source.shardId}:${r.sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn,
-        awsRegion: source.region,
-        eventSourceARN,
-      }),
-    ),
+    Records: records.map((r): KinesisStreamRecord => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: r.partitionKey,
+        sequenceNumber: r.sequenceNumber,
+        data: Buffer.from(r.data).toString('base64'),
+        approximateArrivalTimestamp: r.arrival.getTime() / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `${source.shardId}:${r.sequenceNumber}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn,
+      awsRegion: source.region,
+      eventSourceARN,
+    })),
   };
 }
 
-export function lambdaContext(source: EventSource, fn: Pick<FunctionDefinition, 'memoryMiB' | 'timeoutSeconds'>, now = Date.now): Context {
+export function lambdaContext(
+  source: EventSource,
+  fn: Pick<FunctionDefinition, 'memoryMiB' | 'timeoutSeconds'>,
+  now = Date.now,
+): Context {
   const functionName = functionNameOf(source.consumer);
   const deadline = now() + fn.timeoutSeconds * 1000;
   const requestId = randomUUID();
@@ -115,11 +120,19 @@ export function interpretResponse(
   for (const f of failures) {
     const index = records.findIndex((r) => r.sequenceNumber === f.itemIdentifier);
     if (index < 0) {
-      return { ok: false, failedIndex: 0, error: `the handler reported an item failure for ${JSON.stringify(f.itemIdentifier)}, which is not in the batch` };
+      return {
+        ok: false,
+        failedIndex: 0,
+        error: `the handler reported an item failure for ${JSON.stringify(f.itemIdentifier)}, which is not in the batch`,
+      };
     }
     lowest = Math.min(lowest, index);
   }
-  return { ok: false, failedIndex: lowest, error: `the handler reported ${failures.length} of ${records.length} record(s) as failed` };
+  return {
+    ok: false,
+    failedIndex: lowest,
+    error: `the handler reported ${failures.length} of ${records.length} record(s) as failed`,
+  };
 }
 
 /** One line from a thrown error, including the first record error of a Powertools full-batch failure. */
@@ -127,7 +140,9 @@ export function describeError(err: unknown): string {
   const e = err as Error & { recordErrors?: Error[] };
   const first = e?.recordErrors?.[0];
   const message = e?.message ?? String(err);
-  const line = first ? `${message.split('\n')[0]}: ${first.name}: ${first.message}` : `${e?.name ?? 'Error'}: ${message}`;
+  const line = first
+    ? `${message.split('\n')[0]}: ${first.name}: ${first.message}`
+    : `${e?.name ?? 'Error'}: ${message}`;
   return line.split('\n')[0] ?? line;
 }
 

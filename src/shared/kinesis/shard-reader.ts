@@ -99,7 +99,9 @@ export async function listShards(kinesis: KinesisClient, stream: string): Promis
   const out: ShardInfo[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream }));
+    const page = await kinesis.send(
+      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream }),
+    );
     for (const s of page.Shards ?? []) {
       if (!s.ShardId || !s.SequenceNumberRange?.StartingSequenceNumber) continue;
       out.push({
@@ -107,7 +109,9 @@ export async function listShards(kinesis: KinesisClient, stream: string): Promis
         ...(s.ParentShardId ? { parentShardId: s.ParentShardId } : {}),
         ...(s.AdjacentParentShardId ? { adjacentParentShardId: s.AdjacentParentShardId } : {}),
         startingSequenceNumber: s.SequenceNumberRange.StartingSequenceNumber,
-        ...(s.SequenceNumberRange.EndingSequenceNumber ? { endingSequenceNumber: s.SequenceNumberRange.EndingSequenceNumber } : {}),
+        ...(s.SequenceNumberRange.EndingSequenceNumber
+          ? { endingSequenceNumber: s.SequenceNumberRange.EndingSequenceNumber }
+          : {}),
       });
     }
     nextToken = page.NextToken;
@@ -258,7 +262,11 @@ export class ShardReader {
       return out.ShardIterator;
     } catch (err) {
       if ((err as Error).name === 'ResourceNotFoundException') {
-        throw new ShardReaderError(`shard ${this.shardId} of stream ${this.options.stream} does not exist`, this.shardId, { cause: err });
+        throw new ShardReaderError(
+          `shard ${this.shardId} of stream ${this.options.stream} does not exist`,
+          this.shardId,
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -267,7 +275,10 @@ export class ShardReader {
 
 function toStreamRecord(r: _Record, shardId: string): StreamRecord {
   if (!r.SequenceNumber || r.PartitionKey === undefined || !r.Data) {
-    throw new ShardReaderError(`GetRecords on ${shardId} returned a record without sequence number, key or data`, shardId);
+    throw new ShardReaderError(
+      `GetRecords on ${shardId} returned a record without sequence number, key or data`,
+      shardId,
+    );
   }
   return {
     sequenceNumber: r.SequenceNumber,

@@ -49,14 +49,20 @@ export class ConsumerWaitTimeoutError extends Error {
     const first = behind[0];
     super(
       `after ${Math.round(timeoutMs / 1000)} s, ${behind.length} consumer shard(s) had not caught up` +
-        (first ? ` (${first.consumer} on ${first.shard_id} is at ${first.checkpoint ?? 'no checkpoint'}, needs ${first.target})` : '') +
+        (first
+          ? ` (${first.consumer} on ${first.shard_id} is at ${first.checkpoint ?? 'no checkpoint'}, needs ${first.target})`
+          : '') +
         '; is the stack running its consumers (`dubegrid up`), and is anything in `dubegrid dlq`?',
     );
   }
 }
 
 /** What is still behind its target, now. */
-export async function consumersBehind(paths: CheckpointPaths, consumers: readonly string[], targets: ShardSequenceTargets): Promise<Lag[]> {
+export async function consumersBehind(
+  paths: CheckpointPaths,
+  consumers: readonly string[],
+  targets: ShardSequenceTargets,
+): Promise<Lag[]> {
   const behind: Lag[] = [];
   for (const consumer of consumers) {
     const checkpoints = await new CheckpointStore(paths.checkpoints, consumer).all();
@@ -64,7 +70,12 @@ export async function consumersBehind(paths: CheckpointPaths, consumers: readonl
       const cp = checkpoints.get(shardId);
       if (cp?.shard_end) continue;
       if (cp?.sequence_number && compareSequenceNumbers(cp.sequence_number, target) >= 0) continue;
-      behind.push({ consumer, shard_id: shardId, target, ...(cp?.sequence_number ? { checkpoint: cp.sequence_number } : {}) });
+      behind.push({
+        consumer,
+        shard_id: shardId,
+        target,
+        ...(cp?.sequence_number ? { checkpoint: cp.sequence_number } : {}),
+      });
     }
   }
   return behind;

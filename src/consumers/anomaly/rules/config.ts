@@ -116,16 +116,25 @@ export function resolveRulesConfig(overrides: unknown = {}): RulesConfig {
   const out = structuredClone(RULE_DEFAULTS) as Record<string, Record<string, unknown>>;
   for (const [section, values] of Object.entries(overrides)) {
     const defaults = (RULE_DEFAULTS as Record<string, Record<string, unknown>>)[section];
-    if (!defaults) throw new RulesConfigError(`unknown rule settings section "${section}" (known: ${Object.keys(RULE_DEFAULTS).join(', ')})`);
-    if (typeof values !== 'object' || values === null || Array.isArray(values)) throw new RulesConfigError(`${section} must be an object`);
+    if (!defaults)
+      throw new RulesConfigError(
+        `unknown rule settings section "${section}" (known: ${Object.keys(RULE_DEFAULTS).join(', ')})`,
+      );
+    if (typeof values !== 'object' || values === null || Array.isArray(values))
+      throw new RulesConfigError(`${section} must be an object`);
     for (const [key, value] of Object.entries(values)) {
-      if (!(key in defaults)) throw new RulesConfigError(`unknown setting ${section}.${key} (known: ${Object.keys(defaults).join(', ')})`);
+      if (!(key in defaults))
+        throw new RulesConfigError(`unknown setting ${section}.${key} (known: ${Object.keys(defaults).join(', ')})`);
       const d = defaults[key];
       const ok = Array.isArray(d)
         ? Array.isArray(value) && value.every((v) => typeof v === 'string')
         : typeof value === typeof d && (typeof value !== 'number' || Number.isFinite(value));
-      if (!ok) throw new RulesConfigError(`${section}.${key} must be ${Array.isArray(d) ? 'an array of strings' : `a ${typeof d}`}, got ${JSON.stringify(value)}`);
-      if (key === 'severity' && value !== 'warning' && value !== 'critical') throw new RulesConfigError(`${section}.severity must be warning or critical`);
+      if (!ok)
+        throw new RulesConfigError(
+          `${section}.${key} must be ${Array.isArray(d) ? 'an array of strings' : `a ${typeof d}`}, got ${JSON.stringify(value)}`,
+        );
+      if (key === 'severity' && value !== 'warning' && value !== 'critical')
+        throw new RulesConfigError(`${section}.severity must be warning or critical`);
       (out[section] as Record<string, unknown>)[key] = value;
     }
   }
@@ -159,22 +168,35 @@ function checkOrder(c: RulesConfig): void {
   const fail = (what: string): never => {
     throw new RulesConfigError(what);
   };
-  if (!(v.critical_low_v <= v.warning_low_v && v.warning_low_v < v.warning_high_v && v.warning_high_v <= v.critical_high_v)) {
+  if (!(
+    v.critical_low_v <= v.warning_low_v &&
+    v.warning_low_v < v.warning_high_v &&
+    v.warning_high_v <= v.critical_high_v
+  )) {
     fail('voltage_out_of_range: need critical_low_v ≤ warning_low_v < warning_high_v ≤ critical_high_v');
   }
-  if (c.loss_of_supply.max_v >= v.critical_low_v) fail('loss_of_supply.max_v must be below voltage_out_of_range.critical_low_v');
-  if (!(c.overload.warning_ratio > 0 && c.overload.warning_ratio <= c.overload.critical_ratio)) fail('overload: need 0 < warning_ratio ≤ critical_ratio');
+  if (c.loss_of_supply.max_v >= v.critical_low_v)
+    fail('loss_of_supply.max_v must be below voltage_out_of_range.critical_low_v');
+  if (!(c.overload.warning_ratio > 0 && c.overload.warning_ratio <= c.overload.critical_ratio))
+    fail('overload: need 0 < warning_ratio ≤ critical_ratio');
   if (!(c.phase_imbalance.warning_ratio > 0 && c.phase_imbalance.warning_ratio <= c.phase_imbalance.critical_ratio)) {
     fail('phase_imbalance: need 0 < warning_ratio ≤ critical_ratio');
   }
   if (!(Number.isInteger(c.flatline.count) && c.flatline.count >= 2)) fail('flatline.count must be a whole number ≥ 2');
   if (!(c.data_gap.factor > 1)) fail('data_gap.factor must be above 1');
-  if (!(Number.isInteger(c.data_gap.min_deltas) && c.data_gap.min_deltas >= 1 && c.data_gap.delta_history >= c.data_gap.min_deltas)) {
+  if (!(
+    Number.isInteger(c.data_gap.min_deltas) &&
+    c.data_gap.min_deltas >= 1 &&
+    c.data_gap.delta_history >= c.data_gap.min_deltas
+  )) {
     fail('data_gap: need 1 ≤ min_deltas ≤ delta_history');
   }
-  if (!(c.spike.z > 0 && c.spike.return_fraction > 0 && c.spike.return_fraction < 1)) fail('spike: need z > 0 and 0 < return_fraction < 1');
-  if (!(Number.isInteger(c.spike.window) && c.spike.min_samples >= 2 && c.spike.min_samples <= c.spike.window)) fail('spike: need 2 ≤ min_samples ≤ window');
-  if (!(Number.isInteger(c.incidents.close_after_normal) && c.incidents.close_after_normal >= 1)) fail('incidents.close_after_normal must be a whole number ≥ 1');
+  if (!(c.spike.z > 0 && c.spike.return_fraction > 0 && c.spike.return_fraction < 1))
+    fail('spike: need z > 0 and 0 < return_fraction < 1');
+  if (!(Number.isInteger(c.spike.window) && c.spike.min_samples >= 2 && c.spike.min_samples <= c.spike.window))
+    fail('spike: need 2 ≤ min_samples ≤ window');
+  if (!(Number.isInteger(c.incidents.close_after_normal) && c.incidents.close_after_normal >= 1))
+    fail('incidents.close_after_normal must be a whole number ≥ 1');
   if (!(c.lateness.horizon_minutes >= 0)) fail('lateness.horizon_minutes must be ≥ 0');
   for (const id of RULE_IDS) if (typeof c[id].enabled !== 'boolean') fail(`${id}.enabled must be true or false`);
 }

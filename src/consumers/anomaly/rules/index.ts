@@ -45,7 +45,13 @@ export function rulesFor(series: SeriesMeta, config: RulesConfig): readonly Seri
   return SERIES_RULES.filter((r) => ruleEnabled(config, r.id) && r.appliesTo(series, config));
 }
 
-export function stepSeries(state: EvalState, reading: RuleReading, series: SeriesMeta, asset: AssetInfo | undefined, config: RulesConfig): StepResult {
+export function stepSeries(
+  state: EvalState,
+  reading: RuleReading,
+  series: SeriesMeta,
+  asset: AssetInfo | undefined,
+  config: RulesConfig,
+): StepResult {
   const rules = rulesFor(series, config);
   const r: Partial<Record<RuleId, RuleState>> = { ...state.r };
   const findings: Finding[] = [];

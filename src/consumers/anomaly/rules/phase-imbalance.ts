@@ -16,7 +16,8 @@ export function evaluatePhaseImbalance(t: number, currents: PhaseCurrents, confi
   const mean = (currents[0] + currents[1] + currents[2]) / 3;
   if (mean < c.min_mean_current_a) return { state: undefined, findings: [normal('phase_imbalance', t)] };
   const deviation = Math.max(...currents.map((i) => Math.abs(i - mean))) / mean;
-  const severity: Severity | undefined = deviation >= c.critical_ratio ? 'critical' : deviation >= c.warning_ratio ? 'warning' : undefined;
+  const severity: Severity | undefined =
+    deviation >= c.critical_ratio ? 'critical' : deviation >= c.warning_ratio ? 'warning' : undefined;
   if (!severity) return { state: undefined, findings: [normal('phase_imbalance', t)] };
   const finding: Finding = {
     rule: 'phase_imbalance',

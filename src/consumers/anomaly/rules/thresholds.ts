@@ -18,7 +18,15 @@ export function isPhaseCurrent(s: SeriesMeta): boolean {
   return s.unit === 'A' && s.phase !== null && PHASE_CONDUCTORS.has(s.phase);
 }
 
-function breach(rule: RuleId, t: number, severity: Severity, value: number, threshold: number, unit: string, detail: string): RuleResult<undefined> {
+function breach(
+  rule: RuleId,
+  t: number,
+  severity: Severity,
+  value: number,
+  threshold: number,
+  unit: string,
+  detail: string,
+): RuleResult<undefined> {
   const finding: Finding = { rule, kind: 'breach', t, severity, value, threshold, unit, detail };
   return { state: undefined, findings: [finding] };
 }
@@ -35,7 +43,15 @@ export const voltageOutOfRange: SeriesRule<undefined> = {
     // At or near zero the supply is lost, below zero the meter is wrong: other rules judge those.
     if (value <= config.loss_of_supply.max_v) return SILENT;
     const say = (bound: number, sev: Severity): RuleResult<undefined> =>
-      breach('voltage_out_of_range', t, sev, value, bound, 'V', `${series.measurement} ${value} V is ${value < bound ? 'below' : 'above'} ${bound} V`);
+      breach(
+        'voltage_out_of_range',
+        t,
+        sev,
+        value,
+        bound,
+        'V',
+        `${series.measurement} ${value} V is ${value < bound ? 'below' : 'above'} ${bound} V`,
+      );
     if (value < c.critical_low_v) return say(c.critical_low_v, 'critical');
     if (value > c.critical_high_v) return say(c.critical_high_v, 'critical');
     if (value < c.warning_low_v) return say(c.warning_low_v, 'warning');
@@ -50,7 +66,16 @@ export const lossOfSupply: SeriesRule<undefined> = {
   evaluate(_state, { t, value }, { config, series }) {
     const c = config.loss_of_supply;
     if (value < 0) return SILENT;
-    if (value <= c.max_v) return breach('loss_of_supply', t, c.severity, value, c.max_v, 'V', `${series.measurement} reads ${value} V: no supply`);
+    if (value <= c.max_v)
+      return breach(
+        'loss_of_supply',
+        t,
+        c.severity,
+        value,
+        c.max_v,
+        'V',
+        `${series.measurement} reads ${value} V: no supply`,
+      );
     return ok('loss_of_supply', t);
   },
 };
@@ -58,7 +83,10 @@ export const lossOfSupply: SeriesRule<undefined> = {
 export const overload: SeriesRule<undefined> = {
   id: 'overload',
   appliesTo(s, config) {
-    return (isPhaseCurrent(s) && s.feederId !== '') || (s.feederId === '' && s.unit === 'kVA' && s.measurement === config.overload.transformer_measurement);
+    return (
+      (isPhaseCurrent(s) && s.feederId !== '') ||
+      (s.feederId === '' && s.unit === 'kVA' && s.measurement === config.overload.transformer_measurement)
+    );
   },
   evaluate(_state, { t, value }, { config, series, asset }) {
     const c = config.overload;
@@ -68,7 +96,15 @@ export const overload: SeriesRule<undefined> = {
     const ratio = value / rating;
     const what = series.unit === 'A' ? `rated ${rating} A` : `transformer rating ${rating} kVA`;
     const say = (bound: number, sev: Severity): RuleResult<undefined> =>
-      breach('overload', t, sev, value, round(rating * bound), series.unit, `${series.measurement} ${value} ${series.unit} is ${Math.round(ratio * 100)} % of the ${what}`);
+      breach(
+        'overload',
+        t,
+        sev,
+        value,
+        round(rating * bound),
+        series.unit,
+        `${series.measurement} ${value} ${series.unit} is ${Math.round(ratio * 100)} % of the ${what}`,
+      );
     if (ratio >= c.critical_ratio) return say(c.critical_ratio, 'critical');
     if (ratio >= c.warning_ratio) return say(c.warning_ratio, 'warning');
     return ok('overload', t);
@@ -84,7 +120,15 @@ export const reversePower: SeriesRule<undefined> = {
     // to have none: the flag is what says otherwise.
     if (asset?.hasGeneration) return SILENT;
     if (value < -c.deadband_kw) {
-      return breach('reverse_power', t, c.severity, value, -c.deadband_kw, series.unit, `${series.measurement} ${value} ${series.unit}: power flows back on an asset without generation`);
+      return breach(
+        'reverse_power',
+        t,
+        c.severity,
+        value,
+        -c.deadband_kw,
+        series.unit,
+        `${series.measurement} ${value} ${series.unit}: power flows back on an asset without generation`,
+      );
     }
     return ok('reverse_power', t);
   },
@@ -97,7 +141,15 @@ export const negativeValue: SeriesRule<undefined> = {
   evaluate(_state, { t, value }, { config, series }) {
     const verdict = checkBounds(series.unit, value);
     if (verdict.ok && verdict.abnormal) {
-      return breach('negative_value', t, config.negative_value.severity, value, 0, series.unit, `${series.measurement} reads ${value} ${series.unit}, which cannot be negative`);
+      return breach(
+        'negative_value',
+        t,
+        config.negative_value.severity,
+        value,
+        0,
+        series.unit,
+        `${series.measurement} reads ${value} ${series.unit}, which cannot be negative`,
+      );
     }
     return ok('negative_value', t);
   },

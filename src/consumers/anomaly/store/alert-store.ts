@@ -9,7 +9,14 @@
  * order; the `by_day` index does the same across assets, day by day.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { TABLES } from '../../../shared/resources.ts';
 import { alertMessageOf, incidentOf, type IncidentRecord, type NotificationRecord } from '../alerts.ts';
 import { StoreError } from '../errors.ts';
@@ -75,14 +82,23 @@ export class AlertStore {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...item, type: 'notification', day: n.ts.slice(0, 10), outbox: PENDING, stored_day: storedAt.slice(0, 10), stored_sk: `${storedAt}#${n.notification_id}` },
+          Item: {
+            ...item,
+            type: 'notification',
+            day: n.ts.slice(0, 10),
+            outbox: PENDING,
+            stored_day: storedAt.slice(0, 10),
+            stored_sk: `${storedAt}#${n.notification_id}`,
+          },
           ConditionExpression: 'attribute_not_exists(sk)',
         }),
       );
       return item;
     } catch (err) {
       if (isConditionFailure(err)) return undefined;
-      throw new StoreError(`storing notification ${n.notification_id} failed: ${(err as Error).message}`, { cause: err });
+      throw new StoreError(`storing notification ${n.notification_id} failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -107,7 +123,14 @@ export class AlertStore {
             UpdateExpression: 'SET #sev = :sev, escalated_at = :t, #val = :v, threshold = :th, #unit = :u, detail = :d',
             ConditionExpression: 'attribute_exists(sk) AND (attribute_not_exists(escalated_at) OR escalated_at = :t)',
             ExpressionAttributeNames: { '#sev': 'severity', '#val': 'value', '#unit': 'unit' },
-            ExpressionAttributeValues: { ':sev': n.severity, ':t': n.ts, ':v': n.value, ':th': n.threshold, ':u': n.unit, ':d': n.detail },
+            ExpressionAttributeValues: {
+              ':sev': n.severity,
+              ':t': n.ts,
+              ':v': n.value,
+              ':th': n.threshold,
+              ':u': n.unit,
+              ':d': n.detail,
+            },
           }),
         );
       } else {
@@ -124,7 +147,9 @@ export class AlertStore {
       }
     } catch (err) {
       if (isConditionFailure(err)) return; // stored before, or recorded differently first: the first stands
-      throw new StoreError(`recording incident ${n.alert_id} (${n.kind}) failed: ${(err as Error).message}`, { cause: err });
+      throw new StoreError(`recording incident ${n.alert_id} (${n.kind}) failed: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
 
@@ -165,7 +190,11 @@ export class AlertStore {
         KeyConditionExpression: 'asset_id = :a AND sk BETWEEN :lo AND :hi',
         ExpressionAttributeValues: { ':a': filter.asset, ':lo': lower, ':hi': upper },
       });
-    } else if (filter.since && filter.since <= this.tomorrow() && daysBetween(filter.since, this.tomorrow()).length <= MAX_DAYS_BY_INDEX) {
+    } else if (
+      filter.since &&
+      filter.since <= this.tomorrow() &&
+      daysBetween(filter.since, this.tomorrow()).length <= MAX_DAYS_BY_INDEX
+    ) {
       items = [];
       for (const day of daysBetween(filter.since, this.tomorrow())) {
         items.push(
@@ -181,8 +210,18 @@ export class AlertStore {
       items = await this.scanAll('begins_with(sk, :p)', { ':p': ALERT_SK.incidentPrefix });
     }
     return (items as unknown as IncidentRecord[])
-      .filter((i) => (!filter.since || i.opened_at >= filter.since) && (!filter.severity || i.severity === filter.severity) && (!filter.rule || i.rule === filter.rule))
-      .sort((a, b) => a.opened_at.localeCompare(b.opened_at) || a.asset_id.localeCompare(b.asset_id) || a.alert_id.localeCompare(b.alert_id));
+      .filter(
+        (i) =>
+          (!filter.since || i.opened_at >= filter.since) &&
+          (!filter.severity || i.severity === filter.severity) &&
+          (!filter.rule || i.rule === filter.rule),
+      )
+      .sort(
+        (a, b) =>
+          a.opened_at.localeCompare(b.opened_at) ||
+          a.asset_id.localeCompare(b.asset_id) ||
+          a.alert_id.localeCompare(b.alert_id),
+      );
   }
 
   /** Readings a little ahead of this machine's clock (another zone's "today") still count as recent. */
@@ -202,14 +241,18 @@ export class AlertStore {
 
   /** Every notification (for tests and the benchmark). */
   async notifications(): Promise<StoredNotification[]> {
-    return (await this.scanAll('begins_with(sk, :p)', { ':p': ALERT_SK.notificationPrefix })) as unknown as StoredNotification[];
+    return (await this.scanAll('begins_with(sk, :p)', {
+      ':p': ALERT_SK.notificationPrefix,
+    })) as unknown as StoredNotification[];
   }
 
   private async queryAll(input: Omit<QueryCommandInput, 'TableName'>): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }));
+      const page = await this.doc.send(
+        new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey: start }),
+      );
       out.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
     } while (start);
@@ -221,7 +264,12 @@ export class AlertStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new ScanCommand({ TableName: this.tableName, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: filter,
+          ExpressionAttributeValues: values,
+          ExclusiveStartKey: start,
+        }),
       );
       out.push(...(page.Items ?? []));
       start = page.LastEvaluatedKey;
@@ -238,7 +286,11 @@ function isConditionFailure(err: unknown): boolean {
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
   const end = Date.parse(`${to.slice(0, 10)}T00:00:00.000Z`);
-  for (let d = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`); d <= end && days.length <= MAX_DAYS_BY_INDEX + 1; d += 86_400_000) {
+  for (
+    let d = Date.parse(`${from.slice(0, 10)}T00:00:00.000Z`);
+    d <= end && days.length <= MAX_DAYS_BY_INDEX + 1;
+    d += 86_400_000
+  ) {
     days.push(new Date(d).toISOString().slice(0, 10));
   }
   return days;

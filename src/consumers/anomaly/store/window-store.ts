@@ -4,7 +4,13 @@
  * same state (the second gets a `WindowConflictError` and its batch is retried).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, PutCommand, ScanCommand, type DynamoDBDocumentClient, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+  type BatchGetCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { canonicalTs } from '../../../shared/event.ts';
 import { TABLES } from '../../../shared/resources.ts';
 import { StoreError, WindowConflictError } from '../errors.ts';
@@ -40,15 +46,25 @@ export class WindowStore {
   async getMany(ids: readonly string[]): Promise<Map<string, LoadedWindow>> {
     const out = new Map<string, LoadedWindow>();
     for (const batch of chunks([...new Set(ids)], BATCH_GET_MAX)) {
-      const initial: NonNullable<BatchGetCommandInput['RequestItems']> = { [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })), ConsistentRead: true } };
-      await untilDone(BACKOFF.dynamoBatch, initial, async (RequestItems) => {
-        const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
-        for (const item of res.Responses?.[this.tableName] ?? []) {
-          out.set(item[KEY] as string, { version: item.version as number, data: JSON.parse(item.state as string) as WindowData });
-        }
-        const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
-        return rest?.length ? { [this.tableName]: { Keys: rest, ConsistentRead: true } } : undefined;
-      }, (attempts) => new StoreError(`reading windows: still unprocessed after ${attempts} attempts`));
+      const initial: NonNullable<BatchGetCommandInput['RequestItems']> = {
+        [this.tableName]: { Keys: batch.map((id) => ({ [KEY]: id })), ConsistentRead: true },
+      };
+      await untilDone(
+        BACKOFF.dynamoBatch,
+        initial,
+        async (RequestItems) => {
+          const res = await this.doc.send(new BatchGetCommand({ RequestItems }));
+          for (const item of res.Responses?.[this.tableName] ?? []) {
+            out.set(item[KEY] as string, {
+              version: item.version as number,
+              data: JSON.parse(item.state as string) as WindowData,
+            });
+          }
+          const rest = res.UnprocessedKeys?.[this.tableName]?.Keys;
+          return rest?.length ? { [this.tableName]: { Keys: rest, ConsistentRead: true } } : undefined;
+        },
+        (attempts) => new StoreError(`reading windows: still unprocessed after ${attempts} attempts`),
+      );
     }
     for (const id of ids) if (!out.has(id)) out.set(id, { version: 0, data: EMPTY_WINDOW });
     return out;
@@ -92,7 +108,12 @@ export class WindowStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
-        new ScanCommand({ TableName: this.tableName, ProjectionExpression: '#l', ExpressionAttributeNames: { '#l': 'late' }, ExclusiveStartKey: start }),
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: '#l',
+          ExpressionAttributeNames: { '#l': 'late' },
+          ExclusiveStartKey: start,
+        }),
       );
       for (const item of page.Items ?? []) {
         windows++;

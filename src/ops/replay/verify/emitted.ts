@@ -42,16 +42,27 @@ export interface EmittedReadings {
 
 const EXAMPLES = 5;
 
-export async function splitAgain(s3: S3Client, manifests: Iterable<Manifest>, sourceTimeZone?: string): Promise<EmittedReadings> {
+export async function splitAgain(
+  s3: S3Client,
+  manifests: Iterable<Manifest>,
+  sourceTimeZone?: string,
+): Promise<EmittedReadings> {
   const seen = new Map<string, Emission>();
   const problems: Difference[] = [];
   let emitted = 0;
   let duplicates = 0;
   let corrections = 0;
   for (const m of manifests) {
-    const got = await s3.send(new GetObjectCommand({ Bucket: m.source.bucket, Key: m.source.key })).catch((err: Error) => err);
+    const got = await s3
+      .send(new GetObjectCommand({ Bucket: m.source.bucket, Key: m.source.key }))
+      .catch((err: Error) => err);
     if (got instanceof Error) {
-      problems.push({ zone: 'raw', check: 'raw_unreadable', subject: m.source.key, detail: `could not be read to check its readings: ${got.message.split('\n')[0]}` });
+      problems.push({
+        zone: 'raw',
+        check: 'raw_unreadable',
+        subject: m.source.key,
+        detail: `could not be read to check its readings: ${got.message.split('\n')[0]}`,
+      });
       continue;
     }
     if (normaliseEtag(got.ETag) !== normaliseEtag(m.source.etag)) {
@@ -64,7 +75,12 @@ export async function splitAgain(s3: S3Client, manifests: Iterable<Manifest>, so
       digest.add(e.event_id);
       const held = seen.get(e.event_id);
       if (!held) {
-        seen.set(e.event_id, { ref: { event_id: e.event_id, asset_id: e.asset_id, measurement: e.measurement, ts: e.ts, value: e.value }, emission: e, times: 1, corrected: false });
+        seen.set(e.event_id, {
+          ref: { event_id: e.event_id, asset_id: e.asset_id, measurement: e.measurement, ts: e.ts, value: e.value },
+          emission: e,
+          times: 1,
+          corrected: false,
+        });
         return;
       }
       held.times++;
@@ -73,10 +89,20 @@ export async function splitAgain(s3: S3Client, manifests: Iterable<Manifest>, so
         corrections++;
         held.corrected = true;
         // the winner's value is what the projections hold
-        if (compareEmission(e, held.emission) > 0) Object.assign(held, { ref: { ...held.ref, value: e.value }, emission: e });
+        if (compareEmission(e, held.emission) > 0)
+          Object.assign(held, { ref: { ...held.ref, value: e.value }, emission: e });
       }
     });
-    const summary = await splitBody(got.Body as AsyncIterable<Uint8Array>, { source: { bucket: m.source.bucket, key: m.source.key, etag: normaliseEtag(m.source.etag) }, ingestedAt: m.ingested_at, sourceTimeZone }, sink, countingQuarantine());
+    const summary = await splitBody(
+      got.Body as AsyncIterable<Uint8Array>,
+      {
+        source: { bucket: m.source.bucket, key: m.source.key, etag: normaliseEtag(m.source.etag) },
+        ingestedAt: m.ingested_at,
+        sourceTimeZone,
+      },
+      sink,
+      countingQuarantine(),
+    );
     if (summary.events_emitted !== m.events_emitted || summary.event_id_digest !== m.event_id_digest) {
       problems.push({
         zone: 'raw',
@@ -90,7 +116,10 @@ export async function splitAgain(s3: S3Client, manifests: Iterable<Manifest>, so
   const examples: string[] = [];
   for (const e of seen.values()) {
     digests.add(dayOf(e.ref.ts), e.ref.event_id);
-    if (e.times > 1 && examples.length < EXAMPLES) examples.push(`${e.ref.asset_id} ${e.ref.measurement} at ${e.ref.ts} emitted ${e.times} times${e.corrected ? ' with different values' : ''}`);
+    if (e.times > 1 && examples.length < EXAMPLES)
+      examples.push(
+        `${e.ref.asset_id} ${e.ref.measurement} at ${e.ref.ts} emitted ${e.times} times${e.corrected ? ' with different values' : ''}`,
+      );
   }
   return {
     digests,
@@ -99,7 +128,8 @@ export async function splitAgain(s3: S3Client, manifests: Iterable<Manifest>, so
     corrections,
     examples,
     problems,
-    readingsOfDays: (days) => new Map([...seen.values()].filter((e) => days.has(dayOf(e.ref.ts))).map((e) => [e.ref.event_id, e.ref])),
+    readingsOfDays: (days) =>
+      new Map([...seen.values()].filter((e) => days.has(dayOf(e.ref.ts))).map((e) => [e.ref.event_id, e.ref])),
   };
 }
 
@@ -109,7 +139,8 @@ function collectingSink(onEvent: (e: ReadingEvent) => void): RecordSink {
     needsDrain: false,
     drain: async () => undefined,
     put(record: AggregatedRecord) {
-      for (const user of deaggregate({ data: record.data, partitionKey: record.partitionKey, sequenceNumber: '0' })) onEvent(JSON.parse(user.data.toString('utf8')) as ReadingEvent);
+      for (const user of deaggregate({ data: record.data, partitionKey: record.partitionKey, sequenceNumber: '0' }))
+        onEvent(JSON.parse(user.data.toString('utf8')) as ReadingEvent);
     },
   };
 }

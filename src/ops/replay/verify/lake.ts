@@ -28,7 +28,11 @@ export interface LakeReader {
 const V = GLUE.viewName;
 
 /** `cacheDir`: the data dir's cache (locally); `months`: `YYYY-MM` the readings span (AWS). */
-export async function openLakeReader(clients: Clients, cacheDir: string | undefined, months: readonly string[]): Promise<LakeReader> {
+export async function openLakeReader(
+  clients: Clients,
+  cacheDir: string | undefined,
+  months: readonly string[],
+): Promise<LakeReader> {
   if (clients.target === 'local') {
     if (!cacheDir) throw new Error('the embedded lake reader needs the data dir');
     const { engine } = await openSqlEngine(clients, cacheDir);
@@ -43,9 +47,18 @@ const partsOf = (day: string): [string, string, string] => [day.slice(0, 4), day
 async function readingsOf(engine: SqlEngine, days: ReadonlySet<string>): Promise<Map<string, ReadingRef>> {
   const out = new Map<string, ReadingRef>();
   for (const day of days) {
-    const res = await engine.run(`SELECT event_id, asset_id, measurement, ts, value FROM ${V} WHERE y = ? AND m = ? AND d = ?`, partsOf(day));
+    const res = await engine.run(
+      `SELECT event_id, asset_id, measurement, ts, value FROM ${V} WHERE y = ? AND m = ? AND d = ?`,
+      partsOf(day),
+    );
     for (const [eventId, assetId, measurement, ts, value] of res.rows) {
-      out.set(String(eventId), { event_id: String(eventId), asset_id: String(assetId), measurement: String(measurement), ts: String(ts), ...(typeof value === 'number' ? { value } : {}) });
+      out.set(String(eventId), {
+        event_id: String(eventId),
+        asset_id: String(assetId),
+        measurement: String(measurement),
+        ts: String(ts),
+        ...(typeof value === 'number' ? { value } : {}),
+      });
     }
   }
   return out;

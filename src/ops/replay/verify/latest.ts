@@ -28,7 +28,11 @@ export interface LatestScope {
 
 const COMPARED = ['event_id', 'ts', 'value', 'ingested_at', 'source_key', 'source_line'] as const;
 
-export function checkLatest(latest: readonly LatestItem[], newest: ReadonlyMap<string, NewestReading>, scope: LatestScope = {}): Difference[] {
+export function checkLatest(
+  latest: readonly LatestItem[],
+  newest: ReadonlyMap<string, NewestReading>,
+  scope: LatestScope = {},
+): Difference[] {
   const out: Difference[] = [];
   const seen = new Set<string>();
   for (const item of latest) {
@@ -38,7 +42,12 @@ export function checkLatest(latest: readonly LatestItem[], newest: ReadonlyMap<s
     const want = newest.get(key);
     if (!want) {
       if (scope.expiredBefore && item.ts !== undefined && item.ts < scope.expiredBefore) continue;
-      out.push({ zone: 'latest', check: 'orphan_latest', subject, detail: `holds the reading at ${item.ts ?? '?'} (event ${item.event_id ?? '?'}) but the readings table has no reading of this series` });
+      out.push({
+        zone: 'latest',
+        check: 'orphan_latest',
+        subject,
+        detail: `holds the reading at ${item.ts ?? '?'} (event ${item.event_id ?? '?'}) but the readings table has no reading of this series`,
+      });
       continue;
     }
     const wrong = COMPARED.filter((k) => want[k] !== undefined && item[k] !== want[k]);
@@ -53,13 +62,22 @@ export function checkLatest(latest: readonly LatestItem[], newest: ReadonlyMap<s
   }
   for (const [key, want] of newest) {
     if (seen.has(key)) continue;
-    out.push({ zone: 'latest', check: 'missing_latest', subject: `${want.asset_id} ${want.measurement}`, detail: `no latest item; the newest reading is ${describeReading(want)}` });
+    out.push({
+      zone: 'latest',
+      check: 'missing_latest',
+      subject: `${want.asset_id} ${want.measurement}`,
+      detail: `no latest item; the newest reading is ${describeReading(want)}`,
+    });
   }
   return out;
 }
 
-export async function scanLatest(doc: DynamoDBDocumentClient, table: string = TABLES.latest.tableName): Promise<LatestItem[]> {
+export async function scanLatest(
+  doc: DynamoDBDocumentClient,
+  table: string = TABLES.latest.tableName,
+): Promise<LatestItem[]> {
   const out: LatestItem[] = [];
-  for await (const page of paginateScan({ client: doc }, { TableName: table })) out.push(...((page.Items ?? []) as LatestItem[]));
+  for await (const page of paginateScan({ client: doc }, { TableName: table }))
+    out.push(...((page.Items ?? []) as LatestItem[]));
   return out;
 }

@@ -38,33 +38,73 @@ export interface RawZoneFacts {
 
 export function checkRawZone(f: RawZoneFacts): Difference[] {
   const out: Difference[] = [];
-  const diff = (check: string, subject: string, detail: string): void => void out.push({ zone: 'raw', check, subject, detail });
+  const diff = (check: string, subject: string, detail: string): void =>
+    void out.push({ zone: 'raw', check, subject, detail });
   const raw = new Map(f.objects.map((o) => [o.key, o]));
   for (const o of f.objects) {
     const m = f.manifests.get(o.key);
-    if (!m) diff('not_split', o.key, 'the raw object has no manifest: the splitter has not finished it (see `dubegrid dlq`)');
-    else if (normaliseEtag(m.source.etag) !== o.etag) diff('manifest_outdated', o.key, `the manifest is of an earlier upload (ETag ${m.source.etag}, the object now ${o.etag}): the current upload has not been split`);
+    if (!m)
+      diff('not_split', o.key, 'the raw object has no manifest: the splitter has not finished it (see `dubegrid dlq`)');
+    else if (normaliseEtag(m.source.etag) !== o.etag)
+      diff(
+        'manifest_outdated',
+        o.key,
+        `the manifest is of an earlier upload (ETag ${m.source.etag}, the object now ${o.etag}): the current upload has not been split`,
+      );
   }
   for (const bad of f.unreadableManifests) diff('manifest_unreadable', bad.key, bad.error);
   for (const [key, m] of f.manifests) {
-    if (!raw.has(key)) diff('raw_missing', key, `a manifest describes s3://${m.source.bucket}/${key}, which is no longer in the raw zone (the raw zone is never modified)`);
+    if (!raw.has(key))
+      diff(
+        'raw_missing',
+        key,
+        `a manifest describes s3://${m.source.bucket}/${key}, which is no longer in the raw zone (the raw zone is never modified)`,
+      );
     if (m.rows_read !== m.rows_accepted + m.rows_quarantined) {
-      diff('manifest_rows', key, `rows_read ${m.rows_read} ≠ rows_accepted ${m.rows_accepted} + rows_quarantined ${m.rows_quarantined}`);
+      diff(
+        'manifest_rows',
+        key,
+        `rows_read ${m.rows_read} ≠ rows_accepted ${m.rows_accepted} + rows_quarantined ${m.rows_quarantined}`,
+      );
     }
     const byReason = Object.values(m.quarantine_reasons).reduce((s: number, n) => s + (n ?? 0), 0);
-    if (byReason !== m.rows_quarantined) diff('manifest_reasons', key, `the quarantine reasons sum to ${byReason}, rows_quarantined is ${m.rows_quarantined}`);
+    if (byReason !== m.rows_quarantined)
+      diff(
+        'manifest_reasons',
+        key,
+        `the quarantine reasons sum to ${byReason}, rows_quarantined is ${m.rows_quarantined}`,
+      );
     const qKey = m.quarantine.key;
     if (qKey === null) {
-      if (m.rows_quarantined > 0 || m.quarantine.entries > 0) diff('quarantine_missing', key, `${m.rows_quarantined} row(s) quarantined but the manifest names no quarantine object`);
+      if (m.rows_quarantined > 0 || m.quarantine.entries > 0)
+        diff(
+          'quarantine_missing',
+          key,
+          `${m.rows_quarantined} row(s) quarantined but the manifest names no quarantine object`,
+        );
       continue;
     }
     const q = f.quarantine.get(qKey);
     if (!q) {
-      diff('quarantine_missing', key, `the quarantine object ${qKey} does not exist (the manifest counts ${m.quarantine.entries} entries)`);
+      diff(
+        'quarantine_missing',
+        key,
+        `the quarantine object ${qKey} does not exist (the manifest counts ${m.quarantine.entries} entries)`,
+      );
       continue;
     }
-    if (q.rowEntries !== m.rows_quarantined) diff('quarantine_entries', key, `${qKey} holds ${q.rowEntries} row entr${q.rowEntries === 1 ? 'y' : 'ies'}, the manifest quarantined ${m.rows_quarantined} row(s)`);
-    if (q.lines !== m.quarantine.entries) diff('quarantine_entries', key, `${qKey} holds ${q.lines} entries in all, the manifest counts ${m.quarantine.entries}`);
+    if (q.rowEntries !== m.rows_quarantined)
+      diff(
+        'quarantine_entries',
+        key,
+        `${qKey} holds ${q.rowEntries} row entr${q.rowEntries === 1 ? 'y' : 'ies'}, the manifest quarantined ${m.rows_quarantined} row(s)`,
+      );
+    if (q.lines !== m.quarantine.entries)
+      diff(
+        'quarantine_entries',
+        key,
+        `${qKey} holds ${q.lines} entries in all, the manifest counts ${m.quarantine.entries}`,
+      );
     if (q.unreadable > 0) diff('quarantine_unreadable', qKey, `${q.unreadable} line(s) are not quarantine entries`);
   }
   return out;
@@ -90,14 +130,21 @@ export async function readRawZone(s3: S3Client, bucket: string, concurrency = 8)
 }
 
 /** Every manifest of the raw zone, by the raw key it describes. */
-export async function readManifests(s3: S3Client, bucket: string, concurrency = 8): Promise<Pick<RawZoneFacts, 'manifests' | 'unreadableManifests'>> {
-  const manifestKeys = (await list(s3, bucket, `${PREFIXES.manifests}${PREFIXES.raw}`)).map((o) => o.key).filter((k) => k.endsWith('.json'));
+export async function readManifests(
+  s3: S3Client,
+  bucket: string,
+  concurrency = 8,
+): Promise<Pick<RawZoneFacts, 'manifests' | 'unreadableManifests'>> {
+  const manifestKeys = (await list(s3, bucket, `${PREFIXES.manifests}${PREFIXES.raw}`))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.json'));
   const manifests = new Map<string, Manifest>();
   const unreadableManifests: { key: string; error: string }[] = [];
   await inPool(manifestKeys, concurrency, async (key) => {
     try {
       const m = JSON.parse(await text(s3, bucket, key)) as Manifest;
-      if (typeof m?.source?.key !== 'string' || manifestKeyOf(m.source.key) !== key) throw new Error('it does not describe the raw object its key names');
+      if (typeof m?.source?.key !== 'string' || manifestKeyOf(m.source.key) !== key)
+        throw new Error('it does not describe the raw object its key names');
       manifests.set(m.source.key, m);
     } catch (err) {
       unreadableManifests.push({ key, error: `not a manifest: ${(err as Error).message.split('\n')[0]}` });

@@ -11,7 +11,9 @@ export function renderVerify(r: VerifyReport): string {
   const lines = [
     `raw            ${mark('raw')}: ${n(r.raw.objects)} object(s), ${n(r.raw.manifests)} manifest(s), ${n(r.raw.rows_read)} rows read, ${n(r.raw.rows_quarantined)} quarantined (${n(r.raw.quarantine_entries)} entries)`,
     `readings       ${mark('readings')}: emitted ${n(rd.emitted.readings)} (digest ${rd.emitted.digest})` +
-      (rd.duplicates || rd.corrections ? ` = ${n(rd.expected.readings)} distinct + ${n(rd.duplicates)} duplicate(s) + ${n(rd.corrections)} correction(s)` : ''),
+      (rd.duplicates || rd.corrections
+        ? ` = ${n(rd.expected.readings)} distinct + ${n(rd.duplicates)} duplicate(s) + ${n(rd.corrections)} correction(s)`
+        : ''),
     `               table ${n(rd.table.readings)} (digest ${rd.table.digest}${rd.table.compared_from_day ? `, from ${rd.table.compared_from_day}` : ''}), lake ${n(rd.lake.readings)} distinct (digest ${rd.lake.digest}); expected ${n(rd.expected.readings)} (digest ${rd.expected.digest}, from the ${rd.reference === 'raw' ? 'raw objects split again' : rd.reference})`,
     ...rd.duplicate_examples.map((e) => `               e.g. ${e}`),
     `latest         ${mark('latest')}: ${n(r.latest.items)} item(s) for ${n(r.latest.series)} series`,

@@ -44,7 +44,18 @@ function one(r: Record<string, unknown>, sk: string | undefined): ItemReading {
   const measurement = typeof r.measurement === 'string' ? r.measurement : fromSk?.measurement;
   const assetId = r.asset_id as string;
   if (!ts || !measurement) {
-    return { ref: { event_id: String(r.event_id ?? ''), asset_id: assetId, measurement: measurement ?? '?', ts: ts ?? '?', ingested_at: '', source_key: '', source_line: 0 }, problem: 'has no time or measurement' };
+    return {
+      ref: {
+        event_id: String(r.event_id ?? ''),
+        asset_id: assetId,
+        measurement: measurement ?? '?',
+        ts: ts ?? '?',
+        ingested_at: '',
+        source_key: '',
+        source_line: 0,
+      },
+      problem: 'has no time or measurement',
+    };
   }
   const expected = eventIdOf(assetId, measurement, ts);
   const eventId = typeof r.event_id === 'string' ? r.event_id : expected;
@@ -58,8 +69,10 @@ function one(r: Record<string, unknown>, sk: string | undefined): ItemReading {
     source_key: typeof r.source_key === 'string' ? r.source_key : '',
     source_line: typeof r.source_line === 'number' ? r.source_line : 0,
   };
-  if (eventId !== expected) return { ref, problem: `its event_id ${eventId} is not the one its natural key gives (${expected})` };
-  if (sk !== undefined && sk !== readingSortKey(ts, measurement)) return { ref, problem: `its sort key ${sk} does not match its time and measurement` };
+  if (eventId !== expected)
+    return { ref, problem: `its event_id ${eventId} is not the one its natural key gives (${expected})` };
+  if (sk !== undefined && sk !== readingSortKey(ts, measurement))
+    return { ref, problem: `its sort key ${sk} does not match its time and measurement` };
   return { ref };
 }
 
@@ -69,7 +82,10 @@ function splitSortKey(sk: string): { ts: string; measurement: string } | undefin
   return at > 0 ? { ts: sk.slice(0, at), measurement: sk.slice(at + 1) } : undefined;
 }
 
-export async function scanReadings(doc: DynamoDBDocumentClient, table: string = TABLES.readings.tableName): Promise<TableScan> {
+export async function scanReadings(
+  doc: DynamoDBDocumentClient,
+  table: string = TABLES.readings.tableName,
+): Promise<TableScan> {
   const digests = new DayDigests();
   const newest = new Map<string, NewestReading>();
   const problems: Difference[] = [];
@@ -97,7 +113,11 @@ export async function scanReadings(doc: DynamoDBDocumentClient, table: string = 
 }
 
 /** The readings of the given days, by event id (a second scan, for naming differences). */
-export async function tableReadingsOfDays(doc: DynamoDBDocumentClient, days: ReadonlySet<string>, table: string = TABLES.readings.tableName): Promise<Map<string, ReadingRef>> {
+export async function tableReadingsOfDays(
+  doc: DynamoDBDocumentClient,
+  days: ReadonlySet<string>,
+  table: string = TABLES.readings.tableName,
+): Promise<Map<string, ReadingRef>> {
   const out = new Map<string, ReadingRef>();
   await scanItems(doc, table, (item) => {
     const read = readingsOfItem(item);
@@ -107,6 +127,11 @@ export async function tableReadingsOfDays(doc: DynamoDBDocumentClient, days: Rea
   return out;
 }
 
-async function scanItems(doc: DynamoDBDocumentClient, table: string, each: (item: Record<string, unknown>) => void): Promise<void> {
-  for await (const page of paginateScan({ client: doc }, { TableName: table })) for (const item of page.Items ?? []) each(item);
+async function scanItems(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  each: (item: Record<string, unknown>) => void,
+): Promise<void> {
+  for await (const page of paginateScan({ client: doc }, { TableName: table }))
+    for (const item of page.Items ?? []) each(item);
 }

@@ -46,7 +46,13 @@ export interface DigestFigure {
 export interface VerifyReport {
   readonly ok: boolean;
   readonly checked_at: string;
-  readonly raw: { readonly objects: number; readonly manifests: number; readonly rows_read: number; readonly rows_quarantined: number; readonly quarantine_entries: number };
+  readonly raw: {
+    readonly objects: number;
+    readonly manifests: number;
+    readonly rows_read: number;
+    readonly rows_quarantined: number;
+    readonly quarantine_entries: number;
+  };
   readonly readings: {
     /** The manifests' sums: every emission. */
     readonly emitted: DigestFigure;
@@ -93,10 +99,12 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
   differences.push(...table.problems);
   const settings = readSettings(envt.env);
   const ttlDays = settings.readingsTtlDays;
-  const expiredBefore = ttlDays === undefined ? undefined : new Date(now.getTime() - ttlDays * 86_400_000).toISOString();
+  const expiredBefore =
+    ttlDays === undefined ? undefined : new Date(now.getTime() - ttlDays * 86_400_000).toISOString();
   // a day that may have partly expired is not compared: only whole days after it
   const tableDay = (day: string): boolean => expiredBefore === undefined || day > expiredBefore.slice(0, 10);
-  if (expiredBefore) notes.push(`readings TTL ${ttlDays} days: the readings table is compared from ${nextDay(expiredBefore)} on`);
+  if (expiredBefore)
+    notes.push(`readings TTL ${ttlDays} days: the readings table is compared from ${nextDay(expiredBefore)} on`);
   // Locally `flush` writes the lake's buffers out first; Firehose cannot be asked to.
   if (!envt.paths) {
     notes.push(
@@ -109,8 +117,18 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
   const lake = await openLakeReader(clients, envt.paths?.cache, months);
   try {
     const lakeDigests = await lake.digests();
-    const tableSide: Side = { name: 'table', digests: table.digests, include: tableDay, readingsOfDays: (days) => tableReadingsOfDays(clients.doc, days, clients.names.tables.readings) };
-    const lakeSide: Side = { name: 'lake', digests: lakeDigests, include: () => true, readingsOfDays: (days) => lake.readingsOfDays(days) };
+    const tableSide: Side = {
+      name: 'table',
+      digests: table.digests,
+      include: tableDay,
+      readingsOfDays: (days) => tableReadingsOfDays(clients.doc, days, clients.names.tables.readings),
+    };
+    const lakeSide: Side = {
+      name: 'lake',
+      digests: lakeDigests,
+      include: () => true,
+      readingsOfDays: (days) => lake.readingsOfDays(days),
+    };
 
     // The reference: a zone whose sums equal the manifests' (then nothing was emitted twice), else the raw objects split again.
     let reference: 'lake' | 'table' | 'raw';
@@ -126,7 +144,9 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
       refDigests = table.digests;
       refReadings = tableSide.readingsOfDays;
     } else {
-      say('verify: the zones differ from the manifests\' sums; splitting the raw objects again to see what was emitted…');
+      say(
+        "verify: the zones differ from the manifests' sums; splitting the raw objects again to see what was emitted…",
+      );
       again = await splitAgain(clients.s3, manifests, settings.sourceTimeZone);
       differences.push(...again.problems);
       reference = 'raw';
@@ -138,7 +158,9 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
       if (side.name === reference) continue;
       const days = side.digests.differingDays(refDigests, side.include);
       if (days.length === 0) continue;
-      say(`verify: the ${side.name === 'table' ? 'readings table' : 'lake'} differs on ${days.length} day(s); naming the readings…`);
+      say(
+        `verify: the ${side.name === 'table' ? 'readings table' : 'lake'} differs on ${days.length} day(s); naming the readings…`,
+      );
       const set = new Set(days);
       const [have, want] = await Promise.all([side.readingsOfDays(set), refReadings(set)]);
       differences.push(...nameDifferences(side.name, have, want, reference));
@@ -181,12 +203,19 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
         duplicates: again?.duplicates ?? 0,
         corrections: again?.corrections ?? 0,
         duplicate_examples: again?.examples ?? [],
-        table: { ...figure(tableTotal), items: table.items, ...(expiredBefore ? { compared_from_day: nextDay(expiredBefore) } : {}) },
+        table: {
+          ...figure(tableTotal),
+          items: table.items,
+          ...(expiredBefore ? { compared_from_day: nextDay(expiredBefore) } : {}),
+        },
         lake: figure(lakeDigests.total),
         reference,
       },
       latest: { items: latest.length, series: table.newest.size },
-      notifications: { stored: notifications.length, unpublished: notificationDiffs.filter((d) => d.check === 'unpublished').length },
+      notifications: {
+        stored: notifications.length,
+        unpublished: notificationDiffs.filter((d) => d.check === 'unpublished').length,
+      },
       dlq: { entries: dlqEntries },
       differences,
       notes,
@@ -197,19 +226,42 @@ export async function verify(envt: OpsEnvironment, options: VerifyOptions = {}):
 }
 
 /** Each reading one side lacks or holds beyond the reference, named (up to a cap per kind). */
-export function nameDifferences(side: 'table' | 'lake', have: ReadonlyMap<string, ReadingRef>, want: ReadonlyMap<string, ReadingRef>, reference: string): Difference[] {
+export function nameDifferences(
+  side: 'table' | 'lake',
+  have: ReadonlyMap<string, ReadingRef>,
+  want: ReadonlyMap<string, ReadingRef>,
+  reference: string,
+): Difference[] {
   const zoneName = side === 'table' ? 'the readings table' : 'the lake';
-  const subjectOf = (r: ReadingRef): string => (side === 'table' ? `${r.asset_id} ${readingSortKey(r.ts, r.measurement)}` : r.event_id);
+  const subjectOf = (r: ReadingRef): string =>
+    side === 'table' ? `${r.asset_id} ${readingSortKey(r.ts, r.measurement)}` : r.event_id;
   const missing = [...want.values()].filter((r) => !have.has(r.event_id));
   const extra = [...have.values()].filter((r) => !want.has(r.event_id));
   const out: Difference[] = [];
   const list = (readings: ReadingRef[], check: string, what: string): void => {
-    for (const r of readings.slice(0, NAMED_READINGS_MAX)) out.push({ zone: 'readings', check, subject: subjectOf(r), detail: `${what}: ${describeReading(r)}` });
-    if (readings.length > NAMED_READINGS_MAX) out.push({ zone: 'readings', check, subject: `${side} (${readings.length - NAMED_READINGS_MAX} more)`, detail: `${readings.length} readings in all; the first ${NAMED_READINGS_MAX} are listed` });
+    for (const r of readings.slice(0, NAMED_READINGS_MAX))
+      out.push({ zone: 'readings', check, subject: subjectOf(r), detail: `${what}: ${describeReading(r)}` });
+    if (readings.length > NAMED_READINGS_MAX)
+      out.push({
+        zone: 'readings',
+        check,
+        subject: `${side} (${readings.length - NAMED_READINGS_MAX} more)`,
+        detail: `${readings.length} readings in all; the first ${NAMED_READINGS_MAX} are listed`,
+      });
   };
-  list(missing, `missing_from_${side}`, `${zoneName} lacks a reading the ${reference === 'raw' ? 'raw objects' : reference} hold${reference === 'raw' ? '' : 's'}`);
+  list(
+    missing,
+    `missing_from_${side}`,
+    `${zoneName} lacks a reading the ${reference === 'raw' ? 'raw objects' : reference} hold${reference === 'raw' ? '' : 's'}`,
+  );
   list(extra, `unexpected_in_${side}`, `${zoneName} holds a reading that was never emitted`);
-  if (out.length === 0) out.push({ zone: 'readings', check: `digest_${side}`, subject: side, detail: `${zoneName}'s digest differs from the ${reference}'s on some day though no reading is missing or extra (a reading stored under another day?)` });
+  if (out.length === 0)
+    out.push({
+      zone: 'readings',
+      check: `digest_${side}`,
+      subject: side,
+      detail: `${zoneName}'s digest differs from the ${reference}'s on some day though no reading is missing or extra (a reading stored under another day?)`,
+    });
   return out;
 }
 
@@ -227,8 +279,14 @@ function nextDay(ts: string): string {
 
 /** `YYYY-MM` of every month between the earliest and latest reading times given. */
 export function monthsOf(spans: readonly (readonly [string | null, string | null])[]): string[] {
-  const firsts = spans.map(([a]) => a).filter((a): a is string => a !== null).sort();
-  const lasts = spans.map(([, b]) => b).filter((b): b is string => b !== null).sort();
+  const firsts = spans
+    .map(([a]) => a)
+    .filter((a): a is string => a !== null)
+    .sort();
+  const lasts = spans
+    .map(([, b]) => b)
+    .filter((b): b is string => b !== null)
+    .sort();
   const first = firsts[0];
   const last = lasts[lasts.length - 1];
   if (!first || !last) return [];
