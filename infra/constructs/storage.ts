@@ -94,6 +94,7 @@ export class DataStorage extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
+      // @ts-expect-error -- a Bucket is no IBucket under exactOptionalPropertyTypes (its `isWebsite` getter is `boolean | undefined`), aws/aws-cdk#37996; the directive fails once aws-cdk-lib is fixed
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'data-bucket/',
       ...(props.objectLockDays

@@ -29,11 +29,11 @@ export interface CatchUpContext {
 
 export interface CatchUpOptions {
   readonly timeoutMs: number;
-  readonly progress?: (line: string) => void;
+  readonly progress?: ((line: string) => void) | undefined;
   /** Per consumer, readings applied of `readings` (or shards caught up). */
-  readonly meter?: ProgressMeter;
+  readonly meter?: ProgressMeter | undefined;
   /** The readings the targets stand for (the manifests' `events_emitted`). */
-  readonly readings?: number;
+  readonly readings?: number | undefined;
 }
 
 export interface CatchUp {

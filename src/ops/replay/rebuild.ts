@@ -39,9 +39,9 @@ export interface RebuildOptions {
   readonly projection: ProjectionName;
   readonly fromRaw: boolean;
   /** With `fromRaw`: readings per second of the backfill. */
-  readonly rate?: number;
-  readonly progress?: (line: string) => void;
-  readonly meter?: ProgressMeter;
+  readonly rate?: number | undefined;
+  readonly progress?: ((line: string) => void) | undefined;
+  readonly meter?: ProgressMeter | undefined;
 }
 
 export interface RebuildSummary {
