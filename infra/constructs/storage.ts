@@ -27,7 +27,7 @@ export interface DataStorageProps {
   /** @default 30 */
   readonly athenaResultsExpiryDays?: number;
   /** S3 Object Lock default retention in GOVERNANCE mode. @default - no Object Lock */
-  readonly objectLockDays?: number;
+  readonly objectLockDays?: number | undefined;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }

@@ -105,7 +105,7 @@ export async function catchUpProjections(
     );
     await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, {
       timeoutMs: options.timeoutMs,
-      ...(onProgress ? { onProgress } : {}),
+      onProgress,
     });
   }
   // the lake's barrier, the anomaly outbox's sweep and the topic's deliveries

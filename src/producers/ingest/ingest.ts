@@ -151,7 +151,7 @@ export async function ingest(
   const manifests = await waitForManifests(s3, bucket, readings, {
     timeoutMs: options.timeoutMs,
     failures: options.failures,
-    ...(options.failuresHint ? { failuresHint: options.failuresHint } : {}),
+    failuresHint: options.failuresHint,
     onProgress: (done, all) => options.meter?.({ task: 'split', done, total: all, unit: 'files' }),
   });
   return { ...withRegistry, manifests, totals: totalsOf(manifests) };
