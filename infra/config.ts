@@ -12,21 +12,21 @@ export interface DeployConfig {
   /** CloudFormation stack name. */
   readonly stackName: string;
   /** Pin the stack to an account/region; both unset = environment-agnostic (synth needs no credentials). */
-  readonly account?: string;
-  readonly region?: string;
+  readonly account?: string | undefined;
+  readonly region?: string | undefined;
   /** Provisioned shard count; unset = on-demand capacity. */
-  readonly streamShards?: number;
+  readonly streamShards?: number | undefined;
   /** Stream retention: the window in which projections can be rebuilt by replay. */
   readonly retentionHours: number;
   /** Expiry of time-series items in DynamoDB; unset = kept (the lake keeps all history either way). */
-  readonly readingsTtlDays?: number;
+  readonly readingsTtlDays?: number | undefined;
   /** Subscribes this address to the alerts topic, filtered to `alertSeverities`. */
-  readonly alertEmail?: string;
+  readonly alertEmail?: string | undefined;
   readonly alertSeverities: readonly string[];
   /** Subscribes this address to the operations topic (alarms). */
-  readonly opsEmail?: string;
+  readonly opsEmail?: string | undefined;
   /** S3 Object Lock default retention (GOVERNANCE mode) in days; unset = no Object Lock. */
-  readonly objectLockDays?: number;
+  readonly objectLockDays?: number | undefined;
   readonly rawInfrequentAccessDays: number;
   readonly rawArchiveDays: number;
   readonly quarantineExpiryDays: number;
@@ -41,9 +41,9 @@ export interface DeployConfig {
   /** Consumer lag that raises the iterator-age alarms. */
   readonly iteratorAgeAlarmMinutes: number;
   /** JSON overrides of the anomaly rules' thresholds, validated here, handed to the consumer as `ENV.anomalyRules`. */
-  readonly anomalyRules?: string;
+  readonly anomalyRules?: string | undefined;
   /** IANA zone of zone-less LV monitor timestamps (e.g. `Europe/London`), handed to the splitter; unset = UTC. */
-  readonly sourceTimeZone?: string;
+  readonly sourceTimeZone?: string | undefined;
 }
 
 export class ConfigError extends Error {

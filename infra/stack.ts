@@ -39,17 +39,17 @@ export class DubeGridStack extends Stack {
       rawArchiveDays: c.rawArchiveDays,
       quarantineExpiryDays: c.quarantineExpiryDays,
       athenaResultsExpiryDays: c.athenaResultsExpiryDays,
-      ...(c.objectLockDays === undefined ? {} : { objectLockDays: c.objectLockDays }),
+      objectLockDays: c.objectLockDays,
       removalPolicy: dataRemoval,
     });
     const { stream } = new ReadingsStream(this, 'Stream', {
-      ...(c.streamShards === undefined ? {} : { shards: c.streamShards }),
+      shards: c.streamShards,
       retentionHours: c.retentionHours,
     });
     const { tables } = new PipelineTables(this, 'Tables', { key, removalPolicy: dataRemoval });
     const alerts = new AlertsTopic(this, 'Alerts', {
       key,
-      ...(c.alertEmail === undefined ? {} : { email: c.alertEmail }),
+      email: c.alertEmail,
       severities: c.alertSeverities,
     });
     const deadLetters = new DeadLetters(this, 'DeadLetters', { key, sources: DLQ_SOURCES });
@@ -62,9 +62,9 @@ export class DubeGridStack extends Stack {
       tables,
       alertsTopic: alerts.topic,
       logRetention,
-      ...(c.readingsTtlDays === undefined ? {} : { readingsTtlDays: c.readingsTtlDays }),
-      ...(c.anomalyRules === undefined ? {} : { anomalyRules: c.anomalyRules }),
-      ...(c.sourceTimeZone === undefined ? {} : { sourceTimeZone: c.sourceTimeZone }),
+      readingsTtlDays: c.readingsTtlDays,
+      anomalyRules: c.anomalyRules,
+      sourceTimeZone: c.sourceTimeZone,
     });
     new PipelineTriggers(this, 'Triggers', { functions, storage, stream, deadLetters });
 
@@ -95,7 +95,7 @@ export class DubeGridStack extends Stack {
       tables,
       iteratorAgeAlarm: Duration.minutes(c.iteratorAgeAlarmMinutes),
       deliveryBuffer: Duration.seconds(c.firehoseBufferSeconds),
-      ...(c.opsEmail === undefined ? {} : { email: c.opsEmail }),
+      email: c.opsEmail,
     });
 
     new CfnOutput(this, 'BucketName', {

@@ -55,11 +55,16 @@ export const replayBenchmark: Benchmark = {
         flush: () => stack.flush(),
       };
       const { s3, names } = stack.clients;
-      const keys = generated.files.map((f, i) => `${PREFIXES.rawLv}bench/part-${i}.csv`);
-      const bodies = await Promise.all(generated.files.map((f) => readFile(f.path)));
+      const parts = await Promise.all(
+        generated.files.map(async (f, i) => ({
+          key: `${PREFIXES.rawLv}bench/part-${i}.csv`,
+          body: await readFile(f.path),
+        })),
+      );
+      const keys = parts.map((p) => p.key);
       const began = performance.now();
-      for (const [i, key] of keys.entries())
-        await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: bodies[i] }));
+      for (const { key, body } of parts)
+        await s3.send(new PutObjectCommand({ Bucket: names.bucket, Key: key, Body: body }));
       const manifests = await Promise.all(keys.map((key) => manifestOf(s3, names.bucket, key)));
       await catchUpProjections(ctx, shardTargetsOf(manifests), { timeoutMs: 30 * 60_000 });
       const emitted = manifests.reduce((n, m) => n + m.events_emitted, 0);

@@ -11,7 +11,7 @@ export const SEVERITY_ATTRIBUTE = 'severity';
 export interface AlertsTopicProps {
   readonly key: IKey;
   /** Subscribe this address by email. @default - no subscription */
-  readonly email?: string;
+  readonly email?: string | undefined;
   /** The severities the email subscription receives (a filter policy). @default ['critical'] */
   readonly severities?: readonly string[];
 }

@@ -14,7 +14,8 @@ import { acknowledge, acknowledgeActions, acknowledgeResources, GRANT_ACTION_PAT
 
 export interface LakeDeliveryProps {
   readonly stream: IStream;
-  readonly bucket: IBucket;
+  /** What is used of the data bucket (a `Bucket` is no `IBucket` under `exactOptionalPropertyTypes`: aws/aws-cdk#37996). */
+  readonly bucket: Pick<IBucket, 'bucketArn' | 'arnForObjects' | 'grantRead' | 'grantPut'>;
   readonly key: IKey;
   /** The Glue database and the Parquet table whose schema the conversion writes. */
   readonly database: CfnDatabase;

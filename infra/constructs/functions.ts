@@ -24,13 +24,13 @@ export interface PipelineFunctionsProps {
   readonly tables: { readonly [K in TableKey]: Table };
   readonly alertsTopic: ITopic;
   readonly logRetention: RetentionDays;
-  readonly logRemovalPolicy?: RemovalPolicy;
+  readonly logRemovalPolicy?: RemovalPolicy | undefined;
   /** Expiry of time-series items, handed to the state consumer. @default - no expiry */
-  readonly readingsTtlDays?: number;
+  readonly readingsTtlDays?: number | undefined;
   /** JSON overrides of the anomaly rules' thresholds, handed to the anomaly consumer. @default - the rules' defaults */
-  readonly anomalyRules?: string;
+  readonly anomalyRules?: string | undefined;
   /** IANA zone of zone-less LV monitor timestamps, handed to the splitter. @default - UTC */
-  readonly sourceTimeZone?: string;
+  readonly sourceTimeZone?: string | undefined;
 }
 
 /** Object keys under a zone, as grant patterns. */
@@ -56,7 +56,7 @@ export class PipelineFunctions extends Construct {
         projectRoot: props.projectRoot,
         environment: { ...account, ...environment },
         logRetention: props.logRetention,
-        ...(props.logRemovalPolicy ? { logRemovalPolicy: props.logRemovalPolicy } : {}),
+        logRemovalPolicy: props.logRemovalPolicy,
       });
 
     const access = new ZoneAccess(bucket);

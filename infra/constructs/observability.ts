@@ -40,7 +40,7 @@ export interface ObservabilityProps {
   /** Firehose's buffer interval: data older than this plus 15 minutes is late. */
   readonly deliveryBuffer: Duration;
   /** Subscribe this address to the operations topic. @default - no subscription */
-  readonly email?: string;
+  readonly email?: string | undefined;
 }
 
 /** One count a handler publishes through Powertools (`src/shared/telemetry.ts`), summed per period. */

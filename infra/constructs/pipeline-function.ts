@@ -18,7 +18,7 @@ export interface PipelineFunctionProps {
   readonly environment: Readonly<Record<string, string>>;
   readonly logRetention: RetentionDays;
   /** @default RemovalPolicy.DESTROY — logs are not data. */
-  readonly logRemovalPolicy?: RemovalPolicy;
+  readonly logRemovalPolicy?: RemovalPolicy | undefined;
 }
 
 /**

@@ -27,7 +27,7 @@ export interface DataStorageProps {
   /** @default 30 */
   readonly athenaResultsExpiryDays?: number;
   /** S3 Object Lock default retention in GOVERNANCE mode. @default - no Object Lock */
-  readonly objectLockDays?: number;
+  readonly objectLockDays?: number | undefined;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -94,6 +94,7 @@ export class DataStorage extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
+      // @ts-expect-error -- a Bucket is no IBucket under exactOptionalPropertyTypes (its `isWebsite` getter is `boolean | undefined`), aws/aws-cdk#37996; the directive fails once aws-cdk-lib is fixed
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'data-bucket/',
       ...(props.objectLockDays

@@ -5,7 +5,7 @@ import { STREAM } from '../../src/shared/resources.ts';
 
 export interface ReadingsStreamProps {
   /** Provisioned shards. @default - on-demand capacity */
-  readonly shards?: number;
+  readonly shards?: number | undefined;
   /**
    * How long the stream keeps records: the window in which projections can be rebuilt
    * by replay (beyond it, by re-splitting raw/).

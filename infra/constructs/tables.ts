@@ -14,7 +14,7 @@ import { TABLES, type KeyAttribute, type TableDefinition, type TableKey } from '
 export interface PipelineTablesProps {
   readonly key: IKey;
   /** @default RemovalPolicy.RETAIN (with deletion protection) */
-  readonly removalPolicy?: RemovalPolicy;
+  readonly removalPolicy?: RemovalPolicy | undefined;
 }
 
 const ATTRIBUTE_TYPE = { S: AttributeType.STRING, N: AttributeType.NUMBER } as const;

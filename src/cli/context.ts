@@ -65,7 +65,7 @@ export async function openContext(opts: GlobalOptions, need: StackNeed): Promise
   const dataDir = resolveDataDir(opts.dataDir);
   if (target === 'aws') {
     const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (await profileRegion());
-    const clients = createClients({ target: 'aws', ...(region ? { region } : {}) });
+    const clients = createClients({ target: 'aws', region });
     return {
       target,
       dataDir,

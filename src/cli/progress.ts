@@ -26,7 +26,7 @@ export interface ProgressOptions {
   /** Redraw one line in place; otherwise plain, throttled lines. */
   readonly live: boolean;
   /** Milliseconds since any fixed origin. @default performance.now */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
   /** @default 10000 */
   readonly plainEveryMs?: number;
   /** Redraws of the live line at most this often. @default 100 */
@@ -173,6 +173,6 @@ export function progressFor(
   return new Progress({
     stream,
     live: stream.isTTY === true && flags.json !== true && flags.quiet !== true,
-    ...(clock ? { clock } : {}),
+    clock,
   });
 }

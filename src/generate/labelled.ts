@@ -16,7 +16,7 @@ export const LABELS_FILE = 'labels.csv';
 
 export interface LabelledGenerateOptions extends GenerateOptions {
   /** Where the ground truth CSV goes. @default '<out>/labels.csv' */
-  readonly labels?: string;
+  readonly labels?: string | undefined;
 }
 
 export interface LabelledGenerateSummary extends GenerateSummary {

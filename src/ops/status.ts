@@ -16,7 +16,7 @@ export interface BucketStatus {
 export interface StreamStatus {
   name: string;
   exists: boolean;
-  status?: string;
+  status?: string | undefined;
   shards?: number;
   open_shards?: number;
   records?: number;

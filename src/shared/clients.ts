@@ -25,7 +25,7 @@ export interface LocalEndpoints {
 
 export type TargetConfig =
   | { readonly target: 'local'; readonly endpoints: LocalEndpoints }
-  | { readonly target: 'aws'; readonly region?: string; readonly account?: string };
+  | { readonly target: 'aws'; readonly region?: string | undefined; readonly account?: string };
 
 export interface Clients {
   readonly target: TargetConfig['target'];

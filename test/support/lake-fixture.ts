@@ -26,7 +26,7 @@ const UNIT_OF: Record<string, CanonicalUnit> = {
 export interface ReadingSpec {
   readonly substation: string;
   readonly feeder?: string;
-  readonly name?: string;
+  readonly name?: string | undefined;
   readonly measurement: string;
   readonly ts: string;
   readonly value: number;

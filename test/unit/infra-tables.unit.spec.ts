@@ -9,7 +9,7 @@ import { TABLES, type TableDefinition } from '../../src/shared/resources.ts';
 function synth(removalPolicy?: RemovalPolicy): Template {
   const stack = new Stack(new App({ context: cdkJsonContext(), builtinCloudFormationValidation: false }), 'Test');
   const { key } = new DataKey(stack, 'Key');
-  new PipelineTables(stack, 'Tables', { key, ...(removalPolicy ? { removalPolicy } : {}) });
+  new PipelineTables(stack, 'Tables', { key, removalPolicy });
   return Template.fromStack(stack);
 }
 

@@ -34,7 +34,7 @@ export async function generateWith(
   if (!flags.anomalies) return generate(options);
   const summary = await generateLabelled({
     ...options,
-    ...(flags.labels !== undefined ? { labels: flags.labels } : {}),
+    labels: flags.labels,
   });
   const warning = missingRulesWarning(summary);
   if (warning) progress(warning);

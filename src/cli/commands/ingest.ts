@@ -65,11 +65,10 @@ export function registerIngest(program: Command): void {
             sourceTimeZone: readSettings().sourceTimeZone,
             failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
             // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
-            ...(ctx.target === 'aws'
-              ? {
-                  failuresHint: `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)`,
-                }
-              : {}),
+            failuresHint:
+              ctx.target === 'aws'
+                ? `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)`
+                : undefined,
             registryLoaded: (key, since) =>
               waitForAssetsLoaded(
                 () => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets),

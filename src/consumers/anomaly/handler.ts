@@ -70,7 +70,7 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
           archive,
           config: deps.config,
           quarantine: batch.quarantine,
-          ...(deps.log ? { log: deps.log } : {}),
+          log: deps.log,
         });
         deps.onReport?.(report);
         return {

@@ -49,7 +49,7 @@ export interface SweepOptions {
   readonly publisher: AlertPublisher;
   readonly archive: AlertArchive;
   readonly now?: () => Date;
-  readonly graceMs?: number;
+  readonly graceMs?: number | undefined;
 }
 
 /** Publishes every notification still unpublished and older than the grace period, oldest reading first. */

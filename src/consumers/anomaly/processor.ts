@@ -34,7 +34,7 @@ export interface AnomalyDeps {
   readonly config: RulesConfig;
   /** Where unusable readings go (S3 `quarantine/` in the handler). */
   readonly quarantine?: (record: DecodedRecord) => Promise<unknown>;
-  readonly log?: HandlerLog;
+  readonly log?: HandlerLog | undefined;
   /** Windows worked on at once. */
   readonly concurrency?: number;
 }

@@ -28,7 +28,7 @@ export interface StateDeps {
   /** The data bucket, for the consumer's quarantine objects. */
   readonly bucket: string;
   /** `readings` TTL in days after each reading's own time; undefined: no expiry. */
-  readonly ttlDays?: number;
+  readonly ttlDays?: number | undefined;
   readonly readingsTable?: string;
   readonly latestTable?: string;
   readonly log?: HandlerLog;
@@ -46,8 +46,8 @@ export function createStateHandler(deps: StateDeps): StateHandler {
     doc: deps.doc,
     ...(deps.readingsTable ? { readingsTable: deps.readingsTable } : {}),
     ...(deps.latestTable ? { latestTable: deps.latestTable } : {}),
-    ...(deps.ttlDays !== undefined ? { ttlDays: deps.ttlDays } : {}),
-    ...(deps.now ? { now: deps.now } : {}),
+    ttlDays: deps.ttlDays,
+    now: deps.now,
   });
   return kinesisConsumer(
     {
@@ -103,7 +103,7 @@ export function stateDepsFromEnv(
     doc: clients.doc,
     s3: clients.s3,
     bucket: settings.bucket ?? clients.names.bucket,
-    ...(settings.readingsTtlDays !== undefined ? { ttlDays: settings.readingsTtlDays } : {}),
+    ttlDays: settings.readingsTtlDays,
     ...wiring,
   };
 }

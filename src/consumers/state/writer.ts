@@ -65,8 +65,8 @@ export interface WriterOptions {
   readonly readingsTable?: string;
   readonly latestTable?: string;
   /** Days a reading stays in `readings` after its own time; undefined keeps it forever. */
-  readonly ttlDays?: number;
-  readonly now?: () => number;
+  readonly ttlDays?: number | undefined;
+  readonly now?: (() => number) | undefined;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
 }

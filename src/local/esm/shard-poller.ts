@@ -41,7 +41,7 @@ export interface ShardPollerOptions {
 export interface ShardPollerStats {
   shard_id: string;
   state: 'reading' | 'ended' | 'stopped';
-  checkpoint?: string;
+  checkpoint?: string | undefined;
   records: number;
   batches: number;
   invocations: number;

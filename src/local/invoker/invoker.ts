@@ -31,7 +31,7 @@ export interface S3TriggerInvokerOptions<R> {
   readonly handler: S3Handler<R>;
   readonly destination: OnFailureDestination;
   /** @default asyncSchedule(): the deployed settings on the local clock */
-  readonly schedule?: AsyncSchedule;
+  readonly schedule?: AsyncSchedule | undefined;
   /** Events invoked at the same time; 1 keeps arrival order (a retry holds its place). @default 1 */
   readonly concurrency?: number;
   readonly clock?: Clock;

@@ -86,7 +86,7 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
   let sweeping: Promise<void> | undefined;
   let lastSweep: Record<string, unknown> | undefined;
   const sweep = (graceMs?: number): Promise<void> =>
-    (sweeping ??= sweepOutbox({ alerts, publisher, archive, ...(graceMs !== undefined ? { graceMs } : {}) })
+    (sweeping ??= sweepOutbox({ alerts, publisher, archive, graceMs })
       .then((r) => {
         lastSweep = { at: new Date().toISOString(), pending: r.pending, published: r.published, failed: r.failed };
         if (r.failed)

@@ -66,7 +66,7 @@ function createRegistryService(ctx: ServiceContext, options: RegistryServiceOpti
     destination: new LocalDlq(ctx.paths.dlq),
     concurrency: 1,
     log: ctx.log,
-    ...(options.schedule ? { schedule: options.schedule } : {}),
+    schedule: options.schedule,
   });
 
   return {

@@ -84,7 +84,7 @@ export class LocalSplitter implements Service {
       concurrency: Math.max(1, this.options.concurrency ?? 2),
       log: ctx.log,
       onSuccess: (_event, results) => this.count(results),
-      ...(this.options.schedule ? { schedule: this.options.schedule } : {}),
+      schedule: this.options.schedule,
     });
     this.invoker = invoker;
     ctx.onS3Event((event) => this.notified(event));

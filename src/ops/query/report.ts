@@ -32,10 +32,10 @@ export interface Report {
 
 export interface ReportOptions {
   /** `YYYY-MM`; the latest month in the lake when absent. */
-  readonly month?: string;
+  readonly month?: string | undefined;
   /** Assets charted (and shown in the terminal). @default 10 */
-  readonly top?: number;
-  readonly now?: () => Date;
+  readonly top?: number | undefined;
+  readonly now?: (() => Date) | undefined;
 }
 
 export class ReportError extends Error {

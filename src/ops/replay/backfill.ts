@@ -35,13 +35,13 @@ export interface BackfillOptions {
   /** Under `raw/`; every splittable object below it is split again. */
   readonly prefix: string;
   /** At most this many readings per second. */
-  readonly rate?: number;
-  readonly sourceTimeZone?: string;
-  readonly progress?: (line: string) => void;
+  readonly rate?: number | undefined;
+  readonly sourceTimeZone?: string | undefined;
+  readonly progress?: ((line: string) => void) | undefined;
   /** @default 2000 */
-  readonly progressEveryMs?: number;
+  readonly progressEveryMs?: number | undefined;
   /** Objects split of those listed, and readings sent. */
-  readonly meter?: ProgressMeter;
+  readonly meter?: ProgressMeter | undefined;
 }
 
 export interface BackfilledObject {

@@ -29,11 +29,11 @@ export interface CatchUpContext {
 
 export interface CatchUpOptions {
   readonly timeoutMs: number;
-  readonly progress?: (line: string) => void;
+  readonly progress?: ((line: string) => void) | undefined;
   /** Per consumer, readings applied of `readings` (or shards caught up). */
-  readonly meter?: ProgressMeter;
+  readonly meter?: ProgressMeter | undefined;
   /** The readings the targets stand for (the manifests' `events_emitted`). */
-  readonly readings?: number;
+  readonly readings?: number | undefined;
 }
 
 export interface CatchUp {
@@ -105,7 +105,7 @@ export async function catchUpProjections(
     );
     await waitForConsumers(dataPaths(ctx.dataDir), consumers, targets, {
       timeoutMs: options.timeoutMs,
-      ...(onProgress ? { onProgress } : {}),
+      onProgress,
     });
   }
   // the lake's barrier, the anomaly outbox's sweep and the topic's deliveries

@@ -39,9 +39,9 @@ export interface RebuildOptions {
   readonly projection: ProjectionName;
   readonly fromRaw: boolean;
   /** With `fromRaw`: readings per second of the backfill. */
-  readonly rate?: number;
-  readonly progress?: (line: string) => void;
-  readonly meter?: ProgressMeter;
+  readonly rate?: number | undefined;
+  readonly progress?: ((line: string) => void) | undefined;
+  readonly meter?: ProgressMeter | undefined;
 }
 
 export interface RebuildSummary {
@@ -82,7 +82,7 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
       rate: options.rate,
       sourceTimeZone: readSettings(envt.env).sourceTimeZone,
       progress: say,
-      ...(options.meter ? { meter: options.meter } : {}),
+      meter: options.meter,
     });
   }
   let reused = 0;
@@ -92,7 +92,7 @@ export async function rebuild(envt: OpsEnvironment, options: RebuildOptions): Pr
     projections: [projection],
     publisher,
     progress: say,
-    ...(options.meter ? { meter: options.meter } : {}),
+    meter: options.meter,
   });
   await envt.flush();
   say('rebuild: verifying…');

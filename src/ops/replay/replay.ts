@@ -30,7 +30,7 @@ export interface ReplayOptions extends ProjectionOptions {
   /** @default 2000 */
   readonly progressEveryMs?: number;
   /** Readings read and, per projection, applied (the range's total is not known before it is read). */
-  readonly meter?: ProgressMeter;
+  readonly meter?: ProgressMeter | undefined;
 }
 
 export interface ReplaySummary {

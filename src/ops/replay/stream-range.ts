@@ -68,7 +68,7 @@ async function readShard(o: ReadRangeOptions, shard: ShardInfo): Promise<ShardRe
     shardId: shard.shardId,
     start: { type: 'AT_TIMESTAMP', timestamp: o.range.from },
     limit: o.pageRecords,
-    ...(o.atTimestamp ? { atTimestamp: o.atTimestamp } : {}),
+    atTimestamp: o.atTimestamp,
   });
   const to = o.range.to.getTime();
   let records = 0;

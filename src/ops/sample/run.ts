@@ -80,7 +80,7 @@ export async function runSample(stack: EmbeddedStack, options: SampleOptions): P
     wait: true,
     timeoutMs: options.timeoutMs,
     progress: say,
-    ...(options.meter ? { meter: options.meter } : {}),
+    meter: options.meter,
   });
   const caughtUp = await catchUpProjections(
     {
@@ -94,8 +94,8 @@ export async function runSample(stack: EmbeddedStack, options: SampleOptions): P
     {
       timeoutMs: options.timeoutMs,
       progress: say,
-      ...(options.meter ? { meter: options.meter } : {}),
-      ...(result.totals ? { readings: result.totals.events_emitted } : {}),
+      meter: options.meter,
+      readings: result.totals?.events_emitted,
     },
   );
   const [latest, alerts] = await Promise.all([

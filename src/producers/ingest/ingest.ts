@@ -14,24 +14,24 @@ import { waitForManifests, type SplitFailure } from './wait.ts';
 
 export interface IngestOptions {
   /** Upload under this prefix instead of the partition of each file's first reading. */
-  readonly prefix?: string;
+  readonly prefix?: string | undefined;
   /** Wait until the splitter has finished every file. */
   readonly wait: boolean;
   readonly timeoutMs: number;
   /** Zone of zone-less LV monitor timestamps (for the partition). */
-  readonly sourceTimeZone?: string;
-  readonly failures?: () => Promise<readonly SplitFailure[]>;
+  readonly sourceTimeZone?: string | undefined;
+  readonly failures?: (() => Promise<readonly SplitFailure[]>) | undefined;
   /** See `WaitOptions.failuresHint`. */
-  readonly failuresHint?: string;
+  readonly failuresHint?: string | undefined;
   /**
    * Until the registry loader has loaded `key` (uploaded after `since`): asset files are
    * uploaded first and, when this is given, loaded before any readings go up.
    */
-  readonly registryLoaded?: (key: string, since: string) => Promise<void>;
+  readonly registryLoaded?: ((key: string, since: string) => Promise<void>) | undefined;
   /** One line of progress (stderr). */
-  readonly progress?: (line: string) => void;
+  readonly progress?: ((line: string) => void) | undefined;
   /** Counts: bytes uploaded of the files' sizes, then files split of those uploaded. */
-  readonly meter?: ProgressMeter;
+  readonly meter?: ProgressMeter | undefined;
 }
 
 export interface IngestedFile extends Uploaded {
@@ -151,7 +151,7 @@ export async function ingest(
   const manifests = await waitForManifests(s3, bucket, readings, {
     timeoutMs: options.timeoutMs,
     failures: options.failures,
-    ...(options.failuresHint ? { failuresHint: options.failuresHint } : {}),
+    failuresHint: options.failuresHint,
     onProgress: (done, all) => options.meter?.({ task: 'split', done, total: all, unit: 'files' }),
   });
   return { ...withRegistry, manifests, totals: totalsOf(manifests) };

@@ -71,7 +71,7 @@ export async function inspectFile(
 
 interface ScanState {
   header?: string[];
-  mapper?: RowMapper;
+  mapper?: RowMapper | undefined;
   ts?: string;
   done: boolean;
   rows: number;

@@ -34,7 +34,7 @@ export interface Uploaded {
    * only if its split started at or after it, since a re-upload of the same content
    * has the same ETag as the earlier upload whose manifest is already there.
    */
-  readonly lastModified?: number;
+  readonly lastModified?: number | undefined;
 }
 
 export type UploadProgress = (sentBytes: number, totalBytes: number) => void;

@@ -14,20 +14,20 @@ import type { Uploaded } from './upload.ts';
 
 export interface SplitFailure {
   readonly key: string;
-  readonly etag?: string;
+  readonly etag?: string | undefined;
   readonly error: string;
 }
 
 export interface WaitOptions {
   readonly timeoutMs: number;
   /** First poll interval; doubles up to 2 s. @default 100 */
-  readonly pollMs?: number;
+  readonly pollMs?: number | undefined;
   /** The splitter's failures so far (the local DLQ), checked between polls. */
-  readonly failures?: () => Promise<readonly SplitFailure[]>;
+  readonly failures?: (() => Promise<readonly SplitFailure[]>) | undefined;
   /** Where to look for the splitter's failures when they cannot be checked here (AWS: its SQS DLQ); ends the timeout message. */
-  readonly failuresHint?: string;
-  readonly onProgress?: (done: number, total: number) => void;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly failuresHint?: string | undefined;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 export class IngestWaitError extends Error {

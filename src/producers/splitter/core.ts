@@ -39,11 +39,11 @@ export interface SplitOptions {
   /** `ingested_at` of every event (and `quarantined_at` of every entry) of this split. */
   readonly ingestedAt: string;
   /** Zone of zone-less LV monitor timestamps. @default 'UTC' */
-  readonly sourceTimeZone?: string;
+  readonly sourceTimeZone?: string | undefined;
   /** Cap on one aggregate's protobuf body. @default aggregatorMaxBytes() */
-  readonly aggregateMaxBytes?: number;
+  readonly aggregateMaxBytes?: number | undefined;
   /** Open aggregates are all sent once they hold this much. @default AGGREGATOR_PENDING_BUDGET_BYTES */
-  readonly pendingBudgetBytes?: number;
+  readonly pendingBudgetBytes?: number | undefined;
 }
 
 export interface SplitSummary {

@@ -10,7 +10,7 @@ import { TimestampReader } from './timestamps.ts';
 
 export interface FormatOptions {
   /** Zone of zone-less LV monitor timestamps. @default 'UTC' */
-  readonly sourceTimeZone?: string;
+  readonly sourceTimeZone?: string | undefined;
 }
 
 export function normaliseHeader(fields: readonly string[]): string[] {

@@ -14,11 +14,11 @@ export interface SplitObjectDeps {
   readonly s3: S3Client;
   readonly kinesis: PutRecordsClient;
   readonly stream: string;
-  readonly sourceTimeZone?: string;
-  readonly aggregateMaxBytes?: number;
+  readonly sourceTimeZone?: string | undefined;
+  readonly aggregateMaxBytes?: number | undefined;
   /** Retry and limit overrides of the Kinesis writer (tests). */
-  readonly writer?: Partial<Omit<KinesisWriterOptions, 'kinesis' | 'stream'>>;
-  readonly now?: () => Date;
+  readonly writer?: Partial<Omit<KinesisWriterOptions, 'kinesis' | 'stream'>> | undefined;
+  readonly now?: (() => Date) | undefined;
 }
 
 export interface ObjectRef {

@@ -138,15 +138,15 @@ export interface ShardReaderOptions {
   readonly shardId: string;
   readonly start: StartPosition;
   /** Records per GetRecords call; default `GET_RECORDS_MAX`. */
-  readonly limit?: number;
-  readonly now?: () => number;
+  readonly limit?: number | undefined;
+  readonly now?: (() => number) | undefined;
   /**
    * How an `AT_TIMESTAMP` start is read: `scan` (the default, for kinesalite) from the
    * trim horizon, skipping older records; `native`, on Kinesis itself, with an
    * `AT_TIMESTAMP` iterator, so a replay of the last hour does not read the whole
    * retention first.
    */
-  readonly atTimestamp?: 'scan' | 'native';
+  readonly atTimestamp?: 'scan' | 'native' | undefined;
 }
 
 export class ShardReader {

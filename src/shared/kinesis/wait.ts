@@ -34,7 +34,7 @@ export interface WaitOptions {
   readonly pollMs?: number;
   readonly signal?: AbortSignal;
   /** Called after each look with what is still behind. */
-  readonly onProgress?: (behind: readonly Lag[]) => void;
+  readonly onProgress?: ((behind: readonly Lag[]) => void) | undefined;
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
