@@ -17,20 +17,12 @@
 import { LABEL_COLUMNS } from '../shared/labels.ts';
 import type { FeederAsset, SubstationAsset } from './assets.ts';
 import { hash32, mulberry32, pick, type Rng } from './prng.ts';
+import { RULE_IDS, type RuleId } from '../consumers/anomaly/rules/types.ts';
 import type { Reading, ReadingTransform } from './readings.ts';
 
-export const ANOMALY_RULES = [
-  'voltage_out_of_range',
-  'loss_of_supply',
-  'overload',
-  'reverse_power',
-  'negative_value',
-  'flatline',
-  'data_gap',
-  'spike',
-  'phase_imbalance',
-] as const;
-export type AnomalyRule = (typeof ANOMALY_RULES)[number];
+/** The generator injects one class per rule the anomaly consumer knows: its ids are the labels' `rule`. */
+export const ANOMALY_RULES = RULE_IDS;
+export type AnomalyRule = RuleId;
 
 export interface AnomalyLabel {
   readonly asset_id: string;

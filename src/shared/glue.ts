@@ -16,6 +16,7 @@
  *   `processed/alerts/y=/m=/d=/` (the day its incident opened), keyed by notification
  *   id, so writing one again replaces it: the summaries count alerts from here.
  */
+import { ASSETS_CSV_COLUMNS } from './assets-csv.ts';
 import { EVENT_FIELDS, type ReadingEvent } from './event.ts';
 import { GLUE, PREFIXES } from './resources.ts';
 
@@ -110,16 +111,7 @@ export const CSV_STORAGE = {
  * strings: queries `TRY_CAST` the numbers, so one bad cell nulls a rating instead of
  * failing the query.
  */
-export const ASSETS_COLUMNS: readonly GlueColumn[] = [
-  'substation_number',
-  'substation_name',
-  'feeder_id',
-  'transformer_kva',
-  'feeder_rated_current_a',
-  'has_generation',
-  'latitude',
-  'longitude',
-].map((name) => ({ name, type: 'string' }));
+export const ASSETS_COLUMNS: readonly GlueColumn[] = ASSETS_CSV_COLUMNS.map((name) => ({ name, type: 'string' }));
 
 /**
  * The alert notifications' columns (the anomaly consumer's `NotificationRecord`): one
