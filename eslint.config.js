@@ -8,10 +8,11 @@ import tseslint from 'typescript-eslint';
  * Layering, enforced (issue 14). Which part of src/ may import which:
  * - no consumer (src/consumers/<x>/) imports another consumer; all may import the kit
  *   (src/consumers/kit/), which imports no consumer;
- * - nothing in src/producers/ or src/consumers/ imports src/local/, src/ops/, src/cli/
+ * - nothing in src/producers/, src/consumers/ or src/lake/ imports src/local/, src/ops/, src/cli/
  *   or src/generate/ (what runs as a Lambda never reaches the embedded runtime, the
  *   operator tools or the test-data generator);
- * - src/shared/ imports nothing from the rest of src/.
+ * - src/shared/ imports nothing from the rest of src/;
+ * - src/api/ (the HTTP app, also a Lambda) imports neither src/local/, src/cli/ nor src/generate/.
  *
  * Built from the directories on disk, so a new consumer or a new part of src/ is
  * covered without editing this file. `no-restricted-imports` matches the import
@@ -105,14 +106,32 @@ const consumerTargets = (consumer) => [
   })),
 ];
 
+/** The HTTP app runs as a Lambda too: the embedded runtime, the CLI and the generator stay out of it. */
+const API_TARGETS = ['local', 'cli', 'generate'].map((area) => ({
+  target: area,
+  message: `src/api/ runs as a Lambda behind API Gateway: it must not import src/${area}/. Pass what it needs in through ApiDeps (layering rule in eslint.config.js).`,
+}));
+
 const LAYERING = [
   ...layer('producers', productionTargets('producers')),
+  // the lake core runs in the compaction Lambda (and rebuilds the lake from the stream)
+  ...layer('lake', productionTargets('lake')),
+  ...layer('api', API_TARGETS),
   ...CONSUMERS.flatMap((consumer) => layer(`consumers/${consumer}`, consumerTargets(consumer))),
   ...layer(
     'shared',
     AREAS.filter((area) => area !== 'shared').map((area) => ({
       target: area,
       message: `src/shared/ is the bottom layer: it imports nothing from the rest of src/ (here src/${area}/). Move the piece into src/shared/ or pass it in (layering rule in eslint.config.js).`,
+    })),
+  ),
+  // The console runs in the browser: it may read src/shared/ (pure definitions) and the
+  // API's response types (type-only imports, erased by esbuild), nothing that needs Node.
+  ...layer(
+    'console/app',
+    AREAS.filter((area) => !['shared', 'console', 'api'].includes(area)).map((area) => ({
+      target: area,
+      message: `src/console/app/ is bundled for the browser: it must not import src/${area}/ (Node code). Use src/shared/ or the API's types (layering rule in eslint.config.js).`,
     })),
   ),
   // after the blocks above, so these files' options replace theirs

@@ -43,14 +43,14 @@ export function machineInfo(): Machine {
 }
 
 /**
- * The latest run of every benchmark: `latest` replaces a previous run of the same name;
+ * The latest run of every benchmark (or soak scenario, test/soak/main.ts): `latest` replaces a previous run of the same name;
  * the result is in `order` (the registry's), names it does not know last.
  */
-export function mergeRuns(
-  previous: readonly BenchRun[],
-  latest: readonly BenchRun[],
+export function mergeRuns<R extends { readonly name: string }>(
+  previous: readonly R[],
+  latest: readonly R[],
   order: readonly string[],
-): BenchRun[] {
+): R[] {
   const byName = new Map(previous.map((r) => [r.name, r]));
   for (const run of latest) byName.set(run.name, run);
   const rank = (name: string) => {

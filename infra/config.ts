@@ -44,6 +44,8 @@ export interface DeployConfig {
   readonly anomalyRules?: string | undefined;
   /** IANA zone of zone-less LV monitor timestamps (e.g. `Europe/London`), handed to the splitter; unset = UTC. */
   readonly sourceTimeZone?: string | undefined;
+  /** Minutes a lake day partition must be quiet before the daily compaction rewrites it; unset = `COMPACTION.defaultQuietMinutes`. */
+  readonly compactQuietMinutes?: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +103,7 @@ export const CONTEXT_KEYS = [
   'iteratorAgeAlarmMinutes',
   'anomalyRules',
   'sourceTimeZone',
+  'compactQuietMinutes',
 ] as const satisfies readonly (keyof DeployConfig)[];
 
 type Lookup = (key: string) => unknown;
@@ -133,6 +136,7 @@ export function configFromContext(get: Lookup): DeployConfig {
     iteratorAgeAlarmMinutes: r.int('iteratorAgeAlarmMinutes', 1, 10_080) ?? DEFAULTS.iteratorAgeAlarmMinutes,
     anomalyRules: r.json('anomalyRules'),
     sourceTimeZone: r.string('sourceTimeZone', /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/),
+    compactQuietMinutes: r.int('compactQuietMinutes', 0, 10_080),
   };
   if (config.sourceTimeZone !== undefined) {
     try {

@@ -6,6 +6,7 @@ import { ENV } from '../src/shared/functions.ts';
 import { ATHENA, DLQ_SOURCES, STREAM } from '../src/shared/resources.ts';
 import type { DeployConfig } from './config.ts';
 import { AlertsTopic } from './constructs/alerts.ts';
+import { ConsoleApi } from './constructs/console-api.ts';
 import { DeadLetters } from './constructs/dead-letters.ts';
 import { DataKey } from './constructs/encryption.ts';
 import { LakeDelivery } from './constructs/firehose.ts';
@@ -15,6 +16,7 @@ import { Observability } from './constructs/observability.ts';
 import { DataStorage } from './constructs/storage.ts';
 import { ReadingsStream } from './constructs/stream.ts';
 import { PipelineTables } from './constructs/tables.ts';
+import { SplitContinuation } from './constructs/split-continuation.ts';
 import { PipelineTriggers } from './constructs/triggers.ts';
 
 export interface DubeGridStackProps extends StackProps {
@@ -65,8 +67,15 @@ export class DubeGridStack extends Stack {
       readingsTtlDays: c.readingsTtlDays,
       anomalyRules: c.anomalyRules,
       sourceTimeZone: c.sourceTimeZone,
+      compactQuietMinutes: c.compactQuietMinutes,
     });
     new PipelineTriggers(this, 'Triggers', { functions, storage, stream, deadLetters });
+    // a file longer than one splitter invocation goes on in this loop (ADR 0020)
+    const continuation = new SplitContinuation(this, 'SplitContinuation', {
+      splitter: functions.splitter.fn,
+      starter: functions.splitter.role,
+    });
+    functions.splitter.fn.addEnvironment(ENV.splitStateMachineArn, continuation.stateMachineArn);
 
     const catalog = new LakeCatalog(this, 'Lake', {
       bucketName: storage.bucketName,
@@ -84,6 +93,16 @@ export class DubeGridStack extends Stack {
       logRetention,
     });
 
+    new ConsoleApi(this, 'Console', {
+      projectRoot: props.projectRoot,
+      bucketName: storage.bucketName,
+      bucket: storage.byName,
+      key,
+      tables,
+      logRetention,
+      readingsTtlDays: c.readingsTtlDays,
+    });
+
     const observability = new Observability(this, 'Observability', {
       key,
       functions: Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f.fn])),
@@ -93,6 +112,7 @@ export class DubeGridStack extends Stack {
       lake,
       alertsTopic: alerts.topic,
       tables,
+      splitContinuation: continuation.stateMachine,
       iteratorAgeAlarm: Duration.minutes(c.iteratorAgeAlarmMinutes),
       deliveryBuffer: Duration.seconds(c.firehoseBufferSeconds),
       email: c.opsEmail,

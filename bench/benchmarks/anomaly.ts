@@ -61,10 +61,7 @@ export const anomalyBenchmark: Benchmark = {
       join(dir, 'subscriptions.json'),
       JSON.stringify({ subscriptions: [{ name: 'bench', protocol: 'http', endpoint: hook.url }] }),
     );
-    const stack = await startStack({
-      dataDir: dir,
-      services: [snsService, registryService, anomalyService, createSplitterService({ reconcile: false })],
-    });
+    const stack = await startStack({ dataDir: dir, services: detectionServices() });
     try {
       const detection = await detect(stack, dir, { substations, days, seed });
       const latency = await measureLatency(stack, hook, trials);
@@ -76,6 +73,29 @@ export const anomalyBenchmark: Benchmark = {
     }
   },
 };
+
+/** The services `dubegrid up` runs that a labelled file goes through to become incidents. */
+const detectionServices = () => [
+  snsService,
+  registryService,
+  anomalyService,
+  createSplitterService({ reconcile: false }),
+];
+
+/**
+ * Detection quality alone, on a stack of its own: the labelled file's incidents scored
+ * per rule. For other benchmarks that report one rule's figures (`lake-ops`'s stale_feed).
+ */
+export async function labelledDetection(size: { substations: number; days: number; seed: number }) {
+  const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-detection-'));
+  const stack = await startStack({ dataDir: dir, services: detectionServices() });
+  try {
+    return await detect(stack, dir, size);
+  } finally {
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 async function detect(stack: EmbeddedStack, dir: string, size: { substations: number; days: number; seed: number }) {
   const generated = await generateLabelled({ out: join(dir, 'generated'), ...size });

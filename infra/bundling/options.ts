@@ -2,7 +2,9 @@
  * How a handler becomes a Lambda bundle: esbuild (a local devDependency, so no
  * Docker), ESM output from the ESM TypeScript sources (`.ts` import specifiers
  * resolve as they are), everything bundled — the AWS SDK too, so Lambda runs the
- * SDK version the tests ran — except native CLI-only packages.
+ * SDK version the tests ran — except native packages: CLI-only ones are never
+ * deployed, and a handler that declares one (`nativePackages`) gets it copied beside
+ * its bundle (`native-packages.ts`).
  */
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -11,8 +13,14 @@ import { LAMBDA_NODE_TARGET, SERVER_ONLY_PACKAGES } from './runtime.ts';
 
 /** The hook script, relative to the project root (the bundling commands' working directory). */
 const VENDOR_SCRIPT = 'infra/bundling/vendor-required.ts';
+/** The built-in mapping files, read at run time from `mappings/` beside the bundle (src/producers/splitter/mapping/builtin.ts). */
+const BUILTIN_MAPPINGS = 'src/producers/splitter/mappings';
 
-export function handlerBundling(): BundlingOptions {
+/**
+ * `native`: packages the handler loads that carry a native addon (`FunctionDefinition.
+ * nativePackages`): external to esbuild, copied beside the bundle by the hook.
+ */
+export function handlerBundling(native: readonly string[] = []): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: LAMBDA_NODE_TARGET,
@@ -31,7 +39,13 @@ export function handlerBundling(): BundlingOptions {
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
-        `node --import tsx ${JSON.stringify(VENDOR_SCRIPT)} ${JSON.stringify(outputDir)}`,
+        [
+          'node --import tsx',
+          JSON.stringify(VENDOR_SCRIPT),
+          JSON.stringify(outputDir),
+          ...native.map((n) => `--native ${JSON.stringify(n)}`),
+        ].join(' '),
+        `node -e "require('node:fs').cpSync(process.argv[1], process.argv[2], { recursive: true })" ${JSON.stringify(BUILTIN_MAPPINGS)} ${JSON.stringify(`${outputDir}/mappings`)}`,
       ],
     },
   };

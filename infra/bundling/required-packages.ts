@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { copyNativePackages } from './native-packages.ts';
 import { LAMBDA_NODE_TARGET, SERVER_ONLY_PACKAGES } from './runtime.ts';
 
 /** `X(import.meta.url)("pkg")`, however the minifier renamed `createRequire`. */
@@ -23,9 +24,15 @@ export function requiredPackages(bundle: string): string[] {
   return [...names].sort();
 }
 
-/** Server-only packages a handler bundle must not reference: they are excluded from bundles and absent on Lambda. */
-export function serverOnlyReferences(bundle: string): string[] {
-  return SERVER_ONLY_PACKAGES.filter((name) => bundle.includes(`"${name}"`) || bundle.includes(`'${name}'`));
+/**
+ * Server-only packages a handler bundle must not reference: they are excluded from
+ * bundles and absent on Lambda — unless the handler declares them (`shipped`), which
+ * puts them beside its bundle.
+ */
+export function serverOnlyReferences(bundle: string, shipped: readonly string[] = []): string[] {
+  return SERVER_ONLY_PACKAGES.filter(
+    (name) => !shipped.includes(name) && (bundle.includes(`"${name}"`) || bundle.includes(`'${name}'`)),
+  );
 }
 
 export class BundleCheckError extends Error {
@@ -36,11 +43,15 @@ export class BundleCheckError extends Error {
  * After esbuild wrote `<outDir>/index.mjs`: fail on a server-only import, and vendor
  * every `createRequire`-loaded package into `<outDir>/node_modules/<name>/index.js`.
  */
-export async function vendorRequiredPackages(outDir: string, projectRoot: string): Promise<string[]> {
+export async function vendorRequiredPackages(
+  outDir: string,
+  projectRoot: string,
+  native: readonly string[] = [],
+): Promise<string[]> {
   const bundlePath = join(outDir, 'index.mjs');
   if (!existsSync(bundlePath)) throw new BundleCheckError(`no bundle at ${bundlePath}`);
   const bundle = readFileSync(bundlePath, 'utf8');
-  const forbidden = serverOnlyReferences(bundle);
+  const forbidden = serverOnlyReferences(bundle, native);
   if (forbidden.length) {
     throw new BundleCheckError(
       `${bundlePath} imports ${forbidden.join(', ')}: CLI-only (native) package(s) that Lambda does not have; a handler must not import them`,
@@ -60,5 +71,5 @@ export async function vendorRequiredPackages(outDir: string, projectRoot: string
       logLevel: 'warning',
     });
   }
-  return vendored;
+  return [...vendored, ...copyNativePackages(outDir, projectRoot, native)];
 }

@@ -3,5 +3,8 @@
 /** esbuild target of the Lambda runtime (Node.js 22). */
 export const LAMBDA_NODE_TARGET = 'node22';
 
-/** Used only by the CLI (DuckDB is a native addon): never bundled, never deployed. */
+/**
+ * Native addons: never bundled; deployed only beside a handler that declares them
+ * (`FunctionDefinition.nativePackages`: the compaction's DuckDB).
+ */
 export const SERVER_ONLY_PACKAGES = ['@duckdb/node-api'] as const;

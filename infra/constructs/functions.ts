@@ -31,13 +31,15 @@ export interface PipelineFunctionsProps {
   readonly anomalyRules?: string | undefined;
   /** IANA zone of zone-less LV monitor timestamps, handed to the splitter. @default - UTC */
   readonly sourceTimeZone?: string | undefined;
+  /** Quiet time before the daily compaction rewrites a day partition. @default COMPACTION.defaultQuietMinutes */
+  readonly compactQuietMinutes?: number | undefined;
 }
 
 /** Object keys under a zone, as grant patterns. */
 const under = (prefix: string): string => `${prefix}*`;
 
 /**
- * The five handlers of `FUNCTIONS` and exactly what each may touch. Every permission is
+ * The handlers of `FUNCTIONS` and exactly what each may touch. Every permission is
  * a grant on a named resource (a bucket zone, a table, the stream, the topic); what
  * invokes each function is wired in `PipelineTriggers`.
  */
@@ -83,6 +85,8 @@ export class PipelineFunctions extends Construct {
       ...(props.sourceTimeZone === undefined ? {} : { [ENV.sourceTimeZone]: props.sourceTimeZone }),
     });
     access.read(splitter, PREFIXES.raw);
+    // the user mappings (`dubegrid sources add`), and nothing else of reference/
+    access.read(splitter, PREFIXES.referenceSources);
     access.put(splitter, PREFIXES.manifests);
     access.put(splitter, PREFIXES.quarantine);
     access.delete(splitter, PREFIXES.quarantine);
@@ -96,6 +100,8 @@ export class PipelineFunctions extends Construct {
     tableAccess(state, 'readings', 'readWrite');
     tableAccess(state, 'latest', 'readWrite');
     access.put(state, PREFIXES.quarantine);
+    // the units the mappings declare (src/producers/splitter/mapping/stored.ts readerUnits), nothing else of reference/
+    access.read(state, PREFIXES.referenceSources);
 
     // stream → windows, incidents, notifications (published at once; the outbox catches up).
     const anomaly = make('anomaly', {
@@ -106,9 +112,12 @@ export class PipelineFunctions extends Construct {
     tableAccess(anomaly, 'windows', 'readWrite');
     tableAccess(anomaly, 'alerts', 'readWrite');
     tableAccess(anomaly, 'assets', 'read');
+    tableAccess(anomaly, 'feeds', 'readWrite');
     alertsTopic.grantPublish(anomaly.role);
     access.put(anomaly, PREFIXES.quarantine);
     access.put(anomaly, PREFIXES.processedAlerts);
+    // the declared units' bounds drive negative_value: the mappings, and nothing else of reference/
+    access.read(anomaly, PREFIXES.referenceSources);
 
     // every minute: publish what is still unpublished (its alert-lake row, then the topic).
     const outbox = make('outbox', { [ENV.bucket]: props.bucketName, [ENV.alertsTopicArn]: alertsTopic.topicArn });
@@ -116,13 +125,55 @@ export class PipelineFunctions extends Construct {
     alertsTopic.grantPublish(outbox.role);
     access.put(outbox, PREFIXES.processedAlerts);
 
-    // reference/assets/ → the assets table; rejected rows (or a file that is no assets file) → quarantine/.
-    const registry = make('registry', { [ENV.bucket]: props.bucketName });
+    // reference/assets/ and reference/mapped/ (read through the mappings of reference/sources/) → the assets
+    // table; rejected rows (or a file that is no assets file) → quarantine/.
+    const registry = make('registry', {
+      [ENV.bucket]: props.bucketName,
+      // a reference file is read with the splitter's mappings, some of whose zone is the source's
+      ...(props.sourceTimeZone === undefined ? {} : { [ENV.sourceTimeZone]: props.sourceTimeZone }),
+    });
     access.read(registry, PREFIXES.referenceAssets);
+    access.read(registry, PREFIXES.referenceMapped);
+    access.read(registry, PREFIXES.referenceSources);
     access.put(registry, PREFIXES.quarantine);
     tableAccess(registry, 'assets', 'write');
 
-    this.functions = { splitter, state, anomaly, outbox, registry };
+    // daily: lake day partitions rewritten in place — read, write and delete under processed/readings/ only;
+    // its per-partition lease in the leases table.
+    const compaction = make('compaction', {
+      [ENV.bucket]: props.bucketName,
+      ...(props.compactQuietMinutes === undefined
+        ? {}
+        : { [ENV.compactQuietMinutes]: String(props.compactQuietMinutes) }),
+    });
+    access.read(compaction, PREFIXES.processed);
+    access.put(compaction, PREFIXES.processed);
+    access.delete(compaction, PREFIXES.processed);
+    tableAccess(compaction, 'leases', 'readWrite');
+
+    // hourly: the fact layer — read the readings partitions, and only processed/rollups/ written (and a day's
+    // rollups deleted once its readings are gone). No Glue grants: the rollup tables use partition projection.
+    const rollups = make('rollups', { [ENV.bucket]: props.bucketName });
+    access.read(rollups, PREFIXES.processed);
+    // HEAD of a rollup object (what it was built from) needs s3:GetObject on it
+    access.read(rollups, PREFIXES.processedRollups);
+    access.put(rollups, PREFIXES.processedRollups);
+    access.delete(rollups, PREFIXES.processedRollups);
+    // the registry's interval_minutes, which wins over the observed cadence in expected_count
+    tableAccess(rollups, 'assets', 'read');
+
+    // every 5 minutes: the stale_feed watchdog (feeds the low watermark has passed → incidents, published).
+    const watchdog = make('watchdog', {
+      [ENV.bucket]: props.bucketName,
+      [ENV.alertsTopicArn]: alertsTopic.topicArn,
+      ...(props.anomalyRules === undefined ? {} : { [ENV.anomalyRules]: props.anomalyRules }),
+    });
+    tableAccess(watchdog, 'feeds', 'readWrite');
+    tableAccess(watchdog, 'alerts', 'readWrite');
+    alertsTopic.grantPublish(watchdog.role);
+    access.put(watchdog, PREFIXES.processedAlerts);
+
+    this.functions = { splitter, state, anomaly, outbox, compaction, rollups, registry, watchdog };
     for (const f of Object.values(this.functions)) {
       // Every function uses the data key (bucket objects, tables or the topic), through grants.
       acknowledgeActions(

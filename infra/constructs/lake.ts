@@ -9,7 +9,10 @@ import {
   assetsTableInput,
   readingsTableInput,
   readingsViewTableInput,
+  ROLLUP_GRAINS,
+  rollupTableInput,
   type GlueTableInput,
+  type RollupGrain,
 } from '../../src/shared/glue.ts';
 import { NAMED_QUERIES } from '../../src/shared/queries.ts';
 import { ATHENA, GLUE, PREFIXES } from '../../src/shared/resources.ts';
@@ -53,6 +56,10 @@ export class LakeCatalog extends Construct {
     table('ReadingsView', readingsViewTableInput()).node.addDependency(this.readingsTable);
     table('AssetsTable', assetsTableInput(props.bucketName));
     table('AlertsTable', alertsTableInput(props.bucketName));
+    // the fact layer: readings_hourly, readings_daily
+    for (const grain of Object.keys(ROLLUP_GRAINS) as RollupGrain[]) {
+      table(`${grain === 'hourly' ? 'Hourly' : 'Daily'}RollupTable`, rollupTableInput(props.bucketName, grain));
+    }
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: ATHENA.workgroup,

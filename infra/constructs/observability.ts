@@ -18,6 +18,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, type FunctionKey } from '../../src/shared/functions.ts';
 import { METRIC, type MetricName } from '../../src/shared/telemetry.ts';
@@ -35,6 +36,8 @@ export interface ObservabilityProps {
   readonly lake: LakeDelivery;
   readonly alertsTopic: ITopic;
   readonly tables: Readonly<Record<string, Table>>;
+  /** The loop that carries on splits longer than one invocation: a failed execution is a file not fully split. */
+  readonly splitContinuation: IStateMachine;
   /** Consumer lag (iterator age) that raises an alarm. */
   readonly iteratorAgeAlarm: Duration;
   /** Firehose's buffer interval: data older than this plus 15 minutes is late. */
@@ -183,6 +186,21 @@ export class Observability extends Construct {
       'More than the active-partition limit of days is buffered at once (a wide backfill): records go to processed-errors/. Backfill fewer days at a time or raise the quota.',
     );
     alarm(
+      'split-continuation-failed',
+      new MathExpression({
+        expression: 'failed + timedout + aborted',
+        usingMetrics: {
+          failed: props.splitContinuation.metricFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          timedout: props.splitContinuation.metricTimedOut({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          aborted: props.splitContinuation.metricAborted({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        },
+        label: 'split continuations that did not succeed',
+        period: FIVE_MINUTES,
+      }),
+      1,
+      'A file longer than one splitter invocation did not finish: its continuation execution failed after its retries (see the execution history; the parts before are on the stream, the manifest is not written). Fix the cause and upload the file again, or backfill it.',
+    );
+    alarm(
       'alerts-undeliverable',
       props.alertsTopic.metricNumberOfNotificationsFailed({ period: FIVE_MINUTES, statistic: 'Sum' }),
       1,
@@ -296,6 +314,18 @@ export class Observability extends Construct {
         lake.metric('DeliveryToS3.DataFreshness', { period: FIVE_MINUTES, statistic: 'Maximum' }),
         lake.metric('PartitionCount', { period: FIVE_MINUTES, statistic: 'Maximum' }),
       ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Lake jobs: compaction and rollups',
+        [
+          handlerMetric('compaction', METRIC.partitionsCompacted, Duration.hours(1)),
+          handlerMetric('compaction', METRIC.partitionsFailed, Duration.hours(1)),
+          handlerMetric('rollups', METRIC.rollupDaysRebuilt, Duration.hours(1)),
+          handlerMetric('rollups', METRIC.rollupDaysRemoved, Duration.hours(1)),
+        ],
+        24,
+      ),
     );
     const tables = Object.entries(props.tables);
     this.dashboard.addWidgets(

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,8 +22,8 @@ export interface PipelineFunctionProps {
 }
 
 /**
- * One handler of `FUNCTIONS` as a Lambda function: Node.js 22 on ARM64, esbuild
- * bundle, its own role with nothing attached (permissions come only from grants; no
+ * One handler of `FUNCTIONS` as a Lambda function: Node.js 22 on ARM64 (x86_64 for
+ * a handler with native packages), esbuild bundle, its own role with nothing attached (permissions come only from grants; no
  * managed policy), its own log group with a retention, Powertools configured by
  * environment.
  */
@@ -52,7 +52,9 @@ export class PipelineFunction extends Construct {
       projectRoot: props.projectRoot,
       depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      // Native packages ship their linux-x64 binary (the one the tests ran); pure bundles run on Graviton.
+      architecture: def.nativePackages?.length ? Architecture.X86_64 : Architecture.ARM_64,
+      ...(def.ephemeralStorageMiB ? { ephemeralStorageSize: Size.mebibytes(def.ephemeralStorageMiB) } : {}),
       memorySize: def.memoryMiB,
       timeout: Duration.seconds(def.timeoutSeconds),
       description: def.description,
@@ -66,7 +68,7 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: handlerBundling(),
+      bundling: handlerBundling(def.nativePackages),
     });
 
     acknowledge(

@@ -40,6 +40,13 @@ export interface KeyFilter {
 
 /** Days noncurrent versions (overwritten or deleted objects) are kept. */
 const NONCURRENT_VERSION_DAYS = 30;
+/**
+ * Days the lake's noncurrent versions are kept: every compaction deletes its inputs, and
+ * the lake can be rebuilt from the stream or the raw zone, so its old objects are not
+ * kept for a month. Object Lock retention, where set, still holds them until it ends
+ * (docs/lake.md → "Compaction" → storage cost).
+ */
+export const LAKE_NONCURRENT_VERSION_DAYS = 1;
 const INCOMPLETE_UPLOAD_DAYS = 7;
 const ACCESS_LOG_DAYS = 90;
 
@@ -131,6 +138,11 @@ export class DataStorage extends Construct {
           id: 'AthenaResultsExpiry',
           prefix: PREFIXES.athenaResults,
           expiration: Duration.days(props.athenaResultsExpiryDays ?? 30),
+        },
+        {
+          id: 'CompactedLakeInputs',
+          prefix: PREFIXES.processed,
+          noncurrentVersionExpiration: Duration.days(LAKE_NONCURRENT_VERSION_DAYS),
         },
         {
           id: 'NoncurrentVersionsAndUploads',

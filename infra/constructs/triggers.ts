@@ -8,7 +8,8 @@ import { KinesisEventSource, SqsDlq, type KinesisEventSourceProps } from 'aws-cd
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONSUMERS, type EventSourceMappingSettings } from '../../src/shared/consumers.ts';
-import { ASYNC_INVOCATION } from '../../src/shared/functions.ts';
+import { COMPACTION } from '../../src/shared/compaction.ts';
+import { ASYNC_INVOCATION, SCHEDULES } from '../../src/shared/functions.ts';
 import { PREFIXES, RAW_SUFFIXES } from '../../src/shared/resources.ts';
 import type { DeadLetters } from './dead-letters.ts';
 import type { FunctionKey } from '../../src/shared/functions.ts';
@@ -27,8 +28,14 @@ export const OUTBOX_SWEEP_PERIOD = Duration.minutes(1);
 
 /** The S3 key filters of the splitter: every raw suffix under raw/ (one filter per suffix; S3 has no OR). */
 export const SPLITTER_FILTERS: readonly KeyFilter[] = RAW_SUFFIXES.map((suffix) => ({ prefix: PREFIXES.raw, suffix }));
-/** The registry loader gets every object under reference/assets/; it picks the CSVs itself (case-insensitively). */
-export const REGISTRY_FILTERS: readonly KeyFilter[] = [{ prefix: PREFIXES.referenceAssets }];
+/**
+ * The registry loader gets every object under reference/assets/ (it picks the CSVs itself, case-insensitively)
+ * and under reference/mapped/ (reference files read through a mapping; it picks the raw suffixes itself).
+ */
+export const REGISTRY_FILTERS: readonly KeyFilter[] = [
+  { prefix: PREFIXES.referenceAssets },
+  { prefix: PREFIXES.referenceMapped },
+];
 
 /**
  * What invokes each function, and where its failures go:
@@ -36,7 +43,7 @@ export const REGISTRY_FILTERS: readonly KeyFilter[] = [{ prefix: PREFIXES.refere
  *   settings the embedded poller uses), failures to their DLQ;
  * - the splitter and the registry loader by S3 notifications, asynchronously, with
  *   `ASYNC_INVOCATION`'s bounded retries, then their DLQ;
- * - the outbox sweeper by a schedule.
+ * - the outbox sweeper, the lake compaction, the rollups and the stale_feed watchdog by schedules.
  */
 export class PipelineTriggers extends Construct {
   constructor(scope: Construct, id: string, props: PipelineTriggersProps) {
@@ -60,6 +67,29 @@ export class PipelineTriggers extends Construct {
       storage.invokeOnObjectCreated(functions[key].node.id, fn, filters);
     }
 
+    // The daily compaction: a failed run is completed by the next (each partition is left
+    // consistent), so no retries; its errors raise the function's error alarm.
+    const compaction = functions.compaction.fn;
+    compaction.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
+    new Rule(this, 'DailyCompaction', {
+      description: 'Rewrites the lake day partitions that are quiet and not yet compacted, daily',
+      schedule: Schedule.cron({ minute: '0', hour: String(COMPACTION.dailyAtUtcHour) }),
+      targets: [new LambdaFunction(compaction, { retryAttempts: 0, maxEventAge: Duration.hours(1) })],
+    });
+
+    // The rollups, on the embedded timer's period. A schedule, not a chain after the compaction:
+    // a compaction changes no row of the readings view, only the day's objects (so their
+    // signature), and any delivery or late reading changes a day too; the hourly run picks
+    // up all of them alike. The next run is the retry (the build is idempotent).
+    const rollups = functions.rollups.fn;
+    const rollupsPeriod = Duration.minutes(SCHEDULES.rollups.minutes);
+    rollups.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: rollupsPeriod });
+    new Rule(this, 'LakeRollups', {
+      description: `Rebuilds the rollups (readings_hourly, readings_daily) of the lake days that changed, every ${SCHEDULES.rollups.minutes} minutes`,
+      schedule: Schedule.rate(rollupsPeriod),
+      targets: [new LambdaFunction(rollups, { retryAttempts: 0, maxEventAge: rollupsPeriod })],
+    });
+
     const outbox = functions.outbox.fn;
     // The next sweep is the retry: neither EventBridge nor Lambda should retry a sweep.
     outbox.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: OUTBOX_SWEEP_PERIOD });
@@ -67,6 +97,16 @@ export class PipelineTriggers extends Construct {
       description: 'Publishes alert notifications still unpublished (the outbox), every minute',
       schedule: Schedule.rate(OUTBOX_SWEEP_PERIOD),
       targets: [new LambdaFunction(outbox, { retryAttempts: 0, maxEventAge: OUTBOX_SWEEP_PERIOD })],
+    });
+
+    // The watchdog's next run is its retry, as the sweeper's is; a failed run raises the function's error alarm.
+    const watchdog = functions.watchdog.fn;
+    const watchdogPeriod = Duration.minutes(SCHEDULES.watchdog.minutes);
+    watchdog.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: watchdogPeriod });
+    new Rule(this, 'StaleFeedWatchdog', {
+      description: `The stale_feed watchdog: feeds the low watermark has passed, every ${SCHEDULES.watchdog.minutes} minutes`,
+      schedule: Schedule.rate(watchdogPeriod),
+      targets: [new LambdaFunction(watchdog, { retryAttempts: 0, maxEventAge: watchdogPeriod })],
     });
   }
 }

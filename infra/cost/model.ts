@@ -5,7 +5,7 @@
  * named in `ASSUMPTIONS` and printed with the result.
  */
 import { CONSUMERS } from '../../src/shared/consumers.ts';
-import { FUNCTIONS } from '../../src/shared/functions.ts';
+import { FUNCTIONS, SCHEDULES } from '../../src/shared/functions.ts';
 import { STREAM } from '../../src/shared/resources.ts';
 import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 import type { RateKey, RATES } from './rates.ts';
@@ -65,7 +65,7 @@ export const ASSUMPTIONS = {
   /** CloudWatch log bytes per invocation (Powertools JSON lines). */
   logBytesPerInvocation: 2_000,
   /** The stack's alarms (a template test keeps this equal to what it synthesizes). */
-  alarms: 24,
+  alarms: 31,
   dashboards: 1,
   /** The handlers' Powertools metrics: one custom metric per name and service. */
   customMetrics: Object.values(PUBLISHED_METRICS).reduce((n, names) => n + names.length, 0),
@@ -88,6 +88,22 @@ export interface Estimate {
 }
 
 type Rates = typeof RATES;
+
+/**
+ * Invocations a month of each scheduled function, from the periods its rules use: the
+ * outbox sweep every minute, the watchdog and the rollups every `SCHEDULES` period,
+ * the compaction daily. Only the two Arm functions' compute is priced (at
+ * `lambdaMsPerInvocation`): the DuckDB jobs' time depends on the lake and is unmeasured.
+ */
+export function scheduledRuns(): { readonly [K in 'outbox' | 'watchdog' | 'rollups' | 'compaction']: number } {
+  const perMonth = (minutes: number): number => (HOURS_PER_MONTH * 60) / minutes;
+  return {
+    outbox: perMonth(1),
+    watchdog: perMonth(SCHEDULES.watchdog.minutes),
+    rollups: perMonth(SCHEDULES.rollups.minutes),
+    compaction: perMonth(24 * 60),
+  };
+}
 
 /** Bytes a record is billed as when sizes are rounded up to `unit`. */
 const roundedUp = (bytes: number, unit: number): number => Math.max(1, Math.ceil(bytes / unit)) * unit;
@@ -147,12 +163,15 @@ export function estimate(
     const ms = readings * a.lambdaMsPerReading[fn] + n * a.lambdaMsPerInvocation;
     gbSeconds += (ms / 1000) * (FUNCTIONS[fn].memoryMiB / 1024);
   }
-  const outboxRuns = 60 * HOURS_PER_MONTH;
-  gbSeconds += outboxRuns * (a.lambdaMsPerInvocation / 1000) * (FUNCTIONS.outbox.memoryMiB / 1024);
-  const allInvocations = files + 2 * consumerInvocations + outboxRuns;
+  // The scheduled functions run whatever the volume: their EventBridge rules fix the count.
+  const scheduled = scheduledRuns();
+  for (const fn of ['outbox', 'watchdog'] as const)
+    gbSeconds += scheduled[fn] * (a.lambdaMsPerInvocation / 1000) * (FUNCTIONS[fn].memoryMiB / 1024);
+  const allInvocations =
+    files + 2 * consumerInvocations + Object.values(scheduled).reduce((sum, runs) => sum + runs, 0);
   add(
     'Lambda',
-    'requests (incl. the outbox sweep every minute)',
+    'requests (incl. the scheduled sweeper, watchdog, rollups, compaction)',
     allInvocations,
     'requests',
     'lambdaRequestsMillion',

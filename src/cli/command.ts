@@ -1,10 +1,13 @@
 /**
- * The thin layer every command shares: global options, output, exit codes.
+ * The thin layer every command shares: global options, output, exit codes, and the
+ * lazy loading of each command's implementation (docs/adr/0019-lazy-command-loading.md).
+ * Building the program must stay cheap: this file and the registrations in `register/`
+ * import nothing but commander and other registration-time modules; everything else is
+ * imported by an action when its command runs (test/unit/cli-lazy.unit.spec.ts).
  */
 import { Option, type Command } from 'commander';
 import type { GlobalOptions } from './context.ts';
-import { endProgress, printResult, reportError, useProgress, type CommandResult } from './output.ts';
-import { progressFor } from './progress.ts';
+import type { CommandResult } from './output.ts';
 
 export type Action<O> = (args: string[], opts: O & GlobalOptions, command: Command) => Promise<CommandResult>;
 
@@ -29,6 +32,10 @@ export function action<O>(fn: Action<O>) {
     const args = command.processedArgs
       .flatMap((a: unknown) => (Array.isArray(a) ? a : a === undefined ? [] : [a]))
       .map(String);
+    const [{ endProgress, printResult, reportError, useProgress }, { progressFor }] = await Promise.all([
+      import('./output.ts'),
+      import('./progress.ts'),
+    ]);
     useProgress(progressFor(process.stderr, opts));
     try {
       const result = await fn(args, opts, command);
@@ -41,4 +48,13 @@ export function action<O>(fn: Action<O>) {
       process.exitCode = reportError(err, opts.json === true);
     }
   };
+}
+
+/**
+ * The action of a command whose implementation `load` imports (a dynamic `import()`)
+ * only when the command runs: `--help` and every other command never load it, nor the
+ * AWS SDK, DuckDB or the emulators it pulls in.
+ */
+export function lazyAction<O>(load: () => Promise<Action<O>>) {
+  return action<O>(async (args, opts, command) => (await load())(args, opts, command));
 }

@@ -27,6 +27,9 @@ export function printResult(result: CommandResult, json: boolean): void {
 export function errorLine(err: unknown): string {
   const e = err as Error;
   const message = (e?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+  if ((e as NodeJS.ErrnoException)?.code === 'ENOSPC' || /ENOSPC|No space left on device/.test(message)) {
+    return `the disk is full (${message}): free space where the data dir is, then run the command again; what is already stored is kept`;
+  }
   if (e?.name === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
     return `${message} (is the embedded stack still running? start it with \`dubegrid up\`)`;
   }

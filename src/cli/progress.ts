@@ -12,7 +12,7 @@
  * document with --json).
  */
 import { createLogUpdate } from 'log-update';
-import { formatBytes } from '../producers/ingest/ingest.ts';
+import { formatBytes } from '../shared/bytes.ts';
 import type { ProgressTick } from '../shared/progress.ts';
 
 export interface ProgressStream {

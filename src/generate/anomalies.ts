@@ -46,9 +46,10 @@ const LENGTH: Readonly<Record<AnomalyRule, number>> = {
   reverse_power: 4,
   negative_value: 3,
   flatline: 9, // the rule fires at the 6th identical reading
-  data_gap: 6, // 7 intervals between readings, beyond 3 × the interval
+  data_gap: 6, // 7 intervals between one series' readings, beyond 3 × the interval
   spike: 1,
   phase_imbalance: 4,
+  stale_feed: 18, // the whole feeder silent for 3 h
 };
 /** A spike is this many spreads of the previous readings above their mean (the rule fires at 9). */
 const SPIKE_SIGMAS = 15;
@@ -115,7 +116,7 @@ export function planAnomalies(
       }
     }
   }
-  return { injections, labels: injections.map((i) => labelOf(i, stepMs)) };
+  return { injections, labels: injections.flatMap((i) => labelsOf(i, stepMs)) };
 }
 
 /** The asset an anomaly of `rule` goes on at this substation; null when none fits. */
@@ -136,11 +137,22 @@ function assetFor(rule: AnomalyRule, s: SubstationAsset, rng: Rng, nth: number):
   }
 }
 
-function labelOf(i: Injection, stepMs: number): AnomalyLabel {
+/**
+ * An injection's labels. A gap is seen at the first reading after it. A silent feeder is
+ * `stale_feed` while it is silent and, once it resumes, `data_gap` in each of its series
+ * (docs/anomaly.md → "stale_feed and data_gap"): both rules' alerts are right, so both are labelled.
+ */
+function labelsOf(i: Injection, stepMs: number): AnomalyLabel[] {
   const assetId = i.feeder ? `${i.substation.substationNumber}:${i.feeder.feederId}` : i.substation.substationNumber;
-  // A gap is seen at the first reading after it.
-  const end = i.rule === 'data_gap' ? i.toMs + stepMs : i.toMs;
-  return { asset_id: assetId, rule: i.rule, start: new Date(i.fromMs).toISOString(), end: new Date(end).toISOString() };
+  const gap = i.rule === 'data_gap' || i.rule === 'stale_feed';
+  const end = gap ? i.toMs + stepMs : i.toMs;
+  const label = (rule: AnomalyRule): AnomalyLabel => ({
+    asset_id: assetId,
+    rule,
+    start: new Date(i.fromMs).toISOString(),
+    end: new Date(end).toISOString(),
+  });
+  return i.rule === 'stale_feed' ? [label('stale_feed'), label('data_gap')] : [label(i.rule)];
 }
 
 /** The ground truth as CSV. */
@@ -217,6 +229,10 @@ function inject(i: Injection, r: Reading, recent: readonly number[], stuck: Map<
       return with_(stuck.get(i) as number);
     }
     case 'data_gap':
+      // One series stops for a while; the asset's other series go on (so the feed is not stale).
+      return d === 'Total Reactive Power' ? null : r;
+    case 'stale_feed':
+      // The whole feeder falls silent while the rest of the network keeps reporting.
       return null;
     case 'spike': {
       if (d !== 'Total Reactive Power' || recent.length < SPIKE_WINDOW) return r;

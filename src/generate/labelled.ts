@@ -8,11 +8,11 @@ import { dirname, join, resolve } from 'node:path';
 import { ANOMALY_RULES, anomalyTransform, labelsCsv, planAnomalies, type AnomalyRule } from './anomalies.ts';
 import { buildAssets } from './assets.ts';
 import { generate, type GenerateSummary } from './index.ts';
-import { resolveGenerateOptions, type GenerateOptions } from './options.ts';
+import { LABELS_FILE, resolveGenerateOptions, type GenerateOptions } from './options.ts';
 import type { ReadingTransform } from './readings.ts';
 
 /** The ground truth's file name in the output directory unless `--labels` says otherwise. */
-export const LABELS_FILE = 'labels.csv';
+export { LABELS_FILE };
 
 export interface LabelledGenerateOptions extends GenerateOptions {
   /** Where the ground truth CSV goes. @default '<out>/labels.csv' */

@@ -31,6 +31,9 @@ export interface GenerateOptions {
   readonly onProgress?: (progress: GenerateProgress) => void;
 }
 
+/** Where `--anomalies` writes the ground truth, in the output dir, unless `--labels` says. */
+export const LABELS_FILE = 'labels.csv';
+
 export const DEFAULT_GENERATE_OPTIONS = {
   out: './dubegrid-sample',
   substations: 4,

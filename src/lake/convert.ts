@@ -10,6 +10,7 @@
  */
 import { validateReadingEvent, type ReadingEvent } from '../shared/event.ts';
 import { partitionOf, type PartitionValues } from '../shared/glue.ts';
+import { BUILTIN_UNITS, type UnitRegistry } from '../shared/units.ts';
 
 /** Firehose's error codes for records its format conversion rejects. */
 export const CONVERSION_ERRORS = {
@@ -21,14 +22,15 @@ export type Conversion =
   | { readonly ok: true; readonly event: ReadingEvent; readonly partition: PartitionValues }
   | { readonly ok: false; readonly errorCode: string; readonly message: string };
 
-export function convertRecord(data: Uint8Array): Conversion {
+/** `units`: the units a reading may carry (built-in plus the mappings' declared ones). */
+export function convertRecord(data: Uint8Array, units: UnitRegistry = BUILTIN_UNITS): Conversion {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
   } catch (err) {
     return { ok: false, errorCode: CONVERSION_ERRORS.malformed, message: `not valid JSON: ${(err as Error).message}` };
   }
-  const verdict = validateReadingEvent(parsed);
+  const verdict = validateReadingEvent(parsed, units);
   if (!verdict.ok) {
     return { ok: false, errorCode: CONVERSION_ERRORS.schema, message: verdict.errors.map((e) => e.message).join('; ') };
   }

@@ -20,6 +20,7 @@ import { compareEmission, type ReadingEvent } from '../shared/event.ts';
 import { partitionPrefix, type PartitionValues, FIREHOSE_CONVERSION } from '../shared/glue.ts';
 import { deaggregate } from '../shared/kpl.ts';
 import { GLUE, LAKE_DELIVERY, PREFIXES } from '../shared/resources.ts';
+import { BUILTIN_UNITS, type UnitRegistry } from '../shared/units.ts';
 import { convertRecord } from './convert.ts';
 import { ShardLedger, type LedgerEntry } from './ledger.ts';
 import type { ParquetWriter } from './parquet.ts';
@@ -148,8 +149,11 @@ export class LakeDelivery {
     this.now = options.now ?? Date.now;
   }
 
-  /** Takes records read from one shard, in read order. */
-  accept(shardId: string, records: readonly SourceRecord[]): AcceptOutcome {
+  /**
+   * Takes records read from one shard, in read order. `units`: the units a reading may
+   * carry (built-in plus the mappings' declared ones), resolved by the caller per page.
+   */
+  accept(shardId: string, records: readonly SourceRecord[], units: UnitRegistry = BUILTIN_UNITS): AcceptOutcome {
     const ledger = this.ledger(shardId);
     let readings = 0;
     let errors = 0;
@@ -176,7 +180,7 @@ export class LakeDelivery {
         continue;
       }
       for (const user of users) {
-        const converted = convertRecord(user.data);
+        const converted = convertRecord(user.data, units);
         if (converted.ok) {
           this.addReading(entry, converted.event, converted.partition, user.data.byteLength);
           readings++;

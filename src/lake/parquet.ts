@@ -39,6 +39,7 @@ export const LAKE_PARQUET = {
 /** Storage types of the writer's table: `ts` as milliseconds, the contract's precision. */
 const STORAGE_TYPE: Record<GlueType, string> = {
   int: 'INTEGER',
+  bigint: 'BIGINT',
   double: 'DOUBLE',
   string: 'VARCHAR',
   timestamp: 'TIMESTAMP_MS',

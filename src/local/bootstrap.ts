@@ -62,7 +62,15 @@ async function ensureBucket(s3: S3Client, input: CreateBucketCommandInput): Prom
   try {
     await s3.send(new HeadBucketCommand({ Bucket: input.Bucket }));
   } catch {
-    await s3.send(new CreateBucketCommand(input));
+    try {
+      await s3.send(new CreateBucketCommand(input));
+    } catch (err) {
+      // The HEAD may have failed for another reason than a missing bucket (a throttle, a
+      // reset), or a retried create may have been applied before its answer was lost. The
+      // emulator has one owner, so a bucket that exists is ours.
+      const name = (err as Error).name;
+      if (name !== 'BucketAlreadyExists' && name !== 'BucketAlreadyOwnedByYou') throw err;
+    }
   }
 }
 

@@ -24,6 +24,10 @@ export function dataPaths(dataDir: string) {
     subscriptions: join(dataDir, 'subscriptions.json'),
     cache: join(dataDir, 'cache'),
     logs: join(dataDir, 'logs'),
+    /** The API's bearer token (mode 0600), created by the first `up`. */
+    apiToken: join(dataDir, 'api-token'),
+    /** The built console the API server serves. */
+    console: join(dataDir, 'console'),
   } as const;
 }
 

@@ -4,8 +4,9 @@
  * `dubegrid dlq` lists it; `dubegrid dlq redrive` hands entries back to their owner.
  */
 import { sha256Hex } from '../shared/hash.ts';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomically } from './atomic-write.ts';
 
 /** A stream batch that exhausted its retries: where it was, not the data (the stream keeps that). */
 export interface KinesisFailure {
@@ -52,8 +53,7 @@ export class LocalDlq {
     const dir = join(this.root, entry.source);
     await mkdir(dir, { recursive: true });
     const file = join(dir, `${id}.json`);
-    await writeFile(`${file}.tmp`, JSON.stringify(full, null, 2));
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomically(file, JSON.stringify(full, null, 2));
     return full;
   }
 

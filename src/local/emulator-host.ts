@@ -23,6 +23,15 @@ if (!dataDir || !process.send) {
   process.exit(2);
 }
 
+// A database that fails after start-up (a full disk: LevelDB's "No space left on device") emits
+// an error nobody awaits. Say it in one line and stop; the parent's requests then fail.
+process.on('uncaughtException', (err) => {
+  const message = (err?.message ?? String(err)).split('\n')[0] ?? 'unknown error';
+  send({ type: 'error', message });
+  process.stderr.write(`dubegrid: the embedded emulators stopped: ${message}\n`);
+  process.exit(1);
+});
+
 try {
   const emulators = await startEmulators(dataDir, (event) => send({ type: 's3event', event }));
   const stop = async (): Promise<void> => {

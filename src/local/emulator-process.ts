@@ -16,6 +16,11 @@ export interface EmulatorProcess {
   readonly endpoints: LocalEndpoints;
   readonly pid: number;
   onS3Event(listener: (event: S3Event) => void): void;
+  /**
+   * Settles when the host exits without being asked to stop (killed, crashed): how it ended,
+   * e.g. "signal SIGKILL" or "exit code 1". Never settles after `stop()`.
+   */
+  readonly died: Promise<string>;
   stop(): Promise<void>;
   /** For crash tests: kill the host without a clean shutdown. */
   kill(signal: NodeJS.Signals): void;
@@ -23,7 +28,7 @@ export interface EmulatorProcess {
 
 export async function forkEmulators(dataDir: string): Promise<EmulatorProcess> {
   const child = fork(HOST_ENTRY, [dataDir], {
-    execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=4096'],
+    execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=256'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners: ((event: S3Event) => void)[] = [];
@@ -42,11 +47,21 @@ export async function forkEmulators(dataDir: string): Promise<EmulatorProcess> {
       }
     });
   });
+  let stopping = false;
+  const died = new Promise<string>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping) resolve(signal !== null ? `signal ${signal}` : `exit code ${code}`);
+    }),
+  );
   return {
     endpoints,
     pid: child.pid ?? -1,
     onS3Event: (listener) => listeners.push(listener),
-    stop: () => stopChild(child),
+    died,
+    stop: () => {
+      stopping = true;
+      return stopChild(child);
+    },
     kill: (signal) => child.kill(signal),
   };
 }

@@ -3,6 +3,8 @@
  * ports, persisting under the data dir. Normally run inside the emulator host
  * child process (`emulator-host.ts`) so they get their own event loop.
  */
+// first: kinesalite must load its GetRecords action with Kinesis's 10 MiB cap in place
+import './kinesalite-get-records-cap.ts';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { mkdir } from 'node:fs/promises';

@@ -4,8 +4,10 @@
  */
 import type { ServiceFactory } from './service.ts';
 import { anomalyService } from './services/anomaly.ts';
+import { compactionService } from './services/compaction.ts';
 import { firehoseService } from './services/firehose.ts';
 import { registryService } from './services/registry.ts';
+import { rollupsService } from './services/rollups.ts';
 import { splitterServiceFactory } from './services/splitter.ts';
 import { stateService } from './services/state.ts';
 import { snsService } from './sns/service.ts';
@@ -17,4 +19,6 @@ export const PIPELINE_SERVICES: readonly ServiceFactory[] = [
   registryService,
   anomalyService,
   splitterServiceFactory,
+  compactionService,
+  rollupsService,
 ];

@@ -32,6 +32,8 @@ export interface Service {
   stop(): Promise<void>;
   /** Push out anything buffered (the lake writer's buffers, say). */
   flush?(): Promise<void>;
+  /** Entries this service adds to the runtime file once started (the API server's `console_url`). */
+  runtime?(): Record<string, string>;
   /** Figures for `dubegrid status`. */
   status?(): Promise<Record<string, unknown>>;
 }
@@ -45,3 +47,19 @@ export const stderrLog: RuntimeLog = {
   warn: (m) => process.stderr.write(`warning: ${m}\n`),
   error: (m) => process.stderr.write(`error: ${m}\n`),
 };
+
+/** `log`, silent while `muted()` holds: for a runtime whose services can only report the consequence of a known fault. */
+export function mutedWhen(log: RuntimeLog, muted: () => boolean): RuntimeLog {
+  const unless =
+    (write: (message: string) => void) =>
+    (message: string): void => {
+      if (!muted()) write(message);
+    };
+  const alert = log.alert;
+  return {
+    info: unless((m) => log.info(m)),
+    warn: unless((m) => log.warn(m)),
+    error: unless((m) => log.error(m)),
+    ...(alert ? { alert: unless((m) => alert.call(log, m)) } : {}),
+  };
+}

@@ -7,7 +7,8 @@
  * `assets.csv` has one row per feeder; the loader stores an item per feeder
  * (`<substation>:<feeder>`, as `assetIdOf` spells feeder readings' assets) and one
  * per substation (`<substation>`, the transformer's readings), so every reading finds
- * its asset by its own `asset_id`.
+ * its asset by its own `asset_id`. A mapping's reference file (`consumers/registry/mapped.ts`)
+ * sets names and locations only, and creates an asset it does not know without a rating.
  */
 export interface AssetItem {
   readonly asset_id: string;
@@ -16,11 +17,18 @@ export interface AssetItem {
   readonly substation_name: string;
   /** Empty for a substation. */
   readonly feeder_id: string;
-  readonly transformer_kva: number;
+  /** Absent for an asset known only from a mapping's reference file (no rating is invented). */
+  readonly transformer_kva?: number;
   /** Per-phase rated current; feeders only. */
   readonly rated_current_a?: number;
   /** A feeder with generation behind it; for a substation, any of its feeders. */
-  readonly has_generation: boolean;
+  readonly has_generation?: boolean;
+  /**
+   * The interval the monitor was set to report at, minutes: overrides the observed cadence
+   * in the one definition of "expected" (`shared/expected.ts`). A substation's is the
+   * shortest given on any of its rows.
+   */
+  readonly interval_minutes?: number;
   readonly latitude?: number;
   readonly longitude?: number;
   /** Substations: how many feeders the registry lists. */

@@ -15,6 +15,8 @@ export const ASSETS_CSV_COLUMNS = [
   'has_generation',
   'latitude',
   'longitude',
+  // optional, last so older files (and the Glue table's positional columns) keep their places
+  'interval_minutes',
 ] as const;
 
 export type AssetsCsvColumn = (typeof ASSETS_CSV_COLUMNS)[number];

@@ -1,20 +1,24 @@
 /**
- * The bounds table (docs/architecture.md → "Bounds"): per canonical unit, which magnitudes are
+ * The bounds table (docs/architecture.md → "Bounds"): per unit, which magnitudes are
  * not physical at all on an LV network (quarantined by the splitter) and which are
  * physical but abnormal (passed on as events for the anomaly rules to judge).
- * Nothing else in DubeGrid decides either.
+ * Nothing else in DubeGrid decides either. The canonical units' bounds are here; a
+ * mapping's declared units bring their own, and the unit registry (units.ts) holds both.
  */
-import type { CanonicalUnit } from './units.ts';
+// types only: units.ts builds its registry from this table at load, so no value may flow back
+import type { CanonicalUnit, UnitRegistry } from './units.ts';
 
 export interface UnitBounds {
   /** |value| above this is not physical on an LV network: quarantined. */
   readonly maxAbs: number;
   /** A negative value is physical but abnormal (reaches the `negative_value` rule). */
   readonly negativeIsAbnormal: boolean;
+  /** A zero value is physical but abnormal (a declared unit may say so; no canonical one does). */
+  readonly zeroIsAbnormal?: boolean | undefined;
   readonly why: string;
 }
 
-export const BOUNDS: Readonly<Record<CanonicalUnit, UnitBounds>> = {
+export const BUILTIN_BOUNDS: Readonly<Record<CanonicalUnit, UnitBounds>> = {
   V: { maxAbs: 2_000, negativeIsAbnormal: true, why: 'LV is 230/400 V; beyond a few kV is a meter or parsing fault' },
   A: { maxAbs: 10_000, negativeIsAbnormal: true, why: 'the largest LV ways carry a few kA' },
   kW: { maxAbs: 5_000, negativeIsAbnormal: false, why: 'a 2 MVA transformer is the largest on LV; export is negative' },
@@ -30,14 +34,24 @@ export const BOUNDS: Readonly<Record<CanonicalUnit, UnitBounds>> = {
 
 export type BoundsVerdict = { ok: true; abnormal: boolean } | { ok: false; reason: string };
 
-/** Judge a finite value against the bounds of its unit. */
-export function checkBounds(unit: CanonicalUnit, value: number): BoundsVerdict {
-  const b = BOUNDS[unit];
+/** The bounds of a unit, canonical or declared in `units`. */
+export function boundsOf(unit: string, units?: UnitRegistry): UnitBounds | undefined {
+  return units ? units.boundsOf(unit) : (BUILTIN_BOUNDS as Readonly<Record<string, UnitBounds>>)[unit];
+}
+
+/** Judge a finite value against the bounds of its unit (a unit the registry does not know is not physical). */
+export function checkBounds(unit: string, value: number, units?: UnitRegistry): BoundsVerdict {
+  return judgeBounds(unit, value, boundsOf(unit, units));
+}
+
+/** `checkBounds` with the unit's bounds already looked up (the splitter resolves them once per measure). */
+export function judgeBounds(unit: string, value: number, b: UnitBounds | undefined): BoundsVerdict {
+  if (b === undefined) return { ok: false, reason: `${JSON.stringify(unit)} is not a known unit` };
   if (!Number.isFinite(value)) return { ok: false, reason: `${value} is not a finite number` };
   if (Math.abs(value) > b.maxAbs) {
     return { ok: false, reason: `|${value}| ${unit} exceeds ${b.maxAbs} ${unit} (${b.why})` };
   }
-  return value < 0 && b.negativeIsAbnormal ? ABNORMAL : NORMAL;
+  return (value < 0 && b.negativeIsAbnormal) || (value === 0 && b.zeroIsAbnormal === true) ? ABNORMAL : NORMAL;
 }
 
 // Shared verdicts: the splitter asks once per reading, and an object per answer was

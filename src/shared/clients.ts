@@ -66,11 +66,15 @@ export function createClients(config: TargetConfig): Clients {
   if (!account) {
     throw new Error(`--target aws needs the account id of the deployment: set ${ENV.awsAccount}`);
   }
-  return assemble('aws', region, resourceNames(account, region), { region });
+  const maxAttempts = readSettings().maxAttempts;
+  return assemble('aws', region, resourceNames(account, region), {
+    region,
+    ...(maxAttempts === undefined ? {} : { maxAttempts }),
+  });
 }
 
 function createLocalClients(endpoints: LocalEndpoints): Clients {
-  const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
+  const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: readSettings().maxAttempts ?? 3 };
   const s3 = new S3Client({
     ...base,
     endpoint: endpoints.s3,

@@ -3,7 +3,7 @@
  * one per reading: Firehose converts it to Parquet column by column.
  */
 import { sha256Hex } from './hash.ts';
-import { CANONICAL_UNITS, type CanonicalUnit } from './units.ts';
+import { BUILTIN_UNITS, type Unit, type UnitRegistry } from './units.ts';
 
 export const EVENT_VERSION = 1 as const;
 
@@ -19,7 +19,8 @@ export interface ReadingEvent {
   feeder_id: string;
   measurement: string;
   phase: Phase | null;
-  unit: CanonicalUnit;
+  /** A canonical unit, or one a stored mapping declared (the unit registry). */
+  unit: Unit;
   value: number;
   ts: string;
   source_bucket: string;
@@ -207,15 +208,15 @@ const REQUIRED_NON_EMPTY = new Set<string>([
   'source_key',
 ]);
 const KNOWN_FIELDS = new Set<string>(EVENT_FIELDS);
-const UNIT_SET = new Set<string>(CANONICAL_UNITS);
 const PHASE_SET = new Set<string>(PHASES);
 const MEASUREMENT_SLUG = /^[a-z][a-z0-9_]*$/;
 
 /**
  * Runtime validation of a decoded event. Collects every problem, each naming its
- * field, so a quarantine entry says all that is wrong at once.
+ * field, so a quarantine entry says all that is wrong at once. `units`: the registry
+ * the unit must be in (the built-in units plus the stored mappings' declarations).
  */
-export function validateReadingEvent(input: unknown): ValidationResult {
+export function validateReadingEvent(input: unknown, units: UnitRegistry = BUILTIN_UNITS): ValidationResult {
   const errors: EventValidationError[] = [];
   const fail = (field: string, message: string): void => {
     errors.push(new EventValidationError(field, message));
@@ -239,8 +240,11 @@ export function validateReadingEvent(input: unknown): ValidationResult {
   if (e.phase !== null && !(typeof e.phase === 'string' && PHASE_SET.has(e.phase))) {
     fail('phase', `must be one of ${PHASES.join('/')} or null, got ${describe(e.phase)}`);
   }
-  if (typeof e.unit !== 'string' || !UNIT_SET.has(e.unit)) {
-    fail('unit', `must be a canonical unit (${CANONICAL_UNITS.join(', ')}), got ${describe(e.unit)}`);
+  if (typeof e.unit !== 'string' || !units.has(e.unit)) {
+    fail(
+      'unit',
+      `must be a canonical unit or one a stored mapping declared (${units.names().join(', ')}), got ${describe(e.unit)}`,
+    );
   }
   if (typeof e.value !== 'number' || !Number.isFinite(e.value)) {
     fail('value', `must be a finite number, got ${describe(e.value)}`);

@@ -10,6 +10,14 @@ export interface FunctionDefinition {
   readonly description: string;
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
+  /**
+   * Native packages the handler loads (kept out of the esbuild bundle and shipped
+   * beside it with their prebuilt linux-x64 binaries, so the function runs on x86_64).
+   * @default - none: a pure-JavaScript bundle on ARM64
+   */
+  readonly nativePackages?: readonly string[];
+  /** @default 512 (Lambda's default /tmp) */
+  readonly ephemeralStorageMiB?: number;
 }
 
 export const FUNCTIONS = {
@@ -41,6 +49,29 @@ export const FUNCTIONS = {
     memoryMiB: 256,
     timeoutSeconds: 60,
   },
+  compaction: {
+    id: 'LakeCompactionFunction',
+    entry: 'src/lake/compaction/handler.ts',
+    description: 'Daily: rewrites each changed lake day partition into few sorted, deduplicated Parquet objects',
+    // DuckDB sorts in memory and spills to /tmp; memory also buys CPU
+    memoryMiB: 3008,
+    timeoutSeconds: 900,
+    nativePackages: ['@duckdb/node-api'],
+    // a day partition's inputs, outputs and DuckDB's sort spill
+    ephemeralStorageMiB: 4096,
+  },
+  rollups: {
+    id: 'LakeRollupsFunction',
+    entry: 'src/lake/rollups/handler.ts',
+    description:
+      'Scheduled: rebuilds the hourly and daily rollups (readings_hourly, readings_daily) of each lake day partition that changed',
+    // DuckDB aggregates a day partition in memory; memory also buys CPU
+    memoryMiB: 3008,
+    timeoutSeconds: 900,
+    nativePackages: ['@duckdb/node-api'],
+    // the changed days' readings objects are all downloaded before the first is rebuilt (the coverage needs their bounds)
+    ephemeralStorageMiB: 4096,
+  },
   registry: {
     id: 'RegistryLoaderFunction',
     entry: 'src/consumers/registry/handler.ts',
@@ -48,7 +79,39 @@ export const FUNCTIONS = {
     memoryMiB: 256,
     timeoutSeconds: 300,
   },
+  watchdog: {
+    id: 'StaleFeedWatchdogFunction',
+    entry: 'src/consumers/anomaly/watchdog-handler.ts',
+    description:
+      'Scheduled: the stale_feed watchdog opens the feeds the low watermark (idle shards left out) has passed',
+    memoryMiB: 256,
+    timeoutSeconds: 120,
+  },
 } as const satisfies Record<string, FunctionDefinition>;
+
+/**
+ * Scheduled work, in minutes: EventBridge rules on AWS, timers in `dubegrid up` (the same
+ * numbers). The watchdog runs while the stream is quiet too, so an idle shard's exclusion
+ * from the low watermark takes effect; the rollups pick up the day partitions that changed.
+ */
+export const SCHEDULES = {
+  watchdog: { minutes: 5 },
+  rollups: { minutes: 60 },
+} as const;
+
+/**
+ * The HTTP API's function: not a pipeline handler (nothing on the stream or in the
+ * bucket invokes it), so it is not in `FUNCTIONS`; API Gateway does, through the
+ * `ConsoleApi` construct. The embedded server runs the same app (`src/api/app.ts`).
+ */
+export const API_FUNCTION = {
+  id: 'ApiFunction',
+  entry: 'src/api/lambda.ts',
+  description: 'The DubeGrid HTTP API (the same Hono app as the embedded server) behind API Gateway',
+  memoryMiB: 1024,
+  // API Gateway gives up after 30 s; the app answers `running` after 20 s of a query.
+  timeoutSeconds: 29,
+} as const satisfies FunctionDefinition;
 
 /** A function's key: also its Powertools service name (`POWERTOOLS_SERVICE_NAME`). */
 export type FunctionKey = keyof typeof FUNCTIONS;
@@ -69,6 +132,15 @@ export const ENV = {
   awsAccount: 'DUBEGRID_AWS_ACCOUNT',
   /** JSON overrides of the anomaly rules' thresholds (src/consumers/anomaly/rules/config.ts). */
   anomalyRules: 'DUBEGRID_ANOMALY_RULES',
+  /** Minutes a lake day partition must have had no new object before the scheduled compaction rewrites it. */
+  compactQuietMinutes: 'DUBEGRID_COMPACT_QUIET_MINUTES',
+  /** The split continuation state machine's ARN: the splitter starts it when a file outlasts one invocation. */
+  splitStateMachineArn: 'DUBEGRID_SPLIT_STATE_MACHINE_ARN',
+  /**
+   * Attempts per AWS request (the SDK's standard retry: exponential backoff with jitter);
+   * unset: the SDK's 3. More for a network that throttles or fails often.
+   */
+  maxAttempts: 'DUBEGRID_MAX_ATTEMPTS',
 } as const;
 
 /**

@@ -12,6 +12,9 @@
  *   (later `ingested_at`, then `source_key`, then `source_line` — `compareEmission`).
  * - `assets` (`GLUE.assetsTableName`): the registry CSVs under `reference/assets/`,
  *   every column a string, as `dubegrid generate` writes `assets.csv`.
+ * - `readings_hourly`, `readings_daily` (`ROLLUP_GRAINS`): the fact layer, one row per
+ *   asset × measurement × hour or day, Parquet under `processed/rollups/{hourly,daily}/
+ *   y=/m=/d=/` (built by `src/lake/rollups/`, docs/lake.md → "The fact layer").
  * - `alerts` (`GLUE.alertsTableName`): one JSON object per alert notification under
  *   `processed/alerts/y=/m=/d=/` (the day its incident opened), keyed by notification
  *   id, so writing one again replaces it: the summaries count alerts from here.
@@ -21,7 +24,7 @@ import { EVENT_FIELDS, type ReadingEvent } from './event.ts';
 import { GLUE, PREFIXES } from './resources.ts';
 
 /** Hive/Glue column types the lake uses. */
-export type GlueType = 'int' | 'double' | 'string' | 'timestamp';
+export type GlueType = 'int' | 'bigint' | 'double' | 'string' | 'timestamp';
 
 export interface GlueColumn {
   readonly name: string;
@@ -166,17 +169,24 @@ function projectedPartitions(bucket: string, prefix: string): Record<string, str
 }
 
 /**
- * The deduplicating view's SQL: Trino (Athena) and DuckDB both run it as is. `y`, `m`,
- * `d` are in the window's PARTITION BY although `event_id` alone decides (the partition
- * follows from `ts`, part of the natural key): a filter on a partitioning column is
- * pushed below the window, so `WHERE y = … AND m = …` on the view still prunes
- * partitions on Athena.
+ * The window partition of the deduplicating view. `event_id` alone decides (it is a
+ * hash of `asset_id`, `measurement` and `ts`, and the partition follows from `ts`), so
+ * adding the other columns changes no answer; but a filter on a column of the window's
+ * PARTITION BY is pushed below the window, so `WHERE y = … AND m = …` prunes partitions
+ * and `WHERE asset_id = …` reaches the scan, where min/max statistics of compacted
+ * (sorted) objects skip the other assets' row groups (docs/lake.md → "Compaction").
+ */
+export const READINGS_VIEW_PARTITION = ['event_id', 'asset_id', 'measurement', 'y', 'm', 'd'] as const;
+
+/**
+ * The deduplicating view's SQL: Trino (Athena) and DuckDB both run it as is; the Glue
+ * view (`readingsViewTableInput`), the local engine and the compaction all read this.
  */
 export const READINGS_VIEW_SQL = [
   `SELECT ${[...READINGS_COLUMNS, ...PARTITION_KEYS].map((c) => c.name).join(', ')}`,
   'FROM (',
   `  SELECT ${[...READINGS_COLUMNS, ...PARTITION_KEYS].map((c) => c.name).join(', ')},`,
-  '    row_number() OVER (PARTITION BY event_id, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC) AS emission_rank',
+  `    row_number() OVER (PARTITION BY ${READINGS_VIEW_PARTITION.join(', ')} ORDER BY ingested_at DESC, source_key DESC, source_line DESC) AS emission_rank`,
   `  FROM ${GLUE.tableName}`,
   ') ranked',
   'WHERE emission_rank = 1',
@@ -185,6 +195,7 @@ export const READINGS_VIEW_SQL = [
 /** Glue type → the type Trino reports for it (the Presto view blob needs these). */
 const TRINO_TYPE: Record<GlueType, string> = {
   int: 'integer',
+  bigint: 'bigint',
   double: 'double',
   string: 'varchar',
   timestamp: 'timestamp(3)',
@@ -193,6 +204,7 @@ const TRINO_TYPE: Record<GlueType, string> = {
 /** Glue type → DuckDB type, for the local relations. */
 export const DUCKDB_TYPE: Record<GlueType, string> = {
   int: 'INTEGER',
+  bigint: 'BIGINT',
   double: 'DOUBLE',
   string: 'VARCHAR',
   timestamp: 'TIMESTAMP',
@@ -332,3 +344,73 @@ export const FIREHOSE_CONVERSION = {
   /** Firehose's minimum with format conversion is 64 MiB; a wide backfill opens one buffer per day partition. */
   buffering: { sizeMiB: 128, intervalSeconds: 300 },
 } as const;
+
+/**
+ * The fact layer's columns (both grains): one row per asset × measurement × period that
+ * has at least one reading. `period_start` is the UTC hour or day; `stddev` is the
+ * population standard deviation of the period's values (0 for one reading), so a
+ * period's figures need nothing outside it. `interval_s` is the asset's interval the
+ * `expected_count` was counted with (`src/shared/expected.ts`), null when the day gives
+ * no cadence (fewer than two readings).
+ */
+export const ROLLUP_COLUMNS: readonly GlueColumn[] = [
+  ['asset_id', 'string'],
+  ['measurement', 'string'],
+  ['period_start', 'timestamp'],
+  ['substation_id', 'string'],
+  ['feeder_id', 'string'],
+  ['unit', 'string'],
+  ['count', 'bigint'],
+  ['min', 'double'],
+  ['max', 'double'],
+  ['mean', 'double'],
+  ['sum', 'double'],
+  ['stddev', 'double'],
+  ['first_ts', 'timestamp'],
+  ['last_ts', 'timestamp'],
+  ['interval_s', 'bigint'],
+  ['expected_count', 'bigint'],
+].map(([name, type]) => ({ name, type }) as GlueColumn);
+
+/** The two grains of the fact layer: table name, prefix, and the SQL unit of a period. */
+export const ROLLUP_GRAINS = {
+  hourly: { tableName: GLUE.hourlyTableName, prefix: `${PREFIXES.processedRollups}hourly/`, unit: 'hour' },
+  daily: { tableName: GLUE.dailyTableName, prefix: `${PREFIXES.processedRollups}daily/`, unit: 'day' },
+} as const;
+
+export type RollupGrain = keyof typeof ROLLUP_GRAINS;
+
+/** One object per grain per day partition: rebuilding a day replaces it whole. */
+export function rollupObjectKey(grain: RollupGrain, p: PartitionValues): string {
+  return `${ROLLUP_GRAINS[grain].prefix}y=${p.y}/m=${p.m}/d=${p.d}/rollup.parquet`;
+}
+
+/** Parses a rollup object key back into its grain and partition; undefined for any other key. */
+export function rollupOfKey(key: string): { grain: RollupGrain; partition: PartitionValues } | undefined {
+  const m = /^processed\/rollups\/(hourly|daily)\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/[^/]+$/.exec(key);
+  return m
+    ? { grain: m[1] as RollupGrain, partition: { y: m[2] as string, m: m[3] as string, d: m[4] as string } }
+    : undefined;
+}
+
+export function rollupTableInput(bucket: string, grain: RollupGrain): GlueTableInput {
+  const g = ROLLUP_GRAINS[grain];
+  return {
+    name: g.tableName,
+    description: `Fact layer: count, min, max, mean, sum, stddev, first/last time and expected count per asset × measurement × ${g.unit}`,
+    tableType: 'EXTERNAL_TABLE',
+    parameters: { classification: 'parquet', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, g.prefix) },
+    partitionKeys: PARTITION_KEYS,
+    storageDescriptor: {
+      columns: ROLLUP_COLUMNS,
+      location: s3Uri(bucket, g.prefix),
+      inputFormat: PARQUET_STORAGE.inputFormat,
+      outputFormat: PARQUET_STORAGE.outputFormat,
+      compressed: false,
+      serdeInfo: {
+        serializationLibrary: PARQUET_STORAGE.serializationLibrary,
+        parameters: { 'serialization.format': '1' },
+      },
+    },
+  };
+}

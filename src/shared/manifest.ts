@@ -10,10 +10,18 @@ import { PREFIXES } from './resources.ts';
 export const MANIFEST_VERSION = 1 as const;
 
 /**
- * What the splitter found: one of the two source formats, a file whose header it does
- * not know (`unknown`), no header at all (`empty`), or a body that is not CSV text.
+ * What the splitter found: the name of the mapping that split the object (`lv_long`,
+ * `dno_wide`, or a user mapping's name), a file no mapping takes (`unknown`), no header
+ * at all (`empty`), or a body that is not CSV text.
  */
-export type SourceFormat = 'lv_long' | 'dno_wide' | 'unknown' | 'empty' | 'not_csv';
+export type SourceFormat = 'unknown' | 'empty' | 'not_csv' | (string & {});
+
+/** Which mapping split an object: its name, the sha256 of its file, and why it was chosen. */
+export interface ManifestMapping {
+  readonly name: string;
+  readonly hash: string;
+  readonly why: string;
+}
 
 /** What the object's records cost on the stream, and where they went. */
 export interface ManifestKinesis {
@@ -51,6 +59,8 @@ export interface Manifest {
     readonly gzip: boolean;
   };
   readonly format: SourceFormat;
+  /** The mapping that split the object (absent in manifests written before mappings). */
+  readonly mapping?: ManifestMapping | null;
   /** The header row as read (null for `empty` and `not_csv`). */
   readonly header: readonly string[] | null;
   /** CSV records after the header (blank lines are not records). */
@@ -61,6 +71,8 @@ export interface Manifest {
   readonly quarantine_reasons: Readonly<Partial<Record<QuarantineReason, number>>>;
   /** Accepted rows that carried no reading (a wide row whose measure columns are all empty). */
   readonly rows_without_readings: number;
+  /** Readings rejected alone while their row was accepted (a mapping with `reject: reading`); absent when none. */
+  readonly readings_quarantined?: number;
   /** Readings: one per accepted long-format row, one per non-empty measure column of a wide row. */
   readonly events_emitted: number;
   /** Order-independent digest of the emitted event ids (`EventIdDigest`, 16 hex digits). */
@@ -73,6 +85,11 @@ export interface Manifest {
     readonly key: string | null;
     /** Entries written: one per rejected row plus any entry about the whole object. */
     readonly entries: number;
+    /**
+     * A split over several invocations: every part's quarantine object, in part order
+     * (`quarantinePartKeyOf`); `key` is the first of them. Absent for a one-shot split.
+     */
+    readonly keys?: readonly string[];
   };
   /** Set when the object could not be read to its end; rows before `line` were split. */
   readonly stopped_early: {
@@ -81,11 +98,18 @@ export interface Manifest {
     readonly message: string;
   } | null;
   readonly kinesis: ManifestKinesis;
+  /** Invocations the split took, when more than one (docs/reliability.md → "Files longer than one invocation"). */
+  readonly parts?: number;
   /** The `ingested_at` of every event of this split. */
   readonly ingested_at: string;
   readonly started_at: string;
   readonly finished_at: string;
   readonly duration_ms: number;
+}
+
+/** Every quarantine object a manifest names: one per part that had entries. */
+export function quarantineObjectsOf(m: Pick<Manifest, 'quarantine'>): readonly string[] {
+  return m.quarantine.keys ?? (m.quarantine.key ? [m.quarantine.key] : []);
 }
 
 /** The manifest object of a raw object: `manifests/<source key>.json`. */

@@ -17,7 +17,7 @@ export const QUARANTINE_REASONS = {
   unknown_format: 'the header is not one of the known source formats, so no row of the file can be read',
   malformed_csv: 'the record is not valid CSV (a quote that is never closed, say)',
   oversized_record:
-    'the record is longer than the splitter accepts (usually an unclosed quote swallowing the rest of the object); splitting stopped there',
+    'the record is longer than the splitter accepts: skipped on its own, the split goes on after it (it stops only when an unclosed quote makes the rest of the object that record)',
   column_count: 'the row has a different number of fields than the header',
   oversized_field: 'a field is longer than any real value of the format',
   missing_field: 'a required field is empty',
@@ -29,6 +29,9 @@ export const QUARANTINE_REASONS = {
   unknown_unit: 'the unit is not one DubeGrid knows',
   unit_mismatch: 'the unit does not measure what the description says (a voltage in kW, say)',
   out_of_bounds: 'the magnitude is not physical on an LV network (the shared bounds table)',
+  invalid_json:
+    'the record (a JSON Lines line, an element of a JSON document) is not valid JSON or not an object; for the whole object, the document around its records is not valid JSON',
+  mapping_error: "the mapping could not read the record (a value of a type the mapping's expression cannot take)",
   // Found by a consumer in a record on the stream.
   invalid_event: 'a user record on the stream that is not a valid contract-v1 reading event',
 } as const;
@@ -74,6 +77,18 @@ export interface StreamPosition {
 /** The splitter's quarantine object for a raw object: `quarantine/<source key>.jsonl`. */
 export function quarantineKeyOf(sourceKey: string): string {
   return `${PREFIXES.quarantine}${sourceKey}.jsonl`;
+}
+
+/**
+ * The quarantine object of one part of a split that took several invocations: part 1
+ * writes the usual `quarantine/<source key>.jsonl` (a one-shot split is part 1 only),
+ * part n > 1 `quarantine/<source key>.part-<n>.jsonl`. One object per part, not one
+ * multipart upload across parts: a part stops with less than the 5 MiB S3 needs of
+ * every upload part but the last. The manifest lists them (`quarantineObjectsOf`).
+ */
+export function quarantinePartKeyOf(sourceKey: string, part: number): string {
+  if (part <= 1) return quarantineKeyOf(sourceKey);
+  return `${PREFIXES.quarantine}${sourceKey}.part-${String(part).padStart(4, '0')}.jsonl`;
 }
 
 /**

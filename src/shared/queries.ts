@@ -15,7 +15,9 @@
  *
  * What the summary's figures mean is documented in `docs/lake.md` ("The asset performance summary").
  */
+import { cadenceCtesSql, expectedIntervalsSql, registryIntervalsSql } from './expected.ts';
 import { STATUTORY_VOLTAGE } from './network.ts';
+import { GLUE } from './resources.ts';
 
 /** Measurement slugs the queries read (as the splitter normalises the LV monitor's descriptions). */
 export const SUMMARY_MEASUREMENTS = {
@@ -56,17 +58,35 @@ const MONTH: QueryParameter = {
   pattern: /^(0[1-9]|1[0-2])$/,
   example: '08',
 };
+/*
+ * Ids are bound as parameters, never spliced into SQL; the patterns are still as tight
+ * as the ids are (letters, digits, `. _ : -`), so a value carrying SQL is refused
+ * before anything runs — over HTTP as on the command line.
+ */
 const SUBSTATION: QueryParameter = {
   name: 'substation_id',
-  description: 'substation id as the source gives it',
-  pattern: /^[^\s].{0,127}$/,
+  description: 'substation id as the source gives it (letters, digits, . _ -)',
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
   example: 'LV100001',
 };
 const FEEDER: QueryParameter = {
   name: 'feeder_id',
-  description: 'feeder id as the source gives it; empty for the substation (transformer) itself',
-  pattern: /^.{0,64}$/,
+  description:
+    'feeder id as the source gives it (letters, digits, . _ -); empty for the substation (transformer) itself',
+  pattern: /^[A-Za-z0-9._-]{0,64}$/,
   example: '01',
+};
+const ASSET: QueryParameter = {
+  name: 'asset_id',
+  description: 'asset id: <substation> or <substation>:<feeder>',
+  pattern: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,159}$/,
+  example: 'LV100001:1',
+};
+const MEASUREMENT: QueryParameter = {
+  name: 'measurement',
+  description: 'measurement slug, e.g. total_active_power',
+  pattern: /^[a-z0-9_]{1,64}$/,
+  example: 'total_active_power',
 };
 
 const quote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
@@ -162,17 +182,23 @@ measured AS (
     CASE WHEN kw < 0 THEN 1 ELSE 0 END AS reverse_power
   FROM phased
 ),
-gaps AS (
-  SELECT asset_id, date_diff('second', lag(ts) OVER (PARTITION BY asset_id ORDER BY ts), ts) AS gap_s FROM intervals
-),
-gap_counts AS (
-  SELECT asset_id, gap_s, count(*) AS n FROM gaps WHERE gap_s > 0 GROUP BY asset_id, gap_s
-),
-cadence AS (
-  SELECT asset_id, gap_s AS interval_s
-  FROM (SELECT asset_id, gap_s, row_number() OVER (PARTITION BY asset_id ORDER BY n DESC, gap_s ASC) AS gap_rank FROM gap_counts) ranked_gaps
-  WHERE gap_rank = 1
-)`;
+${cadenceCtesSql('intervals', undefined, registryIntervalsSql('assets'))}`;
+
+/** One measurement of one asset through one month, reading by reading (the API's series older than the readings TTL). */
+const ASSET_MEASUREMENT_MONTH = `SELECT ts, unit, value
+FROM readings
+WHERE y = :year AND m = :month AND asset_id = :asset_id AND measurement = :measurement
+ORDER BY ts`;
+
+/**
+ * One measurement of one asset through one month from a rollup table, period by period:
+ * what a long series needs for its min/max buckets (the API's series when its buckets
+ * are whole hours or days), without reading every reading.
+ */
+const assetMeasurementRollup = (table: string): string => `SELECT period_start, unit, count, min, max, first_ts, last_ts
+FROM ${table}
+WHERE y = :year AND m = :month AND asset_id = :asset_id AND measurement = :measurement
+ORDER BY period_start`;
 
 type Grain = 'day' | 'month';
 
@@ -182,10 +208,11 @@ function summarySql(grain: Grain): string {
     grain === 'day'
       ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)'
       : 'substr(CAST(CAST(p.period_start AS DATE) AS VARCHAR), 1, 7)';
-  const periodDays =
-    grain === 'day'
-      ? '1'
-      : "date_diff('day', CAST(p.period_start AS DATE), CAST(p.period_start + INTERVAL '1' MONTH AS DATE))";
+  const periodEnd = `p.period_start + INTERVAL '1' ${grain === 'day' ? 'DAY' : 'MONTH'}`;
+  // Expected intervals: the asset's cadence over the part of the period the data covers
+  // network-wide (src/shared/expected.ts). Coverage is taken within the month the query
+  // reads (Athena reads one month partition), which equals the dataset's first reading →
+  // watermark except where the whole network was silent at the month's very edge.
   // Incidents opened in the period; one is critical if any of its notifications is (opened critical, or escalated).
   // DISTINCT: an incident has several notifications.
   return `WITH ${intervalCtes(ALL_MEASUREMENTS)},
@@ -216,13 +243,16 @@ grouped AS (
   GROUP BY m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts), c.interval_s
 ),
 periods AS (
-  SELECT p.*, ${periodText} AS period, ${periodDays} AS period_days FROM grouped p
+  SELECT p.*, ${periodText} AS period,
+    ${expectedIntervalsSql('p.period_start', periodEnd, 'p.interval_s')} AS intervals_expected
+  FROM grouped p CROSS JOIN coverage
 )
 SELECT periods.asset_id AS asset_id, substation_id, feeder_id, periods.period AS period,
   round(CAST(interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
-  CAST(floor(CAST(period_days AS DOUBLE) * 86400 / interval_s) AS BIGINT) AS intervals_expected,
+  intervals_expected,
   intervals_present,
-  round(least(100E0, CAST(intervals_present AS DOUBLE) * interval_s / (CAST(period_days AS DOUBLE) * 86400) * 100), 2) AS completeness_pct,
+  CASE WHEN intervals_expected > 0
+    THEN round(least(100E0, CAST(intervals_present AS DOUBLE) / intervals_expected * 100), 2) END AS completeness_pct,
   round(peak_kw, 2) AS peak_demand_kw,
   round(mean_kw, 2) AS mean_demand_kw,
   CASE WHEN peak_kw > 0 THEN round(mean_kw / peak_kw, 3) END AS load_factor,
@@ -345,9 +375,40 @@ export const NAMED_QUERIES = {
     [YEAR, MONTH, SUBSTATION, FEEDER],
     ASSET_HOURLY_PROFILE,
   ),
+  asset_measurement_month: compile(
+    'asset_measurement_month',
+    'One measurement of one asset through one month, every reading (time, unit, value)',
+    [YEAR, MONTH, ASSET, MEASUREMENT],
+    ASSET_MEASUREMENT_MONTH,
+  ),
+  asset_measurement_hourly: compile(
+    'asset_measurement_hourly',
+    'One measurement of one asset through one month, hour by hour from the rollups (count, min, max, first and last time)',
+    [YEAR, MONTH, ASSET, MEASUREMENT],
+    assetMeasurementRollup(GLUE.hourlyTableName),
+  ),
+  asset_measurement_daily: compile(
+    'asset_measurement_daily',
+    'One measurement of one asset through one month, day by day from the rollups (count, min, max, first and last time)',
+    [YEAR, MONTH, ASSET, MEASUREMENT],
+    assetMeasurementRollup(GLUE.dailyTableName),
+  ),
 } as const satisfies Record<string, NamedQuery>;
 
 export type NamedQueryName = keyof typeof NAMED_QUERIES;
+
+/**
+ * Other names a query answers to on the CLI: the summary is "the asset performance
+ * report" to its readers (and was `asset_performance_monthly` in earlier READMEs).
+ * Not registered with Athena: one named query per definition there.
+ */
+export const NAMED_QUERY_ALIASES: Readonly<Record<string, NamedQueryName>> = {
+  asset_performance_monthly: 'asset_summary_monthly',
+  asset_performance_daily: 'asset_summary_daily',
+};
+
+/** The parameters naming the month every named query reads. */
+export const MONTH_PARAMETERS: readonly string[] = [YEAR.name, MONTH.name];
 
 export class QueryParameterError extends Error {
   override name = 'QueryParameterError';

@@ -57,15 +57,42 @@ export const PREFIXES = {
   quarantine: 'quarantine/',
   manifests: 'manifests/',
   referenceAssets: 'reference/assets/',
+  /** Reference files read through a mapping's `reference` block (names, locations) into the asset registry. */
+  referenceMapped: 'reference/mapped/',
+  /** User mappings (`dubegrid sources add`), one `<name>.yaml` each: the splitter and every reader of units read them. */
+  referenceSources: 'reference/sources/',
   processed: 'processed/readings/',
   /** Every alert notification, one JSON object each, `y=/m=/d=` of its incident's opening: what SQL counts alerts from. */
   processedAlerts: 'processed/alerts/',
+  /** The fact layer: hourly and daily rollups per asset × measurement, `hourly/` and `daily/`, then `y=/m=/d=/`. */
+  processedRollups: 'processed/rollups/',
   processedErrors: 'processed-errors/',
   athenaResults: 'athena-results/',
 } as const;
 
+/**
+ * How the splitter reads a raw object, by its key's suffix: the one list of what is
+ * splittable, read by the S3 notification filters (infra), the embedded wiring,
+ * `ingest`'s directory walk and the splitter. Gzip is sniffed from the bytes, whatever
+ * the suffix says. No suffix here ends with another (`.json` is not a suffix of
+ * `.ndjson`): S3 refuses overlapping notification filters.
+ */
+export const RAW_SHAPES = {
+  '.csv': 'csv',
+  '.csv.gz': 'csv',
+  '.json': 'json',
+  '.json.gz': 'json',
+  '.jsonl': 'ndjson',
+  '.jsonl.gz': 'ndjson',
+  '.ndjson': 'ndjson',
+  '.ndjson.gz': 'ndjson',
+} as const;
+
+/** How records are laid out in a raw object: CSV rows, a JSON document, or JSON lines. */
+export type RawShape = (typeof RAW_SHAPES)[keyof typeof RAW_SHAPES];
+
 /** Object key suffixes the splitter accepts. */
-export const RAW_SUFFIXES = ['.csv', '.csv.gz'] as const;
+export const RAW_SUFFIXES = Object.keys(RAW_SHAPES) as readonly (keyof typeof RAW_SHAPES)[];
 
 export const STREAM = {
   id: 'ReadingsStream',
@@ -136,6 +163,30 @@ export const TABLES = {
     description:
       'Incidents (sk `incident#<opened_at>#…`) and their notifications, each its own outbox item (sk `notification#<ts>#<id>`), queryable by asset and by day.',
   },
+  leases: {
+    id: 'LeasesTable',
+    tableName: `${NAME_PREFIX}-leases`,
+    partitionKey: { name: 'lease_id', type: 'S' },
+    ttlAttribute: 'expires_at',
+    description:
+      'Leases of scheduled jobs (one per lake day partition being compacted): taken by a conditional put, released by a conditional delete, expired by time.',
+  },
+  feeds: {
+    id: 'FeedsTable',
+    tableName: `${NAME_PREFIX}-feeds`,
+    partitionKey: { name: 'id', type: 'S' },
+    globalIndexes: [
+      {
+        // `kind` `shard`: one item per stream shard (its watermark); `kind` `due`: feeds not yet
+        // opened as stale, by the instant they become stale (sparse: opened feeds leave it).
+        indexName: 'by_kind',
+        partitionKey: { name: 'kind', type: 'S' },
+        sortKey: { name: 'due', type: 'N' },
+      },
+    ],
+    description:
+      'The stale_feed watchdog: per-shard watermarks (`shard#<id>`) all anomaly consumers update, and per-asset feed state (`feed#<asset_id>`).',
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableKey = keyof typeof TABLES;
@@ -156,6 +207,10 @@ export const GLUE = {
   assetsTableName: 'assets',
   /** The alert notifications under `processed/alerts/` (one row per open, escalation, close). */
   alertsTableName: 'alerts',
+  /** The fact layer: per asset × measurement × hour, under `processed/rollups/hourly/`. */
+  hourlyTableName: 'readings_hourly',
+  /** The fact layer: per asset × measurement × day, under `processed/rollups/daily/`. */
+  dailyTableName: 'readings_daily',
 } as const;
 
 /** The delivery stream that turns the Kinesis stream into the Parquet lake. */
@@ -166,6 +221,14 @@ export const LAKE_DELIVERY = {
 
 export const ATHENA = {
   workgroup: `${NAME_PREFIX}`,
+  /**
+   * The HTTP API's own workgroup. IAM cannot limit Athena to named queries, so the API
+   * runs in a workgroup of its own whose per-query bytes-scanned cutoff bounds what any
+   * request can cost, and whose results stay apart from the operators'.
+   */
+  apiWorkgroup: `${NAME_PREFIX}-api`,
+  /** Per query in the API's workgroup: a month of a 1,000-asset network scans well under this. */
+  apiBytesScannedCutoff: 2 * 1024 ** 3,
 } as const;
 
 /** The physical names a target resolves to; only the bucket differs between targets. */
@@ -200,6 +263,12 @@ export const AWS_ONLY = {
   /** The customer-managed key of the bucket, tables, queues and topics. */
   dataKeyAlias: `alias/${NAME_PREFIX}-data`,
   dashboardName: `${NAME_PREFIX}`,
+  /**
+   * The Step Functions Standard state machine that carries on a split longer than one
+   * splitter invocation (docs/adr/0020-split-continuation-by-step-functions.md); the
+   * embedded stack's invoker plays its part locally.
+   */
+  splitContinuationName: `${NAME_PREFIX}-split-continuation`,
 } as const;
 
 /** The failure sources with a dead-letter queue: the S3-invoked functions and the stream consumers. */

@@ -3,10 +3,16 @@
  * notification's filter on AWS (prefix `raw/`, suffixes RAW_SUFFIXES) and the embedded
  * wiring both follow `isSplittableKey`.
  */
-import { PREFIXES, RAW_SUFFIXES } from './resources.ts';
+import { PREFIXES, RAW_SHAPES, RAW_SUFFIXES, type RawShape } from './resources.ts';
 
 export function isSplittableKey(key: string): boolean {
-  return key.startsWith(PREFIXES.raw) && RAW_SUFFIXES.some((suffix) => key.endsWith(suffix));
+  return key.startsWith(PREFIXES.raw) && rawShapeOf(key) !== undefined;
+}
+
+/** How an object (or a local file) named so is read, by its suffix; undefined when the splitter does not take it. */
+export function rawShapeOf(name: string): RawShape | undefined {
+  const suffix = RAW_SUFFIXES.find((s) => name.endsWith(s));
+  return suffix === undefined ? undefined : RAW_SHAPES[suffix];
 }
 
 /** S3 notifications URL-encode keys, with `+` for a space. */

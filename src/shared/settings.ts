@@ -23,6 +23,12 @@ export interface Settings {
   readonly awsAccount?: string;
   /** JSON overrides of the anomaly rules, as text (the anomaly consumer parses and checks it). */
   readonly anomalyRules?: string;
+  /** Quiet time before a scheduled compaction rewrites a day partition; unset: `COMPACTION.defaultQuietMinutes`. */
+  readonly compactQuietMinutes?: number;
+  /** The state machine that carries on a split longer than one invocation; unset: splits run to their end. */
+  readonly splitStateMachineArn?: string;
+  /** Attempts per AWS request, 1–20; unset: the SDK's default (3). */
+  readonly maxAttempts?: number;
 }
 
 export type SettingName = keyof Settings;
@@ -34,6 +40,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (bucket !== undefined) out.bucket = bucket;
   const stream = text(env, 'stream');
   if (stream !== undefined) out.stream = stream;
+  const machine = text(env, 'splitStateMachineArn');
+  if (machine !== undefined) out.splitStateMachineArn = machine;
   const topic = text(env, 'alertsTopicArn');
   if (topic !== undefined) {
     if (!/^arn:aws[\w-]*:sns:/.test(topic))
@@ -54,6 +62,17 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const rules = text(env, 'anomalyRules');
   if (rules !== undefined) out.anomalyRules = rules;
+  const quiet = parseQuietMinutes(env[ENV.compactQuietMinutes]);
+  if (quiet !== undefined) out.compactQuietMinutes = quiet;
+  const attempts = text(env, 'maxAttempts');
+  if (attempts !== undefined) {
+    const n = Number(attempts);
+    if (!Number.isInteger(n) || n < 1 || n > 20)
+      throw new SettingsError(
+        `${ENV.maxAttempts} must be a whole number from 1 to 20, got ${JSON.stringify(attempts)}`,
+      );
+    out.maxAttempts = n;
+  }
   return out;
 }
 
@@ -75,6 +94,17 @@ export function parseTtlDays(value: string | undefined): number | undefined {
   if (!Number.isFinite(days) || days <= 0)
     throw new SettingsError(`${ENV.readingsTtlDays} must be a positive number of days, got ${JSON.stringify(value)}`);
   return days;
+}
+
+/** `ENV.compactQuietMinutes`: zero or more minutes, or unset/blank for the default. */
+export function parseQuietMinutes(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const minutes = Number(value);
+  if (!Number.isFinite(minutes) || minutes < 0)
+    throw new SettingsError(
+      `${ENV.compactQuietMinutes} must be zero or a positive number of minutes, got ${JSON.stringify(value)}`,
+    );
+  return minutes;
 }
 
 /** `ENV.sourceTimeZone`: `UTC` or an IANA zone name, or unset/blank for UTC. */

@@ -22,6 +22,8 @@ export const METRIC = {
   /** Objects not split: superseded by a newer version, or deleted before the splitter read them. */
   objectsSkipped: 'ObjectsSkipped',
   objectsFailed: 'ObjectsFailed',
+  /** Objects whose split ran short of time and went on in a fresh invocation (a Step Functions execution on AWS). */
+  objectsContinued: 'ObjectsContinued',
   rowsRead: 'RowsRead',
   rowsAccepted: 'RowsAccepted',
   rowsQuarantined: 'RowsQuarantined',
@@ -42,6 +44,14 @@ export const METRIC = {
   assetFilesFailed: 'AssetFilesFailed',
   assetsLoaded: 'AssetsLoaded',
   assetRowsRejected: 'AssetRowsRejected',
+  partitionsCompacted: 'PartitionsCompacted',
+  /** Lake day partitions whose compaction failed (the next run completes them); the alarm on failed runs. */
+  partitionsFailed: 'PartitionsFailed',
+  rowsCompacted: 'RowsCompacted',
+  /** Lake days whose hourly and daily rollups a run (re)built. */
+  rollupDaysRebuilt: 'RollupDaysRebuilt',
+  /** Lake days whose readings are gone, so their rollups were deleted. */
+  rollupDaysRemoved: 'RollupDaysRemoved',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -78,6 +88,9 @@ export const PUBLISHED_METRICS = {
     METRIC.publishFailures,
   ],
   outbox: [METRIC.notificationsPending, METRIC.notificationsPublished, METRIC.publishFailures],
+  compaction: [METRIC.partitionsCompacted, METRIC.partitionsFailed, METRIC.rowsCompacted],
+  rollups: [METRIC.rollupDaysRebuilt, METRIC.rollupDaysRemoved],
+  watchdog: [METRIC.notificationsStored, METRIC.notificationsPublished, METRIC.publishFailures],
   registry: [METRIC.assetFilesLoaded, METRIC.assetFilesFailed, METRIC.assetsLoaded, METRIC.assetRowsRejected],
 } as const satisfies Record<FunctionKey, readonly MetricName[]>;
 

@@ -31,6 +31,9 @@ export class FakeAthenaError extends Error {
 
 interface Execution {
   polls: number;
+  /** As the reference returns them: the statement as sent (placeholders kept) and its workgroup. */
+  query: string;
+  workGroup: string;
   statementType: 'DML' | 'DDL';
   error?: string;
   columns: ColumnInfo[];
@@ -116,9 +119,24 @@ export class FakeAthena {
       }));
       const header: Row[] =
         statementType === 'DML' ? [{ Data: columns.map((c) => ({ VarCharValue: c.Name ?? '' })) }] : [];
-      this.executions.set(id, { polls: 0, statementType, columns, rows: [...header, ...data] });
+      this.executions.set(id, {
+        polls: 0,
+        query: sql,
+        workGroup: input.WorkGroup,
+        statementType,
+        columns,
+        rows: [...header, ...data],
+      });
     } catch (err) {
-      this.executions.set(id, { polls: 0, statementType, error: (err as Error).message, columns: [], rows: [] });
+      this.executions.set(id, {
+        polls: 0,
+        query: sql,
+        workGroup: input.WorkGroup,
+        statementType,
+        error: (err as Error).message,
+        columns: [],
+        rows: [],
+      });
     }
     return { QueryExecutionId: id };
   }
@@ -136,7 +154,15 @@ export class FakeAthena {
             AthenaError: { ErrorCategory: 2, ErrorType: 1006, ErrorMessage: e.error },
           }
         : { State };
-    return { QueryExecution: { QueryExecutionId: id, StatementType: e.statementType, Status } };
+    return {
+      QueryExecution: {
+        QueryExecutionId: id,
+        Query: e.query,
+        WorkGroup: e.workGroup,
+        StatementType: e.statementType,
+        Status,
+      },
+    };
   }
 
   private results(id: string, token: string | undefined, maxResults: number | undefined): unknown {

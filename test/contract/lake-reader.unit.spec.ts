@@ -4,7 +4,7 @@
  * as the Glue view would read them).
  */
 import { AthenaSqlEngine } from '../../src/ops/query/athena-engine.ts';
-import { compactDays, compactedDir } from '../../src/ops/query/compact.ts';
+import { dedupeDays, dedupedDir } from '../../src/ops/query/dedupe.ts';
 import { LocalSqlEngine } from '../../src/ops/query/local-engine.ts';
 import { AthenaLakeReader, LocalLakeReader } from '../../src/ops/replay/verify/lake.ts';
 import { GLUE } from '../../src/shared/resources.ts';
@@ -17,9 +17,9 @@ lakeReaderContract(
 );
 
 lakeReaderContract('AWS (Athena over S3)', async (lakeDir, months) => {
-  // the deduplicated view Athena runs, made once per day as the local engine's compaction does
-  await compactDays(lakeDir, { threads: 1 });
-  const files = `${compactedDir(lakeDir)}/*/*/*/readings.parquet`.replace(/'/g, "''");
+  // the deduplicated view Athena runs, made once per day as the local engine's dedupe does
+  await dedupeDays(lakeDir, { threads: 1 });
+  const files = `${dedupedDir(lakeDir)}/*/*/*/readings.parquet`.replace(/'/g, "''");
   const athena = await FakeAthena.create(async (db) => {
     await db.run(
       `CREATE VIEW ${GLUE.viewName} AS SELECT * FROM read_parquet('${files}', hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`,

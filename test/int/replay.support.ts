@@ -120,7 +120,13 @@ export type Snapshot = Record<TableKey | 'lake', string[]>;
 export async function snapshot(stack: EmbeddedStack): Promise<Snapshot> {
   const out: Partial<Snapshot> = {};
   for (const [key, def] of Object.entries(TABLES) as [TableKey, (typeof TABLES)[TableKey]][]) {
-    out[key] = (await scanAll(stack.clients.doc, def.tableName)).map(stable).sort();
+    const items = await scanAll<Record<string, unknown>>(stack.clients.doc, def.tableName);
+    // a shard's `active_at` is wall-clock liveness (when it last had records: the watchdog's
+    // idle exclusion), not a projection of the data; everything else must match exactly
+    out[key] = items
+      .map((item) => (key === 'feeds' ? withoutWallClock(item) : item))
+      .map(stable)
+      .sort();
   }
   const { engine } = await openSqlEngine(stack.clients, dataPaths(stack.dataDir).cache);
   try {
@@ -130,6 +136,10 @@ export async function snapshot(stack: EmbeddedStack): Promise<Snapshot> {
     await engine.close();
   }
   return out as Snapshot;
+}
+
+function withoutWallClock({ active_at: _wallClock, ...rest }: Record<string, unknown>): Record<string, unknown> {
+  return rest;
 }
 
 /** JSON with keys sorted, so equal items print alike. */

@@ -96,15 +96,26 @@ describe('embedded stack', () => {
       expect(second.stderr).toMatch(/already running on .* \(pid \d+/);
     });
 
-    it('lets `dubegrid status --json` in another process use the running stack', async () => {
-      const run = await runCli(['status', '--json', '--data-dir', runningDir()]);
+    it('lets `dubegrid status --json --exact` in another process use the running stack', async () => {
+      const run = await runCli(['status', '--json', '--exact', '--data-dir', runningDir()]);
       expect(run.stderr).not.toMatch(/NodeVersionSupportWarning/);
       expect(run.code).toBe(0);
       const doc = JSON.parse(run.stdout);
       expect(doc.runtime.pid).toBe(process.pid);
       expect(doc.resources.tables.latest.items).toBe(1);
+      expect(doc.resources.tables.latest.items_approximate).toBeUndefined();
       expect(doc.resources.bucket.objects.raw).toBe(1);
       expect(doc.resources.stream.records).toBe(1);
+    });
+
+    it('without --exact, neither scans nor reads the stream: counts are flagged approximate', async () => {
+      const run = await runCli(['status', '--json', '--data-dir', runningDir()]);
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout);
+      expect(doc.resources.tables.latest.items_approximate).toBe(true);
+      expect(doc.resources.stream.records).toBeUndefined();
+      expect(doc.resources.stream.open_shards).toBe(STREAM.localShardCount);
+      expect(doc.resources.bucket.objects.raw).toBe(1);
     });
   });
 });
@@ -131,7 +142,14 @@ describe('dubegrid status with no stack running', () => {
       const run = await runCli(['status', '--data-dir', dir]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/started one for this command/);
-      expect(run.stdout).toMatch(/dubegrid-readings/);
+      // aligned tables: the resources, one row each, approximate counts marked
+      const lines = run.stdout.split('\n');
+      const header = lines.findIndex((l) => /^resource +name +exists +contents$/.test(l));
+      expect(header).toBeGreaterThan(0);
+      expect(lines[header + 1]).toMatch(/^-+ +-+ +-+ +-+$/);
+      expect(lines.slice(header + 2, header + 4).map((l) => l.split(/ +/)[0])).toEqual(['bucket', 'stream']);
+      expect(run.stdout).toMatch(/^table +dubegrid-readings +yes +≈\d+ items/m);
+      expect(run.stdout).not.toMatch(/[{[]"/); // no raw JSON in the human output
       const again = await startStack({ dataDir: dir, services: [] });
       await again.stop();
     } finally {

@@ -1,7 +1,16 @@
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { kinesisConsumer, streamNameOf } from '../../src/consumers/kit/consumer.ts';
-import { killAt, parseFaultSpec, type FaultPoint } from '../../src/consumers/kit/fault.ts';
+import {
+  killAt,
+  parseFaultSpec,
+  poisonAt,
+  PoisonedReadingError,
+  type FaultPoint,
+} from '../../src/consumers/kit/fault.ts';
+import type { DecodedRecord } from '../../src/consumers/kit/decode.ts';
+import type { ReadingEvent } from '../../src/shared/event.ts';
+import { readingEvent } from '../support/reading-events.ts';
 import { settleInOrder } from '../../src/consumers/kit/settle.ts';
 import { METRIC, SummingCounter } from '../../src/shared/telemetry.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -50,8 +59,11 @@ describe('consumer kit', () => {
     await handler(event(record('shardId-A', '2', { not: 'an event' })));
     await handler(event(record('shardId-B', '3', { not: 'an event' })));
     expect(points.map((p) => `${p.consumer}/${p.shardId}/${p.batch}/${p.phase}`)).toEqual([
+      'probe/shardId-A/1/decoded',
       'probe/shardId-A/1/applied',
+      'probe/shardId-A/2/decoded',
       'probe/shardId-A/2/applied',
+      'probe/shardId-B/1/decoded',
       'probe/shardId-B/1/applied',
     ]);
     expect(
@@ -70,10 +82,52 @@ describe('fault hook', () => {
   it('kills only at the named point', () => {
     let killed = 0;
     const hook = killAt(parseFaultSpec('state:2:applied'), () => void killed++);
-    hook({ consumer: 'state', shardId: 'a', batch: 1, phase: 'applied' });
-    hook({ consumer: 'anomaly', shardId: 'a', batch: 2, phase: 'applied' });
+    hook({ consumer: 'state', shardId: 'a', batch: 1, phase: 'applied', records: [] });
+    hook({ consumer: 'anomaly', shardId: 'a', batch: 2, phase: 'applied', records: [] });
+    hook({ consumer: 'state', shardId: 'a', batch: 2, phase: 'decoded', records: [] });
     expect(killed).toBe(0);
-    hook({ consumer: 'state', shardId: 'a', batch: 2, phase: 'applied' });
+    hook({ consumer: 'state', shardId: 'a', batch: 2, phase: 'applied', records: [] });
     expect(killed).toBe(1);
+  });
+
+  it('poisons, before apply, only the named consumer’s batches that hold the reading, saying where it is', async () => {
+    const reading = (id: string) => ({ event_id: id }) as ReadingEvent;
+    const records = ['e1', 'e2', 'e3'].map(
+      (id, index) =>
+        ({
+          index,
+          shardId: 'a',
+          sequenceNumber: String(index),
+          partitionKey: 'k',
+          events: [reading(id)],
+          rejected: [],
+        }) as DecodedRecord,
+    );
+    const heard: string[] = [];
+    const hook = poisonAt('state', 'e2', (m) => heard.push(m));
+    const at =
+      (consumer: string, phase: 'decoded' | 'applied', recs = records) =>
+      () =>
+        hook({ consumer, shardId: 'a', batch: 1, phase, records: recs });
+    expect(at('anomaly', 'decoded')).not.toThrow();
+    expect(at('state', 'applied')).not.toThrow();
+    expect(at('state', 'decoded', [records[0]!, records[2]!])).not.toThrow();
+    expect(at('state', 'decoded')).toThrow(PoisonedReadingError);
+    expect(heard).toEqual(['state/a: batch of 3 record(s) poisoned at record 1 (reading e2)']);
+    // through the kit: a poisoned batch throws and nothing of it is applied
+    const ev = readingEvent({ substation: 'LV1', ts: '2025-08-14T15:00:00.000Z', value: 240 });
+    let applied = 0;
+    const handler = kinesisConsumer(
+      {
+        name: 'state',
+        async apply() {
+          applied++;
+          return { readings: 1, quarantined: 0 };
+        },
+      },
+      { s3: {} as S3Client, bucket: 'b', fault: poisonAt('state', ev.event_id) },
+    );
+    await expect(handler(event(record('shardId-A', '1', ev)))).rejects.toThrow(PoisonedReadingError);
+    expect(applied).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { withGlobalOptions } from '../../src/cli/command.ts';
-import { registerGenerate } from '../../src/cli/commands/generate.ts';
+import { registerGenerate } from '../../src/cli/register/generate.ts';
 import {
   ASSETS_FILE,
   generate,
@@ -366,7 +366,7 @@ describe('generate: assets.csv', () => {
     const header = (await readFile(summary.assets_file, 'utf8')).split('\n')[0];
     expect(header).toBe(ASSETS_CSV_COLUMNS.join(','));
     expect(header).toBe(
-      'substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude',
+      'substation_number,substation_name,feeder_id,transformer_kva,feeder_rated_current_a,has_generation,latitude,longitude,interval_minutes',
     );
     const assets = await readAssets(summary.out);
     expect(assets).toHaveLength(summary.feeders);
@@ -384,6 +384,8 @@ describe('generate: assets.csv', () => {
       expect(Number(a.latitude)).toBeLessThan(58.7);
       expect(Number(a.longitude)).toBeGreaterThan(-6.4);
       expect(Number(a.longitude)).toBeLessThan(1.8);
+      // no registry interval: the generated monitors are known by their observed cadence
+      expect(a.interval_minutes).toBe('');
     }
     // One substation in four has PV.
     const withPv = new Set(assets.filter((a) => a.has_generation === 'true').map((a) => a.substation_number));

@@ -13,6 +13,11 @@ import {
   vendorRequiredPackages,
 } from '../../infra/bundling/required-packages.ts';
 import { FUNCTIONS } from '../../src/shared/functions.ts';
+import { NativePackageError, nativeClosure } from '../../infra/bundling/native-packages.ts';
+import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
+import type { rewritePartition } from '../../src/lake/compaction/rewrite.ts';
+import type { ReadingEvent } from '../../src/shared/event.ts';
+import { reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
 describe('handler bundling options', () => {
@@ -103,6 +108,83 @@ describe('a real ESM bundle of the KPL code (src/shared/kpl.ts)', () => {
     );
     await expect(vendorRequiredPackages(outDir, PROJECT_ROOT)).rejects.toThrow(BundleCheckError);
     await expect(vendorRequiredPackages(outDir, PROJECT_ROOT)).rejects.toThrow(/@duckdb\/node-api: CLI-only/);
+  });
+});
+
+describe('a handler with a native package (the compaction and DuckDB)', () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('dubegrid-infra-native-'));
+  });
+  afterAll(async () => cleanup());
+
+  it('ships the package, its dependencies and only the linux-x64 glibc binary', () => {
+    expect(nativeClosure(PROJECT_ROOT, ['@duckdb/node-api'])).toEqual([
+      '@duckdb/node-api',
+      '@duckdb/node-bindings',
+      '@duckdb/node-bindings-linux-x64',
+      'detect-libc',
+    ]);
+    expect(() => nativeClosure(PROJECT_ROOT, ['no-such-package'])).toThrow(NativePackageError);
+  });
+
+  it('keeps it out of esbuild and passes it to the hook', () => {
+    const o = handlerBundling(FUNCTIONS.compaction.nativePackages);
+    expect(o.externalModules).toContain('@duckdb/node-api');
+    expect(o.commandHooks?.afterBundling('/in', '/out')).toEqual([
+      'node --import tsx "infra/bundling/vendor-required.ts" "/out" --native "@duckdb/node-api"',
+      // every bundle carries the built-in mappings (a few KiB of YAML), read beside the bundle at run time
+      expect.stringContaining('"src/producers/splitter/mappings" "/out/mappings"'),
+    ]);
+  });
+
+  it('a bundle of the compaction rewrite runs DuckDB from the packages copied beside it', async () => {
+    // GIVEN the rewrite bundled with the handlers' options, then the hook with the declared native package
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(
+      entry,
+      `export { rewritePartition } from ${JSON.stringify(join(PROJECT_ROOT, 'src/lake/compaction/rewrite.ts'))};\n`,
+    );
+    const o = handlerBundling(FUNCTIONS.compaction.nativePackages);
+    const outDir = join(dir, 'asset');
+    mkdirSync(outDir);
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      ...(o.target === undefined ? {} : { target: o.target }),
+      ...(o.externalModules === undefined ? {} : { external: o.externalModules }),
+      banner: { js: o.banner ?? '' },
+      outfile: join(outDir, 'index.mjs'),
+      logLevel: 'silent',
+    });
+    expect(await vendorRequiredPackages(outDir, PROJECT_ROOT, ['@duckdb/node-api'])).toContain(
+      '@duckdb/node-bindings-linux-x64',
+    );
+    // WHEN it rewrites a Parquet file (written by the lake writer) of one partition
+    const writer = await DuckDbParquetWriter.open();
+    const rows = [3, 1, 2].map((k) =>
+      reading({ substation: 'LV1', feeder: '01', measurement: 'l1_current', ts: `2025-08-01T0${k}:00:00Z`, value: k }),
+    );
+    writeFileSync(join(dir, 'in.parquet'), await writer.write([...rows, rows[0] as ReadingEvent]));
+    await writer.close();
+    mkdirSync(join(dir, 'spill'));
+    const mod = (await import(pathToFileURL(join(outDir, 'index.mjs')).href)) as {
+      rewritePartition: typeof rewritePartition;
+    };
+    const out = await mod.rewritePartition(
+      { y: '2025', m: '08', d: '01' },
+      [join(dir, 'in.parquet')],
+      join(dir, 'out'),
+      {
+        tempDir: join(dir, 'spill'),
+        threads: 1,
+      },
+    );
+    // THEN the duplicate is gone
+    expect(out).toMatchObject({ rowsIn: 4, rowsOut: 3 });
   });
 });
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ASSUMPTIONS, estimate, type Measured } from '../../infra/cost/model.ts';
+import { ASSUMPTIONS, estimate, scheduledRuns, type Measured } from '../../infra/cost/model.ts';
+import { CONSUMERS } from '../../src/shared/consumers.ts';
+import { SCHEDULES } from '../../src/shared/functions.ts';
 import { PUBLISHED_METRICS } from '../../src/shared/telemetry.ts';
 import { RATES } from '../../infra/cost/rates.ts';
 
@@ -52,12 +54,34 @@ describe('cost model', () => {
   });
 
   it('prices every Powertools metric the handlers publish (one per name and service) beyond the 10 free', () => {
-    expect(ASSUMPTIONS.customMetrics).toBe(28); // 8 splitter, 4 state, 9 anomaly, 3 outbox, 4 registry
+    expect(ASSUMPTIONS.customMetrics).toBe(36); // 8 splitter, 4 state, 9 anomaly, 3 outbox, 3 compaction, 2 rollups, 4 registry, 3 watchdog
     expect(ASSUMPTIONS.customMetrics).toBe(Object.values(PUBLISHED_METRICS).flat().length);
     expect(line(withKpl, 'CloudWatch', /custom metrics/)).toMatchObject({
-      quantity: 18,
-      usd: 18 * RATES.cloudWatchMetricMonth.usd,
+      quantity: 26,
+      usd: 26 * RATES.cloudWatchMetricMonth.usd,
     });
+  });
+
+  it('prices the alarms beyond the 10 free: two per function (errors, throttles) and the pipeline’s own', () => {
+    expect(ASSUMPTIONS.alarms).toBe(31); // the stack test keeps this equal to what it synthesizes
+    expect(line(withKpl, 'CloudWatch', /alarms/)).toMatchObject({
+      quantity: 21,
+      usd: 21 * RATES.cloudWatchAlarmMonth.usd,
+    });
+  });
+
+  it('counts the scheduled functions’ runs at their rules’ periods, whatever the volume', () => {
+    expect(scheduledRuns()).toEqual({
+      outbox: 730 * 60,
+      watchdog: (730 * 60) / SCHEDULES.watchdog.minutes,
+      rollups: (730 * 60) / SCHEDULES.rollups.minutes,
+      compaction: 730 / 24,
+    });
+    const runs = Object.values(scheduledRuns()).reduce((a, b) => a + b, 0);
+    const small = estimate(1e6, measured, RATES, { aggregated: true });
+    // 10 raw files, and 20,000 aggregates in 6 MB batches for each of the two consumers: the rest is the schedules
+    const batches = Math.ceil(20_000 / Math.min(CONSUMERS.state.batchSize, Math.floor((6 * 1024 * 1024) / 24_300)));
+    expect(line(small, 'Lambda', /requests/)?.quantity).toBeCloseTo(10 + 2 * batches + runs, 6);
   });
 
   it('names the source of every rate', () => {

@@ -36,11 +36,22 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [id, reason] of acknowledgements) expect(`${id}: ${reason}`).toMatch(/^.+: .{40,}/);
     // Only these rules are acknowledged at all; anything else must be fixed, not acknowledged.
     const rules = new Set(acknowledgements.map(([id]) => id.replace(/^annotation::/i, '').replace(/\[.*$/, '')));
+    // The console (issue 16): the health route without auth (APIG4), CloudFront without a custom
+    // domain, WAF, geo restriction or logs (CFR1-4), Cognito's paid threat protection (COG3, COG8).
     expect([...rules].sort()).toEqual([
+      'AwsSolutions-APIG4',
+      'AwsSolutions-CFR1',
+      'AwsSolutions-CFR2',
+      'AwsSolutions-CFR3',
+      'AwsSolutions-CFR4',
+      'AwsSolutions-COG3',
+      'AwsSolutions-COG8',
       'AwsSolutions-IAM5',
       'AwsSolutions-KDF1',
       'AwsSolutions-L1',
       'AwsSolutions-S1',
+      'AwsSolutions-SF1',
+      'AwsSolutions-SF2',
       'AwsSolutions-SQS3',
     ]);
   });
@@ -48,13 +59,13 @@ describe('cdk-nag AwsSolutions', () => {
   it('still catches a new wildcard: acknowledgements name one role, one action pattern, one resource', () => {
     const { stack: other } = build();
     const functions = other.node.findChild('Functions') as PipelineFunctions;
-    // The state consumer only writes to S3: s3:GetObject* is acknowledged for the splitter's role, not for its.
-    functions.functions.state.role.addToPrincipalPolicy(
+    // The outbox sweeper only writes to S3: s3:GetObject* is acknowledged for the readers' roles, not for its.
+    functions.functions.outbox.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject*'], resources: ['*'] }),
     );
     expect(findings(other)).toEqual([
-      'AwsSolutions-IAM5[Action::s3:GetObject*] at DubeGrid/Functions/StateConsumerFunction/Role/DefaultPolicy/Resource',
-      'AwsSolutions-IAM5[Resource::*] at DubeGrid/Functions/StateConsumerFunction/Role/DefaultPolicy/Resource',
+      'AwsSolutions-IAM5[Action::s3:GetObject*] at DubeGrid/Functions/AlertOutboxFunction/Role/DefaultPolicy/Resource',
+      'AwsSolutions-IAM5[Resource::*] at DubeGrid/Functions/AlertOutboxFunction/Role/DefaultPolicy/Resource',
     ]);
   });
 });

@@ -1,14 +1,19 @@
 /**
  * The AWS stack and the embedded stack create the same resources: every name and key
  * schema in the synthesized template equals both the shared definition and what the
- * embedded bootstrap sends to its emulators (`bootstrapPlan`). A difference in either
+ * embedded bootstrap sends to its emulators (`bootstrapPlan`), and each scheduled job's
+ * EventBridge rule runs at the period of its embedded timer. A difference in either
  * direction fails here.
  */
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/build.ts';
 import { bootstrapPlan } from '../../src/local/bootstrap.ts';
-import { READINGS_COLUMNS } from '../../src/shared/glue.ts';
+import { silentLog, type ServiceContext } from '../../src/local/service.ts';
+import { rollupsService } from '../../src/local/services/rollups.ts';
+import { COMPACTION } from '../../src/shared/compaction.ts';
+import { FUNCTIONS, SCHEDULES } from '../../src/shared/functions.ts';
+import { READINGS_COLUMNS, ROLLUP_COLUMNS, ROLLUP_GRAINS } from '../../src/shared/glue.ts';
 import {
   GLUE,
   LAKE_DELIVERY,
@@ -96,7 +101,16 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
       props('AWS::Glue::Table')
         .map((t) => (t.TableInput as { Name: string }).Name)
         .sort(),
-    ).toEqual([GLUE.tableName, GLUE.viewName, GLUE.assetsTableName, GLUE.alertsTableName].sort());
+    ).toEqual(
+      [
+        GLUE.tableName,
+        GLUE.viewName,
+        GLUE.assetsTableName,
+        GLUE.alertsTableName,
+        GLUE.hourlyTableName,
+        GLUE.dailyTableName,
+      ].sort(),
+    );
   });
 });
 
@@ -130,5 +144,58 @@ describe('schemas: each table is keyed, indexed and expired exactly as the boots
     const columns = (table?.TableInput as { StorageDescriptor: { Columns: { Name: string; Type: string }[] } })
       .StorageDescriptor.Columns;
     expect(columns).toEqual(READINGS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+  });
+
+  it.each([GLUE.hourlyTableName, GLUE.dailyTableName])(
+    'the fact layer table %s has the shared rollup columns, partitioned by y/m/d',
+    (name) => {
+      const table = props('AWS::Glue::Table').find((t) => (t.TableInput as { Name: string }).Name === name);
+      const input = table?.TableInput as {
+        StorageDescriptor: { Columns: { Name: string; Type: string }[]; Location: unknown };
+        PartitionKeys: { Name: string }[];
+      };
+      expect(input.StorageDescriptor.Columns).toEqual(ROLLUP_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+      expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['y', 'm', 'd']);
+      expect(JSON.stringify(input.StorageDescriptor.Location)).toContain(
+        Object.values(ROLLUP_GRAINS).find((g) => g.tableName === name)!.prefix,
+      );
+    },
+  );
+});
+
+describe('schedules: the embedded timers run the scheduled jobs at the EventBridge rules’ periods', () => {
+  /** The rate expression of the rule that targets the function whose logical id starts with `id`. */
+  const rateOf = (id: string): string | undefined => {
+    const fn = Object.keys(template.findResources('AWS::Lambda::Function')).find((k) => k.startsWith(`Functions${id}`));
+    const rule = props('AWS::Events::Rule').find((r) =>
+      (r.Targets as { Arn: { 'Fn::GetAtt'?: string[] } }[]).some((t) => t.Arn['Fn::GetAtt']?.[0] === fn),
+    );
+    return rule?.ScheduleExpression as string | undefined;
+  };
+  const rate = (minutes: number): string =>
+    minutes % 60 === 0
+      ? `rate(${minutes / 60} hour${minutes === 60 ? '' : 's'})`
+      : `rate(${minutes} minute${minutes === 1 ? '' : 's'})`;
+
+  it('the rollups: the `rollups` service’s timer and the LakeRollups rule, both SCHEDULES.rollups', async () => {
+    const spy = vi.spyOn(globalThis, 'setInterval');
+    const ctx = { clients: { s3: {}, names: { bucket: 'b' } }, log: silentLog } as unknown as ServiceContext;
+    const service = rollupsService(ctx);
+    try {
+      await service.start();
+      expect(spy).toHaveBeenCalledWith(expect.any(Function), SCHEDULES.rollups.minutes * 60_000);
+    } finally {
+      await service.stop();
+      spy.mockRestore();
+    }
+    expect(rateOf(FUNCTIONS.rollups.id)).toBe(rate(SCHEDULES.rollups.minutes));
+  });
+
+  it('the stale_feed watchdog: the rule’s period is SCHEDULES.watchdog, the anomaly service’s timer', () => {
+    expect(rateOf(FUNCTIONS.watchdog.id)).toBe(rate(SCHEDULES.watchdog.minutes));
+  });
+
+  it('the compaction: daily at COMPACTION.dailyAtUtcHour on AWS (the embedded timer looks more often, for quiet partitions)', () => {
+    expect(rateOf(FUNCTIONS.compaction.id)).toBe(`cron(0 ${COMPACTION.dailyAtUtcHour} * * ? *)`);
   });
 });

@@ -7,8 +7,16 @@ import { describe, expect, it } from 'vitest';
 import { buildApp, cdkJsonContext } from '../../infra/build.ts';
 import { MissingHandlerError } from '../../infra/bundling/options.ts';
 import { CONSUMERS } from '../../src/shared/consumers.ts';
-import { ASYNC_INVOCATION, ENV, FUNCTIONS, METRICS_NAMESPACE } from '../../src/shared/functions.ts';
+import {
+  ASYNC_INVOCATION,
+  ENV,
+  FUNCTIONS,
+  METRICS_NAMESPACE,
+  SCHEDULES,
+  type FunctionDefinition,
+} from '../../src/shared/functions.ts';
 import { METRIC } from '../../src/shared/telemetry.ts';
+import { COMPACTION } from '../../src/shared/compaction.ts';
 import { ASSUMPTIONS } from '../../infra/cost/model.ts';
 import { AWS_ONLY, DLQ_SOURCES, PREFIXES, RAW_SUFFIXES, STREAM, TABLES, dlqName } from '../../src/shared/resources.ts';
 import { tempDir } from '../support/tmp.ts';
@@ -19,6 +27,7 @@ const ACCOUNT = '123456789012';
 const REGION = 'eu-west-2';
 const BUCKET = `dubegrid-${ACCOUNT}-${REGION}`;
 const B = `arn:aws:s3:::${BUCKET}`;
+const SPLIT_MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${AWS_ONLY.splitContinuationName}`;
 
 const { stack } = buildApp({
   bundling: false,
@@ -137,12 +146,12 @@ const logGroup = (key: FunctionKey) => `loggroup:Functions${FUNCTIONS[key].id}Lo
 
 describe('functions', () => {
   it.each(Object.keys(FUNCTIONS) as FunctionKey[])(
-    '%s: Node.js 22 on ARM64, sized as FUNCTIONS says, logging JSON to its own log group',
+    '%s: Node.js 22 on ARM64 (x86_64 with native packages), sized as FUNCTIONS says, logging JSON to its own log group',
     (key) => {
-      const def = FUNCTIONS[key];
+      const def: FunctionDefinition = FUNCTIONS[key];
       expect(fnProps(key)).toMatchObject({
         Runtime: 'nodejs22.x',
-        Architectures: ['arm64'],
+        Architectures: [def.nativePackages?.length ? 'x86_64' : 'arm64'],
         Handler: 'index.handler',
         MemorySize: def.memoryMiB,
         Timeout: def.timeoutSeconds,
@@ -177,11 +186,35 @@ describe('functions', () => {
       [ENV.bucket]: BUCKET,
       [ENV.stream]: STREAM.streamName,
       [ENV.sourceTimeZone]: 'Europe/London',
+      [ENV.splitStateMachineArn]: SPLIT_MACHINE_ARN,
     });
     expect(own('state')).toEqual({ [ENV.bucket]: BUCKET, [ENV.readingsTtlDays]: '90' });
     expect(own('anomaly')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
     expect(own('outbox')).toEqual({ [ENV.bucket]: BUCKET, [ENV.alertsTopicArn]: topic });
-    expect(own('registry')).toEqual({ [ENV.bucket]: BUCKET });
+    expect(own('registry')).toEqual({ [ENV.bucket]: BUCKET, [ENV.sourceTimeZone]: 'Europe/London' });
+    expect(own('compaction')).toEqual({ [ENV.bucket]: BUCKET });
+    expect(own('rollups')).toEqual({ [ENV.bucket]: BUCKET });
+  });
+
+  it('compaction: DuckDB shipped beside the bundle, x86_64, /tmp for a day partition, a lease that outlives the function', () => {
+    expect(FUNCTIONS.compaction.nativePackages).toEqual(['@duckdb/node-api']);
+    expect(fnProps('compaction')).toMatchObject({
+      Architectures: ['x86_64'],
+      EphemeralStorage: { Size: FUNCTIONS.compaction.ephemeralStorageMiB },
+    });
+    // an expired lease must mean a dead run, never a slow one
+    expect(COMPACTION.leaseSeconds).toBeGreaterThan(FUNCTIONS.compaction.timeoutSeconds);
+  });
+
+  it('rollups: DuckDB shipped beside the bundle, x86_64, /tmp for the changed days, Lambda’s longest timeout', () => {
+    expect(FUNCTIONS.rollups.nativePackages).toEqual(['@duckdb/node-api']);
+    expect(fnProps('rollups')).toMatchObject({
+      Architectures: ['x86_64'],
+      EphemeralStorage: { Size: FUNCTIONS.rollups.ephemeralStorageMiB },
+      Timeout: 900,
+    });
+    // one run may not outlast the next: the period leaves room for the longest run
+    expect(FUNCTIONS.rollups.timeoutSeconds).toBeLessThan(SCHEDULES.rollups.minutes * 60);
   });
 
   it('have roles with no managed policy (not even AWSLambdaBasicExecutionRole)', () => {
@@ -211,41 +244,76 @@ describe('functions', () => {
 });
 
 describe('least privilege: what each role may do', () => {
-  it('splitter: read raw/, write manifests/ and quarantine/ (and delete its stale quarantine object), put records', () => {
+  it('splitter: read raw/ and reference/sources/, write manifests/ and quarantine/ (and delete its stale quarantine object), put records, start its continuation', () => {
     expect(accessOf(`Functions${FUNCTIONS.splitter.id}Role`)).toEqual({
       [logGroup('splitter')]: LOGS,
       [B]: S3_READ,
       [`${B}/${PREFIXES.raw}*`]: S3_READ,
+      [`${B}/${PREFIXES.referenceSources}*`]: S3_READ,
       [`${B}/${PREFIXES.manifests}*`]: S3_PUT,
       [`${B}/${PREFIXES.quarantine}*`]: [...S3_PUT, 's3:DeleteObject*'].sort(),
       'key:DataKey': KEY,
       [`stream:${STREAM.streamName}`]: ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
       [`queue:${dlqName('splitter')}`]: DLQ_SEND,
+      [SPLIT_MACHINE_ARN]: ['states:StartExecution'],
     });
   });
 
-  it('state consumer: the readings and latest tables, quarantine/, the stream, its DLQ', () => {
+  it('split continuation: a Standard state machine that invokes the splitter and nothing else', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: AWS_ONLY.splitContinuationName,
+      StateMachineType: 'STANDARD',
+    });
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(1);
+    const role = (machines[0]!.Properties as { RoleArn: { 'Fn::GetAtt': [string, string] } }).RoleArn['Fn::GetAtt'][0];
+    const docs = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap(
+        (p) =>
+          (p.Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement,
+      );
+    expect(docs.flatMap((d) => [d.Action].flat())).toEqual(['lambda:InvokeFunction']);
+    expect(JSON.stringify(docs.map((d) => d.Resource))).toContain(FUNCTIONS.splitter.id);
+    expect(JSON.stringify(docs.map((d) => d.Resource))).not.toMatch(/StateConsumer|Anomaly|Registry|Outbox/);
+  });
+
+  it('split continuation: loops Invoke(splitter) → Choice(done?) → Invoke, retrying a failed part as Lambda retries', () => {
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const body = JSON.stringify(machine.Properties.DefinitionString);
+    expect(body).toContain('\\"Variable\\":\\"$.done\\",\\"BooleanEquals\\":true');
+    expect(body).toContain(`\\"MaxAttempts\\":${ASYNC_INVOCATION.retryAttempts}`);
+    expect(body).toContain('\\"continuation.$\\":\\"$.continuation\\"');
+  });
+
+  it('state consumer: the readings and latest tables, quarantine/, read reference/sources/ (declared units), the stream, its DLQ', () => {
     expect(accessOf(`Functions${FUNCTIONS.state.id}Role`)).toEqual({
       [logGroup('state')]: LOGS,
       [`table:${TABLES.readings.tableName}`]: TABLE_RW,
       [`table:${TABLES.latest.tableName}`]: TABLE_RW,
       [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.referenceSources}*`]: S3_READ,
       'key:DataKey': KEY,
       [`stream:${STREAM.streamName}`]: STREAM_READ,
       [`queue:${dlqName(CONSUMERS.state.name)}`]: DLQ_SEND,
     });
   });
 
-  it('anomaly consumer: windows and alerts (with its indexes), assets read-only, publish alerts, quarantine/ and the alert lake, the stream, its DLQ', () => {
+  it('anomaly consumer: windows, alerts and feeds (with their indexes), assets read-only, publish alerts, quarantine/ and the alert lake, read reference/sources/ (declared units), the stream, its DLQ', () => {
     expect(accessOf(`Functions${FUNCTIONS.anomaly.id}Role`)).toEqual({
       [logGroup('anomaly')]: LOGS,
       [`table:${TABLES.windows.tableName}`]: TABLE_RW,
       [`table:${TABLES.alerts.tableName}`]: TABLE_RW,
       [`table:${TABLES.alerts.tableName}/index/*`]: TABLE_RW,
       [`table:${TABLES.assets.tableName}`]: TABLE_READ,
+      [`table:${TABLES.feeds.tableName}`]: TABLE_RW,
+      [`table:${TABLES.feeds.tableName}/index/*`]: TABLE_RW,
       'topic:dubegrid-alerts': ['sns:Publish'],
       [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
       [`${B}/${PREFIXES.processedAlerts}*`]: S3_PUT,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.referenceSources}*`]: S3_READ,
       'key:DataKey': KEY,
       [`stream:${STREAM.streamName}`]: STREAM_READ,
       [`queue:${dlqName(CONSUMERS.anomaly.name)}`]: DLQ_SEND,
@@ -263,15 +331,51 @@ describe('least privilege: what each role may do', () => {
     });
   });
 
-  it('registry loader: read reference/assets/, write the assets table and its rejected rows to quarantine/', () => {
+  it('stale_feed watchdog: the feeds and alerts tables (with their indexes), publish alerts, the alert lake', () => {
+    expect(accessOf(`Functions${FUNCTIONS.watchdog.id}Role`)).toEqual({
+      [logGroup('watchdog')]: LOGS,
+      [`table:${TABLES.feeds.tableName}`]: TABLE_RW,
+      [`table:${TABLES.feeds.tableName}/index/*`]: TABLE_RW,
+      [`table:${TABLES.alerts.tableName}`]: TABLE_RW,
+      [`table:${TABLES.alerts.tableName}/index/*`]: TABLE_RW,
+      'topic:dubegrid-alerts': ['sns:Publish'],
+      [`${B}/${PREFIXES.processedAlerts}*`]: S3_PUT,
+      'key:DataKey': KEY,
+    });
+  });
+
+  it('registry loader: read reference/assets/, reference/mapped/ and the mappings, write the assets table and its rejected rows to quarantine/', () => {
     expect(accessOf(`Functions${FUNCTIONS.registry.id}Role`)).toEqual({
       [logGroup('registry')]: LOGS,
       [B]: S3_READ,
       [`${B}/${PREFIXES.referenceAssets}*`]: S3_READ,
+      [`${B}/${PREFIXES.referenceMapped}*`]: S3_READ,
+      [`${B}/${PREFIXES.referenceSources}*`]: S3_READ,
       [`${B}/${PREFIXES.quarantine}*`]: S3_PUT,
       [`table:${TABLES.assets.tableName}`]: TABLE_WRITE,
       'key:DataKey': KEY,
       [`queue:${dlqName('registry')}`]: DLQ_SEND,
+    });
+  });
+
+  it('compaction: read, write and delete under processed/readings/ only, and its leases', () => {
+    expect(accessOf(`Functions${FUNCTIONS.compaction.id}Role`)).toEqual({
+      [logGroup('compaction')]: LOGS,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.processed}*`]: [...new Set([...S3_READ, ...S3_PUT, 's3:DeleteObject*'])].sort(),
+      [`table:${TABLES.leases.tableName}`]: TABLE_RW,
+      'key:DataKey': KEY,
+    });
+  });
+
+  it('rollups: read processed/readings/, read, write and delete under processed/rollups/ only; read the registry (interval_minutes); no Glue', () => {
+    expect(accessOf(`Functions${FUNCTIONS.rollups.id}Role`)).toEqual({
+      [logGroup('rollups')]: LOGS,
+      [B]: S3_READ,
+      [`${B}/${PREFIXES.processed}*`]: S3_READ,
+      [`${B}/${PREFIXES.processedRollups}*`]: [...new Set([...S3_READ, ...S3_PUT, 's3:DeleteObject*'])].sort(),
+      [`table:${TABLES.assets.tableName}`]: TABLE_READ,
+      'key:DataKey': KEY,
     });
   });
 
@@ -333,7 +437,7 @@ describe('what invokes what', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', Object.keys(CONSUMERS).length);
   });
 
-  it('S3 invokes the splitter for every raw suffix under raw/ and the registry loader under reference/assets/', () => {
+  it('S3 invokes the splitter for every raw suffix under raw/ and the registry loader under reference/assets/ and reference/mapped/', () => {
     const [bucket] = Object.values(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: BUCKET } }));
     const configs = bucket?.Properties.NotificationConfiguration.LambdaConfigurations as {
       Event: string;
@@ -349,6 +453,7 @@ describe('what invokes what', () => {
         ],
       })),
       { key: 'registry' as const, rules: [{ Name: 'prefix', Value: PREFIXES.referenceAssets }] },
+      { key: 'registry' as const, rules: [{ Name: 'prefix', Value: PREFIXES.referenceMapped }] },
     ];
     expect(configs).toEqual(
       expected.map((e) => ({
@@ -373,6 +478,19 @@ describe('what invokes what', () => {
     },
   );
 
+  it('a schedule runs the stale_feed watchdog every 5 minutes, without retries (the next run is the retry)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [functionId('watchdog'), 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+        },
+      ],
+    });
+  });
+
   it('a schedule runs the outbox sweeper every minute, without retries (the next sweep is the retry)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
@@ -388,6 +506,60 @@ describe('what invokes what', () => {
       FunctionName: { Ref: functionId('outbox') },
       MaximumRetryAttempts: 0,
     });
+  });
+
+  it('a daily schedule runs the compaction without retries (the next run completes a failed one)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `cron(0 ${COMPACTION.dailyAtUtcHour} * * ? *)`,
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [functionId('compaction'), 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId('compaction') },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('a schedule runs the rollups every SCHEDULES.rollups period (the embedded timer’s), without retries (the next run is the retry)', () => {
+    expect(SCHEDULES.rollups.minutes).toBe(60);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [functionId('rollups'), 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: SCHEDULES.rollups.minutes * 60 },
+        },
+      ],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionId('rollups') },
+      MaximumRetryAttempts: 0,
+    });
+  });
+
+  it('every scheduled function has exactly one rule, and nothing else invokes it', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    const targetsOf = (key: FunctionKey) =>
+      rules.filter((r) =>
+        (r.Properties.Targets as { Arn: { 'Fn::GetAtt': string[] } }[]).some(
+          (t) => t.Arn['Fn::GetAtt']?.[0] === functionId(key),
+        ),
+      );
+    for (const key of ['outbox', 'compaction', 'rollups', 'watchdog'] as const)
+      expect(targetsOf(key), key).toHaveLength(1);
+    expect(rules).toHaveLength(4);
+    const mapped = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+      (m) => (m.Properties.FunctionName as { Ref: string }).Ref,
+    );
+    for (const key of ['outbox', 'compaction', 'rollups', 'watchdog'] as const)
+      expect(mapped).not.toContain(functionId(key));
   });
 
   it('one named, encrypted, TLS-only dead-letter queue per failure source', () => {
@@ -436,6 +608,7 @@ describe('observability', () => {
       'dubegrid-lake-partition-limit',
       'dubegrid-alerts-undeliverable',
       'dubegrid-alerts-publish-failing',
+      'dubegrid-split-continuation-failed',
     ].sort();
     expect(names).toEqual(expected);
   });

@@ -4,7 +4,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { cdkJsonContext } from '../../infra/project.ts';
 import { DataKey } from '../../infra/constructs/encryption.ts';
-import { DataStorage, type DataStorageProps } from '../../infra/constructs/storage.ts';
+import { DataStorage, LAKE_NONCURRENT_VERSION_DAYS, type DataStorageProps } from '../../infra/constructs/storage.ts';
 import { PREFIXES } from '../../src/shared/resources.ts';
 
 function synth(props: Partial<DataStorageProps> = {}, withTrigger = false): Template {
@@ -102,10 +102,18 @@ describe('DataStorage', () => {
 
   it('never expires or archives the other zones (processed/, manifests/, reference/)', () => {
     const bucket = Object.values(template.findResources('AWS::S3::Bucket', { Properties: DATA_BUCKET }))[0];
-    const prefixes = (bucket?.Properties.LifecycleConfiguration.Rules as { Prefix?: string }[])
-      .map((r) => r.Prefix)
-      .filter(Boolean);
-    expect(prefixes.sort()).toEqual([PREFIXES.athenaResults, PREFIXES.quarantine, PREFIXES.raw].sort());
+    const rules = bucket?.Properties.LifecycleConfiguration.Rules as Record<string, unknown>[];
+    const prefixes = rules.map((r) => r.Prefix).filter(Boolean);
+    expect(prefixes.sort()).toEqual(
+      [PREFIXES.athenaResults, PREFIXES.quarantine, PREFIXES.raw, PREFIXES.processed].sort(),
+    );
+    // the lake's rule only ends the noncurrent versions compaction leaves (its deleted inputs)
+    expect(rules.find((r) => r.Prefix === PREFIXES.processed)).toEqual({
+      Id: 'CompactedLakeInputs',
+      Prefix: PREFIXES.processed,
+      NoncurrentVersionExpiration: { NoncurrentDays: LAKE_NONCURRENT_VERSION_DAYS },
+      Status: 'Enabled',
+    });
   });
 
   it('has no Object Lock unless asked', () => {

@@ -14,6 +14,7 @@ import {
 import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { KeyedAggregator } from '../../src/shared/kpl.ts';
+import { BUILTIN_UNITS } from '../../src/shared/units.ts';
 import { reading } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -253,5 +254,20 @@ describe('lake delivery core', () => {
     expect(d.stats.duplicates_in_buffer).toBe(2);
     const rows = await readParquet(sink.objects.get(out.objects[0]?.key as string) as Buffer);
     expect(rows.map((r) => r.value)).toEqual([2]);
+  });
+
+  it('writes a reading in a unit a mapping declared when given the registry that holds it; without, a conversion error', async () => {
+    const km = {
+      ...reading({ substation: 'EV1', measurement: 'odometer', ts: '2025-08-14T10:00:00.000Z', value: 12_345 }),
+      unit: 'km',
+    };
+    const units = BUILTIN_UNITS.with({ km: { max_abs: 10_000_000, negative_is_abnormal: true } }, 'probe');
+    const sink = new MemorySink();
+    const d = new LakeDelivery({ writer, sink, buffering: { sizeBytes: 1 << 20, intervalMs: 60_000 } });
+    expect(d.accept('s', aggregated('EV1', [km]), units)).toEqual({ records: 1, readings: 1, errors: 0 });
+    expect(d.accept('s', aggregated('EV1', [km]))).toEqual({ records: 1, readings: 0, errors: 1 });
+    const out = await d.flushAll();
+    const rows = await readParquet(sink.objects.get(out.objects[0]?.key as string) as Buffer);
+    expect(rows.map((r) => [r.unit, r.value])).toEqual([['km', 12_345]]);
   });
 });

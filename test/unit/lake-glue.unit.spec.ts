@@ -11,7 +11,7 @@ import {
   readingsTableInput,
   readingsViewTableInput,
 } from '../../src/shared/glue.ts';
-import { LV_DESCRIPTIONS } from '../../src/producers/splitter/lv-long.ts';
+import { builtinMappings } from '../../src/producers/splitter/mapping/builtin.ts';
 import { NAMED_QUERIES, SUMMARY_MEASUREMENTS } from '../../src/shared/queries.ts';
 import { GLUE } from '../../src/shared/resources.ts';
 
@@ -76,7 +76,7 @@ describe('the Glue definition', () => {
     expect(blob.schema).toBe(GLUE.databaseName);
     expect(blob.columns.find((c: { name: string }) => c.name === 'ts')).toEqual({ name: 'ts', type: 'timestamp(3)' });
     expect(READINGS_VIEW_SQL).toMatch(
-      /PARTITION BY event_id, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC/,
+      /PARTITION BY event_id, asset_id, measurement, y, m, d ORDER BY ingested_at DESC, source_key DESC, source_line DESC/,
     );
   });
 });
@@ -86,9 +86,9 @@ describe('the named queries', () => {
     for (const q of Object.values(NAMED_QUERIES)) {
       expect((q.sql.match(/\?/g) ?? []).length).toBe(q.bind.length);
       expect([...new Set(q.bind)].sort()).toEqual(q.parameters.map((p) => p.name).sort());
-      const reads = q.sql.match(/FROM (readings|alerts)\b[^,)]*/g) ?? [];
+      const reads = q.sql.match(/FROM (readings(?:_hourly|_daily)?|alerts)\b[^,)]*/g) ?? [];
       expect(reads.length).toBeGreaterThan(0);
-      for (const r of reads) expect(r).toMatch(/^FROM (readings|alerts)\s+WHERE y = \? AND m = \?/);
+      for (const r of reads) expect(r).toMatch(/^FROM (readings(?:_hourly|_daily)?|alerts)\s+WHERE y = \? AND m = \?/);
       // functions one engine lacks (DuckDB: strftime, epoch_ms, list_*; Trino: date_format, to_iso8601, date_add)
       expect(q.sql).not.toMatch(
         /\b(strftime|epoch_ms|date_format|to_iso8601|date_add|day_of_month|last_day|list_\w+|any_value|arbitrary)\s*\(/i,
@@ -98,7 +98,9 @@ describe('the named queries', () => {
   });
 
   it('read measurement slugs the splitter produces', () => {
-    const produced = new Set([...LV_DESCRIPTIONS.values()].map((m) => m.measurement));
+    // the LV monitor vocabulary is the built-in lv_long mapping's lookup table now
+    const lvLong = builtinMappings().find((m) => m.mapping.name === 'lv_long')?.mapping;
+    const produced = new Set(Object.values(lvLong?.lookups?.lv_description?.entries ?? {}).map((e) => e.measurement));
     for (const slug of Object.values(SUMMARY_MEASUREMENTS).flat()) expect(produced).toContain(slug);
   });
 });

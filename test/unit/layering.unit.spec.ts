@@ -70,9 +70,11 @@ describe('layering: no consumer imports another consumer', () => {
   });
 });
 
-describe('layering: producers and consumers never import local/, ops/, cli/ or generate/', () => {
-  it('fails each of them, from producers and from consumers', async () => {
+describe('layering: producers, consumers and the lake never import local/, ops/, cli/ or generate/', () => {
+  it('fails each of them, from producers, consumers and the lake', async () => {
     for (const area of ['local', 'ops', 'cli', 'generate']) {
+      await expectRestricted('src/lake/fixture.ts', `../${area}/x.ts`);
+      await expectRestricted('src/lake/compaction/fixture.ts', `../../${area}/x.ts`);
       await expectRestricted('src/producers/splitter/fixture.ts', `../../${area}/x.ts`);
       await expectRestricted('src/producers/ingest/deeper/fixture.ts', `../../../${area}/x.ts`);
       await expectRestricted('src/consumers/registry/fixture.ts', `../../${area}/x.ts`);

@@ -4,7 +4,9 @@
  * local engine, with a duplicate delivery and a correction, so the `readings` view's
  * deduplication is exercised by every query.
  *
- * Month 2025-08, readings every 10 minutes (31 × 144 = 4464 intervals expected).
+ * Month 2025-08, readings every 10 minutes. The data covers 08-01 00:00 → 08-02 00:00
+ * network-wide (the July reading is outside the month read), so the month expects the
+ * covered part only: 24 h 10 min (the watermark's own interval included) = 145 intervals.
  *   S1 "Alpha Rd": feeder 01 (rated 200 A), transformer 100 kVA with its own apparent power.
  *     01  08-01 00:00  P 10  Q 2  I 40/50/60    V 230/231/232
  *         08-01 00:10  P 20  Q 4  I 100/100/100 V 250/254/240   (254 > 253: out of band)
@@ -121,18 +123,18 @@ describe('named queries on the hand-checked fixture', () => {
   });
 
   it("asset_summary_monthly (alerts: incidents opened in August, DISTINCT over their notifications; July's S1 incident closed in August is not one)", async () => {
-    const base = { period: '2025-08', interval_minutes: 10, intervals_expected: 4464 };
+    const base = { period: '2025-08', interval_minutes: 10, intervals_expected: 145 };
     expect(await rows('asset_summary_monthly', AUG)).toEqual([
       // S as sum of feeder P (no own P): 10, 20, -5, 30; utilisation = own kVA / 100: 50, 80, 20, 60
       // imbalance from summed phase currents: 20 %, 0, 0, (120-100)/100 = 20 % → mean 10, max 20
-      // 4/4464 = 0.0896 % present; 2 intervals out of band and 1 reverse, 10 minutes each
+      // 4/145 = 2.76 % present; 2 intervals out of band and 1 reverse, 10 minutes each
       {
         asset_id: 'S1',
         substation_id: 'S1',
         feeder_id: '',
         ...base,
         intervals_present: 4,
-        completeness_pct: 0.09,
+        completeness_pct: 2.76,
         peak_demand_kw: 30,
         mean_demand_kw: 13.75,
         load_factor: 0.458,
@@ -154,7 +156,7 @@ describe('named queries on the hand-checked fixture', () => {
         feeder_id: '01',
         ...base,
         intervals_present: 4,
-        completeness_pct: 0.09,
+        completeness_pct: 2.76,
         peak_demand_kw: 30,
         mean_demand_kw: 13.75,
         load_factor: 0.458,
@@ -169,14 +171,14 @@ describe('named queries on the hand-checked fixture', () => {
         alerts: 2,
         critical_alerts: 1,
       },
-      // P 12, 24 (feeders summed); |P + jQ| = 12, 24 kVA of 200 → 6, 12 %; LF 18/24
+      // P 12, 24 (feeders summed); |P + jQ| = 12, 24 kVA of 200 → 6, 12 %; LF 18/24; 2/145 = 1.38 % complete
       {
         asset_id: 'S2',
         substation_id: 'S2',
         feeder_id: '',
         ...base,
         intervals_present: 2,
-        completeness_pct: 0.04,
+        completeness_pct: 1.38,
         peak_demand_kw: 24,
         mean_demand_kw: 18,
         load_factor: 0.75,
@@ -198,7 +200,7 @@ describe('named queries on the hand-checked fixture', () => {
         feeder_id: '01',
         ...base,
         intervals_present: 2,
-        completeness_pct: 0.04,
+        completeness_pct: 1.38,
         peak_demand_kw: 15,
         mean_demand_kw: 10,
         load_factor: 0.667,
@@ -220,7 +222,7 @@ describe('named queries on the hand-checked fixture', () => {
         feeder_id: '02',
         ...base,
         intervals_present: 2,
-        completeness_pct: 0.04,
+        completeness_pct: 1.38,
         peak_demand_kw: 9,
         mean_demand_kw: 8,
         load_factor: 0.889,
@@ -265,16 +267,16 @@ describe('named queries on the hand-checked fixture', () => {
         alerts: 1,
         critical_alerts: 0,
       },
-      // 1/144 = 0.69 %
+      // 08-02 is covered only up to the watermark 00:00 + one interval: 1 expected, 1 present = 100 %
       {
         asset_id: 'S1:01',
         substation_id: 'S1',
         feeder_id: '01',
         period: '2025-08-02',
         interval_minutes: 10,
-        intervals_expected: 144,
+        intervals_expected: 1,
         intervals_present: 1,
-        completeness_pct: 0.69,
+        completeness_pct: 100,
         peak_demand_kw: 30,
         mean_demand_kw: 30,
         load_factor: 1,

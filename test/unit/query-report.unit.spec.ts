@@ -77,7 +77,7 @@ describe('the asset performance report', () => {
     expect(csv[0]).toBe(
       'asset_id,substation_id,feeder_id,period,interval_minutes,intervals_expected,intervals_present,completeness_pct,peak_demand_kw,mean_demand_kw,load_factor,rating,rating_unit,peak_utilisation_pct,mean_utilisation_pct,minutes_outside_voltage_band,mean_phase_imbalance_pct,max_phase_imbalance_pct,reverse_power_minutes,alerts,critical_alerts',
     );
-    expect(csv[2]).toBe('S1:01,S1,01,2025-08,10,4464,4,0.09,30,13.75,0.458,200,A,60,37.5,20,10,20,10,2,1');
+    expect(csv[2]).toBe('S1:01,S1,01,2025-08,10,145,4,2.76,30,13.75,0.458,200,A,60,37.5,20,10,20,10,2,1');
     expect(csv).toHaveLength(6);
 
     const html = renderReportHtml(report);
@@ -87,7 +87,8 @@ describe('the asset performance report', () => {
 
     const text = renderTerminal(report, 2).split('\n');
     expect(text[0]).toBe('Asset performance 2025-08: 5 assets, highest peak utilisation first');
-    expect(text[5]).toMatch(/^S1:01 +30 +13\.75 +0\.458 +60 +200 A +20 +10 +10 +0\.09 +2$/);
+    expect(text[5]).toMatch(/^S1:01 +30 +13\.75 +0\.458 +60 +200 A +20 +10 +10 +2\.76 +2$/);
+    expect(text[2]).toContain('complete % (covered period)');
     expect(text.at(-1)).toBe('… 3 more assets (all of them with --out FILE.csv or FILE.html)');
   });
 });

@@ -39,6 +39,33 @@ describe('assets.csv → registry items', () => {
     });
   });
 
+  it('reads the optional interval_minutes: a feeder its own, a substation the shortest on any of its rows', () => {
+    const text = [
+      ASSETS_CSV_COLUMNS.join(','),
+      'LV1,Mill Road,01,500,400,false,51.5,-0.1,30',
+      'LV1,Mill Road,02,500,400,false,51.5,-0.1,',
+      'LV1,Mill Road,03,500,400,false,51.5,-0.1,15',
+      'LV2,Elm Close,01,315,250,false,,,',
+      'LV3,Ash Lane,01,315,250,false,,,0',
+      '',
+    ].join('\n');
+    const parsed = parseAssetsCsv(text, 'reference/assets/a.csv', AT);
+    expect(parsed.rejected.map((r) => [r.line, r.reason, r.message])).toEqual([
+      [6, 'invalid_field', 'interval_minutes must be a positive number of minutes, got "0"'],
+    ]);
+    const interval = (id: string) => parsed.items.find((i) => i.asset_id === id)?.interval_minutes;
+    expect([interval('LV1:01'), interval('LV1:02'), interval('LV1:03'), interval('LV1')]).toEqual([
+      30,
+      undefined,
+      15,
+      15,
+    ]);
+    expect(interval('LV2')).toBeUndefined();
+    const lv1 = parsed.items.find((i) => i.asset_id === 'LV1')!;
+    expect(assetInfoOf(lv1).intervalMs).toBe(15 * 60_000);
+    expect(assetInfoOf(parsed.items.find((i) => i.asset_id === 'LV2:01')!)).not.toHaveProperty('intervalMs');
+  });
+
   it('rejects bad rows with their line and reason, and loads the rest', () => {
     const header = ASSETS_CSV_COLUMNS.join(',');
     const text = [

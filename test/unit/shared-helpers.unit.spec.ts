@@ -159,6 +159,11 @@ describe('settings', () => {
       /DUBEGRID_READINGS_TTL_DAYS must be a positive number of days/,
     );
     expect(() => readSettings({ [ENV.awsAccount]: '12' })).toThrow(/DUBEGRID_AWS_ACCOUNT must be a 12-digit/);
+    expect(readSettings({ [ENV.maxAttempts]: '10' }).maxAttempts).toBe(10);
+    for (const bad of ['0', '2.5', '21', 'many'])
+      expect(() => readSettings({ [ENV.maxAttempts]: bad })).toThrow(
+        `DUBEGRID_MAX_ATTEMPTS must be a whole number from 1 to 20, got "${bad}"`,
+      );
     expect(() => readSettings({ [ENV.alertsTopicArn]: 'alerts' })).toThrow(SettingsError);
   });
 

@@ -265,19 +265,71 @@ describe('splitter core: rows that cannot become events are quarantined with the
     expect(entries[0]?.message).toContain('quote opened in it is not closed');
   });
 
-  it('names a line with no break within the limit as the cause when no quote is open', async () => {
+  // Issue #18 changed this test: it expected `stopped_early` at line 3 and rows_read = 2 (the split
+  // ended at the long line); the long line is now quarantined on its own and the split goes on.
+  it('quarantines a line with no break within the limit on its own and goes on with the next line', async () => {
     const text = lv(
       'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1',
       `LV1,${'x'.repeat(1_200_000)},1`,
       'LV1,A,2025-08-14T15:10:00Z,feeder,05,L1 Current,A,2',
     );
-    const { summary, entries } = await run(text, { chunkSize: 64 * 1024 });
+    const { summary, entries, events } = await run(text, { chunkSize: 64 * 1024 });
     expect(summary).toMatchObject({
-      rows_read: 2,
+      rows_read: 3,
+      rows_accepted: 2,
       rows_quarantined: 1,
-      stopped_early: { line: 3, reason: 'oversized_record' },
+      quarantine_reasons: { oversized_record: 1 },
+      stopped_early: null,
     });
+    expect(events.map((e) => [e.value, e.source_line])).toEqual([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ reason: 'oversized_record', line: 3, raw_truncated: true });
+    expect(entries[0]?.raw).toHaveLength(64 * 1024);
+    expect(entries[0]?.raw?.startsWith('LV1,xxx')).toBe(true);
     expect(entries[0]?.message).toContain('no line break within the limit');
+    expect(entries[0]?.message).toContain('went on with line 4');
+  });
+
+  it.each([
+    ['LF, whole body', '\n', undefined],
+    ['LF, 64 KiB chunks', '\n', 64 * 1024],
+    ['CRLF, 4099-byte chunks', '\r\n', 4099],
+    ['CR only, 1000-byte chunks', '\r', 1000],
+  ])('reads row 2 after a 2 MB unquoted field in row 1 (%s)', async (_name, eol, chunkSize) => {
+    const text = [
+      LV_HEADER,
+      `LV1,${'y'.repeat(2_000_000)},2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1`,
+      'LV1,A,2025-08-14T15:10:00Z,feeder,05,L1 Current,A,2',
+    ].join(eol);
+    const { summary, events, entries } = await run(text, chunkSize === undefined ? {} : { chunkSize });
+    expect(summary).toMatchObject({ rows_read: 2, rows_accepted: 1, rows_quarantined: 1, stopped_early: null });
+    expect(events.map((e) => [e.value, e.source_line])).toEqual([[2, 3]]);
+    expect(entries.map((e) => [e.reason, e.line])).toEqual([['oversized_record', 2]]);
+  });
+
+  it('skips a quoted field over the limit that spans lines, once its quote closes, and keeps the line numbers', async () => {
+    const text = lv(
+      'LV1,A,2025-08-14T15:00:00Z,feeder,05,L1 Current,A,1',
+      `LV1,"${'z'.repeat(700_000)}\n${'z'.repeat(700_000)}",2025-08-14T15:00:00Z,feeder,05,L1 Current,A,9`,
+      'LV1,"Main St, North",2025-08-14T15:10:00Z,feeder,05,L1 Current,A,2',
+    );
+    const { summary, events, entries } = await run(text, { chunkSize: 50_000 });
+    expect(summary).toMatchObject({ rows_read: 3, rows_accepted: 2, rows_quarantined: 1, stopped_early: null });
+    expect(events.map((e) => [e.value, e.source_line, e.substation_name])).toEqual([
+      [1, 2, 'A'],
+      [2, 5, 'Main St, North'],
+    ]);
+    expect(entries[0]).toMatchObject({ reason: 'oversized_record', line: 3 });
+    expect(entries[0]?.message).toContain('runs over 2 lines');
+  });
+
+  it('treats a header line over the limit as a body that is not CSV', async () => {
+    const { summary, entries } = await run(`${'h'.repeat(1_100_000)}\n${LV_HEADER}\n`, { chunkSize: 65_536 });
+    expect(summary).toMatchObject({ format: 'not_csv', rows_read: 0, stopped_early: { reason: 'not_csv' } });
+    expect(entries).toHaveLength(1);
   });
 
   it('keeps the rows before a gzip stream that is cut short, and says where it stopped', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,28 @@ describe('ingest inputs', () => {
     expect(await firstReadingTime(join(dir, 'a', 'b', 'ssen-midnight.csv'))).toBe('2024-02-29T23:30:00.000Z');
     expect(await firstReadingTime(join(dir, 'unknown.csv'))).toBeUndefined();
     expect(await firstReadingTime(join(dir, 'empty.csv'))).toBeUndefined();
+  });
+
+  it("routes JSON documents and JSON Lines (gzipped too) by their first reading's month, as the splitter reads them", async () => {
+    // the owner's fixtures: energy records at 2025-02-19T23:15 (UTC, zone-less); telemetry recorded 2025-08-14 15:00 (UTC)
+    expect(await firstReadingTime('test/fixtures/sources/energy-sites.json')).toBe('2025-02-19T23:15:00.000Z');
+    expect(await firstReadingTime('test/fixtures/sources/vehicle-telemetry.ndjson')).toBe('2025-08-14T15:00:00.000Z');
+    // a first record the mapping rejects (no site) does not decide; the next one does
+    const energy = (site: string, ts: string) =>
+      JSON.stringify({ site_id: site, timestamp: ts, energy_generated_kwh: 1, energy_consumed_kwh: 2 });
+    const doc = join(dir, 'energy.json');
+    await writeFile(doc, `[${energy('', '2025-01-31T23:45:00')}, ${energy('s1', '2025-03-01T00:00:00')}]`);
+    expect(await firstReadingTime(doc)).toBe('2025-03-01T00:00:00.000Z');
+    const lines = join(dir, 'energy.jsonl.gz');
+    await writeFile(lines, gzipSync(`not json\n${energy('s1', '2024-12-31T23:30:00')}\n`));
+    const telemetry = join(dir, 'telemetry.ndjson.gz');
+    await writeFile(telemetry, gzipSync(await readFile('test/fixtures/sources/vehicle-telemetry.ndjson')));
+    expect(await firstReadingTime(telemetry)).toBe('2025-08-14T15:00:00.000Z');
+    // no JSON Lines mapping takes energy records: undated, as the splitter will quarantine them unknown_format
+    expect(await firstReadingTime(lines)).toBeUndefined();
+    const unknown = join(dir, 'other.json');
+    await writeFile(unknown, '[{"a": 1}]');
+    expect(rawKeyFor('other.json', await firstReadingTime(unknown))).toBe('raw/prod/lv/undated/other.json');
   });
 
   it('takes the first row that yields a reading when the rows above it are rejected', async () => {

@@ -9,6 +9,7 @@ import { expect } from 'vitest';
 import { EVENT_FIELDS, EventIdDigest, validateReadingEvent, type ReadingEvent } from '../../src/shared/event.ts';
 import { deaggregate, type AggregatedRecord } from '../../src/shared/kpl.ts';
 import type { QuarantineEntry } from '../../src/shared/quarantine.ts';
+import type { UnitRegistry } from '../../src/shared/units.ts';
 import { splitBody, type SplitOptions, type SplitSummary } from '../../src/producers/splitter/core.ts';
 
 export const SOURCE = {
@@ -31,6 +32,8 @@ export interface RunOptions extends Partial<Omit<SplitOptions, 'source' | 'inges
   /** Feed the body in chunks of this many bytes (chunk boundaries anywhere). @default whole */
   readonly chunkSize?: number;
   readonly gzip?: boolean;
+  /** Units the events are validated against (a mapping's declared ones). @default BUILTIN_UNITS */
+  readonly units?: UnitRegistry;
 }
 
 async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
@@ -53,7 +56,7 @@ export async function run(input: string | Buffer, options: RunOptions = {}): Pro
     for (const user of deaggregate({ data: record.data, partitionKey: record.partitionKey, sequenceNumber: '1' })) {
       const json = user.data.toString('utf8');
       const event = JSON.parse(json) as ReadingEvent;
-      const verdict = validateReadingEvent(event);
+      const verdict = validateReadingEvent(event, options.units);
       expect(verdict.ok ? [] : verdict.errors.map((e) => e.message)).toEqual([]);
       expect(JSON.stringify(event)).toBe(json);
       expect(Object.keys(event)).toEqual([...EVENT_FIELDS]);

@@ -16,6 +16,7 @@ import { readingsOfItem, type NewestReading } from '../../src/ops/replay/verify/
 import { monthsOf, nameDifferences, NAMED_READINGS_MAX } from '../../src/ops/replay/verify/verify.ts';
 import { eventIdOf, EventIdDigest } from '../../src/shared/event.ts';
 import type { Manifest } from '../../src/shared/manifest.ts';
+import { quarantinePartKeyOf } from '../../src/shared/quarantine.ts';
 
 const KEY = 'raw/prod/lv/y=2025/m=08/a.csv';
 
@@ -99,6 +100,42 @@ describe('the raw zone', () => {
       ),
     ).toEqual(['quarantine_entries', 'quarantine_entries']);
     expect(checks(checkRawZone(facts(manifest(), new Map())))).toEqual(['quarantine_missing']);
+  });
+
+  it('adds up the quarantine objects of a split that took several invocations, one per part', () => {
+    const first = `quarantine/${KEY}.jsonl`;
+    const third = quarantinePartKeyOf(KEY, 3);
+    const parts = manifest({ parts: 3, quarantine: { key: first, entries: 2, keys: [first, third] } });
+    const one = { lines: 1, rowEntries: 1, unreadable: 0 };
+    expect(
+      checkRawZone(
+        facts(
+          parts,
+          new Map([
+            [first, one],
+            [third, one],
+          ]),
+        ),
+      ),
+    ).toEqual([]);
+    // one part's object alone is not the split's quarantine, and a missing part is named
+    expect(checks(checkRawZone(facts(parts, new Map([[first, { ...one, lines: 2, rowEntries: 2 }]]))))).toEqual([
+      'quarantine_missing',
+    ]);
+    expect(checkRawZone(facts(parts, new Map([[first, one]])))[0]?.detail).toContain(third);
+    expect(
+      checks(
+        checkRawZone(
+          facts(
+            parts,
+            new Map([
+              [first, one],
+              [third, { lines: 2, rowEntries: 2, unreadable: 0 }],
+            ]),
+          ),
+        ),
+      ),
+    ).toEqual(['quarantine_entries', 'quarantine_entries']);
   });
 
   it('counts an entry about the whole object in the entries but not among the rows', () => {

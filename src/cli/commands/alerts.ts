@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import type { IncidentRecord } from '../../consumers/anomaly/alerts.ts';
 import { summaryOf } from '../../consumers/anomaly/alerts.ts';
 import { RULE_IDS, SEVERITIES, type RuleId, type Severity } from '../../consumers/anomaly/rules/types.ts';
 import { AlertStore, type IncidentFilter, type StoredNotification } from '../../consumers/anomaly/store/alert-store.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { withContext } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
 import { untilSignalled } from './up.ts';
@@ -19,45 +18,20 @@ interface AlertsFlags {
 /** How often `--follow` asks for new notifications. */
 const FOLLOW_POLL_MS = 1_000;
 
-export function registerAlerts(program: Command): void {
-  program
-    .command('alerts')
-    .description(
-      'list incidents raised by the anomaly rules (the `alerts` table), one line each, oldest first; --follow tails their notifications live',
-    )
-    .option(
-      '--since <time>',
-      'incidents opened at or after this reading time: 2025-08-14, 2025-08-14T15:00Z, or a span back from now: 30m, 6h, 2d',
-    )
-    .option('--severity <s>', `only this severity: ${SEVERITIES.join(' or ')}`)
-    .option('--rule <r>', `only this rule: ${RULE_IDS.join(', ')}`)
-    .option('--asset <id>', 'only this asset: <substation> or <substation>:<feeder>')
-    .option(
-      '--follow',
-      'after the list, print each notification (open, escalate, close) as it is stored, until Ctrl-C; with --json one JSON object per line',
-    )
-    .addHelpText(
-      'after',
-      '\nFields: alert_id, asset_id, substation_id, rule, severity, status (open/closed), opened_at, closed_at, measurement, value, threshold, unit, detail.\n' +
-        "Times are the readings' own times (UTC). With --follow and no stack running, the pipeline is started for the command.",
-    )
-    .action(
-      action<AlertsFlags>(async (_args, opts) => {
-        const filter = filterOf(opts, new Date());
-        return withContext(opts, opts.follow ? 'pipeline' : 'stack', async (ctx) => {
-          const store = new AlertStore(ctx.clients.doc, ctx.clients.names.tables.alerts);
-          const incidents = await store.incidents(filter);
-          const json = { count: incidents.length, filter, alerts: incidents };
-          if (!opts.follow) return { json, human: render(incidents) };
-          if (opts.json) for (const i of incidents) process.stdout.write(`${JSON.stringify(i)}\n`);
-          else process.stdout.write(`${render(incidents)}\n`);
-          progress('following new notifications; Ctrl-C stops');
-          const shown = await follow(store, filter, opts.json === true);
-          return { json: { followed: shown }, human: `${shown} notification(s) followed` };
-        });
-      }),
-    );
-}
+export const runAlerts: Action<AlertsFlags> = async (_args, opts) => {
+  const filter = filterOf(opts, new Date());
+  return withContext(opts, opts.follow ? 'pipeline' : 'stack', async (ctx) => {
+    const store = new AlertStore(ctx.clients.doc, ctx.clients.names.tables.alerts);
+    const incidents = await store.incidents(filter);
+    const json = { count: incidents.length, filter, alerts: incidents };
+    if (!opts.follow) return { json, human: render(incidents) };
+    if (opts.json) for (const i of incidents) process.stdout.write(`${JSON.stringify(i)}\n`);
+    else process.stdout.write(`${render(incidents)}\n`);
+    progress('following new notifications; Ctrl-C stops');
+    const shown = await follow(store, filter, opts.json === true);
+    return { json: { followed: shown }, human: `${shown} notification(s) followed` };
+  });
+};
 
 function render(incidents: readonly IncidentRecord[]): string {
   if (!incidents.length) return 'no incidents match';

@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { backfill, type BackfillSummary } from '../../ops/replay/backfill.ts';
 import { catchUpProjections, describeCatchUp, type CatchUp } from '../../ops/replay/catch-up.ts';
 import { parseRate } from '../../ops/replay/options.ts';
 import { readSettings } from '../../shared/settings.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { withContext } from '../context.ts';
 import { meter, progress, table, UsageError } from '../output.ts';
 import { usage } from './replay.ts';
@@ -15,63 +14,40 @@ interface BackfillFlags {
   timeout: string;
 }
 
-const DEFAULT_TIMEOUT_S = 3_600;
-
-export function registerBackfill(program: Command): void {
-  program
-    .command('backfill')
-    .description(
-      'split the raw objects under a prefix into the stream again, through the splitter, with the same events as their first split ' +
-        "(same event ids and ingested_at): for history older than the stream's retention, or after a consumer fix. The projections see duplicates and change nothing",
-    )
-    .requiredOption('--prefix <prefix>', 'raw objects under this prefix, e.g. raw/prod/lv/y=2025/m=04/')
-    .option('--rate <n>', 'at most n readings per second into the stream')
-    .option(
-      '--wait',
-      'then wait until every projection (state, anomaly, the lake flushed) has caught up with what was written',
-    )
-    .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
-    .addHelpText(
-      'after',
-      '\nWith no stack running, backfill starts one for its own lifetime and so always waits for it. Progress goes to stderr. Exits 1 if an object could not be split.',
-    )
-    .action(
-      action<BackfillFlags>(async (_args, opts) => {
-        const rate = usage(() => parseRate(opts.rate));
-        const timeoutS = Number(opts.timeout);
-        if (!Number.isFinite(timeoutS) || timeoutS <= 0)
-          throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
-        if (!opts.prefix.startsWith('raw/'))
-          throw new UsageError(`--prefix must be under raw/ (the raw zone), got ${JSON.stringify(opts.prefix)}`);
-        return withContext(opts, 'pipeline', async (ctx) => {
-          const summary = await backfill(ctx.clients, {
-            prefix: opts.prefix,
-            rate,
-            sourceTimeZone: readSettings().sourceTimeZone,
+export const runBackfill: Action<BackfillFlags> = async (_args, opts) => {
+  const rate = usage(() => parseRate(opts.rate));
+  const timeoutS = Number(opts.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+  if (!opts.prefix.startsWith('raw/'))
+    throw new UsageError(`--prefix must be under raw/ (the raw zone), got ${JSON.stringify(opts.prefix)}`);
+  return withContext(opts, 'pipeline', async (ctx) => {
+    const summary = await backfill(ctx.clients, {
+      prefix: opts.prefix,
+      rate,
+      sourceTimeZone: readSettings().sourceTimeZone,
+      progress,
+      meter,
+    });
+    // a stack started for this command stops when it returns: its projections must catch up first
+    const caughtUp =
+      opts.wait === true || ctx.ownStack !== undefined
+        ? await catchUpProjections(ctx, summary.shards, {
+            timeoutMs: timeoutS * 1000,
             progress,
             meter,
-          });
-          // a stack started for this command stops when it returns: its projections must catch up first
-          const caughtUp =
-            opts.wait === true || ctx.ownStack !== undefined
-              ? await catchUpProjections(ctx, summary.shards, {
-                  timeoutMs: timeoutS * 1000,
-                  progress,
-                  meter,
-                  readings: summary.readings,
-                })
-              : undefined;
-          const failed = summary.objects.filter((o) => o.status === 'failed').length;
-          const { manifests: _manifests, ...json } = summary;
-          return {
-            json: { ...json, ...(caughtUp ? { caught_up: caughtUp } : {}) },
-            human: render(summary, caughtUp),
-            exitCode: failed > 0 ? 1 : 0,
-          };
-        });
-      }),
-    );
-}
+            readings: summary.readings,
+          })
+        : undefined;
+    const failed = summary.objects.filter((o) => o.status === 'failed').length;
+    const { manifests: _manifests, ...json } = summary;
+    return {
+      json: { ...json, ...(caughtUp ? { caught_up: caughtUp } : {}) },
+      human: render(summary, caughtUp),
+      exitCode: failed > 0 ? 1 : 0,
+    };
+  });
+};
 
 function render(s: BackfillSummary, caughtUp: CatchUp | undefined): string {
   const n = (x: number): string => x.toLocaleString('en-GB');

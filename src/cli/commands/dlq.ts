@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { LocalDlq, type DlqEntry, type KinesisFailure, type S3Failure } from '../../local/dlq.ts';
 import { dataPaths, resolveDataDir } from '../../local/data-dir.ts';
 import { PIPELINE_SERVICES } from '../../local/pipeline.ts';
@@ -9,7 +8,7 @@ import { redriveS3Entry, S3RedriveError } from '../../local/invoker/redrive.ts';
 import { localRegistryHandler, REGISTRY_SERVICE } from '../../local/services/registry.ts';
 import { localSplitterHandler, SPLITTER_SERVICE } from '../../local/services/splitter.ts';
 import { stderrLog } from '../../local/service.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { parseTarget, withContext, type CommandContext, type GlobalOptions } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
 
@@ -17,63 +16,45 @@ interface ListFlags {
   source?: string;
 }
 
-export function registerDlq(program: Command): void {
-  const dlq = program
-    .command('dlq')
-    .description(
-      "list the embedded stack's on-failure destination: stream batches a consumer gave up on, raw files the splitter and assets files the registry could not finish",
-    )
-    .option('--source <name>', 'only entries of this consumer or producer (state, anomaly, splitter, registry)')
-    .action(
-      action<ListFlags>(async (_args, opts) => {
-        const entries = await new LocalDlq(dlqRoot(opts)).list(opts.source);
-        const json = { count: entries.length, entries };
-        if (entries.length === 0) return { json, human: 'the DLQ is empty' };
-        const rows = entries.map((e) => [e.id, e.source, e.created_at, e.condition, e.attempts, what(e), e.error]);
-        return {
-          json,
-          human: `${table(['id', 'source', 'failed at', 'condition', 'attempts', 'what', 'error'], rows)}\nredrive with \`dubegrid dlq redrive [ID]\` once the cause is fixed`,
-        };
-      }),
-    );
+export const runDlq: Action<ListFlags> = async (_args, opts) => {
+  const entries = await new LocalDlq(dlqRoot(opts)).list(opts.source);
+  const json = { count: entries.length, entries };
+  if (entries.length === 0) return { json, human: 'the DLQ is empty' };
+  const rows = entries.map((e) => [e.id, e.source, e.created_at, e.condition, e.attempts, what(e), e.error]);
+  return {
+    json,
+    human: `${table(['id', 'source', 'failed at', 'condition', 'attempts', 'what', 'error'], rows)}\nredrive with \`dubegrid dlq redrive [ID]\` once the cause is fixed`,
+  };
+};
 
-  dlq
-    .command('redrive')
-    .description(
-      'hand DLQ entries back to their owner (all, or the one named): stream records are read again from the stream and given to the consumer, files are handed to their function again; an entry is removed only when all of it was processed',
-    )
-    .argument('[id]', 'the entry to redrive (see `dubegrid dlq`); all entries when omitted')
-    .action(
-      action(async ([id], opts) => {
-        const queue = new LocalDlq(dlqRoot(opts));
-        const entries = id ? [await queue.get(id)].filter((e): e is DlqEntry => e !== undefined) : await queue.list();
-        if (id && entries.length === 0) throw new UsageError(`no DLQ entry ${id} (list them with \`dubegrid dlq\`)`);
-        if (entries.length === 0)
-          return { json: { redriven: [], failed: [] }, human: 'the DLQ is empty: nothing to redrive' };
-        return withContext(opts, 'stack', async (ctx) => {
-          const redriven: RedriveResult[] = [];
-          const failed: { id: string; error: string }[] = [];
-          for (const entry of entries) {
-            progress(`redriving ${entry.id} (${entry.source}, ${what(entry)})…`);
-            try {
-              redriven.push(await redrive(ctx, queue, entry));
-            } catch (err) {
-              if (!(err instanceof RedriveError || err instanceof UsageError)) throw err;
-              failed.push({ id: entry.id, error: err.message });
-            }
-          }
-          const lines = [
-            ...redriven.map(
-              (r) =>
-                `redriven ${r.id} (${r.source}): ${r.records} record(s)${r.missing ? `, ${r.missing} no longer in the stream (backfill them from raw/)` : ''}`,
-            ),
-            ...failed.map((f) => `NOT redriven ${f.id}: ${f.error}`),
-          ];
-          return { json: { redriven, failed }, human: lines.join('\n'), exitCode: failed.length > 0 ? 1 : 0 };
-        });
-      }),
-    );
-}
+export const runRedrive: Action<object> = async ([id], opts) => {
+  const queue = new LocalDlq(dlqRoot(opts));
+  const entries = id ? [await queue.get(id)].filter((e): e is DlqEntry => e !== undefined) : await queue.list();
+  if (id && entries.length === 0) throw new UsageError(`no DLQ entry ${id} (list them with \`dubegrid dlq\`)`);
+  if (entries.length === 0)
+    return { json: { redriven: [], failed: [] }, human: 'the DLQ is empty: nothing to redrive' };
+  return withContext(opts, 'stack', async (ctx) => {
+    const redriven: RedriveResult[] = [];
+    const failed: { id: string; error: string }[] = [];
+    for (const entry of entries) {
+      progress(`redriving ${entry.id} (${entry.source}, ${what(entry)})…`);
+      try {
+        redriven.push(await redrive(ctx, queue, entry));
+      } catch (err) {
+        if (!(err instanceof RedriveError || err instanceof UsageError)) throw err;
+        failed.push({ id: entry.id, error: err.message });
+      }
+    }
+    const lines = [
+      ...redriven.map(
+        (r) =>
+          `redriven ${r.id} (${r.source}): ${r.records} record(s)${r.missing ? `, ${r.missing} no longer in the stream (backfill them from raw/)` : ''}`,
+      ),
+      ...failed.map((f) => `NOT redriven ${f.id}: ${f.error}`),
+    ];
+    return { json: { redriven, failed }, human: lines.join('\n'), exitCode: failed.length > 0 ? 1 : 0 };
+  });
+};
 
 function dlqRoot(opts: GlobalOptions): string {
   if (parseTarget(opts.target) !== 'local') {

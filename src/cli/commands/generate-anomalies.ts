@@ -1,11 +1,10 @@
 /**
- * `dubegrid generate --anomalies [--labels FILE]`: the flags, and the run with the
+ * `dubegrid generate --anomalies [--labels FILE]`: the run with the
  * anomaly injection of `src/generate/anomalies.ts` when they ask for it.
  */
-import { Option } from 'commander';
 import { relative } from 'node:path';
 import { generate, type GenerateOptions, type GenerateSummary } from '../../generate/index.ts';
-import { generateLabelled, LABELS_FILE, type LabelledGenerateSummary } from '../../generate/labelled.ts';
+import { generateLabelled, type LabelledGenerateSummary } from '../../generate/labelled.ts';
 import { SLOT_READINGS } from '../../generate/anomalies.ts';
 import { progress, UsageError } from '../output.ts';
 
@@ -13,17 +12,6 @@ export interface AnomalyFlags {
   readonly anomalies?: boolean;
   readonly labels?: string;
 }
-
-export const anomaliesOption = (): Option =>
-  new Option(
-    '--anomalies',
-    'inject labelled anomalies of every rule class at known assets and times (without it the data raises no alert)',
-  );
-export const labelsOption = (): Option =>
-  new Option(
-    '--labels <file>',
-    `with --anomalies: where to write the ground truth CSV asset_id,rule,start,end (default DIR/${LABELS_FILE})`,
-  );
 
 /** Runs the generator, with anomalies and labels when the flags say so. */
 export async function generateWith(

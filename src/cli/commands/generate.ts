@@ -1,7 +1,5 @@
-import { Option, type Command } from 'commander';
 import { relative } from 'node:path';
 import {
-  DEFAULT_GENERATE_OPTIONS as D,
   GenerateOptionsError,
   parseInterval,
   parseWholeNumber,
@@ -10,9 +8,9 @@ import {
   type GenerateSummary,
   type OptionName,
 } from '../../generate/index.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { meter, table, UsageError } from '../output.ts';
-import { anomaliesOption, anomalyLine, generateWith, labelsOption, type AnomalyFlags } from './generate-anomalies.ts';
+import { anomalyLine, generateWith, type AnomalyFlags } from './generate-anomalies.ts';
 
 interface GenerateFlags extends AnomalyFlags {
   readonly out: string;
@@ -23,47 +21,15 @@ interface GenerateFlags extends AnomalyFlags {
   readonly seed: string;
 }
 
-export function registerGenerate(program: Command): void {
-  program
-    .command('generate')
-    .description(
-      'write realistic LV load monitor CSVs (one per month, DIR/y=YYYY/m=MM/lv_data_YYYY_MM.csv) and DIR/assets.csv ' +
-        'for a seeded network of substations; the same seed gives byte-identical files, existing files of the same names are overwritten',
-    )
-    .addOption(new Option('--out <dir>', 'directory to write into').default(D.out, D.out))
-    .addOption(
-      new Option('--substations <n>', 'number of substations, each with 1–4 feeders').default(
-        String(D.substations),
-        String(D.substations),
-      ),
-    )
-    .addOption(new Option('--days <d>', 'number of days').default(String(D.days), String(D.days)))
-    .addOption(
-      new Option('--start <date>', 'first day, YYYY-MM-DD, from 00:00 UTC').default(D.start, `${D.start}, a Monday`),
-    )
-    .addOption(
-      new Option('--interval <span>', 'time between readings: 5m, 10m, 15m, 30m, 1h, …').default(
-        `${D.intervalMinutes}m`,
-        `${D.intervalMinutes}m`,
-      ),
-    )
-    .addOption(
-      new Option('--seed <s>', 'seed, a whole number from 0 to 4294967295').default(String(D.seed), String(D.seed)),
-    )
-    .addOption(anomaliesOption())
-    .addOption(labelsOption())
-    .action(
-      action<GenerateFlags>(async (_args, opts) => {
-        const began = performance.now();
-        const summary = await generateWith({ ...parseFlags(opts), onProgress: metered }, opts).catch(asUsageError);
-        const elapsedMs = Math.round(performance.now() - began);
-        return {
-          json: { ...summary, elapsed_ms: elapsedMs },
-          human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n'),
-        };
-      }),
-    );
-}
+export const runGenerate: Action<GenerateFlags> = async (_args, opts) => {
+  const began = performance.now();
+  const summary = await generateWith({ ...parseFlags(opts), onProgress: metered }, opts).catch(asUsageError);
+  const elapsedMs = Math.round(performance.now() - began);
+  return {
+    json: { ...summary, elapsed_ms: elapsedMs },
+    human: [render(summary, elapsedMs), anomalyLine(summary)].filter(Boolean).join('\n'),
+  };
+};
 
 function parseFlags(flags: GenerateFlags): GenerateOptions {
   try {

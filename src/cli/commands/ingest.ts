@@ -1,104 +1,93 @@
-import type { Command } from 'commander';
+import { storedMappingSet } from '../../producers/splitter/mapping/stored.ts';
+import { MappingStore } from '../../shared/sources/store.ts';
 import { LocalDlq } from '../../local/dlq.ts';
 import { dataPaths } from '../../local/data-dir.ts';
 import { SPLITTER_SERVICE, type LocalSplitter } from '../../local/services/splitter.ts';
 import { readSettings } from '../../shared/settings.ts';
 import { IngestInputError, expandInputs } from '../../producers/ingest/inputs.ts';
-import { checkPrefix, formatBytes, ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
+import { checkPrefix, ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 import type { SplitFailure } from '../../producers/ingest/wait.ts';
 import { catchUpProjections, describeCatchUp, shardTargetsOf } from '../../ops/replay/catch-up.ts';
 import { listAssets, waitForAssetsLoaded } from '../../consumers/registry/record.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
+import { DEFAULT_TIMEOUT_S } from '../register/defaults.ts';
 import { withContext, type CommandContext } from '../context.ts';
 import { meter, progress, table, UsageError } from '../output.ts';
 import { dlqName } from '../../shared/resources.ts';
 
 interface IngestCommandOptions {
   prefix?: string;
+  source?: string;
   wait?: boolean;
   timeout?: string;
 }
 
-const DEFAULT_TIMEOUT_S = 3_600;
-
-export function registerIngest(program: Command): void {
-  program
-    .command('ingest')
-    .description(
-      'upload CSV files (.csv, .csv.gz; directories are searched recursively) to the raw zone, each under ' +
-        'raw/prod/lv/y=YYYY/m=MM/<name> by the month of its first reading; the splitter turns them into events',
-    )
-    .argument('<paths...>', 'files or directories to upload')
-    .option(
-      '--prefix <prefix>',
-      'upload under this prefix instead of the partition of the first reading: under raw/ for readings, or reference/assets/ for an assets.csv (the registry loader loads it; --wait waits for that)',
-    )
-    .option(
-      '--wait',
-      'wait until the splitter has finished every file (its manifest names the uploaded object) and every projection has caught up with it (state, anomaly, the lake flushed), then print the totals',
-    )
-    .option('--timeout <seconds>', 'with --wait: give up after this long', String(DEFAULT_TIMEOUT_S))
-    .addHelpText(
-      'after',
-      '\nWith no stack running, ingest starts one for its own lifetime and so always waits for the splitter before it exits.\n' +
-        'Progress goes to stderr; --json prints one document on stdout (with --wait: files, rows_read, rows_accepted, rows_quarantined,\n' +
-        "quarantine_reasons, events_emitted, kinesis_records, put_payload_units, billed_bytes_on_demand, and each file's manifest).",
-    )
-    .action(
-      action<IngestCommandOptions>(async (paths, opts) => {
-        const timeoutS = Number(opts.timeout ?? DEFAULT_TIMEOUT_S);
-        if (!Number.isFinite(timeoutS) || timeoutS <= 0)
-          throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
-        const inputs = await (async () => {
-          checkPrefix(opts.prefix);
-          return expandInputs(paths);
-        })().catch((err: unknown) => {
-          throw err instanceof IngestInputError ? new UsageError(err.message) : err;
-        });
-        return withContext(opts, 'pipeline', async (ctx) => {
-          // A stack started for this command stops when it returns: its splitter must finish first.
-          const wait = opts.wait === true || ctx.ownStack !== undefined;
-          const result = await ingest(ctx.clients.s3, ctx.clients.names.bucket, inputs, {
-            prefix: opts.prefix,
-            wait,
-            timeoutMs: timeoutS * 1000,
-            sourceTimeZone: readSettings().sourceTimeZone,
-            failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
-            // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
-            failuresHint:
-              ctx.target === 'aws'
-                ? `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)`
-                : undefined,
-            registryLoaded: (key, since) =>
-              waitForAssetsLoaded(
-                () => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets),
-                key,
-                since,
-                timeoutS * 1000,
-              ),
-            progress,
-            meter,
-          }).catch((err: unknown) => {
-            throw err instanceof IngestInputError ? new UsageError(err.message) : err;
-          });
-          await ctx.ownStack?.service<LocalSplitter>(SPLITTER_SERVICE)?.waitIdle();
-          // --wait also means every projection has caught up with what the splitter wrote, the lake flushed (issue 7)
-          const caughtUp = result.manifests
-            ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), {
-                timeoutMs: timeoutS * 1000,
-                progress,
-                meter,
-                readings: result.totals?.events_emitted,
-              })
-            : undefined;
-          return {
-            json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) },
-            human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}`,
-          };
-        });
-      }),
-    );
-}
+export const runIngest: Action<IngestCommandOptions> = async (paths, opts) => {
+  const timeoutS = Number(opts.timeout ?? DEFAULT_TIMEOUT_S);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    throw new UsageError(`--timeout must be a positive number of seconds, got ${opts.timeout}`);
+  const inputs = await (async () => {
+    checkPrefix(opts.prefix);
+    return expandInputs(paths);
+  })().catch((err: unknown) => {
+    throw err instanceof IngestInputError ? new UsageError(err.message) : err;
+  });
+  return withContext(opts, 'pipeline', async (ctx) => {
+    // A stack started for this command stops when it returns: its splitter must finish first.
+    const wait = opts.wait === true || ctx.ownStack !== undefined;
+    // the splitter's own choice of mapping (built-in and stored) decides each file's month
+    const sourceTimeZone = readSettings().sourceTimeZone;
+    const mappings = await storedMappingSet(
+      new MappingStore(ctx.clients.s3, ctx.clients.names.bucket),
+      sourceTimeZone,
+      progress,
+    )();
+    if (opts.source !== undefined && mappings.get(opts.source) === undefined)
+      throw new UsageError(
+        `--source ${opts.source}: no mapping has that name (known: ${mappings.mappings.map((m) => m.name).join(', ')}; \`dubegrid sources add FILE\` stores one)`,
+      );
+    const result = await ingest(ctx.clients.s3, ctx.clients.names.bucket, inputs, {
+      prefix: opts.prefix,
+      source: opts.source,
+      wait,
+      timeoutMs: timeoutS * 1000,
+      sourceTimeZone,
+      mappings,
+      failures: ctx.target === 'local' ? () => splitterFailures(ctx.dataDir) : undefined,
+      // on AWS a file the splitter gave up on is a message on its SQS DLQ, which this command does not read
+      failuresHint:
+        ctx.target === 'aws'
+          ? `a file the splitter gave up on is on the SQS queue ${dlqName(SPLITTER_SERVICE)} (aws sqs receive-message --queue-url <its URL> --visibility-timeout 0)`
+          : undefined,
+      registryLoaded: (key, since) =>
+        waitForAssetsLoaded(
+          () => listAssets(ctx.clients.doc, ctx.clients.names.tables.assets),
+          key,
+          since,
+          timeoutS * 1000,
+        ),
+      progress,
+      meter,
+    }).catch((err: unknown) => {
+      throw err instanceof IngestInputError ? new UsageError(err.message) : err;
+    });
+    await ctx.ownStack?.service<LocalSplitter>(SPLITTER_SERVICE)?.waitIdle();
+    // --wait also means every projection has caught up with what the splitter wrote, the lake flushed (issue 7)
+    const caughtUp = result.manifests
+      ? await catchUpProjections(ctx, shardTargetsOf(result.manifests), {
+          timeoutMs: timeoutS * 1000,
+          progress,
+          meter,
+          readings: result.totals?.events_emitted,
+        })
+      : undefined;
+    return {
+      json: { ...(jsonOf(result) as object), ...(caughtUp ? { caught_up: caughtUp } : {}) },
+      human: `${humanOf(result, ctx)}${caughtUp ? `\n${describeCatchUp(caughtUp)}` : ''}`,
+    };
+  });
+};
 
 async function splitterFailures(dataDir: string): Promise<SplitFailure[]> {
   const entries = await new LocalDlq(dataPaths(dataDir).dlq).list(SPLITTER_SERVICE);

@@ -1,11 +1,11 @@
-import type { Command } from 'commander';
 import { dataPaths } from '../../local/data-dir.ts';
 import { toCsv } from '../../ops/query/format.ts';
-import { monthParams, namedQuery, parseParams } from '../../ops/query/named.ts';
+import { completeParams, namedQuery, parseParams } from '../../ops/query/named.ts';
+import { latestLakeMonth } from '../../ops/query/report.ts';
 import { openSqlEngine } from '../../ops/query/open.ts';
-import { rowObjects, type QueryResult } from '../../ops/query/result.ts';
-import { bindValues, NAMED_QUERIES, QueryParameterError } from '../../shared/queries.ts';
-import { action } from '../command.ts';
+import { rowObjects, type QueryResult, type SqlEngine } from '../../ops/query/result.ts';
+import { bindValues, NAMED_QUERIES, NAMED_QUERY_ALIASES, QueryParameterError } from '../../shared/queries.ts';
+import type { Action } from '../command.ts';
 import { withContext } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
 
@@ -17,71 +17,79 @@ interface QueryFlags {
   readonly flush?: boolean;
 }
 
-export function registerQuery(program: Command): void {
-  program
-    .command('query')
-    .argument(
-      '[sql]',
-      'one SQL statement over `readings` (deduplicated), `readings_delivered`, `assets` and `alerts` (one row per alert notification)',
-    )
-    .description(
-      'run SQL over the lake: DuckDB over the Parquet objects on the embedded target (fetched into the data dir cache, ' +
-        'only new or changed ones), Athena with --target aws; the same SQL on both',
-    )
-    .option('--named <name>', `run a named query (${Object.keys(NAMED_QUERIES).join(', ')})`)
-    .option(
-      '--param <key=value>',
-      'a named query parameter, repeatable (e.g. --param year=2025 --param month=08)',
-      collect,
-      [],
-    )
-    .option('--csv', 'print CSV (a header row, then one row per result row)')
-    .option('--list', 'list the named queries and their parameters')
-    .option('--flush', 'first make a running stack write out what its lake writer buffers')
-    .action(
-      action<QueryFlags>(async (args, opts) => {
-        if (opts.list) return listNamed();
-        if (opts.csv && opts.json) throw new UsageError('choose one of --csv and --json');
-        const [sql] = args;
-        if ((sql === undefined) === (opts.named === undefined))
-          throw new UsageError('give either an SQL statement or --named NAME (see --list)');
-        if (sql !== undefined && opts.param.length) throw new UsageError('--param only applies to --named queries');
-        const { statement, params } = usage(() => {
-          const named = opts.named ? namedQuery(opts.named) : undefined;
-          return {
-            statement: named,
-            params: named ? bindValues(named, withMonthShorthand(parseParams(opts.param))) : [],
-          };
-        });
-        return withContext(opts, 'stack', async (ctx) => {
-          if (opts.flush) await ctx.flush();
-          const began = performance.now();
-          const { engine, sync, compaction } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
-          if (sync?.fetched)
-            progress(
-              `lake mirror: fetched ${sync.fetched} of ${sync.objects} objects, deduplicated ${compaction?.compacted ?? 0} day(s)`,
-            );
-          try {
-            const result = await engine.run(statement?.sql ?? (sql as string), params);
-            const elapsedMs = Math.round(performance.now() - began);
-            return {
-              json: {
-                target: ctx.target,
-                ...(statement ? { named: statement.name } : {}),
-                columns: result.columns,
-                rows: rowObjects(result),
-                row_count: result.rows.length,
-                elapsed_ms: elapsedMs,
-                ...(sync ? { mirror: sync } : {}),
-              },
-              human: opts.csv ? toCsv(result) : render(result),
-            };
-          } finally {
-            await engine.close();
-          }
-        });
-      }),
-    );
+export const runQuery: Action<QueryFlags> = async (args, opts) => {
+  if (opts.list) return listNamed();
+  if (opts.csv && opts.json) throw new UsageError('choose one of --csv and --json');
+  const [sql] = args;
+  if ((sql === undefined) === (opts.named === undefined))
+    throw new UsageError('give either an SQL statement or --named NAME (see --list)');
+  if (sql !== undefined && opts.param.length) throw new UsageError('--param only applies to --named queries');
+  const { statement, given } = usage(() => ({
+    statement: opts.named ? namedQuery(opts.named) : undefined,
+    given: parseParams(opts.param),
+  }));
+  return withContext(opts, 'stack', async (ctx) => {
+    if (opts.flush) await ctx.flush();
+    const began = performance.now();
+    const { engine, sync, dedupe } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
+    if (sync?.fetched)
+      progress(
+        `lake mirror: fetched ${sync.fetched} of ${sync.objects} objects, deduplicated ${dedupe?.deduplicated ?? 0} day(s)`,
+      );
+    try {
+      let params: string[] = [];
+      let defaulted: Record<string, string> = {};
+      if (statement) {
+        const completed = await usageAsync(() =>
+          completeParams(statement, given, {
+            latestMonth: () => latestLakeMonth(ctx.clients.s3, ctx.clients.names.bucket),
+            exampleAsset: (year, month) => exampleAsset(engine, year, month),
+          }),
+        );
+        defaulted = completed.defaulted;
+        if (defaulted.month)
+          progress(`month ${defaulted.month}: the latest in the lake (--param month=YYYY-MM for another)`);
+        params = usage(() => bindValues(statement, completed.values));
+      }
+      const result = await engine.run(statement?.sql ?? (sql as string), params);
+      const elapsedMs = Math.round(performance.now() - began);
+      return {
+        json: {
+          target: ctx.target,
+          ...(statement ? { named: statement.name } : {}),
+          ...(Object.keys(defaulted).length ? { defaulted } : {}),
+          columns: result.columns,
+          rows: rowObjects(result),
+          row_count: result.rows.length,
+          elapsed_ms: elapsedMs,
+          ...(sync ? { mirror: sync } : {}),
+        },
+        human: opts.csv ? toCsv(result) : render(result),
+      };
+    } finally {
+      await engine.close();
+    }
+  });
+};
+
+/** The same for work that awaits (parameters the data decides). */
+async function usageAsync<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof QueryParameterError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** One feeder with readings in the month, for a hint that names an asset that exists. */
+async function exampleAsset(engine: SqlEngine, year: string, month: string) {
+  const r = await engine.run(
+    "SELECT substation_id, feeder_id FROM readings WHERE y = ? AND m = ? AND feeder_id <> '' ORDER BY substation_id, feeder_id LIMIT 1",
+    [year, month],
+  );
+  const [row] = rowObjects(r);
+  return row ? { substation_id: String(row.substation_id), feeder_id: String(row.feeder_id) } : undefined;
 }
 
 /** A wrong query name or parameter is a usage error (exit 2), said in one line. */
@@ -92,17 +100,6 @@ export function usage<T>(fn: () => T): T {
     if (err instanceof QueryParameterError) throw new UsageError(err.message);
     throw err;
   }
-}
-
-/** `--param month=2025-08` (as the README writes it) stands for year=2025 and month=08. */
-function withMonthShorthand(params: Record<string, string>): Record<string, string> {
-  const month = params.month;
-  if (month === undefined || params.year !== undefined || !/^\d{4}-\d{2}$/.test(month)) return params;
-  return { ...params, ...monthParams(month) };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 function render(result: QueryResult): string {
@@ -120,11 +117,13 @@ function listNamed() {
     description: q.description,
     parameters: q.parameters.map((p) => ({ name: p.name, description: p.description, example: p.example })),
   }));
+  const aliases = Object.entries(NAMED_QUERY_ALIASES).map(([alias, name]) => `${alias} = ${name}`);
   const human = queries
     .map(
       (q) =>
         `${q.name}\n  ${q.description}\n  ${q.parameters.map((p) => `--param ${p.name}=${p.example}`).join(' ') || '(no parameters)'}`,
     )
-    .join('\n\n');
-  return { json: { named_queries: queries }, human };
+    .join('\n\n')
+    .concat(`\n\naliases: ${aliases.join(', ')}\nyear and month default to the latest month in the lake`);
+  return { json: { named_queries: queries, aliases: NAMED_QUERY_ALIASES }, human };
 }

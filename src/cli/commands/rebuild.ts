@@ -1,9 +1,8 @@
-import type { Command } from 'commander';
 import { isProjectionName, PROJECTIONS } from '../../ops/replay/environment.ts';
 import { parseRate } from '../../ops/replay/options.ts';
 import { rebuild, type RebuildSummary } from '../../ops/replay/rebuild.ts';
 import { renderVerify } from '../../ops/replay/verify/report.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { meter, progress, UsageError } from '../output.ts';
 import { renderReplay, usage, withOps } from './replay.ts';
 
@@ -13,42 +12,20 @@ interface RebuildFlags {
   rate?: string;
 }
 
-export function registerRebuild(program: Command): void {
-  program
-    .command('rebuild')
-    .description(
-      'empty one projection (state: the readings and latest tables; anomaly: windows and alerts; lake: the processed objects) and build it again ' +
-        'from the stream, or from the raw zone with --from-raw (every raw object backfilled into the stream, then replayed); then run verify',
-    )
-    .requiredOption('--projection <name>', PROJECTIONS.join(' | '))
-    .option(
-      '--from-raw',
-      'rebuild from the raw zone, for when the stream no longer holds everything (older than its retention)',
-    )
-    .option('--rate <n>', 'with --from-raw: at most n readings per second into the stream')
-    .addHelpText(
-      'after',
-      '\nFrom the stream only while it holds every split (the oldest manifest within its retention); otherwise use --from-raw.\n' +
-        'The anomaly projection cannot be rebuilt beside a running stack (its live consumer would judge readings meanwhile): stop `dubegrid up` first.\n' +
-        'Notifications published before the rebuild are not announced again. Exits 0 only when the verify that ends it holds.',
-    )
-    .action(
-      action<RebuildFlags>(async (_args, opts) => {
-        const projection = opts.projection.trim().toLowerCase();
-        if (!isProjectionName(projection))
-          throw new UsageError(
-            `--projection must be one of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(opts.projection)}`,
-          );
-        const rate = usage(() => parseRate(opts.rate));
-        if (rate !== undefined && !opts.fromRaw) throw new UsageError('--rate applies to --from-raw only');
-        return withOps(opts, async (envt) => {
-          const summary = await rebuild(envt, { projection, fromRaw: opts.fromRaw === true, rate, progress, meter });
-          const ok = summary.verify.ok && summary.replay.failures.length === 0;
-          return { json: summary, human: render(summary), exitCode: ok ? 0 : 1 };
-        });
-      }),
+export const runRebuild: Action<RebuildFlags> = async (_args, opts) => {
+  const projection = opts.projection.trim().toLowerCase();
+  if (!isProjectionName(projection))
+    throw new UsageError(
+      `--projection must be one of ${PROJECTIONS.join(', ')}, got ${JSON.stringify(opts.projection)}`,
     );
-}
+  const rate = usage(() => parseRate(opts.rate));
+  if (rate !== undefined && !opts.fromRaw) throw new UsageError('--rate applies to --from-raw only');
+  return withOps(opts, async (envt) => {
+    const summary = await rebuild(envt, { projection, fromRaw: opts.fromRaw === true, rate, progress, meter });
+    const ok = summary.verify.ok && summary.replay.failures.length === 0;
+    return { json: summary, human: render(summary), exitCode: ok ? 0 : 1 };
+  });
+};
 
 function render(s: RebuildSummary): string {
   const wiped =

@@ -1,11 +1,10 @@
-import type { Command } from 'commander';
 import { stderrLog } from '../../local/service.ts';
-import { opsEnvironment, PROJECTIONS, type OpsEnvironment } from '../../ops/replay/environment.ts';
+import { opsEnvironment, type OpsEnvironment } from '../../ops/replay/environment.ts';
 import { ReplayOptionError } from '../../ops/replay/errors.ts';
 import { parseInstant, parseProjections } from '../../ops/replay/options.ts';
 import type { ProjectionFigures } from '../../ops/replay/projections.ts';
 import { replay, type ReplaySummary } from '../../ops/replay/replay.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { withContext, type CommandContext } from '../context.ts';
 import { meter, progress, table, UsageError } from '../output.ts';
 
@@ -15,45 +14,21 @@ interface ReplayFlags {
   projection: string;
 }
 
-export function registerReplay(program: Command): void {
-  program
-    .command('replay')
-    .description(
-      'read every shard of the stream again from --from (AT_TIMESTAMP) to --to and drive the chosen projections with it, ' +
-        "shards in parallel: the state and anomaly handlers in this process with real-shaped Kinesis events, the lake through the local Firehose's Parquet writer. " +
-        'Every projection is idempotent: values, windows and alerts end as they were; the lake gains rows the `readings` view dedupes',
-    )
-    .requiredOption(
-      '--from <time>',
-      'first arrival time: 2025-08-14T10:00:00Z, a date (its 00:00 UTC), a duration ago (2h, 7d), or trim-horizon for everything the stream holds',
-    )
-    .option('--to <time>', 'last arrival time, same forms (default: now)')
-    .option('--projection <name>', `${PROJECTIONS.join(', ')}, a comma-separated list, or all`, 'all')
-    .addHelpText(
-      'after',
-      '\nProgress goes to stderr; the summary (records, readings, and per projection: records, readings, invocations, retries, failures and its own figures)\n' +
-        'to stdout, or with --json as one document. Exits 1 when some records could not be applied after their retries (they are listed; replay again).\n' +
-        'Beside a running stack (`dubegrid up`), notifications a replay stores are published by that stack; with --target aws, by the deployed outbox sweeper\n' +
-        '(or directly, when DUBEGRID_ALERTS_TOPIC_ARN is set).',
-    )
-    .action(
-      action<ReplayFlags>(async (_args, opts) => {
-        const now = new Date();
-        const range = usage(() => ({
-          from: parseInstant(opts.from, '--from', now),
-          to: opts.to === undefined ? now : parseInstant(opts.to, '--to', now),
-        }));
-        if (range.from > range.to)
-          throw new UsageError(`--from (${range.from.toISOString()}) is after --to (${range.to.toISOString()})`);
-        const projections = usage(() => parseProjections(opts.projection));
-        return withOps(opts, async (envt) => {
-          const summary = await replay(envt, { range, projections, progress, meter });
-          await envt.flush();
-          return { json: summary, human: renderReplay(summary), exitCode: summary.failures.length > 0 ? 1 : 0 };
-        });
-      }),
-    );
-}
+export const runReplay: Action<ReplayFlags> = async (_args, opts) => {
+  const now = new Date();
+  const range = usage(() => ({
+    from: parseInstant(opts.from, '--from', now),
+    to: opts.to === undefined ? now : parseInstant(opts.to, '--to', now),
+  }));
+  if (range.from > range.to)
+    throw new UsageError(`--from (${range.from.toISOString()}) is after --to (${range.to.toISOString()})`);
+  const projections = usage(() => parseProjections(opts.projection));
+  return withOps(opts, async (envt) => {
+    const summary = await replay(envt, { range, projections, progress, meter });
+    await envt.flush();
+    return { json: summary, human: renderReplay(summary), exitCode: summary.failures.length > 0 ? 1 : 0 };
+  });
+};
 
 /** Runs `fn` with an ops environment of a stack-only context, always released. */
 export function withOps<T>(

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { dataPaths } from '../../local/data-dir.ts';
@@ -8,7 +7,7 @@ import { openSqlEngine } from '../../ops/query/open.ts';
 import { renderReportHtml } from '../../ops/query/report-html.ts';
 import { buildReport, REPORT_COLUMNS, ReportError, TERMINAL_COLUMNS, type Report } from '../../ops/query/report.ts';
 import type { Clients } from '../../shared/clients.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { usage } from './query.ts';
 import { withContext } from '../context.ts';
 import { progress, table, UsageError } from '../output.ts';
@@ -20,45 +19,31 @@ interface ReportFlags {
   readonly flush?: boolean;
 }
 
-export function registerReport(program: Command): void {
-  program
-    .command('report')
-    .description(
-      'the asset performance summary for one month (peak and mean demand, load factor, utilisation of rating, minutes outside ' +
-        'the statutory voltage band, phase imbalance, reverse power, completeness, alerts): a table here, or CSV / self-contained HTML with charts',
-    )
-    .option('--month <YYYY-MM>', 'the month to report (default: the latest month in the lake)')
-    .option('--out <file>', 'write the report to FILE.html (table and charts) or FILE.csv (one row per asset)')
-    .option('--top <n>', 'assets shown in the terminal and charted in the HTML, highest peak utilisation first', '10')
-    .option('--flush', 'first make a running stack write out what its lake writer buffers')
-    .action(
-      action<ReportFlags>(async (_args, opts) => {
-        const top = Number(opts.top);
-        if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got ${opts.top}`);
-        if (opts.month !== undefined) usage(() => monthParams(opts.month as string));
-        const format = opts.out === undefined ? undefined : extname(opts.out).toLowerCase();
-        if (format !== undefined && format !== '.html' && format !== '.csv')
-          throw new UsageError(`--out must name a .html or .csv file, got ${opts.out}`);
-        return withContext(opts, 'stack', async (ctx) => {
-          if (opts.flush) await ctx.flush();
-          const { engine } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
-          try {
-            const report = await buildReport(engine, ctx.clients, { month: opts.month, top });
-            if (opts.out) {
-              await writeFile(opts.out, format === '.html' ? renderReportHtml(report) : reportCsv(report));
-              progress(`wrote ${opts.out}`);
-            }
-            return {
-              json: { ...report, ...(opts.out ? { out: opts.out } : {}) },
-              human: renderTerminal(report, top, opts.out),
-            };
-          } finally {
-            await engine.close();
-          }
-        });
-      }),
-    );
-}
+export const runReport: Action<ReportFlags> = async (_args, opts) => {
+  const top = Number(opts.top);
+  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got ${opts.top}`);
+  if (opts.month !== undefined) usage(() => monthParams(opts.month as string));
+  const format = opts.out === undefined ? undefined : extname(opts.out).toLowerCase();
+  if (format !== undefined && format !== '.html' && format !== '.csv')
+    throw new UsageError(`--out must name a .html or .csv file, got ${opts.out}`);
+  return withContext(opts, 'stack', async (ctx) => {
+    if (opts.flush) await ctx.flush();
+    const { engine } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
+    try {
+      const report = await buildReport(engine, ctx.clients, { month: opts.month, top });
+      if (opts.out) {
+        await writeFile(opts.out, format === '.html' ? renderReportHtml(report) : reportCsv(report));
+        progress(`wrote ${opts.out}`);
+      }
+      return {
+        json: { ...report, ...(opts.out ? { out: opts.out } : {}) },
+        human: renderTerminal(report, top, opts.out),
+      };
+    } finally {
+      await engine.close();
+    }
+  });
+};
 
 /**
  * The top of the report for `npm start` (the sample's month): the stack's lake flushed

@@ -1,15 +1,17 @@
-import type { Command } from 'commander';
 import { resolveDataDir } from '../../local/data-dir.ts';
 import { stderrLog, type RuntimeLog } from '../../local/service.ts';
+import { API_SERVICE_NAME, type ApiService } from '../../local/api/service.ts';
 import { startStack } from '../../local/stack.ts';
 import { runSample, SAMPLE_DEFAULTS, type SampleRun } from '../../ops/sample/run.ts';
-import { action } from '../command.ts';
-import { parseTarget } from '../context.ts';
+import type { Action } from '../command.ts';
+import { dataDirFlag, parseTarget } from '../context.ts';
 import { meter, progress, table, UsageError } from '../output.ts';
 import { topOfReport } from './report.ts';
-import { untilSignalled } from './up.ts';
+import type { ServerFlags } from '../register/server-options.ts';
+import { apiServices } from './server-options.ts';
+import { consoleLines, untilSignalled } from './up.ts';
 
-interface StartOptions {
+interface StartOptions extends ServerFlags {
   once?: boolean;
   substations?: string;
   days?: string;
@@ -17,57 +19,61 @@ interface StartOptions {
 
 const TIMEOUT_MS = 30 * 60_000;
 
-export function registerStart(program: Command): void {
-  program
-    .command('start')
-    .description(
-      'the main job (what `npm start` runs): bring the embedded stack up, generate a labelled sample into <data dir>/sample if there is none, ' +
-        'load its asset registry, ingest it, wait until every projection has caught up, show the totals, some latest state, the alerts raised ' +
-        'and the top of the asset performance report; then stay up for other dubegrid commands until Ctrl-C',
-    )
-    .option('--once', 'exit after the report instead of staying up (for scripts and tests)')
-    .option('--substations <n>', 'substations in a newly generated sample', String(SAMPLE_DEFAULTS.substations))
-    .option('--days <n>', 'days in a newly generated sample', String(SAMPLE_DEFAULTS.days))
-    .addHelpText(
-      'after',
-      '\nA sample already in <data dir>/sample is ingested again as it is (same event ids: nothing changes). For a bigger run, delete the data dir or use another one, e.g. `npm start -- --data-dir big --substations 20 --days 30`.',
-    )
-    .action(
-      action<StartOptions>(async (_args, opts) => {
-        if (parseTarget(opts.target) !== 'local')
-          throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
-        const substations = positive(opts.substations, '--substations');
-        const days = positive(opts.days, '--days');
-        const log = new StartLog();
-        const stack = await startStack({ dataDir: resolveDataDir(opts.dataDir), mode: 'up', log });
-        try {
-          progress(
-            `embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`,
-          );
-          const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress, meter });
-          if (log.held)
-            progress(
-              `the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`,
-            );
-          const report = await topOfReport(stack.clients, stack.dataDir);
-          const json = { data_dir: stack.dataDir, endpoints: stack.endpoints, ...run, report_top: report };
-          const human = render(run, report);
-          if (opts.once) return { json, human };
-          log.holding = false;
-          process.stdout.write(
-            opts.json
-              ? `${JSON.stringify(json)}\n`
-              : `${human}\n\nDubeGrid stays up on ${stack.dataDir}: try \`npx dubegrid status\`, \`npx dubegrid alerts\` or \`npx dubegrid query --named peak_load_by_asset ${sampleMonthParams()}\` in another terminal. Ctrl-C stops it.\n`,
-          );
-          await untilSignalled();
-          progress('stopping the embedded stack…');
-          return { json: undefined, human: 'stopped; all data is kept in the data dir' };
-        } finally {
-          await stack.stop();
-        }
-      }),
+export const runStart: Action<StartOptions> = async (_args, opts) => {
+  if (parseTarget(opts.target) !== 'local')
+    throw new UsageError('start runs the embedded stack; use the other commands with --target aws');
+  const substations = positive(opts.substations, '--substations');
+  const days = positive(opts.days, '--days');
+  const log = new StartLog();
+  const stack = await startStack({
+    dataDir: resolveDataDir(opts.dataDir),
+    mode: 'up',
+    log,
+    services: apiServices(opts),
+  });
+  try {
+    progress(
+      `embedded stack up on ${stack.dataDir} (s3 ${stack.endpoints.s3}, kinesis ${stack.endpoints.kinesis}, dynamodb ${stack.endpoints.dynamodb})`,
     );
-}
+    const run = await runSample(stack, { substations, days, timeoutMs: TIMEOUT_MS, progress, meter });
+    if (log.held)
+      progress(
+        `the console subscriber received ${log.held} alert notification(s) during the run; the incidents are listed below`,
+      );
+    const report = await topOfReport(stack.clients, stack.dataDir);
+    const consoleUrl = stack.service<ApiService>(API_SERVICE_NAME)?.url;
+    const json = {
+      data_dir: stack.dataDir,
+      endpoints: stack.endpoints,
+      ...(consoleUrl ? { console_url: consoleUrl } : {}),
+      ...run,
+      report_top: report,
+    };
+    const human = render(run, report);
+    const next = nextSteps(stack.dataDir);
+    if (opts.once)
+      return {
+        json,
+        human: `${human}\n\nNext: try ${next} (each starts the stack for its own lifetime; \`npx dubegrid up\` keeps it running).`,
+      };
+    log.holding = false;
+    const signIn = consoleLines(stack)
+      .map((l) => `\n${l.trim()}`)
+      .join('');
+    process.stdout.write(
+      opts.json
+        ? `${JSON.stringify(json)}\n`
+        : `${human}\n${signIn}\n\nDubeGrid stays up on ${stack.dataDir}: try ${next} in another terminal. Ctrl-C stops it.\n`,
+    );
+    // as `up`: the emulators dying under it end it with their one line (docs/reliability.md)
+    const died = await Promise.race([untilSignalled().then(() => undefined), stack.emulatorsDied]);
+    if (died !== undefined) throw new Error(died);
+    progress('stopping the embedded stack…');
+    return { json: undefined, human: 'stopped; all data is kept in the data dir' };
+  } finally {
+    await stack.stop();
+  }
+};
 
 /**
  * The stack's log for `start`: while the sample runs, the console subscriber's alert
@@ -85,6 +91,17 @@ class StartLog implements RuntimeLog {
     if (this.holding) this.held++;
     else stderrLog.info(message);
   };
+}
+
+/**
+ * The commands suggested after the run, runnable as printed (test/int/cli-hints.int.spec.ts
+ * runs them): on another data dir than the default, they name it.
+ */
+function nextSteps(dataDir: string): string {
+  const dir = dataDirFlag(dataDir);
+  return [`status${dir}`, `alerts${dir}`, `query --named peak_load_by_asset ${sampleMonthParams()}${dir}`]
+    .map((c) => `\`npx dubegrid ${c}\``)
+    .join(', ');
 }
 
 /** The sample's month as the named queries take it, so the hint runs as printed. */

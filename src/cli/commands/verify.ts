@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
 import { renderVerify } from '../../ops/replay/verify/report.ts';
 import { verify } from '../../ops/replay/verify/verify.ts';
-import { action } from '../command.ts';
+import type { Action } from '../command.ts';
 import { progress } from '../output.ts';
 import { withOps } from './replay.ts';
 
@@ -9,26 +8,9 @@ interface VerifyFlags {
   flush: boolean;
 }
 
-export function registerVerify(program: Command): void {
-  program
-    .command('verify')
-    .description(
-      'reconcile every zone: each raw object split and its manifest adding up with its quarantine; readings emitted (manifests, with duplicates and ' +
-        'corrections told apart) = readings in the `readings` table = distinct event ids in the lake, by count and event-id digest, day by day; `latest` ' +
-        'the newest reading of every series; every notification published and none stored twice; the DLQs empty',
-    )
-    .option('--no-flush', 'do not first make a running stack write out its lake buffers and publish its outbox')
-    .addHelpText(
-      'after',
-      '\nExits 0 only when every check holds; otherwise prints each difference (zone/check, what it is about, what differs) and exits 1.',
-    )
-    .action(
-      action<VerifyFlags>(async (_args, opts) =>
-        withOps(opts, async (envt) => {
-          if (opts.flush) await envt.flush();
-          const report = await verify(envt, { progress });
-          return { json: report, human: renderVerify(report), exitCode: report.ok ? 0 : 1 };
-        }),
-      ),
-    );
-}
+export const runVerify: Action<VerifyFlags> = async (_args, opts) =>
+  withOps(opts, async (envt) => {
+    if (opts.flush) await envt.flush();
+    const report = await verify(envt, { progress });
+    return { json: report, human: renderVerify(report), exitCode: report.ok ? 0 : 1 };
+  });

@@ -13,5 +13,6 @@ export function assetInfoOf(item: AssetItem): AssetInfo {
     ...(item.rated_current_a !== undefined ? { ratedCurrentA: item.rated_current_a } : {}),
     ...(item.transformer_kva !== undefined ? { transformerKva: item.transformer_kva } : {}),
     hasGeneration: item.has_generation === true,
+    ...(item.interval_minutes !== undefined ? { intervalMs: Math.round(item.interval_minutes * 60_000) } : {}),
   };
 }

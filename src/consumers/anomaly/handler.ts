@@ -6,6 +6,8 @@
  * counts; `processRecords` is the consumer's own work.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { readerUnits } from '../../producers/splitter/mapping/stored.ts';
+import type { UnitsProvider } from '../../shared/units.ts';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
@@ -22,6 +24,7 @@ import { processRecords, type BatchReport } from './processor.ts';
 import { SnsPublisher, type AlertPublisher } from './publisher.ts';
 import { rulesConfigFromText, type RulesConfig } from './rules/config.ts';
 import { AlertStore } from './store/alert-store.ts';
+import { FeedStore } from './store/feed-store.ts';
 import { WindowStore } from './store/window-store.ts';
 
 export const CONSUMER_NAME = CONSUMERS.anomaly.name;
@@ -31,6 +34,8 @@ export interface AnomalyHandlerDeps {
   readonly s3: S3Client;
   /** The data bucket, for the consumer's quarantine objects and the alert lake. */
   readonly bucket: string;
+  /** The units events may carry (built-in plus declared by mappings). @default the built-in units */
+  readonly units?: UnitsProvider | undefined;
   readonly publisher: AlertPublisher;
   readonly config: RulesConfig;
   /** Shared with whoever loads the registry, so a load can invalidate it. */
@@ -38,6 +43,10 @@ export interface AnomalyHandlerDeps {
   /** The stores; by default over `doc` and the shared table names. */
   readonly windows?: WindowStore;
   readonly alerts?: AlertStore;
+  /** The stale_feed watchdog's feeds and shard watermarks; by default over `doc`. */
+  readonly feeds?: FeedStore;
+  /** Wall clock, epoch ms (a shard's idleness). @default Date.now */
+  readonly now?: () => number;
   /** The alert lake; by default objects under `processed/alerts/` of `bucket`. */
   readonly archive?: AlertArchive;
   readonly log?: HandlerLog;
@@ -46,7 +55,7 @@ export interface AnomalyHandlerDeps {
   /** Sees every batch's report (the embedded service keeps its figures from it). */
   readonly onReport?: (report: BatchReport) => void;
   /** Tests only: see `consumers/kit/fault.ts`. */
-  readonly fault?: FaultHook;
+  readonly fault?: FaultHook | undefined;
 }
 
 export type AnomalyHandler = KinesisHandler;
@@ -58,6 +67,7 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
   const alerts = deps.alerts ?? new AlertStore(deps.doc);
   const assets = deps.assets ?? new CachedAssetLookup(deps.doc);
   const archive = deps.archive ?? new S3AlertArchive(deps.s3, deps.bucket);
+  const feeds = deps.feeds ?? new FeedStore(deps.doc);
   return kinesisConsumer<Outcome>(
     {
       name: CONSUMER_NAME,
@@ -69,8 +79,11 @@ export function createAnomalyHandler(deps: AnomalyHandlerDeps): AnomalyHandler {
           publisher: deps.publisher,
           archive,
           config: deps.config,
+          units: batch.units,
           quarantine: batch.quarantine,
           log: deps.log,
+          feeds,
+          now: deps.now,
         });
         deps.onReport?.(report);
         return {
@@ -102,7 +115,7 @@ export interface AnomalyWiring extends Pick<AnomalyHandlerDeps, 'log' | 'metrics
 
 /** The handler's dependencies with every default made concrete, so its assembler can share the stores. */
 export type AnomalyAssembly = AnomalyHandlerDeps &
-  Required<Pick<AnomalyHandlerDeps, 'windows' | 'alerts' | 'assets' | 'archive'>>;
+  Required<Pick<AnomalyHandlerDeps, 'windows' | 'alerts' | 'assets' | 'archive' | 'feeds'>>;
 
 /**
  * The one assembly of the handler's dependencies from an environment: the Lambda entry,
@@ -127,11 +140,13 @@ export function anomalyDepsFromEnv(
     doc: clients.doc,
     s3: clients.s3,
     bucket,
+    units: readerUnits(clients.s3, bucket),
     publisher,
     config: rulesConfigFromText(settings.anomalyRules, ENV.anomalyRules),
     assets: wiring.assets ?? new CachedAssetLookup(clients.doc),
     windows: new WindowStore(clients.doc),
     alerts: new AlertStore(clients.doc),
+    feeds: new FeedStore(clients.doc),
     archive: new S3AlertArchive(clients.s3, bucket),
   };
 }

@@ -6,6 +6,7 @@
  * written fails exactly the records from its first reading on.
  */
 import { checkBounds } from '../../shared/bounds.ts';
+import type { UnitRegistry } from '../../shared/units.ts';
 import { seriesIdOf, type ReadingEvent } from '../../shared/event.ts';
 import type { DecodedRecord, RejectedReading } from '../kit/decode.ts';
 import type { WindowSubject } from './alerts.ts';
@@ -72,11 +73,11 @@ export function planBatch(decoded: readonly DecodedRecord[]): BatchPlan {
  * Events the splitter should never have let through (a magnitude outside the bounds
  * table): the consumer quarantines them on its own rather than judge them.
  */
-export function rejectOutOfBounds(record: DecodedRecord): DecodedRecord {
+export function rejectOutOfBounds(record: DecodedRecord, units?: UnitRegistry): DecodedRecord {
   const bad: RejectedReading[] = [];
   const events: ReadingEvent[] = [];
   for (const e of record.events) {
-    const verdict = checkBounds(e.unit, e.value);
+    const verdict = checkBounds(e.unit, e.value, units);
     if (verdict.ok) events.push(e);
     else bad.push({ reason: 'invalid_event', errors: [`value: ${verdict.reason}`], raw: JSON.stringify(e) });
   }
@@ -149,6 +150,7 @@ export function evaluatorFor(
   work: WindowWork,
   assetOf: (assetId: string) => AssetInfo | undefined,
   config: RulesConfig,
+  units?: UnitRegistry,
 ): WindowEvaluator {
   if (work.kind === 'group') {
     return {
@@ -160,6 +162,6 @@ export function evaluatorFor(
   const asset = assetOf(series.assetId);
   return {
     components: ['v'],
-    step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config),
+    step: (state, s) => stepSeries(state, { t: s.t, value: s.c.v?.[0] ?? 0 }, series, asset, config, units),
   };
 }

@@ -21,8 +21,11 @@ import type { AssetInfo } from './rules/types.ts';
 import type { AlertStore, StoredNotification } from './store/alert-store.ts';
 import type { LoadedWindow, WindowStore } from './store/window-store.ts';
 import { applyReadings, type Outcome } from './window.ts';
+import type { FeedStore } from './store/feed-store.ts';
+import { advanceFeeds, evaluateStale } from './watchdog.ts';
 import { inPool } from '../../shared/concurrency.ts';
 import type { HandlerLog } from '../../shared/telemetry.ts';
+import type { UnitRegistry } from '../../shared/units.ts';
 
 export interface AnomalyDeps {
   readonly windows: WindowStore;
@@ -32,11 +35,17 @@ export interface AnomalyDeps {
   /** Where every published notification's row goes (the alert lake). */
   readonly archive: AlertArchive;
   readonly config: RulesConfig;
+  /** The units the batch was decoded with: their bounds drive `negative_value`. @default the built-in units */
+  readonly units?: UnitRegistry | undefined;
   /** Where unusable readings go (S3 `quarantine/` in the handler). */
   readonly quarantine?: (record: DecodedRecord) => Promise<unknown>;
   readonly log?: HandlerLog | undefined;
   /** Windows worked on at once. */
   readonly concurrency?: number;
+  /** The stale_feed watchdog's state (feeds, shard watermarks); without it the rule does not run. */
+  readonly feeds?: FeedStore | undefined;
+  /** Wall clock, epoch ms (when a shard counts as idle). @default Date.now */
+  readonly now?: (() => number) | undefined;
 }
 
 export interface BatchStats {
@@ -64,7 +73,7 @@ export interface BatchReport {
 const DEFAULT_CONCURRENCY = 8;
 
 export async function processRecords(records: readonly DecodedRecord[], deps: AnomalyDeps): Promise<BatchReport> {
-  const decoded = records.map(rejectOutOfBounds);
+  const decoded = records.map((r) => rejectOutOfBounds(r, deps.units));
   const stats: BatchStats = {
     records: records.length,
     readings: 0,
@@ -115,7 +124,7 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
     const result = applyReadings(
       window.data,
       work.incoming,
-      evaluatorFor(work, (id) => assets.get(id), deps.config),
+      evaluatorFor(work, (id) => assets.get(id), deps.config, deps.units),
       horizonMs(deps.config),
     );
     // A phase current is in two windows; its series window speaks for it.
@@ -135,6 +144,21 @@ export async function processRecords(records: readonly DecodedRecord[], deps: An
       fail(Math.min(...work.records), err as Error);
     }
   });
+  if (deps.feeds) {
+    // stale_feed: the batch's feeds and shard watermark, then the low watermark's verdicts (watchdog.ts)
+    const watchdog = { feeds: deps.feeds, alerts: deps.alerts, config: deps.config, now: deps.now ?? Date.now };
+    const withEvents = decoded.find((d) => d.events.length > 0);
+    try {
+      if (withEvents) {
+        storedByWindow.push(
+          await advanceFeeds(withEvents.shardId, decoded, watchdog, (id) => assets.get(id)?.intervalMs),
+        );
+        storedByWindow.push([...(await evaluateStale(watchdog)).stored]);
+      }
+    } catch (err) {
+      fail(withEvents?.index ?? 0, err as Error);
+    }
+  }
   await quarantining;
 
   const stored = storedByWindow.flat();

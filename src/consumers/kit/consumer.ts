@@ -6,7 +6,7 @@
  * 2. hands the batch to the consumer's `apply`, with `quarantine` for the readings it
  *    cannot use (`quarantine.ts`: one object per record, under the consumer's name and
  *    the stream's);
- * 3. calls the fault hook, if a test installed one (`fault.ts`);
+ * 3. calls the fault hook, if one is installed (`fault.ts`), before and after `apply`;
  * 4. settles the records in order, stopping at the first failure (`settle.ts`);
  * 5. counts the batch (records, readings, quarantined, failed) plus what the consumer adds.
  *
@@ -17,6 +17,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { countKinesisBatch, type Counter } from '../../shared/telemetry.ts';
 import { decodeRecord, type DecodedRecord } from './decode.ts';
 import type { FaultHook } from './fault.ts';
+import { builtinUnits, type UnitRegistry, type UnitsProvider } from '../../shared/units.ts';
 import { putQuarantine } from './quarantine.ts';
 import { settleInOrder, type FirstFailure } from './settle.ts';
 
@@ -27,6 +28,8 @@ export interface ConsumerBatch {
   readonly records: readonly DecodedRecord[];
   /** The stream's name, from the records' event source ARN. */
   readonly stream: string;
+  /** The units the batch was validated against: a consumer's own checks use the same. */
+  readonly units: UnitRegistry;
   /** Writes the record's rejected readings to the consumer's quarantine; rejects when it could not. */
   quarantine(record: DecodedRecord): Promise<string>;
 }
@@ -45,8 +48,10 @@ export interface ConsumerKitDeps {
   readonly bucket: string;
   /** Per-batch figures (Powertools metrics on Lambda). */
   readonly metrics?: Counter;
-  /** Tests only: called at fixed points of each batch (`killAt` ends the process there). */
-  readonly fault?: FaultHook;
+  /** The units events may carry (built-in plus declared by mappings). @default the built-in units */
+  readonly units?: UnitsProvider | undefined;
+  /** Faults on purpose, never on Lambda: called at fixed points of each batch (`killAt`, `poisonAt`). */
+  readonly fault?: FaultHook | undefined;
 }
 
 export interface ConsumerSpec<O extends BatchOutcome> {
@@ -61,17 +66,31 @@ export function kinesisConsumer<O extends BatchOutcome>(spec: ConsumerSpec<O>, d
   // Batches per shard: a shard's batches are invoked one after another, so the n-th is deterministic.
   const batches = new Map<string, number>();
   return async (event, context) => {
-    const records = event.Records.map((r, i) => decodeRecord(r, i));
+    // a failure to read the mappings fails the whole batch: it is retried, never quarantined
+    const provider = deps.units ?? builtinUnits;
+    let units = await provider();
+    let records = event.Records.map((r, i) => decodeRecord(r, i, units));
+    // A mapping stored a moment ago may declare a unit the cached registry lacks (the
+    // splitter uses it from the next object on): look again once before quarantining.
+    if (records.some((r) => r.rejected.some((x) => x.reason === 'invalid_event'))) {
+      const fresh = await provider({ fresh: true });
+      if (fresh !== units) {
+        units = fresh;
+        records = event.Records.map((r, i) => decodeRecord(r, i, units));
+      }
+    }
     const stream = streamNameOf(event.Records[0]);
     const shardId = records[0]?.shardId ?? 'unknown-shard';
     const batch = (batches.get(shardId) ?? 0) + 1;
     batches.set(shardId, batch);
+    deps.fault?.({ consumer: spec.name, shardId, batch, phase: 'decoded', records });
     const outcome = await spec.apply({
       records,
       stream,
+      units,
       quarantine: (record) => putQuarantine(deps.s3, deps.bucket, record, spec.name, stream),
     });
-    deps.fault?.({ consumer: spec.name, shardId, batch, phase: 'applied' });
+    deps.fault?.({ consumer: spec.name, shardId, batch, phase: 'applied', records });
     const response = await settleInOrder(event, outcome.firstFailed, context);
     if (deps.metrics) {
       countKinesisBatch(deps.metrics, {

@@ -7,6 +7,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { validateReadingEvent, type ReadingEvent } from '../../shared/event.ts';
 import { deaggregate } from '../../shared/kpl.ts';
+import { BUILTIN_UNITS, type UnitRegistry } from '../../shared/units.ts';
 
 export type RejectionReason = 'kpl_decode_failed' | 'not_json' | 'invalid_event';
 
@@ -34,7 +35,12 @@ export function shardIdOf(record: KinesisStreamRecord): string {
   return colon > 0 ? record.eventID.slice(0, colon) : 'unknown-shard';
 }
 
-export function decodeRecord(record: KinesisStreamRecord, index: number): DecodedRecord {
+/** `units`: the units an event may carry (built-in plus the mappings' declared ones). */
+export function decodeRecord(
+  record: KinesisStreamRecord,
+  index: number,
+  units: UnitRegistry = BUILTIN_UNITS,
+): DecodedRecord {
   const { partitionKey, sequenceNumber, data } = record.kinesis;
   const base = { index, shardId: shardIdOf(record), sequenceNumber, partitionKey };
   let users;
@@ -59,7 +65,7 @@ export function decodeRecord(record: KinesisStreamRecord, index: number): Decode
       rejected.push({ reason: 'not_json', errors: [(err as Error).message], raw, ...sub });
       continue;
     }
-    const result = validateReadingEvent(parsed);
+    const result = validateReadingEvent(parsed, units);
     if (result.ok) events.push(result.event);
     else rejected.push({ reason: 'invalid_event', errors: result.errors.map((e) => e.message), raw, ...sub });
   }

@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { AssetItem } from '../../shared/asset-item.ts';
 import { ASSETS_CSV_COLUMNS, ASSETS_REQUIRED_COLUMNS } from '../../shared/assets-csv.ts';
 import { assetIdOf } from '../../shared/event.ts';
+import { registryIntervalMs } from '../../shared/expected.ts';
 import type { QuarantineReason } from '../../shared/quarantine.ts';
 
 export interface RejectedRow {
@@ -63,7 +64,7 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
   const rejected: RejectedRow[] = [];
   const substations = new Map<
     string,
-    { name: string; kva: number; gen: boolean; feeders: number; lat?: number; lon?: number }
+    { name: string; kva: number; gen: boolean; feeders: number; lat?: number; lon?: number; interval?: number }
   >();
   records.slice(1).forEach(({ record: row, info, raw: rawText }) => {
     const line = info.lines;
@@ -83,6 +84,13 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
       return fail('non_numeric', `feeder_rated_current_a must be a positive number, got "${ratedText}"`);
     if (gen === undefined)
       return fail('invalid_field', `has_generation must be true or false, got "${col(row, 'has_generation')}"`);
+    let intervalMs: number | undefined;
+    try {
+      intervalMs = registryIntervalMs(col(row, 'interval_minutes'));
+    } catch (err) {
+      return fail('invalid_field', (err as Error).message);
+    }
+    const interval = intervalMs === undefined ? undefined : intervalMs / 60_000;
     const lat = optionalNumber(col(row, 'latitude'));
     const lon = optionalNumber(col(row, 'longitude'));
     const s = substations.get(sub);
@@ -96,6 +104,8 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
       feeders: (s?.feeders ?? 0) + (feeder === '' ? 0 : 1),
       ...(lat !== undefined ? { lat } : s?.lat !== undefined ? { lat: s.lat } : {}),
       ...(lon !== undefined ? { lon } : s?.lon !== undefined ? { lon: s.lon } : {}),
+      // the substation's monitor reports with its feeders: the shortest interval given on any row
+      ...shortest(s?.interval, interval),
     });
     if (feeder === '') return;
     feeders.push({
@@ -107,6 +117,7 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
       transformer_kva: kva,
       rated_current_a: rated,
       has_generation: gen,
+      ...(interval !== undefined ? { interval_minutes: interval } : {}),
       ...(lat !== undefined ? { latitude: lat } : {}),
       ...(lon !== undefined ? { longitude: lon } : {}),
       source_key: sourceKey,
@@ -122,6 +133,7 @@ export function parseAssetsCsv(text: string, sourceKey: string, loadedAt: string
     transformer_kva: s.kva,
     has_generation: s.gen,
     feeders: s.feeders,
+    ...(s.interval !== undefined ? { interval_minutes: s.interval } : {}),
     ...(s.lat !== undefined ? { latitude: s.lat } : {}),
     ...(s.lon !== undefined ? { longitude: s.lon } : {}),
     source_key: sourceKey,
@@ -138,6 +150,11 @@ function parseFlag(text: string): boolean | undefined {
   if (['true', '1', 'yes', 'y'].includes(t)) return true;
   if (['false', '0', 'no', 'n', ''].includes(t)) return false;
   return undefined;
+}
+
+function shortest(a: number | undefined, b: number | undefined): { interval?: number } {
+  const xs = [a, b].filter((x): x is number => x !== undefined);
+  return xs.length ? { interval: Math.min(...xs) } : {};
 }
 
 function optionalNumber(text: string): number | undefined {

@@ -88,7 +88,7 @@ export async function loadAssetsObject(deps: RegistryDeps, bucket: string, key: 
   return { ...base, quarantine_key: await putQuarantine(deps.s3, bucket, key, entries) };
 }
 
-function entryOf(
+export function entryOf(
   bucket: string,
   key: string,
   etag: string,
@@ -109,7 +109,7 @@ function entryOf(
   };
 }
 
-async function putQuarantine(
+export async function putQuarantine(
   s3: S3Client,
   bucket: string,
   key: string,

@@ -9,6 +9,8 @@
  * record not fully applied is handed back to the kit.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { readerUnits } from '../../producers/splitter/mapping/stored.ts';
+import type { UnitsProvider } from '../../shared/units.ts';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import { createClients } from '../../shared/clients.ts';
@@ -27,6 +29,8 @@ export interface StateDeps {
   readonly s3: S3Client;
   /** The data bucket, for the consumer's quarantine objects. */
   readonly bucket: string;
+  /** The units events may carry (built-in plus declared by mappings). @default the built-in units */
+  readonly units?: UnitsProvider | undefined;
   /** `readings` TTL in days after each reading's own time; undefined: no expiry. */
   readonly ttlDays?: number | undefined;
   readonly readingsTable?: string;
@@ -36,7 +40,7 @@ export interface StateDeps {
   readonly metrics?: Counter;
   readonly now?: () => number;
   /** Tests only: see `consumers/kit/fault.ts`. */
-  readonly fault?: FaultHook;
+  readonly fault?: FaultHook | undefined;
 }
 
 export type StateHandler = KinesisHandler;
@@ -99,10 +103,12 @@ export function stateDepsFromEnv(
   wiring: Pick<StateDeps, 'log' | 'metrics' | 'fault'> = { log: console },
 ): StateDeps {
   const settings = readSettings(env);
+  const bucket = settings.bucket ?? clients.names.bucket;
   return {
     doc: clients.doc,
     s3: clients.s3,
-    bucket: settings.bucket ?? clients.names.bucket,
+    bucket,
+    units: readerUnits(clients.s3, bucket),
     ttlDays: settings.readingsTtlDays,
     ...wiring,
   };

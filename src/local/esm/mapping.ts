@@ -53,7 +53,7 @@ export class EventSourceMapping {
   private lastListError: string | undefined;
 
   constructor(private readonly o: EventSourceMappingOptions) {
-    this.checkpoints = new CheckpointStore(o.checkpointsRoot, o.settings.name);
+    this.checkpoints = new CheckpointStore(o.checkpointsRoot, o.settings.name, { onDamaged: (m) => o.log.warn(m) });
     this.dlq = new LocalDlq(o.dlqRoot);
   }
 

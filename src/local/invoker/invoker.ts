@@ -13,7 +13,19 @@ import type { DlqEntry, NewDlqEntry } from '../dlq.ts';
 import { realClock, type Clock } from './clock.ts';
 import { asyncSchedule, FAILURE_CONDITION, type AsyncSchedule } from './schedule.ts';
 
-export type S3Handler<R> = (event: S3Event) => Promise<R>;
+/** What Lambda's context tells a handler of its time: the invoker's budget, counting down. */
+export interface InvocationTime {
+  getRemainingTimeInMillis(): number;
+}
+
+export type S3Handler<R, E = S3Event> = (event: E, context: InvocationTime) => Promise<R>;
+
+/** The object an event is about, as the DLQ lists it. */
+export interface EventObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag?: string | undefined;
+}
 
 /** Where events that failed for good go (the local DLQ; an SQS queue on AWS). */
 export interface OnFailureDestination {
@@ -25,10 +37,21 @@ export interface InvokerLog {
   error(message: string): void;
 }
 
-export interface S3TriggerInvokerOptions<R> {
+export interface S3TriggerInvokerOptions<R, E = S3Event> {
   /** The function's name as the DLQ knows it: `splitter`, `registry`. */
   readonly source: string;
-  readonly handler: S3Handler<R>;
+  readonly handler: S3Handler<R, E>;
+  /**
+   * The objects an event is about, for the DLQ. @default the S3 notification's records
+   * (an event of another kind, a split's continuation, says which object it carries on)
+   */
+  readonly objectsOf?: ((event: E) => readonly EventObject[]) | undefined;
+  /**
+   * Milliseconds each invocation is given, as a Lambda function's timeout gives it:
+   * `getRemainingTimeInMillis()` counts down from it. Nothing stops a handler that
+   * overruns; a handler that reads it stops in time. @default no limit
+   */
+  readonly budgetMs?: number | undefined;
   readonly destination: OnFailureDestination;
   /** @default asyncSchedule(): the deployed settings on the local clock */
   readonly schedule?: AsyncSchedule | undefined;
@@ -37,7 +60,7 @@ export interface S3TriggerInvokerOptions<R> {
   readonly clock?: Clock;
   readonly log?: InvokerLog;
   /** Called with what a successful invocation returned. */
-  readonly onSuccess?: (event: S3Event, result: R) => void;
+  readonly onSuccess?: (event: E, result: R) => void;
 }
 
 export interface InvokerFigures {
@@ -48,10 +71,10 @@ export interface InvokerFigures {
   failed: number;
 }
 
-export class S3TriggerInvoker<R = unknown> {
+export class S3TriggerInvoker<R = unknown, E = S3Event> {
   readonly figures: InvokerFigures = { invocations: 0, retries: 0, succeeded: 0, failed: 0 };
   lastError: string | undefined;
-  private readonly queue: { event: S3Event; receivedAt: number }[] = [];
+  private readonly queue: { event: E; receivedAt: number }[] = [];
   private readonly running = new Set<Promise<void>>();
   private idleWaiters: (() => void)[] = [];
   private holds = 0;
@@ -60,14 +83,14 @@ export class S3TriggerInvoker<R = unknown> {
   private readonly concurrency: number;
   private readonly clock: Clock;
 
-  constructor(private readonly o: S3TriggerInvokerOptions<R>) {
+  constructor(private readonly o: S3TriggerInvokerOptions<R, E>) {
     this.schedule = o.schedule ?? asyncSchedule();
     this.concurrency = Math.max(1, o.concurrency ?? 1);
     this.clock = o.clock ?? realClock;
   }
 
   /** Queues an asynchronous invocation, as S3 does: the caller does not wait for it. */
-  invoke(event: S3Event): void {
+  invoke(event: E): void {
     if (this.stopped) return;
     this.queue.push({ event, receivedAt: this.clock.now() });
     this.next();
@@ -119,7 +142,7 @@ export class S3TriggerInvoker<R = unknown> {
 
   private next(): void {
     while (!this.stopped && this.running.size < this.concurrency && this.queue.length > 0) {
-      const item = this.queue.shift() as { event: S3Event; receivedAt: number };
+      const item = this.queue.shift() as { event: E; receivedAt: number };
       const run = this.attempt(item.event, item.receivedAt).finally(() => {
         this.running.delete(run);
         this.next();
@@ -129,7 +152,7 @@ export class S3TriggerInvoker<R = unknown> {
     }
   }
 
-  private async attempt(event: S3Event, receivedAt: number): Promise<void> {
+  private async attempt(event: E, receivedAt: number): Promise<void> {
     const delays = this.schedule.retryDelaysMs;
     let lastError: Error | undefined;
     for (let attempt = 0; attempt <= delays.length; attempt++) {
@@ -146,7 +169,7 @@ export class S3TriggerInvoker<R = unknown> {
       }
       this.figures.invocations++;
       try {
-        const result = await this.o.handler(event);
+        const result = await this.o.handler(event, this.context());
         this.figures.succeeded++;
         this.o.onSuccess?.(event, result);
         return;
@@ -160,29 +183,39 @@ export class S3TriggerInvoker<R = unknown> {
     await this.toDestination(event, lastError as Error, FAILURE_CONDITION.retriesExhausted, delays.length + 1);
   }
 
-  private async toDestination(event: S3Event, error: Error, condition: string, attempts: number): Promise<void> {
+  /** A fresh budget for one invocation. */
+  private context(): InvocationTime {
+    const deadline = this.clock.now() + (this.o.budgetMs ?? Infinity);
+    return { getRemainingTimeInMillis: () => Math.max(0, deadline - this.clock.now()) };
+  }
+
+  private async toDestination(event: E, error: Error, condition: string, attempts: number): Promise<void> {
     const message = oneLine(error);
     this.lastError = message;
-    for (const record of event.Records) {
+    const objects = this.o.objectsOf?.(event) ?? s3Objects(event as S3Event);
+    for (const o of objects) {
       this.figures.failed++;
-      const etag = normaliseEtag(record.s3.object.eTag);
+      const etag = normaliseEtag(o.etag);
       await this.o.destination.put({
         source: this.o.source,
         error: message,
         condition,
         attempts,
-        payload: {
-          kind: 's3',
-          bucket: record.s3.bucket.name,
-          key: decodeS3EventKey(record.s3.object.key),
-          ...(etag ? { etag } : {}),
-        },
+        payload: { kind: 's3', bucket: o.bucket, key: o.key, ...(etag ? { etag } : {}) },
       });
     }
     this.o.log?.error(
       `${this.o.source}: gave up after ${attempts} attempt(s) (${condition}); listed on the DLQ: ${message}`,
     );
   }
+}
+
+function s3Objects(event: S3Event): EventObject[] {
+  return event.Records.map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: decodeS3EventKey(r.s3.object.key),
+    etag: r.s3.object.eTag,
+  }));
 }
 
 function oneLine(error: Error): string {

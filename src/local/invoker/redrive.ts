@@ -5,8 +5,10 @@
  * is fixed. Both functions' effects are idempotent, so a redrive may be repeated.
  */
 import type { DlqEntry, LocalDlq, S3Failure } from '../dlq.ts';
-import type { S3Handler } from './invoker.ts';
+import type { InvocationTime, S3Handler } from './invoker.ts';
 import { objectCreatedEvent } from './s3-event.ts';
+
+const UNBOUNDED: InvocationTime = { getRemainingTimeInMillis: () => Infinity };
 
 export class S3RedriveError extends Error {
   override name = 'S3RedriveError';
@@ -19,7 +21,8 @@ export async function redriveS3Entry(
   region = '',
 ): Promise<void> {
   try {
-    await handler(objectCreatedEvent(entry.payload, 'dlq-redrive', region));
+    // no time budget: a redrive runs in the CLI's own process, which no timeout bounds
+    await handler(objectCreatedEvent(entry.payload, 'dlq-redrive', region), UNBOUNDED);
   } catch (err) {
     throw new S3RedriveError(`redrive of ${entry.id} failed: ${(err as Error).message}; the entry is kept`, {
       cause: err,

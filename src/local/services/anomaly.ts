@@ -1,7 +1,8 @@
 /**
  * The anomaly consumer in the embedded stack: its Lambda handler behind the local
  * event source mapping (`CONSUMERS.anomaly`), publishing to the local SNS topic, plus
- * the outbox sweeper on the schedule the CDK gives it (every minute). `status` shows
+ * the outbox sweeper and the stale_feed watchdog on the schedules the CDK gives them
+ * (every minute, `SCHEDULES.watchdog`). `status` shows
  * the mapping's figures, this process's counts, the late readings kept in the
  * `windows` table, and the outbox.
  */
@@ -10,9 +11,11 @@ import { sweepOutbox } from '../../consumers/anomaly/outbox.ts';
 import type { BatchReport, BatchStats } from '../../consumers/anomaly/processor.ts';
 import { PublishError, type AlertPublisher } from '../../consumers/anomaly/publisher.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
-import { FUNCTIONS } from '../../shared/functions.ts';
+import { FUNCTIONS, SCHEDULES } from '../../shared/functions.ts';
+import { watchdogTick } from '../../consumers/anomaly/watchdog.ts';
 import { EventSourceMapping } from '../esm/mapping.ts';
 import type { HandlerDeps, LocalConsumer } from '../esm/service.ts';
+import { poisonFromEnv } from '../faults/poison.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
 import { SNS_SERVICE_NAME, type SnsService } from '../sns/service.ts';
 
@@ -34,7 +37,9 @@ export const anomalyConsumer: LocalConsumer = {
   settings: CONSUMERS.anomaly,
   fn: FUNCTIONS.anomaly,
   createHandler: ({ clients, env, log }: HandlerDeps) =>
-    createAnomalyHandler(anomalyDepsFromEnv(clients, env, { publisher: outboxOnly, log })),
+    createAnomalyHandler(
+      anomalyDepsFromEnv(clients, env, { publisher: outboxOnly, log, fault: poisonFromEnv(env, log) }),
+    ),
 };
 
 export interface AnomalyService extends Service {
@@ -69,8 +74,13 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
     totals.batches++;
     for (const [k, v] of Object.entries(r.stats)) (totals as unknown as Record<string, number>)[k] += v;
   };
-  const deps = anomalyDepsFromEnv(ctx.clients, process.env, { publisher, log: ctx.log, onReport });
-  const { alerts, windows, archive, assets } = deps;
+  const deps = anomalyDepsFromEnv(ctx.clients, process.env, {
+    publisher,
+    log: ctx.log,
+    onReport,
+    fault: poisonFromEnv(process.env, ctx.log),
+  });
+  const { alerts, windows, archive, assets, feeds, config } = deps;
   const handler = createAnomalyHandler(deps);
   const mapping = new EventSourceMapping({
     clients: ctx.clients,
@@ -95,6 +105,21 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
       .catch((err: Error) => ctx.log.warn(`anomaly: outbox sweep failed: ${err.message}`))
       .finally(() => (sweeping = undefined)));
 
+  let watchTimer: NodeJS.Timeout | undefined;
+  let watching: Promise<void> | undefined;
+  let lastWatch: Record<string, unknown> | undefined;
+  const watch = (): Promise<void> =>
+    (watching ??= watchdogTick({ feeds, alerts, config, now: Date.now, publisher, archive })
+      .then((r) => {
+        lastWatch = {
+          at: new Date().toISOString(),
+          low_watermark: r.low_watermark === undefined ? null : new Date(r.low_watermark).toISOString(),
+          opened: r.opened,
+        };
+      })
+      .catch((err: Error) => ctx.log.warn(`anomaly: stale_feed watchdog failed: ${err.message}`))
+      .finally(() => (watching = undefined)));
+
   return {
     name: ANOMALY_SERVICE,
     mapping,
@@ -104,11 +129,15 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
       await mapping.start();
       timer = setInterval(() => void sweep(), OUTBOX_SWEEP_INTERVAL_MS);
       timer.unref();
+      watchTimer = setInterval(() => void watch(), SCHEDULES.watchdog.minutes * 60_000);
+      watchTimer.unref();
     },
     async stop() {
       clearInterval(timer);
+      clearInterval(watchTimer);
       await mapping.stop();
       await sweeping;
+      await watching;
     },
     flush: () => sweep(0),
     async status() {
@@ -125,6 +154,7 @@ function createAnomalyService(ctx: ServiceContext): AnomalyService {
         series_with_late_readings: stored.series_with_late,
         outbox_pending: outbox.length,
         ...(lastSweep ? { last_sweep: lastSweep } : {}),
+        ...(lastWatch ? { last_stale_feed_watch: lastWatch } : {}),
       };
     },
   };

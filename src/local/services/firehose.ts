@@ -19,6 +19,8 @@ import { DuckDbParquetWriter } from '../../lake/parquet.ts';
 import { bufferingFromEnv } from '../../lake/config.ts';
 import { LakeDelivery, type BufferingHints, type FlushOutcome } from '../../lake/delivery.ts';
 import { s3Sink } from '../../lake/sink.ts';
+import { readerUnits } from '../../producers/splitter/mapping/stored.ts';
+import type { UnitsProvider } from '../../shared/units.ts';
 import { CheckpointStore, resumePosition } from '../../shared/kinesis/checkpoints.ts';
 import {
   listShards,
@@ -42,6 +44,8 @@ export interface LocalFirehoseOptions {
   readonly catchUpTimeoutMs?: number;
   /** Readers pause while this much is buffered, until a write frees room. @default 4 × buffer size, at least 32 MiB */
   readonly maxBufferedBytes?: number;
+  /** The units readings may carry. @default the built-in and stored mappings' (`readerUnits`) */
+  readonly units?: UnitsProvider;
 }
 
 interface Worker {
@@ -59,6 +63,7 @@ export class LocalFirehose implements Service {
   private delivery: LakeDelivery | undefined;
   private writer: DuckDbParquetWriter | undefined;
   private readonly store: CheckpointStore;
+  private readonly units: UnitsProvider;
   private readonly workers = new Map<string, Worker>();
   private readonly abort = new AbortController();
   private timers: NodeJS.Timeout[] = [];
@@ -73,7 +78,10 @@ export class LocalFirehose implements Service {
     private readonly ctx: ServiceContext,
     private readonly options: LocalFirehoseOptions,
   ) {
-    this.store = new CheckpointStore(ctx.paths.checkpoints, FIREHOSE_SERVICE);
+    // Re-read every second, not every 30 s: a reading the lake refuses is not retried, and a
+    // listing of the local bucket costs nothing (Firehose on AWS does not check units at all).
+    this.units = options.units ?? readerUnits(ctx.clients.s3, ctx.clients.names.bucket, 1_000);
+    this.store = new CheckpointStore(ctx.paths.checkpoints, FIREHOSE_SERVICE, { onDamaged: (m) => ctx.log.warn(m) });
   }
 
   async start(): Promise<void> {
@@ -204,7 +212,10 @@ export class LocalFirehose implements Service {
       if (signal.aborted) break;
       const startedAt = Date.now();
       let page;
+      let units;
       try {
+        // the units first: a page once read must be accepted, and the mappings may be unreadable for a moment
+        units = await this.units();
         page = await reader.read();
       } catch (err) {
         if (err instanceof ShardReaderError) throw err;
@@ -213,7 +224,7 @@ export class LocalFirehose implements Service {
         continue;
       }
       if (page.records.length > 0) {
-        this.required().accept(worker.shardId, page.records);
+        this.required().accept(worker.shardId, page.records, units);
         this.lastProgressAt = Date.now();
         if (this.required().hasDue()) this.kick();
         backoff = POLL_BACKOFF.firstMs;

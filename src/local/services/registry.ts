@@ -1,6 +1,6 @@
 /**
  * The registry loader in the embedded stack: what the S3 notification on
- * `reference/assets/*.csv` → Lambda does on AWS, through the local S3 trigger
+ * `reference/assets/*.csv` and `reference/mapped/*` → Lambda does on AWS, through the local S3 trigger
  * (`../invoker/`): Lambda's retries on the scaled clock, then the local DLQ, from
  * where `dubegrid dlq redrive` loads the file again. Files are loaded one at a time in
  * arrival order (a later file's rows win). S3 notifications of the emulator live in
@@ -11,10 +11,12 @@
 import { paginateListObjectsV2 } from '@aws-sdk/client-s3';
 import {
   createRegistryHandler,
+  isRegistryKey,
   type RegistryHandler,
   type RegistryHandlerDeps,
 } from '../../consumers/registry/handler.ts';
-import { isAssetsKey, type LoadResult } from '../../consumers/registry/loader.ts';
+import type { LoadResult } from '../../consumers/registry/loader.ts';
+import { readSettings } from '../../shared/settings.ts';
 import { decodeS3EventKey } from '../../shared/s3-keys.ts';
 import { normaliseEtag } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
@@ -44,7 +46,13 @@ export function localRegistryHandler(
   ctx: Pick<ServiceContext, 'clients' | 'log'>,
   deps: Pick<RegistryHandlerDeps, 'onLoaded'> = {},
 ): RegistryHandler {
-  return createRegistryHandler({ s3: ctx.clients.s3, doc: ctx.clients.doc, log: ctx.log, ...deps });
+  return createRegistryHandler({
+    s3: ctx.clients.s3,
+    doc: ctx.clients.doc,
+    log: ctx.log,
+    sourceTimeZone: readSettings().sourceTimeZone,
+    ...deps,
+  });
 }
 
 function createRegistryService(ctx: ServiceContext, options: RegistryServiceOptions): RegistryService {
@@ -74,20 +82,21 @@ function createRegistryService(ctx: ServiceContext, options: RegistryServiceOpti
     async start() {
       ctx.onS3Event((event) => {
         const records = event.Records.filter(
-          (r) => r.eventName?.startsWith('ObjectCreated') !== false && isAssetsKey(decodeS3EventKey(r.s3.object.key)),
+          (r) => r.eventName?.startsWith('ObjectCreated') !== false && isRegistryKey(decodeS3EventKey(r.s3.object.key)),
         );
         if (records.length) invoker.invoke({ Records: records });
       });
       // Files uploaded while nothing ran: loaded again, oldest first.
       const existing: { key: string; etag: string; at: number }[] = [];
-      for await (const page of paginateListObjectsV2(
-        { client: ctx.clients.s3 },
-        { Bucket: ctx.clients.names.bucket, Prefix: PREFIXES.referenceAssets },
-      )) {
-        for (const o of page.Contents ?? [])
-          if (o.Key && isAssetsKey(o.Key))
-            existing.push({ key: o.Key, etag: normaliseEtag(o.ETag), at: o.LastModified?.getTime() ?? 0 });
-      }
+      for (const prefix of [PREFIXES.referenceAssets, PREFIXES.referenceMapped])
+        for await (const page of paginateListObjectsV2(
+          { client: ctx.clients.s3 },
+          { Bucket: ctx.clients.names.bucket, Prefix: prefix },
+        )) {
+          for (const o of page.Contents ?? [])
+            if (o.Key && isRegistryKey(o.Key))
+              existing.push({ key: o.Key, etag: normaliseEtag(o.ETag), at: o.LastModified?.getTime() ?? 0 });
+        }
       existing.sort((a, b) => a.at - b.at || a.key.localeCompare(b.key));
       // with its ETag, so a file that fails again is the same DLQ entry as when it was notified
       for (const { key, etag } of existing)

@@ -1,7 +1,7 @@
 /**
  * The embedded S3 → splitter wiring (service `splitter`): what an S3 event notification
  * with an asynchronous Lambda invocation does on AWS. Every ObjectCreated notification
- * for `raw/**.csv[.gz]` invokes the same handler the Lambda runs (built by its factory
+ * for `raw/**` with a suffix of `RAW_SUFFIXES` (CSV, JSON, JSON Lines, each maybe `.gz`) invokes the same handler the Lambda runs (built by its factory
  * with the local clients) through the local S3 trigger (`../invoker/`): Lambda's
  * retries on the scaled clock, then the local DLQ (`dubegrid dlq`).
  *
@@ -14,9 +14,23 @@ import type { S3Event } from 'aws-lambda';
 import { readSettings } from '../../shared/settings.ts';
 import { manifestKeyOf, normaliseEtag } from '../../shared/manifest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
-import { createSplitterHandler, type ObjectResult, type SplitterHandler } from '../../producers/splitter/handler.ts';
+import {
+  createContinueHandler,
+  createSplitterHandler,
+  type ObjectResult,
+  type SplitterDeps,
+  type SplitterHandler,
+} from '../../producers/splitter/handler.ts';
+import {
+  isContinueEvent,
+  type Continuation,
+  type ContinueEvent,
+  type ContinueResult,
+} from '../../producers/splitter/continuation.ts';
+import { FUNCTIONS } from '../../shared/functions.ts';
 import { decodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
 import { SPLITTER_STAGE } from '../../producers/splitter/core.ts';
+import { bucketMappings } from '../../producers/splitter/mapping/stored.ts';
 import { LocalDlq } from '../dlq.ts';
 import { S3TriggerInvoker } from '../invoker/invoker.ts';
 import { objectCreatedEvent } from '../invoker/s3-event.ts';
@@ -34,7 +48,20 @@ export interface LocalSplitterOptions {
   readonly reconcile?: boolean;
   /** Builds the handler; the default is the Lambda's, with the stack's clients. */
   readonly handler?: (ctx: ServiceContext) => SplitterHandler;
+  /**
+   * Milliseconds each invocation may run, as the function's timeout on AWS: a split that
+   * would run longer goes on in a fresh invocation from where it stopped (the local side
+   * of the Step Functions loop). @default the deployed function's timeout
+   */
+  readonly budgetMs?: number;
 }
+
+/** What the local invoker carries: S3 notifications, and the later parts of long splits. */
+type SplitterEvent = S3Event | ContinueEvent;
+type SplitterResult = ObjectResult[] | ContinueResult;
+
+/** The local budget when none is given: what the deployed function has. */
+export const LOCAL_SPLITTER_BUDGET_MS = FUNCTIONS.splitter.timeoutSeconds * 1_000;
 
 export function createSplitterService(options: LocalSplitterOptions = {}): ServiceFactory {
   return (ctx) => new LocalSplitter(ctx, options);
@@ -48,22 +75,33 @@ export function localSplitterHandler(
   ctx: Pick<ServiceContext, 'clients'>,
   log: { info(m: string): void; warn(m: string): void },
 ): SplitterHandler {
-  return createSplitterHandler({
+  return createSplitterHandler(localSplitterDeps(ctx, log));
+}
+
+/** The Lambda's dependencies on the stack's clients. */
+function localSplitterDeps(
+  ctx: Pick<ServiceContext, 'clients'>,
+  log: { info(m: string): void; warn(m: string): void },
+): SplitterDeps {
+  const sourceTimeZone = readSettings().sourceTimeZone;
+  return {
     s3: ctx.clients.s3,
     kinesis: ctx.clients.kinesis,
     stream: ctx.clients.names.stream,
-    sourceTimeZone: readSettings().sourceTimeZone,
+    sourceTimeZone,
+    mappings: bucketMappings(ctx.clients.s3, sourceTimeZone, (m) => log.warn(m)),
     log,
-  });
+  };
 }
 
 export class LocalSplitter implements Service {
   readonly name = SPLITTER_SERVICE;
   private stopped = false;
   private reconciling: Promise<void> | undefined;
-  private invoker: S3TriggerInvoker<ObjectResult[]> | undefined;
+  private invoker: S3TriggerInvoker<SplitterResult, SplitterEvent> | undefined;
   private readonly dlq: LocalDlq;
-  private figures = { files_done: 0, files_ignored: 0, events_emitted: 0, rows_read: 0 };
+  /** `files_continued`: splits that outlasted one invocation's budget and went on in more. */
+  private figures = { files_done: 0, files_ignored: 0, events_emitted: 0, rows_read: 0, files_continued: 0 };
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -74,16 +112,19 @@ export class LocalSplitter implements Service {
 
   async start(): Promise<void> {
     const ctx = this.ctx;
-    const handler =
-      this.options.handler?.(ctx) ??
-      localSplitterHandler(ctx, { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) });
-    const invoker = new S3TriggerInvoker<ObjectResult[]>({
+    const deps = localSplitterDeps(ctx, { info: (m) => ctx.log.info(m), warn: (m) => ctx.log.warn(m) });
+    // the hand-off queues the next part, as StartExecution does on AWS; the loop is `carryOn`
+    const s3 = this.options.handler?.(ctx) ?? createSplitterHandler({ ...deps, handOff: (c) => this.handOff(c) });
+    const continued = createContinueHandler(deps);
+    const invoker = new S3TriggerInvoker<SplitterResult, SplitterEvent>({
       source: SPLITTER_SERVICE,
-      handler,
+      handler: (event, context) => (isContinueEvent(event) ? continued(event, context) : s3(event, context)),
+      objectsOf: (event) => (isContinueEvent(event) ? [event.continuation.source] : s3Objects(event)),
+      budgetMs: this.options.budgetMs ?? LOCAL_SPLITTER_BUDGET_MS,
       destination: this.dlq,
       concurrency: Math.max(1, this.options.concurrency ?? 2),
       log: ctx.log,
-      onSuccess: (_event, results) => this.count(results),
+      onSuccess: (_event, result) => (Array.isArray(result) ? this.count(result) : this.carryOn(result)),
       schedule: this.options.schedule,
     });
     this.invoker = invoker;
@@ -121,8 +162,25 @@ export class LocalSplitter implements Service {
     return this.invoker?.idle() ?? Promise.resolve();
   }
 
+  private handOff(continuation: Continuation): Promise<void> {
+    this.figures.files_continued++;
+    this.invoker?.invoke({ continuation });
+    return Promise.resolve();
+  }
+
+  /** The state machine's Choice: another part while not done. */
+  private carryOn(result: ContinueResult): void {
+    if (!result.done && result.continuation) this.invoker?.invoke({ continuation: result.continuation });
+    else if (result.status === 'split') {
+      this.figures.files_done++;
+      this.figures.events_emitted += result.events_emitted ?? 0;
+      this.figures.rows_read += result.rows_read ?? 0;
+    } else this.figures.files_ignored++;
+  }
+
   private count(results: readonly ObjectResult[]): void {
     for (const r of results) {
+      if (r.outcome.status === 'paused') continue; // counted when its last part ends
       if (r.outcome.status === 'split') {
         this.figures.files_done++;
         this.figures.events_emitted += r.outcome.manifest.events_emitted;
@@ -166,6 +224,14 @@ export class LocalSplitter implements Service {
     }
     if (found > 0) this.ctx.log.info(`splitter: ${found} raw object(s) had no manifest; splitting them now`);
   }
+}
+
+function s3Objects(event: S3Event): { bucket: string; key: string; etag: string }[] {
+  return event.Records.map((r) => ({
+    bucket: r.s3.bucket.name,
+    key: decodeS3EventKey(r.s3.object.key),
+    etag: r.s3.object.eTag,
+  }));
 }
 
 interface Listed {

@@ -6,11 +6,13 @@ import { CONSUMERS } from '../../shared/consumers.ts';
 import { FUNCTIONS } from '../../shared/functions.ts';
 import { createStateHandler, stateDepsFromEnv } from '../../consumers/state/handler.ts';
 import { eventSourceMappingService, type LocalConsumer } from '../esm/service.ts';
+import { poisonFromEnv } from '../faults/poison.ts';
 
 export const stateConsumer: LocalConsumer = {
   settings: CONSUMERS.state,
   fn: FUNCTIONS.state,
-  createHandler: ({ clients, env, log }) => createStateHandler(stateDepsFromEnv(clients, env, { log })),
+  createHandler: ({ clients, env, log }) =>
+    createStateHandler(stateDepsFromEnv(clients, env, { log, fault: poisonFromEnv(env, log) })),
 };
 
 export const stateService = eventSourceMappingService(stateConsumer);

@@ -57,6 +57,7 @@ export class LocalTopic implements AlertPublisher {
   private readonly live = new Map<string, Live>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
+  private readonly listeners = new Set<(n: SnsNotification) => void>();
   private published = 0;
 
   constructor(private readonly options: LocalTopicOptions) {
@@ -78,6 +79,14 @@ export class LocalTopic implements AlertPublisher {
       attributes,
       now: (this.options.now ?? (() => new Date()))(),
     });
+    // In-process listeners (the API's SSE stream) see every accepted message at once, unfiltered.
+    for (const listener of this.listeners) {
+      try {
+        listener(notification);
+      } catch (err) {
+        this.options.log.warn(`sns: an in-process listener failed: ${(err as Error).message}`);
+      }
+    }
     for (const sub of await this.subscriptions()) {
       if (!matchesFilterPolicy(sub.config.filterPolicy, attributes)) {
         sub.stats.filtered_out++;
@@ -87,6 +96,12 @@ export class LocalTopic implements AlertPublisher {
     }
     this.published++;
     return { messageId };
+  }
+
+  /** Calls `listener` with every message published from now on; returns the unsubscribe. */
+  onPublish(listener: (n: SnsNotification) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves once every delivery started so far has succeeded or given up. */

@@ -70,7 +70,7 @@ export class AthenaSqlEngine implements SqlEngine {
     const id = started.QueryExecutionId;
     if (!id) throw new QueryError('Athena started no query execution');
     const statementType = await this.waitFor(id);
-    return this.results(id, statementType);
+    return readResults(athena, id, statementType, this.options.pageSize);
   }
 
   async close(): Promise<void> {
@@ -110,38 +110,43 @@ export class AthenaSqlEngine implements SqlEngine {
       delay = Math.min(poll.maxMs, Math.round(delay * 1.5));
     }
   }
+}
 
-  private async results(id: string, statementType: string | undefined): Promise<QueryResult> {
-    const { athena } = this.options;
-    let columns: ResultColumn[] | undefined;
-    const rows: Cell[][] = [];
-    let token: string | undefined;
-    let first = true;
-    do {
-      const page = await athena.send(
-        new GetQueryResultsCommand({
-          QueryExecutionId: id,
-          NextToken: token,
-          MaxResults: this.options.pageSize ?? 1000,
-        }),
-      );
-      const info: ColumnInfo[] = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
-      columns ??= info.map((c) => ({ name: c.Name ?? c.Label ?? '', type: (c.Type ?? 'varchar').toLowerCase() }));
-      let data: Row[] = page.ResultSet?.Rows ?? [];
-      // a SELECT's (DML) first row of the first page repeats the column names
-      if (
-        first &&
-        data.length &&
-        (statementType === 'DML' || (statementType === undefined && isHeader(data[0] as Row, columns)))
-      )
-        data = data.slice(1);
-      first = false;
-      for (const r of data)
-        rows.push((r.Data ?? []).map((d, i) => cellOf(d.VarCharValue, columns?.[i]?.type ?? 'varchar')));
-      token = page.NextToken;
-    } while (token);
-    return { columns: columns ?? [], rows };
-  }
+/** A succeeded execution's rows, every page, in the shape the local engine gives. */
+export async function readResults(
+  athena: AthenaSender,
+  id: string,
+  statementType: string | undefined,
+  pageSize = 1000,
+): Promise<QueryResult> {
+  let columns: ResultColumn[] | undefined;
+  const rows: Cell[][] = [];
+  let token: string | undefined;
+  let first = true;
+  do {
+    const page = await athena.send(
+      new GetQueryResultsCommand({
+        QueryExecutionId: id,
+        NextToken: token,
+        MaxResults: pageSize,
+      }),
+    );
+    const info: ColumnInfo[] = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+    columns ??= info.map((c) => ({ name: c.Name ?? c.Label ?? '', type: (c.Type ?? 'varchar').toLowerCase() }));
+    let data: Row[] = page.ResultSet?.Rows ?? [];
+    // a SELECT's (DML) first row of the first page repeats the column names
+    if (
+      first &&
+      data.length &&
+      (statementType === 'DML' || (statementType === undefined && isHeader(data[0] as Row, columns)))
+    )
+      data = data.slice(1);
+    first = false;
+    for (const r of data)
+      rows.push((r.Data ?? []).map((d, i) => cellOf(d.VarCharValue, columns?.[i]?.type ?? 'varchar')));
+    token = page.NextToken;
+  } while (token);
+  return { columns: columns ?? [], rows };
 }
 
 function isHeader(row: Row, columns: readonly ResultColumn[]): boolean {

@@ -4,10 +4,12 @@
  * - `readings_delivered`: the Parquet files of the local mirror (`cache.ts`), with the
  *   `y`/`m`/`d` partition columns from their paths (strings, as in Glue);
  * - `readings`: the deduplicated readings — the very SQL Athena's view runs
- *   (`glue.ts`), applied once per changed day partition and kept (`compact.ts`);
+ *   (`glue.ts`), applied once per changed day partition and kept (`dedupe.ts`);
  * - `assets`: the registry, shaped like the `assets` Glue table;
  * - `alerts`: the alert notifications under `processed/alerts/` (JSON lines), with
- *   their `y`/`m`/`d` partition columns, as the Glue table reads them.
+ *   their `y`/`m`/`d` partition columns, as the Glue table reads them;
+ * - `readings_hourly`, `readings_daily`: the fact layer's Parquet under
+ *   `processed/rollups/`, with their `y`/`m`/`d` partition columns.
  *
  * Every session is set to UTC, so `CAST(ts AS DATE)` is the UTC date, as on Athena.
  */
@@ -21,9 +23,11 @@ import {
   PARTITION_KEYS,
   READINGS_COLUMNS,
   READINGS_VIEW_SQL,
+  ROLLUP_COLUMNS,
+  ROLLUP_GRAINS,
 } from '../../shared/glue.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
-import { compactDays, compactedDir, type CompactOutcome } from './compact.ts';
+import { dedupeDays, dedupedDir, type DedupeOutcome } from './dedupe.ts';
 import type { AssetRow } from './registry.ts';
 import { oneLine, QueryError, type Cell, type QueryResult, type SqlEngine } from './result.ts';
 
@@ -46,7 +50,7 @@ export class LocalSqlEngine implements SqlEngine {
     /** Parquet files the lake relation reads. */
     readonly files: number,
     /** What deduplicating the changed days took. */
-    readonly compaction: CompactOutcome,
+    readonly dedupe: DedupeOutcome,
   ) {}
 
   static async open(options: LocalEngineOptions): Promise<LocalSqlEngine> {
@@ -56,7 +60,7 @@ export class LocalSqlEngine implements SqlEngine {
       await c.run("SET TimeZone = 'UTC'").catch(() => undefined); // without ICU there are no zones to set: already UTC
       const root = join(options.lakeDir, ...PREFIXES.processed.split('/').filter(Boolean));
       const files = await countFiles(root, '.parquet');
-      const compaction = await compactDays(options.lakeDir, { threads: options.threads ?? 2 });
+      const dedupe = await dedupeDays(options.lakeDir, { threads: options.threads ?? 2 });
       const columns = READINGS_COLUMNS.map((col) =>
         col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name,
       );
@@ -66,7 +70,7 @@ export class LocalSqlEngine implements SqlEngine {
         `FROM read_parquet(${sqlText(join(dir, '*', '*', '*', file))}, hive_partitioning = true, hive_types_autocast = false, union_by_name = true)`;
       if (files > 0) {
         await c.run(`CREATE VIEW ${GLUE.tableName} AS ${over(root, '*.parquet')}`);
-        await c.run(`CREATE VIEW ${GLUE.viewName} AS ${over(compactedDir(options.lakeDir), 'readings.parquet')}`);
+        await c.run(`CREATE VIEW ${GLUE.viewName} AS ${over(dedupedDir(options.lakeDir), 'readings.parquet')}`);
       } else {
         const defs = [...READINGS_COLUMNS, ...PARTITION_KEYS].map((col) => `${col.name} ${DUCKDB_TYPE[col.type]}`);
         await c.run(`CREATE TABLE ${GLUE.tableName} (${defs.join(', ')})`);
@@ -79,7 +83,10 @@ export class LocalSqlEngine implements SqlEngine {
         options.assets ?? [],
       );
       await createAlerts(c, join(options.lakeDir, ...PREFIXES.processedAlerts.split('/').filter(Boolean)));
-      return new LocalSqlEngine(instance, c, files, compaction);
+      for (const grain of Object.values(ROLLUP_GRAINS)) {
+        await createRollups(c, grain.tableName, join(options.lakeDir, ...grain.prefix.split('/').filter(Boolean)));
+      }
+      return new LocalSqlEngine(instance, c, files, dedupe);
     } catch (err) {
       c.closeSync();
       instance.closeSync();
@@ -144,6 +151,19 @@ async function createAlerts(c: DuckDBConnection, root: string): Promise<void> {
   await c.run(
     `CREATE VIEW ${GLUE.alertsTableName} AS SELECT ${[...ALERTS_COLUMNS.map((col) => col.name), ...partitions].join(', ')} ` +
       `FROM read_json(${sqlText(join(root, '*', '*', '*', '*.json'))}, format = 'newline_delimited', columns = ${columns}, hive_partitioning = true, hive_types_autocast = false)`,
+  );
+}
+
+/** A rollup relation: its Parquet objects with their partition columns (an empty table when there are none). */
+async function createRollups(c: DuckDBConnection, name: string, root: string): Promise<void> {
+  const columns = [...ROLLUP_COLUMNS, ...PARTITION_KEYS];
+  if ((await countFiles(root, '.parquet')) === 0) {
+    await c.run(`CREATE TABLE ${name} (${columns.map((col) => `${col.name} ${DUCKDB_TYPE[col.type]}`).join(', ')})`);
+    return;
+  }
+  await c.run(
+    `CREATE VIEW ${name} AS SELECT ${columns.map((col) => (col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name)).join(', ')} ` +
+      `FROM read_parquet(${sqlText(join(root, '*', '*', '*', '*.parquet'))}, hive_partitioning = true, hive_types_autocast = false)`,
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * The SQL engine of a target: on the embedded target DuckDB over a fresh mirror of the
- * lake — readings and alert notifications; only new or changed objects fetched — plus
+ * lake — readings, alert notifications and the rollups; only new or changed objects fetched — plus
  * the registry; on AWS
  * Athena. Both answer the same SQL.
  */
@@ -9,7 +9,7 @@ import type { Clients } from '../../shared/clients.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { AthenaSqlEngine } from './athena-engine.ts';
 import { syncPrefix, type SyncOutcome } from './cache.ts';
-import type { CompactOutcome } from './compact.ts';
+import type { DedupeOutcome } from './dedupe.ts';
 import { LocalSqlEngine } from './local-engine.ts';
 import { registryAssets } from './registry.ts';
 import type { SqlEngine } from './result.ts';
@@ -19,7 +19,7 @@ export interface OpenedEngine {
   /** What the local mirror fetched (embedded target only). */
   readonly sync?: SyncOutcome;
   /** Days the local mirror deduplicated again (embedded target only). */
-  readonly compaction?: CompactOutcome;
+  readonly dedupe?: DedupeOutcome;
 }
 
 /** Where the embedded target mirrors the lake, inside the data dir's cache. */
@@ -32,16 +32,19 @@ export async function openSqlEngine(clients: Clients, cacheDir: string): Promise
   const lakeDir = lakeMirrorDir(cacheDir);
   // one prefix after the other: both keep the mirror's one index
   const syncLake = async (): Promise<SyncOutcome> => {
-    const readings = await syncPrefix(clients.s3, clients.names.bucket, PREFIXES.processed, lakeDir);
-    const alerts = await syncPrefix(clients.s3, clients.names.bucket, PREFIXES.processedAlerts, lakeDir);
+    const outcomes: SyncOutcome[] = [];
+    for (const prefix of [PREFIXES.processed, PREFIXES.processedAlerts, PREFIXES.processedRollups]) {
+      outcomes.push(await syncPrefix(clients.s3, clients.names.bucket, prefix, lakeDir));
+    }
+    const sum = (k: keyof SyncOutcome): number => outcomes.reduce((n, o) => n + o[k], 0);
     return {
-      objects: readings.objects + alerts.objects,
-      fetched: readings.fetched + alerts.fetched,
-      removed: readings.removed + alerts.removed,
-      bytes_fetched: readings.bytes_fetched + alerts.bytes_fetched,
+      objects: sum('objects'),
+      fetched: sum('fetched'),
+      removed: sum('removed'),
+      bytes_fetched: sum('bytes_fetched'),
     };
   };
   const [sync, assets] = await Promise.all([syncLake(), registryAssets(clients)]);
   const engine = await LocalSqlEngine.open({ lakeDir, assets });
-  return { engine, sync, compaction: engine.compaction };
+  return { engine, sync, dedupe: engine.dedupe };
 }

@@ -39,6 +39,7 @@ export function assetRowOf(item: Partial<AssetItem>): AssetRow {
     has_generation: text(item.has_generation),
     latitude: text(item.latitude),
     longitude: text(item.longitude),
+    interval_minutes: text(item.interval_minutes),
   };
 }
 

@@ -159,6 +159,6 @@ export const TERMINAL_COLUMNS: readonly (readonly [string, (typeof REPORT_COLUMN
   ['V out min', 'minutes_outside_voltage_band'],
   ['imbal %', 'mean_phase_imbalance_pct'],
   ['reverse min', 'reverse_power_minutes'],
-  ['complete %', 'completeness_pct'],
+  ['complete % (covered period)', 'completeness_pct'],
   ['alerts', 'alerts'],
 ];

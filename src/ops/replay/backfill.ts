@@ -20,6 +20,7 @@ import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk
 import type { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { isSplittableKey } from '../../shared/s3-keys.ts';
 import { PUT_RECORDS_MAX_ENTRIES } from '../../producers/splitter/limits.ts';
+import { bucketMappings } from '../../producers/splitter/mapping/stored.ts';
 import { splitObject } from '../../producers/splitter/split-object.ts';
 import type { PutRecordsClient } from '../../producers/splitter/kinesis-writer.ts';
 import type { ShardSequenceTargets } from '../../shared/kinesis/wait.ts';
@@ -120,6 +121,7 @@ export async function backfill(
     );
   }, 250);
   ticker.unref();
+  const mappings = bucketMappings(clients.s3, options.sourceTimeZone, say);
   try {
     for (const [i, o] of plan.entries()) {
       options.meter?.({ task: 'backfill', done: i, total: plan.length, unit: 'objects' });
@@ -131,11 +133,15 @@ export async function backfill(
             kinesis,
             stream: clients.names.stream,
             sourceTimeZone: options.sourceTimeZone,
+            // the mappings stored now: a file quarantined as unknown_format before `sources add` yields readings
+            mappings,
             ...(origin === undefined ? {} : { now: clockFrom(origin) }),
             ...(options.rate ? { writer: { maxRequestEntries: requestEntriesFor(options.rate) } } : {}),
           },
           { bucket, key: o.key, etag: o.etag },
         );
+        // it passes no deadline: a backfill process is not bounded like an invocation
+        if (outcome.status === 'paused') throw new Error(`${o.key}: a backfill split paused`);
         if (outcome.status === 'split') {
           const m = outcome.manifest;
           manifests.push(m);

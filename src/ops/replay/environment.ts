@@ -20,9 +20,9 @@ import type { Clients } from '../../shared/clients.ts';
 import { CONSUMERS } from '../../shared/consumers.ts';
 import { LOCAL_ACCOUNT } from '../../shared/resources.ts';
 import { readSettings } from '../../shared/settings.ts';
+import { isProjectionName, PROJECTIONS, type ProjectionName } from './projection-names.ts';
 
-export const PROJECTIONS = ['state', 'anomaly', 'lake'] as const;
-export type ProjectionName = (typeof PROJECTIONS)[number];
+export { isProjectionName, PROJECTIONS, type ProjectionName };
 
 /** The live reader of the stream behind each projection (a consumer, or the local Firehose). */
 export const LIVE_READER: Readonly<Record<ProjectionName, string>> = {
@@ -30,10 +30,6 @@ export const LIVE_READER: Readonly<Record<ProjectionName, string>> = {
   anomaly: CONSUMERS.anomaly.name,
   lake: 'firehose',
 };
-
-export function isProjectionName(value: string): value is ProjectionName {
-  return (PROJECTIONS as readonly string[]).includes(value);
-}
 
 export interface OpsEnvironment {
   readonly target: 'local' | 'aws';

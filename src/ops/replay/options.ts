@@ -2,7 +2,7 @@
  * The spellings the replay commands accept for times and projections, read once here.
  * Times are instants on the stream's arrival clock (not reading times).
  */
-import { isProjectionName, PROJECTIONS, type ProjectionName } from './environment.ts';
+import { isProjectionName, PROJECTIONS, type ProjectionName } from './projection-names.ts';
 import { ReplayOptionError } from './errors.ts';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(s|m|min|h|d)$/i;

@@ -34,6 +34,8 @@ import { FUNCTIONS, type FunctionDefinition } from '../../shared/functions.ts';
 import { sleep } from '../../shared/retry.ts';
 import { lakeTmpDir, type OpsEnvironment, type ProjectionName } from './environment.ts';
 import { ReplayError } from './errors.ts';
+import { readerUnits } from '../../producers/splitter/mapping/stored.ts';
+import type { UnitsProvider } from '../../shared/units.ts';
 
 /** One page of one shard, with the readings inside each record (counted once for all projections). */
 export interface ReplayPage {
@@ -232,6 +234,7 @@ class LakeProjection implements ReplayProjection {
     private readonly delivery: LakeDelivery,
     private readonly writer: DuckDbParquetWriter,
     private readonly bufferBytes: number,
+    private readonly units: UnitsProvider,
   ) {}
 
   static async open(envt: OpsEnvironment, bufferBytes: number): Promise<LakeProjection> {
@@ -244,11 +247,11 @@ class LakeProjection implements ReplayProjection {
       sink: s3Sink(envt.clients.s3, envt.clients.names.bucket),
       buffering: { sizeBytes: bufferBytes, intervalMs: Number.MAX_SAFE_INTEGER },
     });
-    return new LakeProjection(delivery, writer, bufferBytes);
+    return new LakeProjection(delivery, writer, bufferBytes, readerUnits(envt.clients.s3, envt.clients.names.bucket));
   }
 
   async apply(page: ReplayPage): Promise<void> {
-    const accepted = this.delivery.accept(page.shardId, page.records);
+    const accepted = this.delivery.accept(page.shardId, page.records, await this.units());
     this.figures.records += accepted.records;
     this.figures.readings += accepted.readings;
     this.figures.detail.conversion_errors = (this.figures.detail.conversion_errors ?? 0) + accepted.errors;

@@ -18,9 +18,9 @@ import { expandInputs } from '../../producers/ingest/inputs.ts';
 import { ingest, type IngestResult } from '../../producers/ingest/ingest.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { catchUpProjections, shardTargetsOf, type CatchUp } from '../replay/catch-up.ts';
+import { SAMPLE_DEFAULTS } from './defaults.ts';
 
-/** Sized so a new user sees the whole result in about two minutes on a 2-core machine. */
-export const SAMPLE_DEFAULTS = { substations: 3, days: 7, seed: 1, start: '2025-08-11' } as const;
+export { SAMPLE_DEFAULTS };
 
 export interface SampleOptions {
   readonly substations?: number;

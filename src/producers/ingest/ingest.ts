@@ -7,19 +7,26 @@ import type { Manifest } from '../../shared/manifest.ts';
 import type { ProgressMeter } from '../../shared/progress.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 import { IngestInputError, type InputFile } from './inputs.ts';
+import { SOURCE_METADATA_KEY } from '../../shared/sources/store.ts';
+import type { CsvMappers } from '../splitter/mapping/set.ts';
 import { inspectFile, rawKeyFor } from './partition.ts';
 import { totalsOf, type IngestTotals } from './totals.ts';
 import { uploadFile, type Uploaded } from './upload.ts';
 import { waitForManifests, type SplitFailure } from './wait.ts';
+import { formatBytes } from '../../shared/bytes.ts';
 
 export interface IngestOptions {
   /** Upload under this prefix instead of the partition of each file's first reading. */
   readonly prefix?: string | undefined;
+  /** The mapping every file is (`--source NAME`), kept as object metadata for the splitter. */
+  readonly source?: string | undefined;
   /** Wait until the splitter has finished every file. */
   readonly wait: boolean;
   readonly timeoutMs: number;
   /** Zone of zone-less LV monitor timestamps (for the partition). */
   readonly sourceTimeZone?: string | undefined;
+  /** The mappings the splitter will use (built-in and stored), for the partition. @default the built-in ones */
+  readonly mappings?: CsvMappers | undefined;
   readonly failures?: (() => Promise<readonly SplitFailure[]>) | undefined;
   /** See `WaitOptions.failuresHint`. */
   readonly failuresHint?: string | undefined;
@@ -57,18 +64,21 @@ export interface SkippedFile {
 
 /**
  * A prefix nothing reads is refused before anything is uploaded: readings go under
- * raw/ (the splitter), asset registry CSVs under reference/assets/ (the registry loader).
+ * raw/ (the splitter), asset registry CSVs under reference/assets/ and reference files
+ * for a mapping under reference/mapped/ (both the registry loader).
  */
 export function checkPrefix(prefix: string | undefined): void {
   if (prefix !== undefined && !prefix.startsWith(PREFIXES.raw) && !isRegistryPrefix(prefix)) {
     throw new IngestInputError(
-      `--prefix must be under ${PREFIXES.raw} (readings, for the splitter) or ${PREFIXES.referenceAssets} (assets.csv, for the registry loader), got ${JSON.stringify(prefix)}`,
+      `--prefix must be under ${PREFIXES.raw} (readings, for the splitter), ${PREFIXES.referenceAssets} (assets.csv, for the registry loader) or ${PREFIXES.referenceMapped} (a reference file a mapping reads into the registry), got ${JSON.stringify(prefix)}`,
     );
   }
 }
 
 export function isRegistryPrefix(prefix: string | undefined): boolean {
-  return prefix !== undefined && prefix.startsWith(PREFIXES.referenceAssets);
+  return (
+    prefix !== undefined && (prefix.startsWith(PREFIXES.referenceAssets) || prefix.startsWith(PREFIXES.referenceMapped))
+  );
 }
 
 export async function ingest(
@@ -82,7 +92,10 @@ export async function ingest(
   const planned: { input: InputFile; key: string }[] = [];
   const skipped: SkippedFile[] = [];
   for (const input of inputs) {
-    const seen = options.prefix === undefined ? await inspectFile(input.path, options.sourceTimeZone) : undefined;
+    const seen =
+      options.prefix === undefined
+        ? await inspectFile(input.path, options.sourceTimeZone, { mappings: options.mappings, source: options.source })
+        : undefined;
     if (seen?.kind === 'labels') {
       skipped.push({
         file: input.path,
@@ -125,9 +138,17 @@ export async function ingest(
         registryLoaded.push(u.key);
       }
     }
-    const uploaded = await uploadFile(s3, bucket, key, input.path, input.size, (sent) => {
-      options.meter?.({ task: 'upload', done: sentBefore + sent, total, unit: 'bytes' });
-    });
+    const uploaded = await uploadFile(
+      s3,
+      bucket,
+      key,
+      input.path,
+      input.size,
+      (sent) => {
+        options.meter?.({ task: 'upload', done: sentBefore + sent, total, unit: 'bytes' });
+      },
+      { metadata: options.source === undefined ? undefined : { [SOURCE_METADATA_KEY]: options.source } },
+    );
     sentBefore += input.size;
     say(`  ${input.path} → ${key} (${formatBytes(input.size)})`);
     uploads.push({ ...uploaded, file: input.path });
@@ -155,16 +176,4 @@ export async function ingest(
     onProgress: (done, all) => options.meter?.({ task: 'split', done, total: all, unit: 'files' }),
   });
   return { ...withRegistry, manifests, totals: totalsOf(manifests) };
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }

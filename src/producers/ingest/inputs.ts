@@ -1,10 +1,12 @@
 /**
- * What `dubegrid ingest` uploads: the files named, and every `.csv`/`.csv.gz` under the
- * directories named (recursively), in a stable order.
+ * What `dubegrid ingest` uploads: the files named, and every splittable file (a suffix
+ * of RAW_SUFFIXES: CSV, JSON, JSON Lines, each maybe gzipped) under the directories
+ * named (recursively), in a stable order.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { RAW_SUFFIXES } from '../../shared/resources.ts';
+import { rawShapeOf } from '../../shared/s3-keys.ts';
 
 export interface InputFile {
   readonly path: string;
@@ -17,7 +19,7 @@ export class IngestInputError extends Error {
 }
 
 export function isRawFileName(name: string): boolean {
-  return RAW_SUFFIXES.some((suffix) => name.endsWith(suffix));
+  return rawShapeOf(name) !== undefined;
 }
 
 export async function expandInputs(paths: readonly string[]): Promise<InputFile[]> {
@@ -32,10 +34,10 @@ export async function expandInputs(paths: readonly string[]): Promise<InputFile[
     });
     if (info.isDirectory()) {
       const found = await walk(path);
-      if (found.length === 0) throw new IngestInputError(`${given}: no ${RAW_SUFFIXES.join(' or ')} files under it`);
+      if (found.length === 0) throw new IngestInputError(`${given}: no ${RAW_SUFFIXES.join(', ')} files under it`);
       out.push(...found);
     } else if (!isRawFileName(path)) {
-      throw new IngestInputError(`${given}: the splitter only takes ${RAW_SUFFIXES.join(' and ')} files`);
+      throw new IngestInputError(`${given}: the splitter only takes ${RAW_SUFFIXES.join(', ')} files`);
     } else {
       out.push({ path, name: basename(path), size: info.size });
     }

@@ -1,7 +1,9 @@
 /**
- * A file from disk into the raw zone, streamed: small files in one PutObject from a
- * read stream, large ones as a multipart upload read part by part (a few parts in
- * memory at a time, whatever the file's size).
+ * A file from disk into the raw zone: small files in one PutObject, large ones as a
+ * multipart upload read part by part (a few parts in memory at a time, whatever the
+ * file's size). Every body is a buffer: the SDK retries a reset or a 5xx by sending the
+ * body again, and a read stream can be sent only once (its retry went out empty and the
+ * server hung up; found by the fault proxy, issue #18).
  */
 import {
   AbortMultipartUploadCommand,
@@ -12,8 +14,7 @@ import {
   UploadPartCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { normaliseEtag } from '../../shared/manifest.ts';
 
 /** Files above this go up in parts. */
@@ -42,6 +43,8 @@ export type UploadProgress = (sentBytes: number, totalBytes: number) => void;
 export interface UploadOptions {
   /** @default MULTIPART_THRESHOLD_BYTES */
   readonly multipartThresholdBytes?: number;
+  /** Object metadata (`x-amz-meta-<name>`): the source the file is, for the splitter (`ingest --source`). */
+  readonly metadata?: Readonly<Record<string, string>> | undefined;
 }
 
 export async function uploadFile(
@@ -55,13 +58,17 @@ export async function uploadFile(
 ): Promise<Uploaded> {
   const ContentType = path.endsWith('.gz') ? 'application/gzip' : 'text/csv';
   if (size <= (options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES)) {
+    // at most the multipart threshold (16 MiB) in memory
+    const body = await readFile(path);
+    if (body.length !== size) throw new Error(`${path} changed while it was being uploaded`);
     const put = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
-        Body: createReadStream(path),
+        Body: body,
         ContentLength: size,
         ContentType,
+        Metadata: options.metadata,
       }),
     );
     onProgress?.(size, size);
@@ -70,7 +77,9 @@ export async function uploadFile(
 
   const partBytes = Math.max(MIN_PART_BYTES, Math.ceil(size / MAX_PARTS));
   const parts = Math.ceil(size / partBytes);
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType }));
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType, Metadata: options.metadata }),
+  );
   const UploadId = created.UploadId;
   const file = await open(path, 'r');
   const done: { PartNumber: number; ETag: string }[] = [];

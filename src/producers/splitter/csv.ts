@@ -12,6 +12,7 @@
  */
 import { Parser, type CsvError } from 'csv-parse';
 import { MAX_RECORD_BYTES } from './limits.ts';
+import type { ReaderStop, RecordReader } from './records.ts';
 
 export interface CsvRecord {
   readonly record: string[];
@@ -74,13 +75,18 @@ class LineTrackingParser extends Parser {
   }
 }
 
-export class CsvRecordReader {
+export class CsvRecordReader implements RecordReader<CsvItem> {
   private readonly parser: LineTrackingParser;
   private readonly lines = new LineCounter();
   private items: CsvItem[] = [];
   private failure: Error | undefined;
   /** Set when a record exceeded MAX_RECORD_BYTES; the parser is dead after it. */
   oversized: CsvOversized | undefined;
+
+  /** The seam's view of `oversized`: a CSV reader stops at an over-long record. */
+  get stopped(): ReaderStop | undefined {
+    return this.oversized && { reason: 'oversized_record', ...this.oversized };
+  }
 
   constructor(maxRecordBytes = MAX_RECORD_BYTES) {
     this.parser = new LineTrackingParser(

@@ -1,17 +1,8 @@
 /**
- * Format detection from the header row (case-insensitive, trimmed): the LV monitor
- * long format, the DNO wide format, or nothing — then every row is quarantined as
- * `unknown_format`.
+ * Header checks that come before any mapping: a header naming a column twice is no
+ * layout, and a header with control characters is no CSV. Which layout a header is
+ * lies with the mappings (mapping/set.ts).
  */
-import { DnoWideMapper } from './dno-wide.ts';
-import { LvLongMapper } from './lv-long.ts';
-import type { RowMapper } from './rows.ts';
-import { TimestampReader } from './timestamps.ts';
-
-export interface FormatOptions {
-  /** Zone of zone-less LV monitor timestamps. @default 'UTC' */
-  readonly sourceTimeZone?: string | undefined;
-}
 
 export function normaliseHeader(fields: readonly string[]): string[] {
   return fields.map((f) => f.trim().toLowerCase());
@@ -25,20 +16,6 @@ export function duplicateColumn(header: readonly string[]): string | undefined {
     seen.add(name);
   }
   return undefined;
-}
-
-/**
- * The mapper for a header, or undefined when it is no known format. A header naming a
- * column twice is none: which of the two holds the value cannot be known, and a wide
- * row would give two readings one event id.
- */
-export function detectFormat(header: readonly string[], options: FormatOptions = {}): RowMapper | undefined {
-  if (duplicateColumn(header) !== undefined) return undefined;
-  const names = normaliseHeader(header);
-  return (
-    LvLongMapper.forHeader(names, new TimestampReader(options.sourceTimeZone ?? 'UTC')) ??
-    DnoWideMapper.forHeader(names)
-  );
 }
 
 /** A header with control characters or undecodable bytes means the body is not CSV text. */

@@ -10,13 +10,17 @@
  * it to the on-failure destination.
  */
 import type { S3Event } from 'aws-lambda';
+import { deadlineOf, isContinueEvent, type ContinueEvent, type ContinueResult, type HandOff } from './continuation.ts';
 import { createClients } from '../../shared/clients.ts';
 import { readSettings } from '../../shared/settings.ts';
 import { STREAM } from '../../shared/resources.ts';
 import { lambdaTelemetry, METRIC, type Counter, type HandlerLog } from '../../shared/telemetry.ts';
 import { ObjectSplitError, SplitterInvocationError } from './errors.ts';
 import { decodeS3EventKey, isSplittableKey } from '../../shared/s3-keys.ts';
+import { bucketMappings } from './mapping/stored.ts';
 import { splitObject, type SplitObjectDeps, type SplitOutcome } from './split-object.ts';
+import { stepFunctionsHandOff } from './step-functions.ts';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { TimestampReader } from './timestamps.ts';
 
 export type SplitterDeps = SplitObjectDeps & {
@@ -24,7 +28,18 @@ export type SplitterDeps = SplitObjectDeps & {
   readonly log?: HandlerLog;
   /** What each object gave, counted (Powertools metrics on Lambda). */
   readonly metrics?: Counter;
+  /**
+   * Where the rest of a split goes when this invocation runs short of time (a Step
+   * Functions execution on AWS, the local invoker embedded). Without it, a split runs to
+   * its end whatever the time. @default none
+   */
+  readonly handOff?: HandOff | undefined;
 };
+
+/** What the handler needs of Lambda's context: the time left. */
+export interface InvocationTime {
+  getRemainingTimeInMillis(): number;
+}
 
 export interface ObjectResult {
   readonly bucket: string;
@@ -32,13 +47,41 @@ export interface ObjectResult {
   readonly outcome: SplitOutcome | { readonly status: 'ignored' };
 }
 
-export type SplitterHandler = (event: S3Event) => Promise<ObjectResult[]>;
+export type SplitterHandler = (event: S3Event, context?: InvocationTime) => Promise<ObjectResult[]>;
+/** A later part of a split: the state machine (or the local invoker) loops while `done` is false. */
+export type ContinueHandler = (event: ContinueEvent, context?: InvocationTime) => Promise<ContinueResult>;
+
+/** The part's stop rule: only with a context to read the time from. */
+function pauseRule(context: InvocationTime | undefined): (() => boolean) | undefined {
+  return context ? deadlineOf(() => context.getRemainingTimeInMillis()) : undefined;
+}
+
+export function createContinueHandler(deps: SplitterDeps): ContinueHandler {
+  const log = deps.log ?? console;
+  return async (event, context) => {
+    const c = event.continuation;
+    const { bucket, key } = c.source;
+    const outcome = await splitObject(
+      deps,
+      { bucket, key, etag: c.source.etag },
+      { resume: c, shouldPause: pauseRule(context) },
+    );
+    log.info(describe(bucket, key, outcome));
+    if (deps.metrics) count(deps.metrics, outcome);
+    if (outcome.status === 'paused') return { done: false, continuation: outcome.continuation };
+    if (outcome.status !== 'split') return { done: true, status: outcome.status };
+    const m = outcome.manifest;
+    return { done: true, status: 'split', rows_read: m.rows_read, events_emitted: m.events_emitted };
+  };
+}
 
 export function createSplitterHandler(deps: SplitterDeps): SplitterHandler {
   // a bad zone must fail the deployment's first invocation, not quarantine every row
   if (deps.sourceTimeZone) new TimestampReader(deps.sourceTimeZone);
   const log = deps.log ?? console;
-  return async (event) => {
+  return async (event, context) => {
+    // a part may stop early only when there is somewhere to hand the rest to
+    const shouldPause = deps.handOff ? pauseRule(context) : undefined;
     const results: ObjectResult[] = [];
     const failures: ObjectSplitError[] = [];
     for (const record of event.Records ?? []) {
@@ -49,7 +92,13 @@ export function createSplitterHandler(deps: SplitterDeps): SplitterHandler {
         continue;
       }
       try {
-        const outcome = await splitObject(deps, { bucket, key, etag: record.s3.object.eTag });
+        const outcome = await splitObject(
+          deps,
+          { bucket, key, etag: record.s3.object.eTag },
+          { shouldPause, sequencer: record.s3.object.sequencer },
+        );
+        // only once the next part is in hand does this one count as done (else Lambda retries it)
+        if (outcome.status === 'paused') await deps.handOff?.(outcome.continuation);
         results.push({ bucket, key, outcome });
         log.info(describe(bucket, key, outcome));
         if (deps.metrics) count(deps.metrics, outcome);
@@ -66,6 +115,10 @@ export function createSplitterHandler(deps: SplitterDeps): SplitterHandler {
 }
 
 function count(metrics: Counter, o: SplitOutcome): void {
+  if (o.status === 'paused') {
+    metrics.add(METRIC.objectsContinued, 1);
+    return;
+  }
   if (o.status !== 'split') {
     metrics.add(METRIC.objectsSkipped, 1);
     return;
@@ -80,6 +133,8 @@ function count(metrics: Counter, o: SplitOutcome): void {
 }
 
 function describe(bucket: string, key: string, o: SplitOutcome): string {
+  if (o.status === 'paused')
+    return `splitter: s3://${bucket}/${key} out of time at row ${o.continuation.progress.rows_read}; part ${o.continuation.part} goes on`;
   if (o.status !== 'split') return `splitter: s3://${bucket}/${key} ${o.status}`;
   const m = o.manifest;
   return (
@@ -95,19 +150,28 @@ export function depsFromEnvironment(
 ): SplitterDeps {
   const clients = createClients({ target: 'aws' });
   const settings = readSettings(env);
+  const machine = settings.splitStateMachineArn;
   return {
+    handOff: machine ? stepFunctionsHandOff(new SFNClient({}), machine) : undefined,
     s3: clients.s3,
     kinesis: clients.kinesis,
     stream: settings.stream ?? STREAM.streamName,
     sourceTimeZone: settings.sourceTimeZone,
+    mappings: bucketMappings(clients.s3, settings.sourceTimeZone, (m) => (telemetry?.log ?? console).warn(m)),
     ...telemetry,
   };
 }
 
 const telemetry = lambdaTelemetry('splitter');
-let deployed: SplitterHandler | undefined;
+let deployed: { s3: SplitterHandler; continued: ContinueHandler } | undefined;
 
 /** The Lambda entry (`FUNCTIONS.splitter.entry`), assembled on first use. */
-export const handler = telemetry.instrument((event: S3Event): Promise<ObjectResult[]> =>
-  (deployed ??= createSplitterHandler(depsFromEnvironment(process.env, telemetry)))(event),
+export const handler = telemetry.instrument(
+  (event: S3Event | ContinueEvent, context?: InvocationTime): Promise<ObjectResult[] | ContinueResult> => {
+    if (!deployed) {
+      const deps = depsFromEnvironment(process.env, telemetry);
+      deployed = { s3: createSplitterHandler(deps), continued: createContinueHandler(deps) };
+    }
+    return isContinueEvent(event) ? deployed.continued(event, context) : deployed.s3(event, context);
+  },
 );

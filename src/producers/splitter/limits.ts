@@ -67,3 +67,18 @@ export const MAX_FIELD_CHARS = 1024;
 
 /** Quarantine JSONL is uploaded in parts of this size (S3 multipart needs ≥ 5 MiB). */
 export const QUARANTINE_PART_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A split stops at a safe point once the invocation has less than this left, and hands
+ * the rest to a fresh invocation (docs/reliability.md → "Files longer than one
+ * invocation"). What must fit in it after the stop: the chunk being mapped, the open
+ * aggregates and the writer's queue (≤ WRITER_MAX_QUEUED_BYTES plus the budget) sent at
+ * the ~1 MB/s a throttled shard takes, with retries, the quarantine part's upload, and the
+ * hand-off call.
+ */
+export const RESUME_SAFETY_MARGIN_MS = 90_000;
+/**
+ * …or this share of the time the invocation started with, when that is less: a short
+ * budget (the embedded stack's tests run with ~2 s) still leaves most of it to split.
+ */
+export const RESUME_SAFETY_MARGIN_SHARE = 0.25;

@@ -1,10 +1,9 @@
 /**
  * What a row mapper produces: readings that the core turns into events, or the one
- * reason the row is rejected. Shared by both source formats.
+ * reason the row is rejected. Shared by every mapping (mapping/compile.ts).
  */
 import { assetIdOf, type Phase } from '../../shared/event.ts';
 import type { QuarantineReason } from '../../shared/quarantine.ts';
-import type { CanonicalUnit } from '../../shared/units.ts';
 import { MAX_PARTITION_KEY_BYTES } from './limits.ts';
 
 /** Where a reading was taken. `json` is the asset part of the event, encoded once per site. */
@@ -22,7 +21,8 @@ export interface Site {
 export interface Measure {
   readonly measurement: string;
   readonly phase: Phase | null;
-  readonly unit: CanonicalUnit;
+  /** Canonical, or declared by the mapping. */
+  readonly unit: string;
   readonly json: string;
 }
 
@@ -37,20 +37,7 @@ export interface Rejection {
   readonly message: string;
 }
 
-export type MappedFormat = 'lv_long' | 'dno_wide';
-
-export interface RowMapper {
-  readonly format: MappedFormat;
-  /** Fields every row must have: the header's. */
-  readonly columnCount: number;
-  /**
-   * Emits the row's readings and returns undefined, or returns why the row is rejected
-   * — then nothing was emitted: a row is accepted or rejected whole.
-   */
-  map(fields: readonly string[], emit: EmitReading): Rejection | undefined;
-}
-
-export function measureOf(measurement: string, phase: Phase | null, unit: CanonicalUnit): Measure {
+export function measureOf(measurement: string, phase: Phase | null, unit: string): Measure {
   const json = `"measurement":${JSON.stringify(measurement)},"phase":${JSON.stringify(phase)},"unit":${JSON.stringify(unit)}`;
   return { measurement, phase, unit, json };
 }
@@ -62,19 +49,21 @@ export class SiteCache {
   private readonly sites = new Map<string, Site>();
   private last: Site | undefined;
 
-  get(substationId: string, substationName: string, feederId: string): Site {
+  /** @param assetId when the source names the asset itself; @default `assetIdOf(substation, feeder)` */
+  get(substationId: string, substationName: string, feederId: string, assetId?: string | undefined): Site {
     const last = this.last;
     if (
       last !== undefined &&
       last.substation_id === substationId &&
       last.feeder_id === feederId &&
-      last.substation_name === substationName
+      last.substation_name === substationName &&
+      (assetId === undefined || last.asset_id === assetId)
     )
       return last;
-    const key = `${substationId}\u0000${feederId}\u0000${substationName}`;
+    const key = `${substationId}\u0000${feederId}\u0000${substationName}\u0000${assetId ?? ''}`;
     let site = this.sites.get(key);
     if (site === undefined) {
-      const asset_id = assetIdOf(substationId, feederId);
+      const asset_id = assetId ?? assetIdOf(substationId, feederId);
       const json =
         `"asset_id":${JSON.stringify(asset_id)},"substation_id":${JSON.stringify(substationId)},` +
         `"substation_name":${JSON.stringify(substationName)},"feeder_id":${JSON.stringify(feederId)}`;

@@ -7,11 +7,10 @@
  * Replays evaluate with the configuration in force when they run.
  */
 import { STATUTORY_VOLTAGE } from '../../../shared/network.ts';
-import type { CanonicalUnit } from '../../../shared/units.ts';
 import { RULE_IDS, type RuleId, type Severity } from './types.ts';
 
 /** Units whose values normally move from one reading to the next (`count` does not). */
-const VARYING_UNITS: readonly CanonicalUnit[] = ['V', 'A', 'kW', 'kVAr', 'kVA', 'Wh', 'VArh', 'pf'];
+const VARYING_UNITS: readonly string[] = ['V', 'A', 'kW', 'kVAr', 'kVA', 'Wh', 'VArh', 'pf'];
 
 export const RULE_DEFAULTS = {
   voltage_out_of_range: {
@@ -90,6 +89,19 @@ export const RULE_DEFAULTS = {
     critical_ratio: 0.5,
     // Below this mean current the ratio is dominated by metering resolution.
     min_mean_current_a: 10,
+  },
+  stale_feed: {
+    enabled: true,
+    // An asset is stale from last(A) + periods × interval(A), once the network's low watermark
+    // passes that instant (docs/anomaly.md → "stale_feed"); the same factor as data_gap's.
+    periods: 3,
+    // interval(A) is the asset's cadence (src/shared/expected.ts: the most common gap) over its
+    // last this many distinct reading times.
+    history: 12,
+    // A shard with no records for this long (wall clock) leaves the low watermark, as Flink's idle
+    // sources do: otherwise a shard without traffic would hold every stale incident back for ever.
+    idle_minutes: 15,
+    severity: 'warning' as Severity,
   },
   incidents: {
     // An open incident closes after this many consecutive normal readings.
@@ -198,5 +210,9 @@ function checkOrder(c: RulesConfig): void {
   if (!(Number.isInteger(c.incidents.close_after_normal) && c.incidents.close_after_normal >= 1))
     fail('incidents.close_after_normal must be a whole number ≥ 1');
   if (!(c.lateness.horizon_minutes >= 0)) fail('lateness.horizon_minutes must be ≥ 0');
+  if (!(c.stale_feed.periods > 1)) fail('stale_feed.periods must be above 1');
+  if (!(Number.isInteger(c.stale_feed.history) && c.stale_feed.history >= 3))
+    fail('stale_feed.history must be a whole number ≥ 3');
+  if (!(c.stale_feed.idle_minutes >= 0)) fail('stale_feed.idle_minutes must be ≥ 0');
   for (const id of RULE_IDS) if (typeof c[id].enabled !== 'boolean') fail(`${id}.enabled must be true or false`);
 }

@@ -11,6 +11,7 @@ import { evaluatePhaseImbalance, type PhaseCurrents } from './phase-imbalance.ts
 import type { RuleInput, SeriesRule } from './rule.ts';
 import { spike } from './spike.ts';
 import { lossOfSupply, negativeValue, overload, reversePower, voltageOutOfRange } from './thresholds.ts';
+import type { UnitRegistry } from '../../../shared/units.ts';
 import type { AssetInfo, Finding, RuleId, RuleReading, RuleState, SeriesMeta } from './types.ts';
 
 export { isPhaseCurrent, isPhaseVoltage } from './thresholds.ts';
@@ -41,8 +42,8 @@ export const SERIES_RULES: readonly SeriesRule<never>[] = [
 ] as unknown as readonly SeriesRule<never>[];
 
 /** The rules that judge a series, in evaluation order. */
-export function rulesFor(series: SeriesMeta, config: RulesConfig): readonly SeriesRule<never>[] {
-  return SERIES_RULES.filter((r) => ruleEnabled(config, r.id) && r.appliesTo(series, config));
+export function rulesFor(series: SeriesMeta, config: RulesConfig, units?: UnitRegistry): readonly SeriesRule<never>[] {
+  return SERIES_RULES.filter((r) => ruleEnabled(config, r.id) && r.appliesTo(series, config, units));
 }
 
 export function stepSeries(
@@ -51,15 +52,16 @@ export function stepSeries(
   series: SeriesMeta,
   asset: AssetInfo | undefined,
   config: RulesConfig,
+  units?: UnitRegistry,
 ): StepResult {
-  const rules = rulesFor(series, config);
+  const rules = rulesFor(series, config, units);
   const r: Partial<Record<RuleId, RuleState>> = { ...state.r };
   const findings: Finding[] = [];
   for (const rule of rules) {
     const explained =
       rule.id === 'spike' &&
       (findings.some((f) => f.kind === 'breach') || Object.keys(state.i).some((id) => id !== 'spike'));
-    const input: RuleInput = { series, asset, config, explained };
+    const input: RuleInput = { series, asset, config, explained, units };
     const result = (rule as SeriesRule<RuleState>).evaluate(state.r[rule.id], reading, input);
     if (result.state === undefined) delete r[rule.id];
     else r[rule.id] = result.state;

@@ -2,6 +2,7 @@
  * The shape every rule has: a pure function of (its state, a reading, the series and
  * its asset) → (its new state, findings). Rules never do I/O and never read a clock.
  */
+import type { UnitRegistry } from '../../../shared/units.ts';
 import type { RulesConfig } from './config.ts';
 import type { AssetInfo, Finding, RuleId, RuleReading, RuleResult, RuleState, SeriesMeta } from './types.ts';
 
@@ -15,12 +16,14 @@ export interface RuleInput {
    * the reading's oddness is already explained (the spike rule stands back).
    */
   readonly explained: boolean;
+  /** The units of the batch (built-in plus declared): a declared unit's bounds say what is abnormal. @default the built-in units */
+  readonly units?: UnitRegistry | undefined;
 }
 
 export interface SeriesRule<S extends RuleState = RuleState> {
   readonly id: RuleId;
   /** Whether the rule judges this series at all (a rule that needs a rating still applies; it judges nothing without one). */
-  appliesTo(series: SeriesMeta, config: RulesConfig): boolean;
+  appliesTo(series: SeriesMeta, config: RulesConfig, units?: UnitRegistry): boolean;
   evaluate(state: S, reading: RuleReading, input: RuleInput): RuleResult<S>;
 }
 

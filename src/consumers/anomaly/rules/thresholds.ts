@@ -2,7 +2,7 @@
  * The stateless rules: each judges one reading against fixed bounds or the asset's
  * rating.
  */
-import { BOUNDS, checkBounds } from '../../../shared/bounds.ts';
+import { boundsOf, checkBounds } from '../../../shared/bounds.ts';
 import { normal, SILENT, type SeriesRule } from './rule.ts';
 import type { Finding, RuleId, RuleResult, SeriesMeta, Severity } from './types.ts';
 
@@ -136,11 +136,12 @@ export const reversePower: SeriesRule<undefined> = {
 
 export const negativeValue: SeriesRule<undefined> = {
   id: 'negative_value',
-  // The bounds table alone says which units cannot be negative.
-  appliesTo: (s) => BOUNDS[s.unit].negativeIsAbnormal,
-  evaluate(_state, { t, value }, { config, series }) {
-    const verdict = checkBounds(series.unit, value);
-    if (verdict.ok && verdict.abnormal) {
+  // The bounds table alone (a declared unit's own, from its mapping) says which units cannot be negative.
+  appliesTo: (s, _config, units) => boundsOf(s.unit, units)?.negativeIsAbnormal === true,
+  evaluate(_state, { t, value }, { config, series, units }) {
+    const verdict = checkBounds(series.unit, value, units);
+    // zero_is_abnormal is a declared unit's flag too, but negative_value judges only signs
+    if (verdict.ok && verdict.abnormal && value < 0) {
       return breach(
         'negative_value',
         t,

@@ -3,7 +3,7 @@
  * series, a reading, the asset's registry entry) and what it returns (findings).
  */
 import type { Phase } from '../../../shared/event.ts';
-import type { CanonicalUnit } from '../../../shared/units.ts';
+import type { Unit } from '../../../shared/units.ts';
 
 export const RULE_IDS = [
   'voltage_out_of_range',
@@ -15,6 +15,7 @@ export const RULE_IDS = [
   'data_gap',
   'spike',
   'phase_imbalance',
+  'stale_feed',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -32,7 +33,7 @@ export interface SeriesMeta {
   /** Empty for substation-wide (transformer) readings. */
   readonly feederId: string;
   readonly measurement: string;
-  readonly unit: CanonicalUnit;
+  readonly unit: Unit;
   readonly phase: Phase | null;
 }
 
@@ -46,6 +47,8 @@ export interface AssetInfo {
   readonly transformerKva?: number;
   /** The asset has generation behind it (rooftop PV…): reverse power is normal there. */
   readonly hasGeneration: boolean;
+  /** The registry's reporting interval, ms (`interval_minutes`): wins over the observed cadence. */
+  readonly intervalMs?: number;
 }
 
 /** A reading as the rules see it. */

@@ -16,6 +16,9 @@ import { splitBody, type QuarantineSink, type RecordSink } from '../../../produc
 import { compareEmission, EventIdDigest, type ReadingEvent } from '../../../shared/event.ts';
 import { deaggregate, type AggregatedRecord } from '../../../shared/kpl.ts';
 import { normaliseEtag, type Manifest } from '../../../shared/manifest.ts';
+import { bucketMappings, readerUnits } from '../../../producers/splitter/mapping/stored.ts';
+import type { UnitRegistry, UnitsProvider } from '../../../shared/units.ts';
+import { objectChoice } from '../../../producers/splitter/split-object.ts';
 import { DayDigests, dayOf, type Difference, type ReadingRef } from './model.ts';
 
 interface Emission {
@@ -42,16 +45,30 @@ export interface EmittedReadings {
 
 const EXAMPLES = 5;
 
+/**
+ * `unitsOf`: per bucket, the units the readers accept (built-in plus the mappings'
+ * declared ones); a reading emitted with any other unit is one every reader would
+ * quarantine, so it is reported here and not expected in the tables or the lake.
+ */
 export async function splitAgain(
   s3: S3Client,
   manifests: Iterable<Manifest>,
   sourceTimeZone?: string,
+  unitsOf: (bucket: string) => UnitsProvider = (bucket) => readerUnits(s3, bucket),
 ): Promise<EmittedReadings> {
+  const providers = new Map<string, UnitsProvider>();
+  const readersUnits = (bucket: string): Promise<UnitRegistry> => {
+    let p = providers.get(bucket);
+    if (p === undefined) providers.set(bucket, (p = unitsOf(bucket)));
+    return p();
+  };
   const seen = new Map<string, Emission>();
   const problems: Difference[] = [];
   let emitted = 0;
   let duplicates = 0;
   let corrections = 0;
+  // the split the splitter made: the same stored mappings, the object's own --source, its shape
+  const mappingsOf = bucketMappings(s3, sourceTimeZone);
   for (const m of manifests) {
     const got = await s3
       .send(new GetObjectCommand({ Bucket: m.source.bucket, Key: m.source.key }))
@@ -70,9 +87,15 @@ export async function splitAgain(
       continue; // the raw zone check reports the outdated manifest
     }
     const digest = new EventIdDigest();
+    const units = await readersUnits(m.source.bucket);
+    let unreadable = 0;
     const sink = collectingSink((e) => {
       emitted++;
       digest.add(e.event_id);
+      if (!units.has(e.unit)) {
+        unreadable++;
+        return;
+      }
       const held = seen.get(e.event_id);
       if (!held) {
         seen.set(e.event_id, {
@@ -99,10 +122,20 @@ export async function splitAgain(
         source: { bucket: m.source.bucket, key: m.source.key, etag: normaliseEtag(m.source.etag) },
         ingestedAt: m.ingested_at,
         sourceTimeZone,
+        mappings: await mappingsOf(m.source.bucket),
+        ...objectChoice(m.source.key, got.Metadata),
       },
       sink,
       countingQuarantine(),
     );
+    if (unreadable > 0) {
+      problems.push({
+        zone: 'raw',
+        check: 'unknown_unit',
+        subject: m.source.key,
+        detail: `${unreadable} reading(s) carry a unit no reader knows (neither built in nor declared by a mapping): the consumers quarantine them`,
+      });
+    }
     if (summary.events_emitted !== m.events_emitted || summary.event_id_digest !== m.event_id_digest) {
       problems.push({
         zone: 'raw',

@@ -1,14 +1,14 @@
 /**
  * The raw zone's accounts: every splittable raw object has a manifest of its current
  * upload; every manifest adds up (`rows_read = rows_accepted + rows_quarantined`, the
- * reasons sum to the quarantined rows); its quarantine object holds exactly one entry
- * per quarantined row (plus any entry about the whole object, which the manifest
- * counts in `quarantine.entries`).
+ * reasons sum to the quarantined rows); its quarantine object (one per part, for a split
+ * that took several invocations) holds exactly one entry per quarantined row (plus any
+ * entry about the whole object, which the manifest counts in `quarantine.entries`).
  */
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { isSplittableKey } from '../../../shared/s3-keys.ts';
 import { inPool } from '../../../shared/concurrency.ts';
-import { manifestKeyOf, normaliseEtag, type Manifest } from '../../../shared/manifest.ts';
+import { manifestKeyOf, normaliseEtag, quarantineObjectsOf, type Manifest } from '../../../shared/manifest.ts';
 import { PREFIXES } from '../../../shared/resources.ts';
 import type { Difference } from './model.ts';
 
@@ -74,8 +74,8 @@ export function checkRawZone(f: RawZoneFacts): Difference[] {
         key,
         `the quarantine reasons sum to ${byReason}, rows_quarantined is ${m.rows_quarantined}`,
       );
-    const qKey = m.quarantine.key;
-    if (qKey === null) {
+    const qKeys = quarantineObjectsOf(m);
+    if (qKeys.length === 0) {
       if (m.rows_quarantined > 0 || m.quarantine.entries > 0)
         diff(
           'quarantine_missing',
@@ -84,28 +84,38 @@ export function checkRawZone(f: RawZoneFacts): Difference[] {
         );
       continue;
     }
-    const q = f.quarantine.get(qKey);
-    if (!q) {
+    // a split over several invocations wrote one object per part: together they are its quarantine
+    const missing = qKeys.filter((k) => !f.quarantine.has(k));
+    if (missing.length > 0) {
       diff(
         'quarantine_missing',
         key,
-        `the quarantine object ${qKey} does not exist (the manifest counts ${m.quarantine.entries} entries)`,
+        `the quarantine object${missing.length === 1 ? '' : 's'} ${missing.join(', ')} do${missing.length === 1 ? 'es' : ''} not exist (the manifest counts ${m.quarantine.entries} entries)`,
       );
       continue;
     }
+    const counts = qKeys.map((k) => f.quarantine.get(k) as QuarantineCount);
+    const q = {
+      lines: counts.reduce((n, c) => n + c.lines, 0),
+      rowEntries: counts.reduce((n, c) => n + c.rowEntries, 0),
+    };
+    const qKey = qKeys.join(' + ');
     if (q.rowEntries !== m.rows_quarantined)
       diff(
         'quarantine_entries',
         key,
-        `${qKey} holds ${q.rowEntries} row entr${q.rowEntries === 1 ? 'y' : 'ies'}, the manifest quarantined ${m.rows_quarantined} row(s)`,
+        `${qKey} hold${qKeys.length === 1 ? 's' : ''} ${q.rowEntries} row entr${q.rowEntries === 1 ? 'y' : 'ies'}, the manifest quarantined ${m.rows_quarantined} row(s)`,
       );
     if (q.lines !== m.quarantine.entries)
       diff(
         'quarantine_entries',
         key,
-        `${qKey} holds ${q.lines} entries in all, the manifest counts ${m.quarantine.entries}`,
+        `${qKey} hold${qKeys.length === 1 ? 's' : ''} ${q.lines} entries in all, the manifest counts ${m.quarantine.entries}`,
       );
-    if (q.unreadable > 0) diff('quarantine_unreadable', qKey, `${q.unreadable} line(s) are not quarantine entries`);
+    qKeys.forEach((k, i) => {
+      const unreadable = (counts[i] as QuarantineCount).unreadable;
+      if (unreadable > 0) diff('quarantine_unreadable', k, `${unreadable} line(s) are not quarantine entries`);
+    });
   }
   return out;
 }
@@ -115,7 +125,7 @@ export async function readRawZone(s3: S3Client, bucket: string, concurrency = 8)
   const objects = (await list(s3, bucket, PREFIXES.raw)).filter((o) => isSplittableKey(o.key));
   const { manifests, unreadableManifests } = await readManifests(s3, bucket, concurrency);
   const quarantine = new Map<string, QuarantineCount>();
-  const qKeys = [...new Set([...manifests.values()].flatMap((m) => (m.quarantine.key ? [m.quarantine.key] : [])))];
+  const qKeys = [...new Set([...manifests.values()].flatMap((m) => quarantineObjectsOf(m)))];
   await inPool(qKeys, concurrency, async (key) => {
     let body: string;
     try {

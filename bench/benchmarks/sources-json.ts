@@ -1,0 +1,266 @@
+/**
+ * The JSON half of `npm run bench -- sources [--json-records N] [--reps R] [--large [--large-bytes B]]`:
+ *
+ * 1. Throughput: the splitter core splitting JSON Lines (seed 004's telemetry) and a
+ *    JSON array (seed 003's energy records) through their built-in mappings into a
+ *    counting sink, against a plain `JSON.parse` loop over the same records' texts,
+ *    alternated in one run; CPU time of each side (target: core ≥ 0.5 × JSON.parse).
+ *    The reader alone (record ends found + `JSON.parse`, no mapping) is reported too.
+ * 2. With --large: peak RSS of a child process splitting a generated ≥ 1 GB JSON Lines
+ *    file and a ≥ 1 GB JSON-array file, streamed from /tmp (target ≤ 256 MB each).
+ */
+import { fork } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { splitBody, type RecordSink, type QuarantineSink } from '../../src/producers/splitter/core.ts';
+import { JsonDocumentReader, NdjsonRecordReader } from '../../src/producers/splitter/json-records.ts';
+import { builtinMappingSet } from '../../src/producers/splitter/mapping/set.ts';
+import type { RawShape } from '../../src/shared/resources.ts';
+import { atLeast, atMost, round, type BenchResult } from '../types.ts';
+
+export const SOURCES_JSON_FLAGS = {
+  'json-records': 'records of each generated JSON file for the throughput ratio (default 200000)',
+  reps: 'alternating runs of each side; the best of each counts (default 3)',
+  large: 'also split a generated ≥ 1 GB JSON Lines file and a ≥ 1 GB JSON-array file in a child process (peak RSS)',
+  'large-bytes': 'size of each --large file in bytes (default 1100000000)',
+} as const;
+
+const THROUGHPUT_TARGET = 0.5;
+const RSS_TARGET_MB = 256;
+const CHUNK_BYTES = 64 * 1024;
+
+/** Seed 004's delivery shape: a vehicle, metadata and three signals with JSON-string bodies. */
+export function telemetryRecord(i: number): string {
+  const t = 1_755_183_600_000 + i * 1_000;
+  const vehicle = `veh-${String(i % 997).padStart(4, '0')}`;
+  const signal = (name: string, group: string, body: unknown) => ({
+    name,
+    code: `${group.toLowerCase()}-${name.toLowerCase()}`,
+    group,
+    body: JSON.stringify(body),
+    meta: { retrievedAt: t, oemUpdatedAt: t },
+  });
+  return JSON.stringify({
+    event_id: `evt-${i}`,
+    recorded_at: new Date(t).toISOString().slice(0, 19).replace('T', ' '),
+    record_type: 'ALL',
+    smartcar_user_id: `user-${i % 997}`,
+    car_timezone: 'Europe/London',
+    meta: {
+      mode: 'LIVE',
+      deliveryId: `dlv-${i}`,
+      webhookId: 'wh-1',
+      signalCount: 3,
+      version: '4.0',
+      deliveredAt: t + 1500,
+    },
+    vehicle: { model: 'Model 3', id: vehicle, make: 'Tesla', year: 2023 },
+    signals: [
+      signal('IsCharging', 'Charge', { value: i % 3 === 0 }),
+      signal('TraveledDistance', 'Odometer', { value: 10_000 + (i % 5000) * 1.25, unit: 'km' }),
+      signal('PreciseLocation', 'Location', { latitude: 51.5014, longitude: -0.1419 }),
+    ],
+    triggers: [],
+  });
+}
+
+/** Seed 003's record shape: one site's energy generated and consumed (kWh). */
+export function energyRecord(i: number): string {
+  const ts = new Date(Date.parse('2025-02-01T00:00:00Z') + Math.floor(i / 50) * 900_000).toISOString().slice(0, 19);
+  return JSON.stringify(
+    {
+      site_id: `site-${String(i % 50).padStart(3, '0')}`,
+      timestamp: ts,
+      energy_generated_kwh: round((i % 400) * 1.25, 2),
+      energy_consumed_kwh: round(((i * 7) % 500) * 0.75, 2),
+    },
+    null,
+    4,
+  );
+}
+
+/** The whole file's text, as the owners' systems write it. */
+function fileOf(shape: 'json' | 'ndjson', records: readonly string[]): Buffer {
+  return Buffer.from(shape === 'ndjson' ? `${records.join('\n')}\n` : `[\n${records.join(',\n')}\n]\n`);
+}
+
+async function* chunks(bytes: Buffer): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += CHUNK_BYTES) yield bytes.subarray(i, i + CHUNK_BYTES);
+}
+
+const countingSinks = (): { records: RecordSink; quarantine: QuarantineSink } => ({
+  records: { put: () => undefined, needsDrain: false, drain: async () => undefined },
+  quarantine: { add: () => undefined, needsDrain: false, drain: async () => undefined },
+});
+
+function cpuMs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1000;
+}
+
+interface Side {
+  cpu: number;
+  records: number;
+  events: number;
+}
+
+function parseLoop(texts: readonly string[]): Side {
+  const cpu0 = process.cpuUsage();
+  let n = 0;
+  for (const t of texts) if ((JSON.parse(t) as object) !== null) n++;
+  return { cpu: cpuMs(cpu0), records: n, events: 0 };
+}
+
+async function readerOnly(shape: 'json' | 'ndjson', bytes: Buffer): Promise<Side> {
+  const cpu0 = process.cpuUsage();
+  const reader = shape === 'ndjson' ? new NdjsonRecordReader() : new JsonDocumentReader();
+  let n = 0;
+  for await (const chunk of chunks(bytes)) n += reader.write(chunk).length;
+  n += (await reader.end()).length;
+  return { cpu: cpuMs(cpu0), records: n, events: 0 };
+}
+
+async function core(shape: 'json' | 'ndjson', bytes: Buffer): Promise<Side> {
+  const { records, quarantine } = countingSinks();
+  const cpu0 = process.cpuUsage();
+  const summary = await splitBody(
+    chunks(bytes),
+    {
+      source: { bucket: 'bench', key: `raw/bench/file.${shape}`, etag: 'bench' },
+      ingestedAt: '2025-09-01T00:00:00.000Z',
+      shape,
+      mappings: builtinMappingSet(),
+    },
+    records,
+    quarantine,
+  );
+  if (summary.rows_quarantined > 0) throw new Error(`the bench file quarantined ${summary.rows_quarantined} records`);
+  return { cpu: cpuMs(cpu0), records: summary.rows_read, events: summary.events_emitted };
+}
+
+async function throughput(shape: 'json' | 'ndjson', n: number, reps: number): Promise<BenchResult> {
+  const make = shape === 'ndjson' ? telemetryRecord : energyRecord;
+  const texts = Array.from({ length: n }, (_, i) => make(i));
+  const bytes = fileOf(shape, texts);
+  const best = { parse: Infinity, reader: Infinity, core: Infinity };
+  let events = 0;
+  for (let r = 0; r < reps; r++) {
+    best.parse = Math.min(best.parse, parseLoop(texts).cpu);
+    best.reader = Math.min(best.reader, (await readerOnly(shape, bytes)).cpu);
+    const c = await core(shape, bytes);
+    events = c.events;
+    best.core = Math.min(best.core, c.cpu);
+  }
+  const perS = (ms: number): number => Math.round((n / ms) * 1000);
+  return atLeast(
+    `sources ${shape === 'ndjson' ? 'NDJSON' : 'JSON array'} throughput`,
+    best.parse / best.core,
+    THROUGHPUT_TARGET,
+    {
+      records: n,
+      events,
+      file_bytes: bytes.length,
+      'core_records_per_s (cpu)': perS(best.core),
+      'json_parse_records_per_s (cpu)': perS(best.parse),
+      'reader_records_per_s (cpu)': perS(best.reader),
+      reader_vs_json_parse: round(best.parse / best.reader),
+    },
+  );
+}
+
+/** Writes ≥ `bytes` of records to `path`, streaming. */
+async function writeLarge(path: string, shape: 'json' | 'ndjson', bytes: number): Promise<number> {
+  const out = createWriteStream(path);
+  const write = (text: string): Promise<void> | void => {
+    if (!out.write(text)) return new Promise((resolve) => out.once('drain', () => resolve()));
+  };
+  const make = shape === 'ndjson' ? telemetryRecord : energyRecord;
+  let written = 0;
+  let i = 0;
+  if (shape === 'json') await write('[\n');
+  while (written < bytes) {
+    const batch: string[] = [];
+    for (let k = 0; k < 1000; k++, i++) batch.push(make(i));
+    const text = shape === 'ndjson' ? `${batch.join('\n')}\n` : `${i > 1000 ? ',\n' : ''}${batch.join(',\n')}`;
+    written += Buffer.byteLength(text);
+    await write(text);
+  }
+  if (shape === 'json') await write('\n]\n');
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  return i;
+}
+
+/** Peak RSS of a child process splitting the file (the core with counting sinks). */
+function splitInChild(
+  path: string,
+  shape: RawShape,
+): Promise<{ maxRssMb: number; records: number; events: number; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--split-child', path, shape], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    child.once('message', (m) => resolve(m as { maxRssMb: number; records: number; events: number; seconds: number }));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the split child exited with ${code}`));
+    });
+  });
+}
+
+async function largeRss(shape: 'json' | 'ndjson', bytes: number): Promise<BenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-json-'));
+  try {
+    const path = join(dir, `large.${shape}`);
+    await writeLarge(path, shape, bytes);
+    const size = (await stat(path)).size;
+    const r = await splitInChild(path, shape);
+    return atMost(`sources ${shape === 'ndjson' ? 'NDJSON' : 'JSON array'} peak RSS (MB)`, r.maxRssMb, RSS_TARGET_MB, {
+      file_bytes: size,
+      records: r.records,
+      events: r.events,
+      seconds: round(r.seconds, 1),
+      max_rss_mb: round(r.maxRssMb, 1),
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function sourcesJsonResults(flags: Record<string, string | boolean | undefined>): Promise<BenchResult[]> {
+  const n = Number(flags['json-records'] ?? 200_000);
+  const reps = Number(flags.reps ?? 3);
+  const out = [await throughput('ndjson', n, reps), await throughput('json', n, reps)];
+  if (flags.large) {
+    const bytes = Number(flags['large-bytes'] ?? 1_100_000_000);
+    out.push(await largeRss('ndjson', bytes), await largeRss('json', bytes));
+  }
+  return out;
+}
+
+// The child of `splitInChild`: split a file from disk, report the peak RSS.
+if (process.argv[2] === '--split-child') {
+  const [path, shape] = process.argv.slice(3) as [string, 'json' | 'ndjson'];
+  const { records, quarantine } = countingSinks();
+  const t0 = performance.now();
+  const summary = await splitBody(
+    createReadStream(path, { highWaterMark: CHUNK_BYTES }),
+    {
+      source: { bucket: 'bench', key: `raw/bench/large.${shape}`, etag: 'bench' },
+      ingestedAt: '2025-09-01T00:00:00.000Z',
+      shape,
+      mappings: builtinMappingSet(),
+    },
+    records,
+    quarantine,
+  );
+  process.send?.({
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    records: summary.rows_read,
+    events: summary.events_emitted,
+    seconds: (performance.now() - t0) / 1000,
+  });
+}

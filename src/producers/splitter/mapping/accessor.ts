@@ -1,0 +1,40 @@
+/**
+ * The record accessor: how a field expression's column or path becomes a getter on
+ * one record, whatever the file. Compiled once per header (CSV) or per document (JSON),
+ * so reading a field on the hot path is one array index or a few property reads.
+ *
+ * A getter returns the field's text, or undefined when the record does not have it.
+ * Numbers and booleans in JSON are returned as their JSON text (`true`, `12.5`).
+ */
+export type Getter<R> = (record: R) => string | undefined;
+
+export interface RecordAccessor<R> {
+  /** The getter for a column (CSV) or path (JSON); undefined when this layout has no such field. */
+  field(name: string): Getter<R> | undefined;
+  /** How the field is named in messages. */
+  label(name: string): string;
+  /** Where the field stands in the record (a CSV column's index): readings are emitted in this order. */
+  position?(name: string): number;
+}
+
+/** CSV: columns by header name, case- and space-insensitive (`Feeder ID` = ` feeder  id `); the first of a repeated name. */
+export function csvAccessor(header: readonly string[]): RecordAccessor<readonly string[]> {
+  const index = new Map<string, number>();
+  header.forEach((name, i) => {
+    const key = normaliseColumn(name);
+    if (!index.has(key)) index.set(key, i);
+  });
+  return {
+    field(name) {
+      const i = index.get(normaliseColumn(name));
+      return i === undefined ? undefined : (row) => row[i];
+    },
+    label: (name) => name,
+    position: (name) => index.get(normaliseColumn(name)) ?? Number.MAX_SAFE_INTEGER,
+  };
+}
+
+/** A header column's comparable form: trimmed, lower-cased, runs of white space as one. */
+export function normaliseColumn(name: string): string {
+  return name.trim().toLowerCase().replace(/\s+/g, ' ');
+}

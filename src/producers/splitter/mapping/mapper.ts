@@ -1,0 +1,640 @@
+/**
+ * A mapping compiled for one layout instance (one CSV header, one JSON document): the
+ * `map` function the streaming core calls per record. Steps, in order — the order the
+ * built-in layouts' rules have always been checked in: variables, the row's branch
+ * (its variables, required/forbidden fields, rejection), the site, the measure (long),
+ * the timestamp, then the value(s). A record is accepted or rejected whole unless the
+ * mapping says `reject: reading`.
+ */
+import { signalReadings } from './signals.ts';
+import { judgeBounds, type UnitBounds } from '../../../shared/bounds.ts';
+import { canonicalTs, PHASES, type Phase } from '../../../shared/event.ts';
+import type { Branch, Expr, Mapping, SiteSpec } from '../../../shared/sources/mapping.ts';
+import type { UnitRegistry } from '../../../shared/units.ts';
+import {
+  checkSubstationId,
+  clip,
+  measureOf,
+  readDecimal,
+  SiteCache,
+  type EmitReading,
+  type Measure,
+  type Rejection,
+  type Site,
+} from '../rows.ts';
+import { TimestampReader } from '../timestamps.ts';
+import type { RecordAccessor } from './accessor.ts';
+import {
+  compileExpr,
+  fillMessage,
+  isMissing,
+  labelOf,
+  type Compiled,
+  type CompiledLookup,
+  type RowContext,
+  type Scope,
+} from './expr.ts';
+import type { Problems } from './problems.ts';
+
+/** Rejections of single readings, when the mapping rejects readings rather than rows. */
+export type RejectReading = (rejection: Rejection) => void;
+
+export interface MapperSettings {
+  readonly units: UnitRegistry;
+  readonly lookups: ReadonlyMap<string, CompiledLookup>;
+  readonly sourceTimeZone: string;
+  readonly problems: Problems;
+  /** Set by the registry loader only: each accepted record's site with its `reference` attributes. */
+  readonly onReference?: OnReference | undefined;
+}
+
+/** What a record says about its asset in the registry (the mapping's `reference` block). */
+export interface ReferenceAttrs {
+  readonly substation_name?: string;
+  readonly latitude?: number;
+  readonly longitude?: number;
+}
+
+export type OnReference = (site: Site, attrs: ReferenceAttrs) => void;
+
+interface CompiledReference<R> {
+  readonly name: Compiled<R> | undefined;
+  readonly latitude: Compiled<R> | undefined;
+  readonly longitude: Compiled<R> | undefined;
+  readonly latitudeLabel: string;
+  readonly longitudeLabel: string;
+}
+
+interface CompiledSite<R> {
+  substationId?: Compiled<R> | undefined;
+  substationLabel?: string | undefined;
+  name?: Compiled<R> | undefined;
+  feeder?: Compiled<R> | undefined;
+  asset?: Compiled<R> | undefined;
+}
+
+interface CompiledRule<R> {
+  readonly field: Compiled<R>;
+  readonly reason: Rejection['reason'];
+  readonly message: string;
+}
+
+interface CompiledBranch<R> {
+  readonly test: ((record: R, ctx: RowContext) => boolean) | undefined;
+  readonly vars: readonly [number, Compiled<R>][];
+  readonly site: CompiledSite<R>;
+  readonly require: readonly CompiledRule<R>[];
+  readonly forbid: readonly CompiledRule<R>[];
+  readonly reject: Rejection | undefined;
+  /** Period-end labels move back by this much (0: start-labelled). */
+  readonly shiftMs: number | undefined;
+}
+
+interface ValueColumn<R> {
+  readonly text: Compiled<R>;
+  readonly label: string;
+  readonly measure: Measure;
+  readonly factor: number;
+  readonly boolean: boolean;
+}
+
+const PERIOD = /^([1-9][0-9]*)(s|m|h|d)$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export function periodMs(period: string | undefined): number | undefined {
+  const m = period === undefined ? null : PERIOD.exec(period);
+  return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : undefined;
+}
+
+export class MappingMapper<R> {
+  readonly format: string;
+  private readonly sites = new SiteCache();
+  private readonly ctx: RowContext;
+  private readonly vars: [number, Compiled<R>][] = [];
+  private readonly branches: CompiledBranch<R>[] = [];
+  private readonly site: Required<CompiledSite<R>>;
+  private readonly times: TimestampReader;
+  private readonly ts: Compiled<R>;
+  private readonly tsLabel: string;
+  private readonly tsFormat: 'auto' | 'epoch_s' | 'epoch_ms';
+  private readonly shiftMs: number;
+  private readonly shifted = new Map<string, string>();
+  private readonly rejectReading: boolean;
+  // long
+  private readonly measurement: Compiled<R> | undefined;
+  private readonly phase: Compiled<R> | undefined;
+  private readonly unit: Compiled<R> | undefined;
+  private readonly sourceUnit: Compiled<R> | undefined;
+  private readonly sourceUnitLabel: string = '';
+  private readonly unitOptionalFor: ReadonlySet<string> = new Set();
+  private readonly value: ValueColumn<R> | undefined;
+  /** measurement → phase → unit → the measure (or why there is none). */
+  private readonly measures = new Map<string, Map<string, Map<string, Measure | Rejection>>>();
+  /** The measure's unit → the stated unit's text → the factor between them (or why there is none). */
+  private readonly factors = new Map<string, Map<string, number | Rejection>>();
+  // wide
+  private readonly columns: ValueColumn<R>[] = [];
+  private readonly values: number[] = [];
+  private readonly missing: ReadonlySet<string>;
+  /** The substation id depends on no branch: it is read (and checked) before the branches, as soon as it is known. */
+  private readonly substationFirst: boolean;
+  /** Compiled whenever the mapping has a `reference` block (so the compile check covers it), run only with `onReference`. */
+  private readonly reference: CompiledReference<R> | undefined;
+
+  constructor(
+    mapping: Mapping,
+    private readonly accessor: RecordAccessor<R>,
+    private readonly settings: MapperSettings,
+  ) {
+    this.format = mapping.name;
+    this.missing = new Set((mapping.missing ?? ['']).map((t) => t.trim().toLowerCase()));
+    const slots = new Map<string, number>();
+    const scope: Scope<R> = {
+      accessor,
+      vars: slots,
+      lookups: settings.lookups,
+      missing: this.missing,
+      problems: settings.problems,
+    };
+    const problems = settings.problems;
+    const defineVars = (
+      vars: Readonly<Record<string, Expr>> | undefined,
+      path: string,
+      into: [number, Compiled<R>][],
+    ) => {
+      for (const [name, expr] of Object.entries(vars ?? {})) {
+        const compiled = compileExpr(expr, scope, `${path}.${name}`);
+        let slot = slots.get(name);
+        if (slot === undefined) {
+          slot = slots.size;
+          slots.set(name, slot);
+        }
+        into.push([slot, compiled]);
+      }
+    };
+    defineVars(mapping.vars, 'vars', this.vars);
+    // branch variables may be used by the site: define every branch's names before compiling any site
+    (mapping.branches ?? []).forEach((b, i) => {
+      for (const name of Object.keys(b.vars ?? {})) if (!slots.has(name)) slots.set(name, slots.size);
+      void i;
+    });
+    const basePeriod = periodMs(mapping.timestamp.period);
+    this.shiftMs = shiftOf(mapping.timestamp.label, basePeriod, 'timestamp', problems);
+    (mapping.branches ?? []).forEach((b, i) => {
+      this.branches.push(this.compileBranch(b, `branches[${i}]`, scope, defineVars, basePeriod));
+      if (b.if === undefined && i < (mapping.branches?.length ?? 0) - 1)
+        problems.add(
+          `branches[${i}]`,
+          'has no `if` but is not the last branch, so the branches after it never apply',
+          'the branch without `if` last',
+        );
+    });
+    this.site = this.compileSite(mapping.site, 'site', scope) as Required<CompiledSite<R>>;
+    this.substationFirst = (mapping.branches ?? []).every(
+      (b) => b.vars === undefined && b.site?.substation_id === undefined,
+    );
+    this.ts = compileExpr(mapping.timestamp.from, scope, 'timestamp.from');
+    this.tsLabel = labelOf(mapping.timestamp.from, accessor as RecordAccessor<unknown>);
+    this.tsFormat = mapping.timestamp.format ?? 'auto';
+    const zone = mapping.timestamp.zone ?? 'UTC';
+    this.times = new TimestampReader(zone === 'source' ? settings.sourceTimeZone : zone);
+    this.rejectReading = mapping.reject === 'reading';
+    this.ctx = { vars: new Array<string | undefined>(slots.size).fill(undefined), fail: undefined };
+    const ref = mapping.reference;
+    const label = (e: Expr | undefined, fallback: string): string =>
+      e === undefined ? fallback : labelOf(e, accessor as RecordAccessor<unknown>);
+    const optional = (e: Expr | undefined, path: string): Compiled<R> | undefined =>
+      e === undefined ? undefined : compileExpr(e, scope, path);
+    this.reference = ref && {
+      name: optional(ref.substation_name, 'reference.substation_name'),
+      latitude: optional(ref.latitude, 'reference.latitude'),
+      longitude: optional(ref.longitude, 'reference.longitude'),
+      latitudeLabel: label(ref.latitude, 'latitude'),
+      longitudeLabel: label(ref.longitude, 'longitude'),
+    };
+
+    if (mapping.reading) {
+      const r = mapping.reading;
+      this.measurement = compileExpr(r.measurement, scope, 'reading.measurement');
+      this.phase = r.phase === undefined ? undefined : compileExpr(r.phase, scope, 'reading.phase');
+      this.unit = compileExpr(r.unit, scope, 'reading.unit');
+      if (r.source_unit) {
+        this.sourceUnit = compileExpr(r.source_unit.from, scope, 'reading.source_unit.from');
+        this.sourceUnitLabel = labelOf(r.source_unit.from, accessor as RecordAccessor<unknown>);
+        this.unitOptionalFor = new Set(r.source_unit.optional_for ?? []);
+      }
+      this.value = {
+        text: compileExpr(r.value.from, scope, 'reading.value.from'),
+        label: labelOf(r.value.from, accessor as RecordAccessor<unknown>),
+        measure: measureOf('value', null, 'count'),
+        factor: r.value.scale ?? 1,
+        boolean: r.value.boolean ?? false,
+      };
+    } else {
+      this.measurement = this.phase = this.unit = this.sourceUnit = this.value = undefined;
+      const position = (name: string): number => accessor.position?.(name) ?? 0;
+      // a signals block is wide readings over `[name=…]` paths (signals.ts)
+      const wide = mapping.readings ?? (mapping.signals ? signalReadings(mapping.signals) : []);
+      const ordered = [...wide.entries()].sort(([, a], [, b]) => position(a.from) - position(b.from));
+      for (const [, w] of ordered) {
+        const get = accessor.field(w.from);
+        if (get === undefined) continue; // an optional measure column this header lacks
+        // an unknown unit is the static check's (compile.ts checkStatic), named by readings[i] or signals.signals.NAME
+        const measurement = w.measurement ?? w.from.trim().toLowerCase();
+        this.columns.push({
+          text: (r) => get(r),
+          label: accessor.label(w.from),
+          measure: measureOf(measurement, w.phase ?? null, w.unit),
+          factor: w.scale ?? 1,
+          boolean: w.boolean ?? false,
+        });
+      }
+    }
+  }
+
+  private compileBranch(
+    b: Branch,
+    path: string,
+    scope: Scope<R>,
+    defineVars: (vars: Branch['vars'], path: string, into: [number, Compiled<R>][]) => void,
+    basePeriod: number | undefined,
+  ): CompiledBranch<R> {
+    let test: CompiledBranch<R>['test'];
+    if (b.if) {
+      const field = compileExpr(b.if.field, scope, `${path}.if.field`);
+      const equals = b.if.equals === undefined ? undefined : new Set(b.if.equals);
+      let re: RegExp | undefined;
+      if (b.if.matches !== undefined) {
+        try {
+          re = new RegExp(b.if.matches);
+        } catch (err) {
+          scope.problems.add(
+            `${path}.if.matches`,
+            `is not a regular expression: ${(err as Error).message}`,
+            'a JavaScript regex',
+          );
+        }
+      }
+      if (equals === undefined && b.if.matches === undefined)
+        scope.problems.add(`${path}.if`, 'tests nothing', 'equals or matches');
+      test = (r, ctx) => {
+        const v = field(r, ctx) ?? '';
+        this.lastTested = v;
+        return (equals === undefined || equals.has(v)) && (re === undefined || re.test(v));
+      };
+    }
+    const vars: [number, Compiled<R>][] = [];
+    defineVars(b.vars, `${path}.vars`, vars);
+    const rules = (list: Branch['require'], kind: 'require' | 'forbid'): CompiledRule<R>[] =>
+      (list ?? []).map((x, i) => ({
+        field: compileExpr(x.field, scope, `${path}.${kind}[${i}].field`),
+        reason: x.reason ?? (kind === 'require' ? 'missing_field' : 'invalid_field'),
+        message: x.message,
+      }));
+    const label = b.timestamp?.label;
+    const period = b.timestamp?.period === undefined ? basePeriod : periodMs(b.timestamp.period);
+    return {
+      test,
+      vars,
+      site: b.site ? this.compileSite(b.site, `${path}.site`, scope) : {},
+      require: rules(b.require, 'require'),
+      forbid: rules(b.forbid, 'forbid'),
+      reject: b.reject,
+      shiftMs: label === undefined ? undefined : shiftOf(label, period, `${path}.timestamp`, scope.problems),
+    };
+  }
+
+  private compileSite(s: Partial<SiteSpec>, path: string, scope: Scope<R>): CompiledSite<R> {
+    const out: CompiledSite<R> = {};
+    if (s.substation_id !== undefined) {
+      out.substationId = compileExpr(s.substation_id, scope, `${path}.substation_id`);
+      out.substationLabel = labelOf(s.substation_id, scope.accessor as RecordAccessor<unknown>);
+    }
+    if (s.substation_name !== undefined) out.name = compileExpr(s.substation_name, scope, `${path}.substation_name`);
+    if (s.feeder_id !== undefined) out.feeder = compileExpr(s.feeder_id, scope, `${path}.feeder_id`);
+    if (s.asset_id !== undefined) out.asset = compileExpr(s.asset_id, scope, `${path}.asset_id`);
+    return out;
+  }
+
+  map(record: R, emit: EmitReading, rejectReading?: RejectReading): Rejection | undefined {
+    const ctx = this.ctx;
+    ctx.fail = undefined;
+    for (const [slot, expr] of this.vars) {
+      ctx.vars[slot] = expr(record, ctx);
+      if (ctx.fail) return ctx.fail;
+    }
+    let substation: string | undefined;
+    if (this.substationFirst) {
+      const early = this.substation(record, this.site);
+      if (typeof early !== 'string') return early;
+      substation = early;
+    }
+    let branch: CompiledBranch<R> | undefined;
+    this.lastTested = undefined;
+    for (const b of this.branches) {
+      if (b.test === undefined || b.test(record, ctx)) {
+        branch = b;
+        break;
+      }
+      if (ctx.fail) return ctx.fail;
+    }
+    if (branch !== undefined) {
+      if (branch.reject)
+        return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, this.lastTested) };
+      for (const [slot, expr] of branch.vars) {
+        ctx.vars[slot] = expr(record, ctx);
+        if (ctx.fail) return ctx.fail;
+      }
+      for (const rule of branch.require) {
+        const v = rule.field(record, ctx);
+        if (ctx.fail) return ctx.fail;
+        if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+      }
+      for (const rule of branch.forbid) {
+        const v = rule.field(record, ctx);
+        if (ctx.fail) return ctx.fail;
+        if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+      }
+    }
+    const site = branch?.site;
+    if (substation === undefined) {
+      const late = this.substation(record, site?.substationId ? site : this.site);
+      if (typeof late !== 'string') return late;
+      substation = late;
+    }
+    const feederExpr = site?.feeder ?? this.site.feeder;
+    const feeder = feederExpr === undefined ? '' : (feederExpr(record, ctx) ?? '');
+    if (ctx.fail) return ctx.fail;
+    const nameExpr = site?.name ?? this.site.name;
+    const name = nameExpr === undefined ? '' : (nameExpr(record, ctx) ?? '');
+    if (ctx.fail) return ctx.fail;
+    const assetExpr = site?.asset ?? this.site.asset;
+    const asset = assetExpr === undefined ? undefined : assetExpr(record, ctx);
+    if (ctx.fail) return ctx.fail;
+
+    let measure: Measure | undefined;
+    let factor = 1;
+    if (this.measurement !== undefined) {
+      const m = this.measure(record);
+      if (m === undefined || 'reason' in m) return m ?? ctx.fail;
+      measure = m;
+      if (this.sourceUnit !== undefined) {
+        const f = this.unitFactor(record, measure);
+        if (typeof f !== 'number') return f;
+        factor = f;
+      }
+    }
+
+    const tsText = this.ts(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
+    const ts = this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
+    if (typeof ts !== 'string') return ts;
+
+    if (measure !== undefined) {
+      const v = this.value as ValueColumn<R>;
+      const text = v.text(record, ctx);
+      if (ctx.fail) return ctx.fail;
+      if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
+      const value = this.number(text, v, measure.unit, factor);
+      if (typeof value !== 'number') return value;
+      const where = this.sites.get(substation, name, feeder, asset);
+      const refused = this.referenceOf(record, where);
+      if (refused) return refused;
+      emit(where, measure, value, ts);
+      return undefined;
+    }
+
+    // wide: check every column before emitting any, so a row goes whole or not at all
+    const values = this.values;
+    values.length = 0;
+    for (const c of this.columns) {
+      const raw = c.text(record, ctx);
+      const text = raw === undefined ? '' : raw.trim();
+      if (isMissing(text, this.missing)) {
+        values.push(NaN);
+        continue;
+      }
+      const value = this.number(text, c, c.measure.unit, 1);
+      if (typeof value !== 'number') {
+        if (!this.rejectReading || rejectReading === undefined) return value;
+        rejectReading(value);
+        values.push(NaN);
+        continue;
+      }
+      values.push(value);
+    }
+    const where = this.sites.get(substation, name, feeder, asset);
+    const refused = this.referenceOf(record, where);
+    if (refused) return refused;
+    for (let i = 0; i < this.columns.length; i++) {
+      const value = values[i] as number;
+      if (!Number.isNaN(value)) emit(where, (this.columns[i] as ValueColumn<R>).measure, value, ts);
+    }
+    return undefined;
+  }
+
+  /**
+   * With `onReference` (the registry loader), the record's reference attributes for its
+   * site, or why the record is refused; otherwise nothing (the splitter pays one check).
+   */
+  private referenceOf(record: R, site: Site): Rejection | undefined {
+    const on = this.settings.onReference;
+    const ref = this.reference;
+    if (on === undefined || ref === undefined) return undefined;
+    const ctx = this.ctx;
+    const name = ref.name?.(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    const latitude = coordinate(ref.latitude?.(record, ctx), ref.latitudeLabel, 90);
+    if (ctx.fail) return ctx.fail;
+    if (typeof latitude === 'object') return latitude;
+    const longitude = coordinate(ref.longitude?.(record, ctx), ref.longitudeLabel, 180);
+    if (ctx.fail) return ctx.fail;
+    if (typeof longitude === 'object') return longitude;
+    on(site, {
+      ...(name !== undefined ? { substation_name: name } : {}),
+      ...(latitude !== undefined ? { latitude } : {}),
+      ...(longitude !== undefined ? { longitude } : {}),
+    });
+    return undefined;
+  }
+
+  /** The substation id by `site`'s expression, checked (present, within the partition key limit). */
+  private substation(record: R, site: CompiledSite<R>): string | Rejection {
+    const ctx = this.ctx;
+    const substation = site.substationId === undefined ? undefined : site.substationId(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    const label = site.substationLabel ?? 'substation_id';
+    if (substation === undefined) return { reason: 'missing_field', message: `${label} is empty` };
+    return checkSubstationId(substation, label) ?? substation;
+  }
+
+  /** The text the last branch condition tested: a rejecting branch's `{value}`. */
+  private lastTested: string | undefined;
+
+  private measure(record: R): Measure | Rejection | undefined {
+    const ctx = this.ctx;
+    const measurement = (this.measurement as Compiled<R>)(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    const phase = this.phase === undefined ? undefined : this.phase(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    const unit = (this.unit as Compiled<R>)(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    // nested maps, not a joined key: lookup results are the table's own strings, whose hashes
+    // V8 keeps, so no key string is built and hashed per record
+    let byPhase = this.measures.get(measurement ?? '');
+    if (byPhase === undefined) {
+      if (this.measures.size > 4096) this.measures.clear();
+      this.measures.set(measurement ?? '', (byPhase = new Map()));
+    }
+    let byUnit = byPhase.get(phase ?? '');
+    if (byUnit === undefined) byPhase.set(phase ?? '', (byUnit = new Map()));
+    let m = byUnit.get(unit ?? '');
+    if (m === undefined) {
+      m = this.makeMeasure(measurement, phase, unit);
+      if (byUnit.size > 4096) byUnit.clear();
+      byUnit.set(unit ?? '', m);
+    }
+    return m;
+  }
+
+  private makeMeasure(
+    measurement: string | undefined,
+    phase: string | undefined,
+    unit: string | undefined,
+  ): Measure | Rejection {
+    if (measurement === undefined) return { reason: 'missing_field', message: 'the measurement is empty' };
+    if (!/^[a-z][a-z0-9_]*$/.test(measurement))
+      return {
+        reason: 'invalid_field',
+        message: `measurement ${JSON.stringify(clip(measurement))} is not a lower-case slug`,
+      };
+    if (phase !== undefined && !(PHASES as readonly string[]).includes(phase))
+      return {
+        reason: 'invalid_field',
+        message: `phase ${JSON.stringify(clip(phase))} is none of ${PHASES.join(', ')}`,
+      };
+    if (unit === undefined) return { reason: 'missing_field', message: `the unit of ${measurement} is empty` };
+    if (!this.settings.units.has(unit))
+      return { reason: 'unknown_unit', message: `unit ${JSON.stringify(clip(unit))} is not a known unit` };
+    return measureOf(measurement, (phase ?? null) as Phase | null, unit);
+  }
+
+  /** The factor from the source's stated unit into the measure's, or why the row is rejected. */
+  private unitFactor(record: R, measure: Measure): number | Rejection {
+    const ctx = this.ctx;
+    const raw = (this.sourceUnit as Compiled<R>)(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    if (raw === undefined) {
+      if (this.unitOptionalFor.has(measure.unit)) return 1;
+      return { reason: 'missing_field', message: `${this.sourceUnitLabel} is empty` };
+    }
+    let byRaw = this.factors.get(measure.unit);
+    if (byRaw === undefined) this.factors.set(measure.unit, (byRaw = new Map()));
+    let f = byRaw.get(raw);
+    if (f === undefined) {
+      const units = this.settings.units;
+      const factor = units.factorInto(raw, measure.unit);
+      f =
+        factor !== undefined
+          ? factor
+          : !units.knows(raw)
+            ? {
+                reason: 'unknown_unit',
+                message: `${this.sourceUnitLabel} ${JSON.stringify(clip(raw))} is not a known unit`,
+              }
+            : {
+                reason: 'unit_mismatch',
+                message: `${measure.measurement} is measured in ${measure.unit}, not ${raw.trim()}`,
+              };
+      if (byRaw.size > 4096) byRaw.clear();
+      byRaw.set(raw, f);
+    }
+    return f;
+  }
+
+  private timestamp(text: string, shiftMs: number): string | Rejection {
+    if (this.tsFormat !== 'auto') {
+      const n = Number(text);
+      if (!Number.isFinite(n) || text.trim() === '')
+        return {
+          reason: 'bad_timestamp',
+          message: `${this.tsLabel} ${JSON.stringify(clip(text))} is not a number of ${this.tsFormat === 'epoch_s' ? 'seconds' : 'milliseconds'} since 1970`,
+        };
+      const ms = this.tsFormat === 'epoch_s' ? n * 1000 : n;
+      const d = new Date(ms - shiftMs);
+      if (Number.isNaN(d.getTime()))
+        return { reason: 'bad_timestamp', message: `${this.tsLabel} ${JSON.stringify(clip(text))} is out of range` };
+      return canonicalTs(d);
+    }
+    const time = this.times.read(text);
+    if (!time.ok) return { reason: 'bad_timestamp', message: `${this.tsLabel} ${time.message}` };
+    if (shiftMs === 0) return time.ts;
+    let ts = this.shifted.get(text);
+    if (ts === undefined) {
+      ts = canonicalTs(time.ms - shiftMs);
+      if (this.shifted.size >= 8192) this.shifted.clear();
+      this.shifted.set(text, ts);
+    }
+    return ts;
+  }
+
+  /** The unit's bounds, looked up in the registry once per unit (a reading's hot path asks per value). */
+  private boundsOf(unit: string): UnitBounds | undefined {
+    if (unit === this.lastUnit) return this.lastBounds;
+    let b = this.bounds.get(unit);
+    if (b === undefined && !this.bounds.has(unit)) this.bounds.set(unit, (b = this.settings.units.boundsOf(unit)));
+    this.lastUnit = unit;
+    this.lastBounds = b;
+    return b;
+  }
+
+  private readonly bounds = new Map<string, UnitBounds | undefined>();
+  private lastUnit: string | undefined;
+  private lastBounds: UnitBounds | undefined;
+
+  private number(text: string, c: ValueColumn<R>, unit: string, unitFactor: number): number | Rejection {
+    let value: number | Rejection;
+    if (c.boolean && /^(true|false)$/i.test(text)) value = text.toLowerCase() === 'true' ? 1 : 0;
+    else value = readDecimal(text, c.label);
+    if (typeof value !== 'number') return value;
+    const factor = c.factor * unitFactor;
+    if (factor !== 1) {
+      value *= factor;
+      if (value === 0) value = 0; // no -0 in events
+    }
+    const bounds = judgeBounds(unit, value, this.boundsOf(unit));
+    if (!bounds.ok) return { reason: 'out_of_bounds', message: `${c.label} ${bounds.reason}` };
+    return value;
+  }
+}
+
+/** Degrees of latitude (limit 90) or longitude (180); an absent text is no attribute. */
+function coordinate(text: string | undefined, label: string, limit: number): number | undefined | Rejection {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || Math.abs(n) > limit)
+    return {
+      reason: 'invalid_field',
+      message: `${label} ${JSON.stringify(clip(text))} is not a number of degrees within ±${limit}`,
+    };
+  return n;
+}
+
+function shiftOf(
+  label: 'start' | 'end' | undefined,
+  period: number | undefined,
+  path: string,
+  problems: Problems,
+): number {
+  if (label !== 'end') return 0;
+  if (period === undefined) {
+    problems.add(
+      `${path}.period`,
+      'is absent, but periods are labelled by their end',
+      'the period length, such as 30m',
+    );
+    return 0;
+  }
+  return period;
+}
