@@ -138,6 +138,8 @@ export async function openContext(opts: GlobalOptions, need: StackNeed): Promise
     log: stderrLog,
     locker: claim.locker,
     ...(need === 'pipeline' ? {} : { services: [] }),
+    // status ('control') reports what exists and creates nothing
+    bootstrap: need !== 'control',
   });
   return {
     target,

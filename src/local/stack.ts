@@ -34,6 +34,13 @@ export interface StackOptions {
   readonly locker?: DataDirLocker | undefined;
   /** Faults injected between the clients and the emulators (`faults/`). @default from `DUBEGRID_FAULTS`; none when unset */
   readonly faults?: FaultPlan | undefined;
+  /**
+   * Create the resources that are missing. `false` for a command that only reports what
+   * exists (`status`): it must not create what it reports missing, and skipping the
+   * describe round trips is a sixth of its time with the stack down.
+   * @default true
+   */
+  readonly bootstrap?: boolean | undefined;
 }
 
 export interface EmbeddedStack {
@@ -139,7 +146,7 @@ export async function startStack(options: StackOptions): Promise<EmbeddedStack> 
   };
 
   try {
-    await bootstrapResources(clients);
+    if (options.bootstrap !== false) await bootstrapResources(clients);
     const ctx: ServiceContext = {
       dataDir,
       paths: dataPaths(dataDir),

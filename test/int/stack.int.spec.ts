@@ -139,9 +139,17 @@ describe('dubegrid status with no stack running', () => {
   it('starts an embedded stack for its own lifetime and removes it afterwards', async () => {
     const { dir, cleanup } = await tempDir();
     try {
+      // on an empty data dir it creates nothing: it reports what exists, and says how to start
+      const empty = await runCli(['status', '--data-dir', dir]);
+      expect(empty.code).toBe(0);
+      expect(empty.stdout).toMatch(/^table +dubegrid-readings +NO *$/m);
+      expect(empty.stdout).toMatch(/nothing exists on this data dir yet: `npx dubegrid up` creates it/);
+      const made = await startStack({ dataDir: dir, services: [] });
+      await made.stop();
       const run = await runCli(['status', '--data-dir', dir]);
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/started one for this command/);
+      expect(run.stdout).not.toMatch(/nothing exists/);
       // aligned tables: the resources, one row each, approximate counts marked
       const lines = run.stdout.split('\n');
       const header = lines.findIndex((l) => /^resource +name +exists +contents$/.test(l));

@@ -30,6 +30,11 @@ export function renderStatus(
         ? `embedded stack running (pid ${runtime.pid}, ${runtime.mode}) on ${dataDir}`
         : `no stack was running on ${dataDir}; started one for this command (no services: their figures show while \`dubegrid up\` runs)`;
   const out = [head, '', table(['resource', 'name', 'exists', 'contents'], resourceRows(r))];
+  // status creates nothing (it reports what exists): say how an empty data dir gets its resources
+  if (target === 'local' && !r.bucket.exists && !r.stream.exists)
+    out.push(
+      'nothing exists on this data dir yet: `npx dubegrid up` creates it, `npx dubegrid start` also loads a sample',
+    );
   const approximate = Object.values(r.tables).some((t) => t.items_approximate);
   if (approximate)
     out.push(
