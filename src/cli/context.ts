@@ -12,6 +12,7 @@ import { claimDataDir } from '../local/owner.ts';
 import type { RuntimeInfo } from '../local/runtime-file.ts';
 import { stderrLog } from '../local/service.ts';
 import type { EmbeddedStack } from '../local/stack.ts';
+import { sleep } from '../shared/retry.ts';
 import { UsageError } from './output.ts';
 
 export type Target = 'local' | 'aws';
@@ -183,6 +184,10 @@ async function lazyClients(running: RuntimeInfo, preload: boolean) {
   };
 }
 
+/** How long a failed command waits to learn whether its stack's emulators died (their exit event). */
+const CONNECTION_LOST_GRACE_MS = 1_000;
+const CONNECTION_LOST = /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/;
+
 /** Runs `fn` with a context and always closes it. */
 export async function withContext<T>(
   opts: GlobalOptions,
@@ -190,8 +195,19 @@ export async function withContext<T>(
   fn: (ctx: CommandContext) => Promise<T>,
 ): Promise<T> {
   const ctx = await openContext(opts, need);
+  // a command's own stack whose emulators die: what follows is connection refused from
+  // every call; the one line worth reading is why (the stack's own)
+  const stack = ctx.ownStack;
   try {
     return await fn(ctx);
+  } catch (err) {
+    // the refused connection can arrive before the host's exit is seen: wait a moment for it
+    const died =
+      stack && CONNECTION_LOST.test(String((err as Error)?.message ?? err))
+        ? await Promise.race([stack.emulatorsDied, sleep(CONNECTION_LOST_GRACE_MS)])
+        : undefined;
+    if (died) throw new Error(died, { cause: err });
+    throw err;
   } finally {
     await ctx.close();
   }

@@ -186,9 +186,10 @@ export async function startStack(options: StackOptions): Promise<EmbeddedStack> 
       flush,
       stop,
       emulatorPid: emulators.pid,
-      emulatorsDied: emulators.died.then(
-        (how) =>
-          `the embedded emulators (pid ${emulators.pid}) died (${how}); this stack cannot serve without them and stops. The data dir is intact: start it again with \`dubegrid up\``,
+      emulatorsDied: emulators.died.then((how) =>
+        mode === 'up'
+          ? `the embedded emulators (pid ${emulators.pid}) died (${how}); this stack cannot serve without them and stops. The data dir is intact: start it again with \`dubegrid up\``
+          : `the embedded emulators (pid ${emulators.pid}) of this command's stack died (${how}), so it stopped. The data dir is intact: run the command again`,
       ),
     };
   } catch (err) {

@@ -40,7 +40,7 @@ describe('soak scenarios, smoke size', () => {
   );
 
   it(
-    'emulator-death: up says so in one line, stops cleanly, and the next up finishes the ingest',
+    'emulator-death: up says so in one line, stops cleanly, and the next up finishes the ingest; so does a one-off command',
     async () => {
       const r = await smoke(emulatorDeath);
       expect(r.passed, r.notes.join('\n')).toBe(true);
@@ -50,6 +50,10 @@ describe('soak scenarios, smoke size', () => {
       expect(r.figure('lock and runtime file released')).toBe('yes');
       expect([r.figure('readings in'), r.figure('lost after restart')]).toEqual([1_296, 0]);
       expect(r.figure('verify')).toBe('passes');
+      // a command with a stack of its own
+      expect(r.figure('one-off command: exit code')).toBe('1');
+      expect(r.figure('one-off command: said why in one line')).toBe('yes');
+      expect(r.figure('one-off command: data dir released')).toBe('yes');
     },
     SMOKE_TIMEOUT_MS,
   );

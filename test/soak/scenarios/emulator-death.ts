@@ -3,14 +3,17 @@
  * must say so in one line (no stack trace), stop cleanly — exit 1, its runtime file and
  * lock released — and leave the data dir intact, so that the next `up` finishes the work:
  * every reading in the time series and the lake, and `dubegrid verify` passing
- * (docs/reliability.md → "The emulators die alone").
+ * (docs/reliability.md → "The emulators die alone"). Then the same for a command that
+ * started a stack of its own (no `up` running): it ends with the one line saying why.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockPaths } from '../../../src/local/data-dir-lock.ts';
 import { dataPaths } from '../../../src/local/data-dir.ts';
 import { sleep } from '../../../src/shared/retry.ts';
-import { runCli } from '../../support/cli.ts';
+import { CLI, runCli } from '../../support/cli.ts';
+import { readRuntime } from '../../../src/local/runtime-file.ts';
+import { spawn } from 'node:child_process';
 import type { Scenario, ScenarioContext, ScenarioFigure, ScenarioResult } from '../scenario.ts';
 import { seconds, traces } from '../support/figures.ts';
 import { generateSample } from '../support/input.ts';
@@ -29,6 +32,9 @@ const CATCH_UP_MS = 600_000;
 /** The one line `up` ends with (src/local/stack.ts). */
 export const EMULATORS_DIED =
   /^dubegrid: the embedded emulators \(pid \d+\) died \(signal SIGKILL\);.*data dir is intact/;
+/** The one line a command with a stack of its own ends with. */
+const COMMAND_EMULATORS_DIED =
+  /^dubegrid: the embedded emulators \(pid \d+\) of this command's stack died \(signal SIGKILL\).*run the command again$/;
 
 export const emulatorDeath: Scenario = {
   name: 'emulator-death',
@@ -99,6 +105,8 @@ async function runEmulatorDeath(ctx: ScenarioContext): Promise<ScenarioResult> {
         `after restart: ${outcome.series.size} series items, lake ${outcome.lake.distinct} (${outcome.lake.rows - outcome.lake.distinct} shown twice), ${accepted} accepted by the manifests`,
         ...(verified.ok ? [] : [`verify: ${verified.why}`]),
       ];
+      await stopUp(second);
+      figures.push(...(await oneOffCommand(dir, sample.dir)));
       return { passed: figures.every((f) => f.met !== false), figures, notes };
     } finally {
       clients.destroy();
@@ -106,4 +114,43 @@ async function runEmulatorDeath(ctx: ScenarioContext): Promise<ScenarioResult> {
   } finally {
     await stopUp(second);
   }
+}
+
+/**
+ * `ingest --wait` with no `up` running starts a stack for its own lifetime; its emulator
+ * host killed as soon as it is up: the command exits 1 with one line saying why (not
+ * the connection refused that follows), and releases the data dir.
+ */
+async function oneOffCommand(dir: string, input: string): Promise<ScenarioFigure[]> {
+  const child = spawn(process.execPath, [CLI, 'ingest', input, '--wait', '--data-dir', dir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let running = true;
+  void exited.then(() => (running = false));
+  let killed = false;
+  while (running && !killed) {
+    const pid = (await readRuntime(dir).catch(() => undefined))?.emulator_pid;
+    if (pid !== undefined) {
+      process.kill(pid, 'SIGKILL');
+      killed = true;
+    } else await sleep(20);
+  }
+  const code = await exited;
+  const lines = stderr.split('\n').filter((l) => l.startsWith('dubegrid: '));
+  const said = killed && lines.length === 1 && COMMAND_EMULATORS_DIED.test(lines[0] ?? '');
+  const released = !existsSync(dataPaths(dir).runtimeFile) && !existsSync(lockPaths(dir).lock);
+  return [
+    { name: 'one-off command: exit code', value: String(code), target: '1', met: code === 1 },
+    { name: 'one-off command: said why in one line', value: said ? 'yes' : 'no', target: 'yes', met: said },
+    {
+      name: 'one-off command: stack traces',
+      value: traces(stderr).length,
+      target: '= 0',
+      met: traces(stderr).length === 0,
+    },
+    { name: 'one-off command: data dir released', value: released ? 'yes' : 'no', target: 'yes', met: released },
+  ];
 }
