@@ -19,7 +19,7 @@ import type { AlertPublisher } from '../../src/consumers/anomaly/publisher.ts';
 import { resolveRulesConfig } from '../../src/consumers/anomaly/rules/config.ts';
 import { AlertStore } from '../../src/consumers/anomaly/store/alert-store.ts';
 import { FeedStore } from '../../src/consumers/anomaly/store/feed-store.ts';
-import { watchdogTick } from '../../src/consumers/anomaly/watchdog.ts';
+import { advanceFeeds, evaluateStale, watchdogTick, type Evaluation } from '../../src/consumers/anomaly/watchdog.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
 import { toKinesisEvent } from '../../src/shared/kinesis/invoke.ts';
 import type { StreamRecord } from '../../src/shared/kinesis/shard-reader.ts';
@@ -176,5 +176,37 @@ describe('stale_feed: event time, the low watermark and idle shards', () => {
     // S3's shard went idle at round 21 (01:00 + 15 wall minutes): then the watermark passed S1:01's due
     expect(openedBeforeResume).toBe(false);
     expect(await incidents()).toEqual(atOnce);
+  });
+
+  it("a substation's first readings are no silence, even judged between its feeds and its watermark", async () => {
+    await clear();
+    const { doc } = stack().clients;
+    const deps = (feeds: FeedStore) => ({ feeds, alerts: new AlertStore(doc), config, now: () => T0 });
+    // S2's key is hours ahead in event time: the low watermark is 06:00 while it alone has a mark
+    await advanceFeeds(
+      SHARD_OF.S2 as string,
+      [{ partitionKey: 'S2', events: of(all, 'S2') }],
+      deps(new FeedStore(doc)),
+    );
+    // S1's first half hour, with the evaluator run in the window a consumer leaves between
+    // storing a batch's feeds (due by 00:50) and raising that batch's key's watermark
+    let inTheWindow: Evaluation | undefined;
+    class EvaluatedBeforeMark extends FeedStore {
+      override async markShard(shardId: string, wms: ReadonlyMap<string, number>, nowMs: number): Promise<void> {
+        inTheWindow = await evaluateStale(deps(new FeedStore(doc)));
+        await super.markShard(shardId, wms, nowMs);
+      }
+    }
+    const first = [0, 1, 2].flatMap((r) => of(readingsAt(r), 'S1'));
+    await advanceFeeds(
+      SHARD_OF.S1 as string,
+      [{ partitionKey: 'S1', events: first }],
+      deps(new EvaluatedBeforeMark(doc)),
+    );
+    expect(inTheWindow?.low_watermark).toBe(START + (ROUNDS - 1) * STEP);
+    expect(inTheWindow?.opened).toBe(0);
+    // once S1's key has its mark it holds the minimum at 00:20, so nothing is due either
+    expect(await evaluateStale(deps(new FeedStore(doc)))).toMatchObject({ low_watermark: START + 2 * STEP, opened: 0 });
+    expect((await incidents()).filter((l) => l.includes(' stale_feed '))).toEqual([]);
   });
 });

@@ -5,7 +5,14 @@
  * silence, not after 3 hours.
  */
 import { describe, expect, it } from 'vitest';
-import { advanceFeed, dueOf, intervalOf, openDue } from '../../src/consumers/anomaly/stale-feed.ts';
+import {
+  advanceFeed,
+  dueOf,
+  intervalOf,
+  judgeable,
+  openDue,
+  type ShardMark,
+} from '../../src/consumers/anomaly/stale-feed.ts';
 import { RULE_DEFAULTS } from '../../src/consumers/anomaly/rules/config.ts';
 
 const C = RULE_DEFAULTS.stale_feed;
@@ -47,5 +54,20 @@ describe('stale_feed honours the registry interval', () => {
       ['close', T0 + 210 * MIN],
     ]);
     expect(advanceFeed(undefined, meta, [...hourly, next], C).transitions).toEqual([]);
+  });
+});
+
+describe('stale_feed judges a feed only once its own key has a watermark', () => {
+  const mark = (key: string): ShardMark => ({ shard_id: 'shardId-0', key, wm: T0, active_at: 0 });
+  it('by the key its readings arrived under, kept in the feed', () => {
+    const { feed } = advanceFeed(undefined, { ...meta, key: 'K' }, hourly, C);
+    expect(feed.key).toBe('K');
+    expect(judgeable(feed, [mark('S'), mark('other')])).toBe(false);
+    expect(judgeable(feed, [mark('K')])).toBe(true);
+  });
+  it('a feed stored before the key was kept is keyed by its substation, the splitter’s partition key', () => {
+    const { feed } = advanceFeed(undefined, meta, hourly, C);
+    expect(judgeable(feed, [mark('other')])).toBe(false);
+    expect(judgeable(feed, [mark('S')])).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { compactLake } from '../../../src/lake/compaction/compact.ts';
 import { DynamoLeaseStore } from '../../../src/lake/compaction/lease.ts';
 import { dayOf } from '../../../src/lake/compaction/objects.ts';
-import { rewritePartition } from '../../../src/lake/compaction/rewrite.ts';
+import { COMPACTED_PARQUET, rewritePartition } from '../../../src/lake/compaction/rewrite.ts';
 import { startStack } from '../../../src/local/stack.ts';
 import { inPool } from '../../../src/shared/concurrency.ts';
 import { partitionPrefix, type PartitionValues } from '../../../src/shared/glue.ts';
@@ -40,10 +40,12 @@ export const compactionPart: LakeOpsPart = {
     's3-days': `day partitions compacted through s3rver for the throughput (default ${DEFAULTS.s3Days})`,
     'ingest-substations': `substations of the ingest rate measured alongside (default ${DEFAULTS.ingestSubstations})`,
     'ingest-days': `days of the ingest rate measured alongside (default ${DEFAULTS.ingestDays})`,
+    'row-group-rows': `rows per compacted row group (default COMPACTED_PARQUET's ${COMPACTED_PARQUET.rowGroupRows}), to compare sizes`,
   },
   async run(ctx) {
     const { dataset } = ctx;
     const compactedRoot = join(ctx.dir, 'compacted');
+    const rowGroupRows = whole(ctx.flags['row-group-rows'], COMPACTED_PARQUET.rowGroupRows);
 
     // the rewrite alone, every day of the month (the same code the Lambda runs, minus S3)
     let rewriteRows = 0;
@@ -56,13 +58,17 @@ export const compactionPart: LakeOpsPart = {
       await mkdir(spill, { recursive: true });
       await mkdir(dirname(dirOf(compactedRoot, p)), { recursive: true });
       const began = performance.now();
-      const out = await rewritePartition(p, inputs, dirOf(compactedRoot, p), { tempDir: spill, threads: 2 });
+      const out = await rewritePartition(p, inputs, dirOf(compactedRoot, p), {
+        tempDir: spill,
+        threads: 2,
+        rowGroupRows,
+      });
       rewriteMs += performance.now() - began;
       rewriteRows += out.rowsIn;
     }
 
     const bytes = await oneAssetBytes(ctx, compactedRoot, whole(ctx.flags['assets'], DEFAULTS.assets));
-    const throughput = await throughS3(ctx, whole(ctx.flags['s3-days'], DEFAULTS.s3Days));
+    const throughput = await throughS3(ctx, whole(ctx.flags['s3-days'], DEFAULTS.s3Days), rowGroupRows);
     const ingest = await ingestEndToEnd(
       join(ctx.dir, 'ingest'),
       whole(ctx.flags['ingest-substations'], DEFAULTS.ingestSubstations),
@@ -83,6 +89,7 @@ export const compactionPart: LakeOpsPart = {
         objects_per_partition_before: round(bytes.filesBefore / dataset.partitions.length, 1),
         objects_per_partition_after: round(bytes.filesAfter / dataset.partitions.length, 1),
         row_groups_per_partition_after: round(bytes.rowGroupsAfter / dataset.partitions.length, 1),
+        row_group_rows: rowGroupRows,
         build_lake_s: dataset.build_s,
       }),
       atLeast('compaction-keeps-up', throughput.rowsPerS / ingestPerS, TARGETS.keepsUp, {
@@ -158,7 +165,7 @@ async function oneAssetBytes(ctx: LakeOpsContext, compactedRoot: string, n: numb
 }
 
 /** The real compaction of `days` partitions on the embedded stack: objects uploaded as delivered, then compactLake timed. */
-async function throughS3(ctx: LakeOpsContext, days: number) {
+async function throughS3(ctx: LakeOpsContext, days: number, rowGroupRows: number) {
   const dataDir = join(ctx.dir, 's3-stack');
   const stack = await startStack({ dataDir, services: [] });
   try {
@@ -178,7 +185,7 @@ async function throughS3(ctx: LakeOpsContext, days: number) {
     }
     const began = performance.now();
     const summary = await compactLake(
-      { s3, bucket: names.bucket, leases: new DynamoLeaseStore(doc), workDir: ctx.dir, threads: 2 },
+      { s3, bucket: names.bucket, leases: new DynamoLeaseStore(doc), workDir: ctx.dir, threads: 2, rowGroupRows },
       { since: dayOf(chosen[0] as PartitionValues) },
     );
     const ms = performance.now() - began;

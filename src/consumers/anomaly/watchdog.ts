@@ -17,7 +17,7 @@
 import type { ReadingEvent } from '../../shared/event.ts';
 import { notificationOf, type WindowSubject } from './alerts.ts';
 import type { RulesConfig } from './rules/config.ts';
-import { advanceFeed, dueOf, FEED_SUBJECT, lowWatermark, openDue, type FeedState } from './stale-feed.ts';
+import { advanceFeed, dueOf, FEED_SUBJECT, judgeable, lowWatermark, openDue, type FeedState } from './stale-feed.ts';
 import type { AlertArchive } from './archive.ts';
 import { publishAll, type PublishOutcome } from './outbox.ts';
 import type { AlertPublisher } from './publisher.ts';
@@ -53,13 +53,13 @@ export async function advanceFeeds(
   registryMs: (assetId: string) => number | undefined = () => undefined,
 ): Promise<StoredNotification[]> {
   if (!deps.config.stale_feed.enabled) return [];
-  const byAsset = new Map<string, { substation_id: string; times: number[] }>();
+  const byAsset = new Map<string, { substation_id: string; key: string; times: number[] }>();
   const wms = new Map<string, number>();
   for (const r of records)
     for (const e of r.events) {
       const t = Date.parse(e.ts);
       wms.set(r.partitionKey, Math.max(wms.get(r.partitionKey) ?? t, t));
-      const a = byAsset.get(e.asset_id) ?? { substation_id: e.substation_id, times: [] };
+      const a = byAsset.get(e.asset_id) ?? { substation_id: e.substation_id, key: r.partitionKey, times: [] };
       a.times.push(t);
       byAsset.set(e.asset_id, a);
     }
@@ -69,7 +69,7 @@ export async function advanceFeeds(
     const { feed: prev, version } = loaded.get(assetId) ?? { feed: undefined, version: 0 };
     const step = advanceFeed(
       prev,
-      { asset_id: assetId, substation_id: a.substation_id, registry_ms: registryMs(assetId) },
+      { asset_id: assetId, substation_id: a.substation_id, registry_ms: registryMs(assetId), key: a.key },
       a.times,
       deps.config.stale_feed,
     );
@@ -95,11 +95,13 @@ export interface Evaluation {
 export async function evaluateStale(deps: WatchdogDeps): Promise<Evaluation> {
   const c = deps.config.stale_feed;
   if (!c.enabled) return { low_watermark: undefined, opened: 0, stored: [] };
-  const low = lowWatermark(await deps.feeds.shards(), deps.now(), c);
+  const shards = await deps.feeds.shards();
+  const low = lowWatermark(shards, deps.now(), c);
   if (low === undefined) return { low_watermark: undefined, opened: 0, stored: [] };
   const stored: StoredNotification[] = [];
   let opened = 0;
   for (const { feed, version } of await deps.feeds.dueBy(low)) {
+    if (!judgeable(feed, shards)) continue;
     const tr = openDue(feed, low, c);
     if (!tr) continue;
     const n = await deps.alerts.record(notificationOf(subjectOf(feed), tr), FEED_SUBJECT);
