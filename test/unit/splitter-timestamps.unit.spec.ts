@@ -32,6 +32,32 @@ describe('timestamps → the one canonical form', () => {
     for (const text of same) expect(ok(utc, text), text).toBe('2025-08-14T15:00:00.000Z');
   });
 
+  it('reads plain times (read by position, not by the general pattern) as the general pattern does', () => {
+    // each plain text against a spelling only the general pattern reads
+    const pairs: [string, string][] = [
+      ['2024-02-29 23:59:59', '2024-02-29T23:59:59.000Z'],
+      ['1970-01-01T00:00:00Z', '1970-01-01 00:00:00+00:00'],
+      ['2100-12-31T23:59:59', '2100-12-31T23:59:59.0Z'],
+      ['2025-08-14 15:00:01', '2025-08-14 15:00:01 '],
+    ];
+    for (const [plain, general] of pairs) {
+      expect(utc.read(plain), plain).toEqual(utc.read(general));
+      expect(utc.read(plain), `${plain} again`).toEqual(utc.read(general));
+    }
+    // a plain-shaped time that is no instant is judged by the general reader, which says what is wrong
+    const why = {
+      '2025-02-29 00:00:00': 'has day 29 in a month of 28 days',
+      '2025-13-01 00:00:00': 'has month 13',
+      '2101-01-01 00:00:00': 'has year 2101, outside 1970–2100',
+      '2025-08-14 24:00:00': 'has a time of day outside 00:00:00–23:59:59',
+    };
+    for (const [bad, message] of Object.entries(why))
+      expect(new TimestampReader().read(bad), bad).toEqual({ ok: false, message: `"${bad}" ${message}` });
+    expect(new TimestampReader('Europe/London').read('2025-08-14 15:00:00')).toMatchObject({
+      ts: '2025-08-14T14:00:00.000Z',
+    });
+  });
+
   it('keeps milliseconds and drops digits past them', () => {
     expect(ok(utc, '2025-08-14T15:00:00.5Z')).toBe('2025-08-14T15:00:00.500Z');
     expect(ok(utc, '2025-08-14T15:00:00.123456789Z')).toBe('2025-08-14T15:00:00.123Z');
