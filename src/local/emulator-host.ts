@@ -7,6 +7,7 @@
 import type { S3Event } from 'aws-lambda';
 import type { LocalEndpoints } from '../shared/clients.ts';
 import { startEmulators } from './emulators.ts';
+import { HEAP_PACER, headroomFromEnv, startHeapPacer } from './heap-pacer.ts';
 
 export type HostMessage =
   | { type: 'ready'; endpoints: LocalEndpoints }
@@ -45,6 +46,8 @@ try {
   process.on('disconnect', () => void stop());
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => void stop());
+  // its heap near its live set between collections, as `up`'s (heap-pacer.ts)
+  startHeapPacer(headroomFromEnv(process.env, HEAP_PACER.hostHeadroomBytes));
   send({ type: 'ready', endpoints: emulators.endpoints });
 } catch (err) {
   send({ type: 'error', message: (err as Error).message });

@@ -5,6 +5,8 @@
  */
 // first: kinesalite must load its GetRecords action with Kinesis's 10 MiB cap in place
 import './kinesalite-get-records-cap.ts';
+// and dynalite's reads must close their LevelDB iterators
+import './dynalite-iterator-close.ts';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { mkdir } from 'node:fs/promises';

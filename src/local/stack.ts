@@ -9,6 +9,7 @@ import type { Clients, LocalEndpoints } from '../shared/clients.ts';
 import { startControlServer } from './control.ts';
 import { dataPaths } from './data-dir.ts';
 import { forkEmulators, type EmulatorProcess } from './emulator-process.ts';
+import { startHeapPacer } from './heap-pacer.ts';
 import type { DataDirLocker } from './data-dir-lock.ts';
 import { claimDataDir, removeOwner } from './owner.ts';
 import { clearStaleRuntime, removeRuntime, writeRuntime } from './runtime-file.ts';
@@ -130,7 +131,10 @@ export async function startStack(options: StackOptions): Promise<EmbeddedStack> 
   const byName = <T extends Service>(name: string): T | undefined =>
     services.find((s) => s.name === name) as T | undefined;
 
+  let stopHeapPacer = (): void => undefined;
+
   const stop = async (): Promise<void> => {
+    stopHeapPacer();
     for (const s of [...services].reverse()) {
       await s.stop().catch((err: Error) => log.warn(`${s.name} did not stop cleanly: ${err.message}`));
     }
@@ -157,6 +161,8 @@ export async function startStack(options: StackOptions): Promise<EmbeddedStack> 
     };
     for (const factory of factories) services.push(factory(ctx));
     for (const s of services) await s.start();
+    // the pipeline's heap near its live set: most of `up`'s peak was garbage (heap-pacer.ts)
+    if (services.length > 0) stopHeapPacer = startHeapPacer();
     const status = async (): Promise<Record<string, Record<string, unknown>>> => {
       const entries = await Promise.all(services.map(async (s) => [s.name, (await s.status?.()) ?? {}] as const));
       return { ...Object.fromEntries(entries), ...(proxies ? { faults: proxies.counts() } : {}) };
