@@ -35,9 +35,18 @@ export interface EmulatorProcess {
  */
 const HOST_MALLOC_ARENAS = '2';
 
+/**
+ * s3rver makes a ListObjectsV2 page's continuation token with DES, a cipher OpenSSL 3 (Node
+ * 17 on) keeps in its legacy provider: without it every listing of more than one page
+ * (over 1,000 keys) answered InternalError, so `status` and any paginated listing failed
+ * once a prefix held 1,000 objects (the long run's alert archive did). The token is
+ * s3rver's own opaque cursor, not security.
+ */
+const HOST_OPENSSL = '--openssl-legacy-provider';
+
 export async function forkEmulators(dataDir: string): Promise<EmulatorProcess> {
   const child = fork(HOST_ENTRY, [dataDir], {
-    execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=256'],
+    execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=256', HOST_OPENSSL],
     env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? HOST_MALLOC_ARENAS },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
