@@ -13,7 +13,9 @@ import { readSettings } from '../../shared/settings.ts';
 import { MappingError, describeProblem } from '../../shared/sources/errors.ts';
 import { parseMapping } from '../../shared/sources/load.ts';
 import type { LoadedMapping } from '../../shared/sources/mapping.ts';
+import { reasonsToKeep, refusalOf, whatStillNeeds } from '../../shared/sources/in-flight.ts';
 import { MappingStore, unitsOf } from '../../shared/sources/store.ts';
+import { STREAM } from '../../shared/resources.ts';
 import type { Action } from '../command.ts';
 import { withContext } from '../context.ts';
 import { table, UsageError } from '../output.ts';
@@ -113,13 +115,42 @@ export const runList: Action<object> = async (_args, opts) =>
     };
   });
 
-export const runRm: Action<object> = async ([name], opts) => {
+interface RmFlags {
+  force?: boolean;
+}
+
+/**
+ * Removes a stored mapping unless something still needs it (`whatStillNeeds`): raw files
+ * naming it that are not split yet, or readings in units only it declares still within
+ * the stream's retention. `--force` removes it anyway and says what it overrode.
+ */
+export const runRm: Action<RmFlags> = async ([name], opts) => {
   if (builtinMappings().some((b) => b.mapping.name === name))
     throw new UsageError(`${name} is built in; only stored mappings can be removed`);
   return withContext(opts, 'stack', async (ctx) => {
-    const removed = await new MappingStore(ctx.clients.s3, ctx.clients.names.bucket).remove(name as string);
+    const store = new MappingStore(ctx.clients.s3, ctx.clients.names.bucket);
+    const { mappings } = await store.load();
+    const mapping = mappings.find((m) => m.mapping.name === name);
+    let reasons: string[] = [];
+    if (mapping !== undefined) {
+      const retentionHours = STREAM.retentionHours;
+      const still = await whatStillNeeds({
+        s3: ctx.clients.s3,
+        bucket: ctx.clients.names.bucket,
+        mapping,
+        others: [...builtinMappings(), ...mappings],
+        retentionHours,
+      });
+      reasons = reasonsToKeep(still, retentionHours);
+      if (reasons.length > 0 && opts.force !== true) throw new UsageError(refusalOf(name as string, reasons));
+    }
+    // a stored file of that name that does not load cannot have split anything: no check
+    const removed = await store.remove(name as string);
     if (!removed) throw new UsageError(`no stored mapping is named ${name} (see \`dubegrid sources list\`)`);
-    return { json: { removed: name }, human: `removed ${name}` };
+    return {
+      json: { removed: name, forced_past: reasons },
+      human: reasons.length === 0 ? `removed ${name}` : `removed ${name} (--force, though ${reasons.join('; ')})`,
+    };
   });
 };
 

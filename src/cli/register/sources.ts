@@ -22,7 +22,13 @@ export function registerSources(program: Command): void {
   sources
     .command('rm')
     .argument('<name>', 'a stored mapping’s name')
-    .description('remove a stored mapping (built-in mappings cannot be removed)')
+    .option(
+      '--force',
+      'remove it even though raw files naming it are not split yet, or readings in units only it declares are still on the stream',
+    )
+    .description(
+      'remove a stored mapping (built-in mappings cannot be removed); refused while something still needs it, unless --force',
+    )
     .action(lazyAction(async () => (await import('../commands/sources.ts')).runRm));
 
   sources
