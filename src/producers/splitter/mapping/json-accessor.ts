@@ -87,60 +87,14 @@ export function compileJsonPath(path: string, document?: unknown): (record: unkn
     const value = walk(document, steps);
     return () => value;
   }
-  // each step a closure of its own, chained: a record's read is a few property reads, no step decoded per record
-  const [first, second, third, ...rest] = steps.map(stepReader);
-  if (first === undefined) return (record) => record;
-  if (second === undefined) return first;
-  if (third === undefined)
-    return (record) => {
-      const at = first(record);
-      return at === undefined ? undefined : second(at);
-    };
-  if (rest.length === 0)
-    return (record) => {
-      let at = first(record);
-      if (at !== undefined) at = second(at);
-      return at === undefined ? undefined : third(at);
-    };
-  const all = [first, second, third, ...rest];
-  return (record) => {
-    let at = record;
-    for (const step of all) {
-      at = step(at);
-      if (at === undefined) return undefined;
+  if (steps.length === 1) {
+    const step = steps[0] as PathStep;
+    if ('key' in step) {
+      const key = step.key;
+      return (record) => (isObject(record) ? record[key] : undefined);
     }
-    return at;
-  };
-}
-
-/** One step of a path as a reader; a JSON string met on the way is read as the JSON it holds. */
-function stepReader(step: PathStep): (at: unknown) => unknown {
-  if ('key' in step) {
-    const key = step.key;
-    return (at) => {
-      if (typeof at === 'string') at = parseEmbedded(at);
-      return isObject(at) ? at[key] : undefined;
-    };
   }
-  if ('index' in step) {
-    const index = step.index;
-    return (at) => {
-      if (typeof at === 'string') at = parseEmbedded(at);
-      return Array.isArray(at) ? (at[index] as unknown) : undefined;
-    };
-  }
-  const { where, equals } = step;
-  return (at) => {
-    if (typeof at === 'string') at = parseEmbedded(at);
-    if (!Array.isArray(at)) return undefined;
-    for (const el of at as unknown[]) {
-      if (!isObject(el)) continue;
-      const v = el[where];
-      // the field's text, as jsonText gives it (a string is its own)
-      if (v === equals || (typeof v !== 'string' && jsonText(v) === equals)) return el;
-    }
-    return undefined;
-  };
+  return (record) => walk(record, steps);
 }
 
 /** A value as the text a field expression works on: strings as they are, numbers and booleans as their JSON text; null as absent. */
@@ -180,7 +134,14 @@ export function jsonAccessor(document?: unknown): RecordAccessor<unknown> {
 function walk(value: unknown, steps: readonly PathStep[]): unknown {
   let at = value;
   for (const step of steps) {
-    at = stepReader(step)(at);
+    if (typeof at === 'string') at = parseEmbedded(at);
+    if ('key' in step) {
+      at = isObject(at) ? at[step.key] : undefined;
+    } else if ('index' in step) {
+      at = Array.isArray(at) ? at[step.index] : undefined;
+    } else {
+      at = Array.isArray(at) ? at.find((el) => isObject(el) && jsonText(el[step.where]) === step.equals) : undefined;
+    }
     if (at === undefined) return undefined;
   }
   return at;
