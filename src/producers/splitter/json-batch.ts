@@ -25,14 +25,28 @@ export interface ArrayBatch {
 }
 
 /**
- * Why there is no batch: no `}` followed by a comma within reach (`none`), the batch is
+ * Why there is no batch: no `}` that `,` and `{` follow within reach (`none`), the batch is
  * not whole records or not all objects (`invalid`), or the records' boundaries cannot be
  * told from separators inside them (`ambiguous`).
  */
 export type BatchMiss = 'none' | 'invalid' | 'ambiguous';
 
-/** Between two records: `}`, white space, `,`, white space, `{`. */
-const SEPARATOR = /\}[ \t\n\r]*,[ \t\n\r]*\{/g;
+/**
+ * Index of the `{` that ends the first separator at or after `from` — `}`, white space,
+ * `,`, white space, `{` — or -1 when there is none. (An `indexOf` per `}` costs less than
+ * a regex call per record.)
+ */
+function nextSeparator(text: string, from: number): number {
+  for (let k = text.indexOf('}', from); k !== -1; k = text.indexOf('}', k + 1)) {
+    let j = k + 1;
+    while (isJsonSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) !== COMMA) continue;
+    j++;
+    while (isJsonSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === LBRACE) return j;
+  }
+  return -1;
+}
 
 /**
  * The records of chunk[from, …) up to `maxBytes` (`chunk[from]` is `{`, a record's first
@@ -50,7 +64,7 @@ export function readArrayBatch(chunk: Buffer, from: number, maxBytes: number, li
   }
   const parsed = values as unknown[];
   const records: JsonRecord[] = new Array<JsonRecord>(parsed.length);
-  SEPARATOR.lastIndex = 0;
+  let searchFrom = 0;
   const first = line;
   let start = 0;
   let nl = text.indexOf('\n');
@@ -60,8 +74,9 @@ export function readArrayBatch(chunk: Buffer, from: number, maxBytes: number, li
     let stop = text.length;
     let next = -1;
     if (k < parsed.length - 1) {
-      if (!SEPARATOR.test(text)) return 'invalid';
-      next = SEPARATOR.lastIndex - 1;
+      next = nextSeparator(text, searchFrom);
+      if (next === -1) return 'invalid';
+      searchFrom = next + 1;
       stop = text.lastIndexOf('}', next) + 1;
     }
     while (nl !== -1 && nl < start) {
@@ -72,7 +87,7 @@ export function readArrayBatch(chunk: Buffer, from: number, maxBytes: number, li
     start = next;
   }
   // one separator more than boundaries: some record holds one, so the texts above are not the records'
-  if (SEPARATOR.test(text)) return 'ambiguous';
+  if (nextSeparator(text, searchFrom) !== -1) return 'ambiguous';
   let lineFeeds = line - first;
   for (; nl !== -1; nl = text.indexOf('\n', nl + 1)) lineFeeds++;
   return { records, end, lineFeeds };
