@@ -132,6 +132,26 @@ describe('KeyedAggregator (DubeGrid KPL encoder)', () => {
     expect(decoded.map((u) => u.data.toString())).toEqual(['a'.repeat(600), 'b'.repeat(600)]);
   });
 
+  it('builds the same records, in the same order, when flushed aggregates are reused for other keys', () => {
+    // each round is a split between flushes: its keys (shorter and longer than the last round's) take the
+    // emptied aggregates of earlier rounds; the oracle builds every round with a fresh aggregator
+    const records = sample();
+    const reused = new KeyedAggregator(20_000);
+    for (let round = 0; round < 5; round++) {
+      const batch = records.map((r, i) => ({ ...r, key: `${r.key.slice(0, 3 + ((i + round * 7) % 40))}-${round}` }));
+      const got: AggregatedRecord[] = [];
+      for (const r of batch) {
+        const full = reused.addText(r.key, r.text, r.data.length);
+        if (full) got.push(full);
+      }
+      got.push(...reused.flush());
+      const want = collectText(batch, 20_000);
+      expect(got.map((r) => [r.partitionKey, r.count, r.data.toString('hex')])).toEqual(
+        want.map((r) => [r.partitionKey, r.count, r.data.toString('hex')]),
+      );
+    }
+  });
+
   it('refuses a cap outside 1 KiB..1 MiB', () => {
     expect(() => new KeyedAggregator(100)).toThrow(RangeError);
     expect(() => new KeyedAggregator(2 * 1024 * 1024)).toThrow(RangeError);

@@ -18,6 +18,7 @@
  * after it are read as usual. Only a broken frame (the document around the records)
  * stops a document reader.
  */
+import { readArrayBatch } from './json-batch.ts';
 import { MAX_RECORD_BYTES } from './limits.ts';
 import {
   COLON,
@@ -57,6 +58,10 @@ export interface JsonReject {
 export type JsonItem = JsonRecord | JsonReject;
 
 const BOM = '\uFEFF';
+/** A fast batch's reach: a chunk or so, bounding the text and values held at once. */
+const BATCH_MAX_BYTES = 256 * 1024;
+/** After misses in a row the fast path waits 1, 2, 4 … up to 2^6 chunks (records it cannot read cost no parse twice). */
+const BATCH_PAUSE_MAX_EXP = 6;
 
 /** A record's text → a record or why it is none. */
 function parseRecord(text: string, line: number, what: string): JsonItem {
@@ -207,6 +212,11 @@ export class JsonDocumentReader implements RecordReader<JsonItem> {
   private line = 1;
   private mark = 0;
   private first = true;
+  /** The fast path (json-batch.ts) is not tried before this index of the current chunk. */
+  private batchFrom = 0;
+  /** Chunks left before the fast path is tried again, after it missed; doubles with each miss in a row. */
+  private batchPause = 0;
+  private batchMisses = 0;
 
   constructor(options: JsonDocumentOptions = {}) {
     this.paths = options.recordsPaths ?? [[]];
@@ -217,6 +227,11 @@ export class JsonDocumentReader implements RecordReader<JsonItem> {
   write(chunk: Buffer): JsonItem[] {
     if (this.stopped || this.state === 'after') return this.take();
     this.mark = 0;
+    this.batchFrom = 0;
+    if (this.batchPause > 0) {
+      this.batchPause--;
+      this.batchFrom = chunk.length;
+    }
     let i = 0;
     if (this.first) {
       this.first = false;
@@ -343,11 +358,35 @@ export class JsonDocumentReader implements RecordReader<JsonItem> {
           this.state = this.stack.length === 0 ? 'after' : 'next';
           return i + 1;
         }
+        if (c === LBRACE && i >= this.batchFrom) {
+          const next = this.batch(chunk, i);
+          if (next !== -1) return next;
+        }
         this.elements++;
         return this.startCapture('record', chunk, i);
       case 'after':
         return this.unexpected(chunk, i, 'nothing after the document');
     }
+  }
+
+  /**
+   * Records from `i` (a record's first byte) read many at a time (json-batch.ts); returns
+   * where to go on, or -1 when the exact scanner reads them, to the end of this chunk.
+   */
+  private batch(chunk: Buffer, i: number): number {
+    const batch = readArrayBatch(chunk, i, Math.min(this.limit, BATCH_MAX_BYTES), this.lineAt(chunk, i));
+    if (typeof batch === 'string') {
+      this.batchFrom = chunk.length;
+      // a record too long for a chunk (`none`) says nothing about the records after it
+      if (batch !== 'none') this.batchPause = 2 ** Math.min(this.batchMisses++, BATCH_PAUSE_MAX_EXP);
+      return -1;
+    }
+    this.batchMisses = 0;
+    this.elements += batch.records.length;
+    for (const r of batch.records) this.items.push(r);
+    this.line += batch.lineFeeds;
+    this.mark = batch.end;
+    return batch.end;
   }
 
   private startCapture(capture: Capture, chunk: Buffer, i: number): number {

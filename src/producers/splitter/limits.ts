@@ -41,7 +41,8 @@ export function aggregatorMaxBytes(units = AGGREGATE_MAX_UNITS): number {
 /**
  * Open aggregates (one per substation seen) may hold this much before all are sent:
  * keeps a file with thousands of substations within the memory bound (each open
- * aggregate's buffer is at most twice what it holds, and at least 4 KiB).
+ * aggregate's buffer is at most twice what it holds, and at least 4 KiB, or one of the
+ * emptied aggregates' buffers the aggregator keeps for reuse, at most 4 MiB of them).
  */
 export const AGGREGATOR_PENDING_BUDGET_BYTES = 4 * 1024 * 1024;
 

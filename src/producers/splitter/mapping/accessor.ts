@@ -15,7 +15,15 @@ export interface RecordAccessor<R> {
   label(name: string): string;
   /** Where the field stands in the record (a CSV column's index): readings are emitted in this order. */
   position?(name: string): number;
+  /**
+   * JSON: a getter giving a field's finite number as it is, anything else as `field`'s
+   * text. A reading's value then skips a round trip through text (`String(n)` read back
+   * is `n`), which costs about as much as parsing the record.
+   */
+  numeric?(name: string): NumericGetter<R>;
 }
+
+export type NumericGetter<R> = (record: R) => number | string | undefined;
 
 /** CSV: columns by header name, case- and space-insensitive (`Feeder ID` = ` feeder  id `); the first of a repeated name. */
 export function csvAccessor(header: readonly string[]): RecordAccessor<readonly string[]> {

@@ -14,7 +14,7 @@
  * `body: "{\"value\": true}"` is read by `body.value`. The last string parsed is kept,
  * so reading two fields of one body parses it once.
  */
-import type { Getter, RecordAccessor } from './accessor.ts';
+import type { Getter, NumericGetter, RecordAccessor } from './accessor.ts';
 
 /** One step of a path. */
 export type PathStep =
@@ -119,6 +119,13 @@ export function jsonAccessor(document?: unknown): RecordAccessor<unknown> {
     field(name): Getter<unknown> {
       const read = compileJsonPath(name, document);
       return (record) => jsonText(read(record));
+    },
+    numeric(name): NumericGetter<unknown> {
+      const read = compileJsonPath(name, document);
+      return (record) => {
+        const value = read(record);
+        return typeof value === 'number' && Number.isFinite(value) ? value : jsonText(value);
+      };
     },
     label: (name) => name,
   };

@@ -23,7 +23,7 @@ import {
   type Site,
 } from '../rows.ts';
 import { TimestampReader } from '../timestamps.ts';
-import type { RecordAccessor } from './accessor.ts';
+import type { NumericGetter, RecordAccessor } from './accessor.ts';
 import {
   compileExpr,
   fillMessage,
@@ -92,6 +92,8 @@ interface CompiledBranch<R> {
 
 interface ValueColumn<R> {
   readonly text: Compiled<R>;
+  /** JSON: the value as a number when it is one (the accessor's `numeric`). */
+  readonly numeric?: NumericGetter<R> | undefined;
   readonly label: string;
   readonly measure: Measure;
   readonly factor: number;
@@ -136,6 +138,8 @@ export class MappingMapper<R> {
   private readonly columns: ValueColumn<R>[] = [];
   private readonly values: number[] = [];
   private readonly missing: ReadonlySet<string>;
+  /** The missing texts that are a number's own text (`-999`): a JSON number reads as missing exactly when its text would. */
+  private readonly missingNumbers: ReadonlySet<number>;
   /** The substation id depends on no branch: it is read (and checked) before the branches, as soon as it is known. */
   private readonly substationFirst: boolean;
   /** Compiled whenever the mapping has a `reference` block (so the compile check covers it), run only with `onReference`. */
@@ -148,6 +152,9 @@ export class MappingMapper<R> {
   ) {
     this.format = mapping.name;
     this.missing = new Set((mapping.missing ?? ['']).map((t) => t.trim().toLowerCase()));
+    // isMissing reads the set only when it holds more than ''
+    const numbers = [...this.missing].filter((t) => this.missing.size > 1 && String(Number(t)) === t);
+    this.missingNumbers = new Set(numbers.map(Number));
     const slots = new Map<string, number>();
     const scope: Scope<R> = {
       accessor,
@@ -243,6 +250,7 @@ export class MappingMapper<R> {
         const measurement = w.measurement ?? w.from.trim().toLowerCase();
         this.columns.push({
           text: (r) => get(r),
+          numeric: accessor.numeric?.(w.from),
           label: accessor.label(w.from),
           measure: measureOf(measurement, w.phase ?? null, w.unit),
           factor: w.scale ?? 1,
@@ -409,13 +417,23 @@ export class MappingMapper<R> {
     const values = this.values;
     values.length = 0;
     for (const c of this.columns) {
-      const raw = c.text(record, ctx);
-      const text = raw === undefined ? '' : raw.trim();
-      if (isMissing(text, this.missing)) {
-        values.push(NaN);
-        continue;
+      const raw = c.numeric === undefined ? c.text(record, ctx) : c.numeric(record);
+      let value: number | Rejection;
+      if (typeof raw === 'number') {
+        // a JSON number: what its text would read as (String(n) parses back to n, -0 to 0)
+        if (this.missingNumbers.has(raw)) {
+          values.push(NaN);
+          continue;
+        }
+        value = this.scaled(raw === 0 ? 0 : raw, c, c.measure.unit, 1);
+      } else {
+        const text = raw === undefined ? '' : raw.trim();
+        if (isMissing(text, this.missing)) {
+          values.push(NaN);
+          continue;
+        }
+        value = this.number(text, c, c.measure.unit, 1);
       }
-      const value = this.number(text, c, c.measure.unit, 1);
       if (typeof value !== 'number') {
         if (!this.rejectReading || rejectReading === undefined) return value;
         rejectReading(value);
@@ -598,6 +616,11 @@ export class MappingMapper<R> {
     if (c.boolean && /^(true|false)$/i.test(text)) value = text.toLowerCase() === 'true' ? 1 : 0;
     else value = readDecimal(text, c.label);
     if (typeof value !== 'number') return value;
+    return this.scaled(value, c, unit, unitFactor);
+  }
+
+  /** A value read, scaled into the measure's unit and judged against its bounds. */
+  private scaled(value: number, c: ValueColumn<R>, unit: string, unitFactor: number): number | Rejection {
     const factor = c.factor * unitFactor;
     if (factor !== 1) {
       value *= factor;
