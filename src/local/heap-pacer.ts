@@ -7,9 +7,10 @@
  * collections: the larger part of `up`'s peak (docs/reliability.md → "Peak memory").
  * A `--max-old-space-size` would need `up` to re-execute itself (the flag cannot be set
  * once V8 runs); instead this looks at the heap every `checkMs` and runs a full
- * collection itself once used heap is `headroom` above what the last one left (32 MiB:
- * 64 let `up`'s heap sit ~30 MiB higher for no gain in throughput we could measure). The
- * emulator host runs one too. `DUBEGRID_HEAP_HEADROOM_MB` sets the headroom of both; 0
+ * collection itself once used heap is `headroom` above what the last one left (32 MiB; at
+ * 64 `up`'s peak was ~30 MiB higher, and on the shared 2-core machine no throughput
+ * difference between the two could be told apart from the load's). The emulator host
+ * runs one too. `DUBEGRID_HEAP_HEADROOM_MB` sets the headroom of both; 0
  * turns them off.
  *
  * "Used" counts V8's external memory too (ArrayBuffers: response bodies, record data),
