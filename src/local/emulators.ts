@@ -3,7 +3,7 @@
  * ports, persisting under the data dir. Normally run inside the emulator host
  * child process (`emulator-host.ts`) so they get their own event loop.
  */
-// first: kinesalite must load its GetRecords action with Kinesis's 10 MiB cap in place
+// first: kinesalite must load its GetRecords action with the local byte cap in place
 import './kinesalite-get-records-cap.ts';
 // and dynalite's reads must close their LevelDB iterators
 import './dynalite-iterator-close.ts';

@@ -7,17 +7,23 @@
  * collections: the larger part of `up`'s peak (docs/reliability.md → "Peak memory").
  * A `--max-old-space-size` would need `up` to re-execute itself (the flag cannot be set
  * once V8 runs); instead this looks at the heap every `checkMs` and runs a full
- * collection itself once used heap is `headroom` above what the last one left. The
- * emulator host runs one too, with less headroom. `DUBEGRID_HEAP_HEADROOM_MB` sets the
- * headroom of both; 0 turns them off.
+ * collection itself once used heap is `headroom` above what the last one left (32 MiB; at
+ * 64 `up`'s peak was ~30 MiB higher, and on the shared 2-core machine no throughput
+ * difference between the two could be told apart from the load's). The emulator host
+ * runs one too. `DUBEGRID_HEAP_HEADROOM_MB` sets the headroom of both; 0
+ * turns them off.
+ *
+ * "Used" counts V8's external memory too (ArrayBuffers: response bodies, record data),
+ * which is freed only when the objects holding it are collected: counting the heap alone,
+ * `up` sat at idle with 90 MiB of dead ArrayBuffers that no heap growth ever collected.
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 export const HEAP_PACER = {
   /** Collect once used heap is this far above the live set. */
-  headroomBytes: 64 * 1024 * 1024,
-  /** The emulator host's: its live set is 25–80 MiB and it has a 256 MiB limit besides. */
+  headroomBytes: 32 * 1024 * 1024,
+  /** The emulator host's (its live set is 25–80 MiB, and it has a 256 MiB limit besides). */
   hostHeadroomBytes: 32 * 1024 * 1024,
   checkMs: 250,
   /** At most one collection this often: a full collection of ~100 MiB takes 50–150 ms. */
@@ -26,12 +32,12 @@ export const HEAP_PACER = {
 } as const;
 
 export interface PacerState {
-  /** Used heap right after the latest full collection (the live set then). */
+  /** Used heap and external memory right after the latest full collection (the live set then). */
   floorBytes: number;
   lastCollectAt: number;
 }
 
-/** Whether to collect now; V8's own collections that went below the floor lower it. */
+/** Whether to collect now (`usedBytes`: heap and external); V8's own collections that went below the floor lower it. */
 export function collectDue(state: PacerState, usedBytes: number, now: number, headroomBytes: number): boolean {
   if (usedBytes < state.floorBytes) state.floorBytes = usedBytes;
   return usedBytes >= state.floorBytes + headroomBytes && now - state.lastCollectAt >= HEAP_PACER.minSpacingMs;
@@ -54,7 +60,10 @@ function fullCollection(): () => void {
 export function startHeapPacer(headroomBytes = headroomFromEnv(process.env)): () => void {
   if (headroomBytes <= 0) return () => undefined;
   const gc = fullCollection();
-  const used = (): number => getHeapStatistics().used_heap_size;
+  const used = (): number => {
+    const s = getHeapStatistics();
+    return s.used_heap_size + s.external_memory;
+  };
   const state: PacerState = { floorBytes: used(), lastCollectAt: 0 };
   const timer = setInterval(() => {
     const now = Date.now();

@@ -6,9 +6,10 @@
  * emulator host and parsed in `up` by three readers at once — most of the 800 MB peak
  * (docs/reliability.md → "Peak memory"). This puts kinesalite's GetRecords behind a
  * capped one, before kinesalite loads its actions (import this module first):
- * records are read in pages of `PAGE_RECORDS` and returned up to the 10 MiB of data and
- * partition keys that Kinesis allows (always at least one record), with the iterator
- * after the last record returned, so neither process holds more than about one response.
+ * records are read in pages of `PAGE_RECORDS` and returned up to `LOCAL_GET_RECORDS_MAX_BYTES`
+ * of data and partition keys, within the 10 MiB Kinesis allows (always at least one
+ * record), with the iterator after the last record returned, so neither process holds
+ * more than about one response.
  */
 import { createDecipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -17,6 +18,16 @@ const require = createRequire(import.meta.url);
 
 /** Kinesis GetRecords: "The size of the data returned by GetRecords is limited to 10 MiB". */
 export const GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
+/**
+ * What one local GetRecords returns at most: a fifth of Kinesis's limit, which is an upper
+ * bound every reader already takes any page size under. A response costs about four times
+ * its data while it is built and parsed (the records and the JSON in the emulator host; the
+ * body, its text, the parsed base64 and the decoded records in `up`), and three readers read
+ * at once: at 10 MiB that was the emulator host's 80 MiB bursts and a good part of `up`'s
+ * ArrayBuffers. The consumers still fill their batches (they read on within the batching
+ * window up to the batch size and the 6 MB invocation payload), over more calls.
+ */
+export const LOCAL_GET_RECORDS_MAX_BYTES = 2 * 1024 * 1024;
 /** Records kinesalite materialises per read inside one call. */
 const PAGE_RECORDS = 50;
 
@@ -45,7 +56,7 @@ const actionPath = require.resolve('kinesalite/actions/getRecords.js');
 const db = require('kinesalite/db/index.js') as KinesaliteDb;
 const uncapped = require(actionPath) as GetRecords;
 const cached = require.cache[actionPath];
-if (cached) cached.exports = cappedGetRecords(uncapped, GET_RECORDS_MAX_BYTES);
+if (cached) cached.exports = cappedGetRecords(uncapped, LOCAL_GET_RECORDS_MAX_BYTES);
 
 /** Stream name and shard id of a kinesalite iterator (its own format: AES over `time/stream/shard/seq/pad`). */
 function iteratorTarget(iterator: string): { stream: string; shardId: string } {

@@ -3,6 +3,7 @@
  * one per reading: Firehose converts it to Parquet column by column.
  */
 import { sha256Hex } from './hash.ts';
+import { StringInterner } from './intern.ts';
 import { BUILTIN_UNITS, type Unit, type UnitRegistry } from './units.ts';
 
 export const EVENT_VERSION = 1 as const;
@@ -215,6 +216,8 @@ const MEASUREMENT_SLUG = /^[a-z][a-z0-9_]*$/;
  * Runtime validation of a decoded event. Collects every problem, each naming its
  * field, so a quarantine entry says all that is wrong at once. `units`: the registry
  * the unit must be in (the built-in units plus the stored mappings' declarations).
+ * A valid event's recurring strings are swapped for their interned copies (equal values:
+ * nothing a reader can see changes; an object its caller froze is left as it is).
  */
 export function validateReadingEvent(input: unknown, units: UnitRegistry = BUILTIN_UNITS): ValidationResult {
   const errors: EventValidationError[] = [];
@@ -262,8 +265,36 @@ export function validateReadingEvent(input: unknown, units: UnitRegistry = BUILT
     const expected = eventIdOf(e.asset_id as string, e.measurement as string, e.ts as string);
     if (e.event_id !== expected) fail('event_id', `does not match the natural key (expected ${expected})`);
   }
-  return errors.length === 0 ? { ok: true, event: e as unknown as ReadingEvent } : { ok: false, errors };
+  if (errors.length > 0) return { ok: false, errors };
+  if (!Object.isFrozen(e)) {
+    for (const field of RECURRING_FIELDS) {
+      const value = e[field];
+      if (typeof value === 'string') e[field] = recurring.intern(value);
+    }
+  }
+  return { ok: true, event: e as unknown as ReadingEvent };
 }
+
+/**
+ * The fields whose values many events share (all but `event_id` and `value`): a valid event
+ * gets the one interned copy of each, so the batches and buffers that hold tens of thousands
+ * of decoded events hold each such string once (`intern.ts`).
+ */
+const RECURRING_FIELDS = [
+  'asset_id',
+  'substation_id',
+  'substation_name',
+  'feeder_id',
+  'measurement',
+  'phase',
+  'unit',
+  'ts',
+  'source_bucket',
+  'source_key',
+  'source_etag',
+  'ingested_at',
+] as const;
+const recurring = new StringInterner();
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';

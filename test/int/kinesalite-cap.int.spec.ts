@@ -1,7 +1,8 @@
 /**
- * The local stream keeps Kinesis's 10 MiB per-GetRecords limit (src/local/kinesalite-get-records-cap.ts):
- * a backlog larger than that comes back over several calls, in order, each at most 10 MiB,
- * with nothing skipped or repeated; a small `Limit` is still honoured.
+ * The local stream caps a GetRecords response at 2 MiB of data, within Kinesis's 10 MiB
+ * (src/local/kinesalite-get-records-cap.ts): a backlog larger than that comes back over
+ * several calls, in order, each at most the cap, with nothing skipped or repeated; a small
+ * `Limit` is still honoured.
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import {
@@ -13,14 +14,15 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulators, type RunningEmulators } from '../../src/local/emulators.ts';
-import { GET_RECORDS_MAX_BYTES } from '../../src/local/kinesalite-get-records-cap.ts';
+import { GET_RECORDS_MAX_BYTES, LOCAL_GET_RECORDS_MAX_BYTES } from '../../src/local/kinesalite-get-records-cap.ts';
 import { createClients } from '../../src/shared/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const STREAM = 'cap-test';
 const RECORD_BYTES = 900 * 1024;
-const RECORDS = 30; // ~26 MiB: three calls at the cap
+const RECORDS = 9; // ~7.9 MiB: two records a call at the 2 MiB cap, so five calls
+const PER_CALL = Math.floor(LOCAL_GET_RECORDS_MAX_BYTES / (RECORD_BYTES + 1));
 
 describe('GetRecords on the local stream', () => {
   let emulators: RunningEmulators;
@@ -66,7 +68,7 @@ describe('GetRecords on the local stream', () => {
     return it.ShardIterator ?? '';
   }
 
-  it('returns a backlog over 10 MiB in calls of at most 10 MiB, every record once, in order', async () => {
+  it('returns a backlog over the cap in calls of at most the cap, every record once, in order', async () => {
     let next: string | undefined = await iterator();
     const seen: number[] = [];
     const callBytes: number[] = [];
@@ -81,14 +83,18 @@ describe('GetRecords on the local stream', () => {
       next = page.NextShardIterator;
     }
     expect(seen).toEqual(Array.from({ length: RECORDS }, (_, i) => i));
-    expect(callBytes.length).toBe(3);
-    for (const bytes of callBytes) expect(bytes).toBeLessThanOrEqual(GET_RECORDS_MAX_BYTES);
+    expect(LOCAL_GET_RECORDS_MAX_BYTES).toBeLessThanOrEqual(GET_RECORDS_MAX_BYTES);
+    expect(callBytes.length).toBe(Math.ceil(RECORDS / PER_CALL));
+    for (const bytes of callBytes) expect(bytes).toBeLessThanOrEqual(LOCAL_GET_RECORDS_MAX_BYTES);
   });
 
   it('still honours a Limit below the cap', async () => {
-    const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: await iterator(), Limit: 4 }));
-    expect((page.Records ?? []).map((r) => r.Data?.[0])).toEqual([0, 1, 2, 3]);
-    const rest = await kinesis.send(new GetRecordsCommand({ ShardIterator: page.NextShardIterator, Limit: 2 }));
-    expect((rest.Records ?? []).map((r) => r.Data?.[0])).toEqual([4, 5]);
+    // the cap allows two of these records a call; a Limit of one gives one
+    const page = await kinesis.send(new GetRecordsCommand({ ShardIterator: await iterator(), Limit: 1 }));
+    expect((page.Records ?? []).map((r) => r.Data?.[0])).toEqual([0]);
+    const next = await kinesis.send(new GetRecordsCommand({ ShardIterator: page.NextShardIterator, Limit: 1 }));
+    expect((next.Records ?? []).map((r) => r.Data?.[0])).toEqual([1]);
+    const rest = await kinesis.send(new GetRecordsCommand({ ShardIterator: next.NextShardIterator, Limit: 2 }));
+    expect((rest.Records ?? []).map((r) => r.Data?.[0])).toEqual([2, 3]);
   });
 });

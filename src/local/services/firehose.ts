@@ -55,7 +55,7 @@ export interface LocalFirehoseOptions {
  * 16 MiB buffer size, was never reached: each day's buffer stayed under its size until the
  * 60 s interval, so a 96 k-reading ingest held up to its whole ~40 MB of JSON (~57 MiB).
  * Now at most 8 MiB of readings' JSON is buffered (then every buffer is written, as when
- * one is due), read in pages of 16 KPL aggregates (~1.5 MiB, not Kinesis's 10 MiB) so that
+ * one is due), read in pages of 16 KPL aggregates (~1.5 MiB, under the local stream's 2 MiB cap) so that
  * four shard readers between two checks of the bound add little to it and each response
  * is less garbage. Parquet objects are then smaller; compaction merges them.
  */
