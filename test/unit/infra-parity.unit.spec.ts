@@ -109,6 +109,8 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
         GLUE.alertsTableName,
         GLUE.hourlyTableName,
         GLUE.dailyTableName,
+        GLUE.intervalFactsTableName,
+        GLUE.gapFactsTableName,
       ].sort(),
     );
   });

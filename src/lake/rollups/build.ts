@@ -27,18 +27,22 @@ import { join } from 'node:path';
 import { inPool } from '../../shared/concurrency.ts';
 import type { Coverage } from '../../shared/expected.ts';
 import {
+  FACT_TABLE_KINDS,
+  FACT_TABLES,
   READINGS_COLUMNS,
   READINGS_VIEW_SQL,
-  ROLLUP_COLUMNS,
   rollupObjectKey,
   rollupOfKey,
+  type FactTable,
 } from '../../shared/glue.ts';
+import { INTERVAL_FACTS } from '../../shared/queries.ts';
 import type { ProgressMeter } from '../../shared/progress.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
 import {
   builtFrom,
   dayOf,
-  GRAINS,
+  FACTS_DEFINITION,
+  isCurrent,
   listSources,
   META,
   partitionOfDay,
@@ -122,9 +126,7 @@ export async function buildRollups(deps: RollupDeps, options: RollupRequest = {}
 
   const changed = days.filter(
     (day) =>
-      options.force ||
-      built.get(day)?.signature !== signatureOf(sources.get(day)!) ||
-      built.get(day)?.intervals !== intervalsSig,
+      options.force || !isCurrent(built.get(day), sources.get(day)!) || built.get(day)?.intervals !== intervalsSig,
   );
   const removed = [...rollupDays].filter((day) => !sources.has(day)).sort();
   const work = deps.workDir ?? (await mkdtemp(join(tmpdir(), 'dubegrid-rollups-')));
@@ -186,6 +188,7 @@ export async function buildRollups(deps: RollupDeps, options: RollupRequest = {}
         lastMs: b.lastMs,
         clip: clipOf(day, coverage!),
         intervals: intervalsSig,
+        definition: FACTS_DEFINITION,
       });
       await rm(join(work, day), { recursive: true, force: true });
       deps.meter?.({ task: 'rollups', done: ++done, total: due.length, unit: 'days' });
@@ -274,21 +277,36 @@ async function writeDay(
     [META.last]: new Date(built.lastMs).toISOString(),
     [META.clip]: built.clip,
     [META.intervals]: built.intervals,
+    [META.definition]: built.definition,
   };
-  // hourly first, daily last: builtFrom only trusts a day whose two objects agree
-  for (const grain of GRAINS) {
-    const file = join(dir, `${grain}.rollup.parquet`);
-    // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads
-    const columns = ROLLUP_COLUMNS.map((col) =>
-      col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}` : col.name,
+  // the day's intervals once (the interval facts' two tables read them), as `intervals`
+  await c.run(`CREATE OR REPLACE TEMP TABLE intervals AS ${INTERVAL_FACTS.daySql}`);
+  const sqlOf: Record<FactTable, string> = {
+    hourly: rollupSql('hourly', coverage),
+    daily: rollupSql('daily', coverage),
+    asset_intervals: INTERVAL_FACTS.factsSql,
+    asset_gaps: INTERVAL_FACTS.gapsSql,
+  };
+  // daily last: builtFrom only trusts a day whose objects all agree, so any order would do;
+  // this one keeps the oldest readers' table (readings_daily) the last to change
+  for (const kind of [...FACT_TABLE_KINDS.filter((k) => k !== 'daily'), 'daily' as const]) {
+    const file = join(dir, `${kind}.rollup.parquet`);
+    // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads;
+    // integers as BIGINT (DuckDB sums integers into HUGEINT, which Glue has no type for)
+    const columns = FACT_TABLES[kind].columns.map((col) =>
+      col.type === 'timestamp'
+        ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}`
+        : col.type === 'bigint'
+          ? `CAST(${col.name} AS BIGINT) AS ${col.name}`
+          : col.name,
     );
     await c.run(
-      `COPY (SELECT ${columns.join(', ')} FROM (${rollupSql(grain, coverage)}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT ${columns.join(', ')} FROM (${sqlOf[kind]}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
     );
     await deps.s3.send(
       new PutObjectCommand({
         Bucket: deps.bucket,
-        Key: rollupObjectKey(grain, partitionOfDay(day)),
+        Key: rollupObjectKey(kind, partitionOfDay(day)),
         Body: await readFile(file),
         ContentType: 'application/vnd.apache.parquet',
         Metadata: metadata,
@@ -298,7 +316,7 @@ async function writeDay(
 }
 
 async function deleteDays(s3: S3Client, bucket: string, days: readonly string[]): Promise<void> {
-  const keys = days.flatMap((day) => GRAINS.map((g) => rollupObjectKey(g, partitionOfDay(day))));
+  const keys = days.flatMap((day) => FACT_TABLE_KINDS.map((k) => rollupObjectKey(k, partitionOfDay(day))));
   for (let i = 0; i < keys.length; i += 1000) {
     await s3.send(
       new DeleteObjectsCommand({
