@@ -56,7 +56,7 @@ export class EngineRuns implements QueryRuns {
   async start(name: string, params: Readonly<Record<string, string>>): Promise<string> {
     const query = namedQueryOf(name);
     if (!query) throw new Error(`no named query ${name}`);
-    const values = checkParams(query, params);
+    checkParams(query, params); // a bad parameter is refused before a run exists
     const id = randomUUID();
     const entry: { run: QueryRun; done: Promise<void> } = {
       run: { id, name, state: 'running' },

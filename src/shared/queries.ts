@@ -10,8 +10,10 @@
  * partitions first, so Athena reads one month, never the whole lake.
  *
  * Relations: `readings` (the deduplicating view, see `glue.ts`), `assets` (the
- * registry, every column a string) and `alerts` (the alert notifications, by the day
- * their incident opened).
+ * registry, every column a string), `alerts` (the alert notifications, by the day
+ * their incident opened) and the fact layer: the summaries are composed from the
+ * interval facts (`asset_intervals_daily`, `asset_gaps_daily`), with their readings form
+ * as `fallback` for a month whose facts are not current.
  *
  * What the summary's figures mean is documented in `docs/lake.md` ("The asset performance summary").
  */

@@ -1,5 +1,6 @@
 /**
- * Builds the fact layer (`processed/rollups/{hourly,daily}/y=/m=/d=/rollup.parquet`)
+ * Builds the fact layer (`processed/rollups/{hourly,daily,asset_intervals,asset_gaps}/
+ * y=/m=/d=/rollup.parquet`: the per-measurement rollups and the summaries' interval facts)
  * incrementally: only day partitions whose readings objects changed are rebuilt, plus
  * the days where the lake's coverage (first reading, watermark) moved, since their
  * `expected_count` depends on it. Same code on Lambda (the scheduled function) and
@@ -245,7 +246,7 @@ async function fetchDayObjects(
 }
 
 /** Points `readings_delivered` at one day's files and `readings` at the view's SQL over them. */
-async function useDay(c: DuckDBConnection, files: readonly string[]): Promise<void> {
+export async function useDay(c: DuckDBConnection, files: readonly string[]): Promise<void> {
   const columns = READINGS_COLUMNS.map((col) =>
     col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name,
   );
@@ -279,30 +280,12 @@ async function writeDay(
     [META.intervals]: built.intervals,
     [META.definition]: built.definition,
   };
-  // the day's intervals once (the interval facts' two tables read them), as `intervals`
-  await c.run(`CREATE OR REPLACE TEMP TABLE intervals AS ${INTERVAL_FACTS.daySql}`);
-  const sqlOf: Record<FactTable, string> = {
-    hourly: rollupSql('hourly', coverage),
-    daily: rollupSql('daily', coverage),
-    asset_intervals: INTERVAL_FACTS.factsSql,
-    asset_gaps: INTERVAL_FACTS.gapsSql,
-  };
+  await useIntervals(c);
   // daily last: builtFrom only trusts a day whose objects all agree, so any order would do;
   // this one keeps the oldest readers' table (readings_daily) the last to change
   for (const kind of [...FACT_TABLE_KINDS.filter((k) => k !== 'daily'), 'daily' as const]) {
     const file = join(dir, `${kind}.rollup.parquet`);
-    // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads;
-    // integers as BIGINT (DuckDB sums integers into HUGEINT, which Glue has no type for)
-    const columns = FACT_TABLES[kind].columns.map((col) =>
-      col.type === 'timestamp'
-        ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}`
-        : col.type === 'bigint'
-          ? `CAST(${col.name} AS BIGINT) AS ${col.name}`
-          : col.name,
-    );
-    await c.run(
-      `COPY (SELECT ${columns.join(', ')} FROM (${sqlOf[kind]}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
+    await writeFactFile(c, kind, coverage, file);
     await deps.s3.send(
       new PutObjectCommand({
         Bucket: deps.bucket,
@@ -313,6 +296,38 @@ async function writeDay(
       }),
     );
   }
+}
+
+/** The day's intervals (of the relation `readings`), once, as `intervals`: the interval facts' two tables read them. */
+export async function useIntervals(c: DuckDBConnection): Promise<void> {
+  await c.run(`CREATE OR REPLACE TEMP TABLE intervals AS ${INTERVAL_FACTS.daySql}`);
+}
+
+/** One fact table's rows of the day (`useDay`, then `useIntervals`) as a Parquet file. */
+export async function writeFactFile(
+  c: DuckDBConnection,
+  kind: FactTable,
+  coverage: Coverage,
+  file: string,
+): Promise<void> {
+  const sql =
+    kind === 'asset_intervals'
+      ? INTERVAL_FACTS.factsSql
+      : kind === 'asset_gaps'
+        ? INTERVAL_FACTS.gapsSql
+        : rollupSql(kind, coverage);
+  // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads;
+  // integers as BIGINT (DuckDB sums integers into HUGEINT, which Glue has no type for)
+  const columns = FACT_TABLES[kind].columns.map((col) =>
+    col.type === 'timestamp'
+      ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}`
+      : col.type === 'bigint'
+        ? `CAST(${col.name} AS BIGINT) AS ${col.name}`
+        : col.name,
+  );
+  await c.run(
+    `COPY (SELECT ${columns.join(', ')} FROM (${sql}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
 }
 
 async function deleteDays(s3: S3Client, bucket: string, days: readonly string[]): Promise<void> {
