@@ -82,7 +82,7 @@ export function signatureOf(objects: readonly SourceObject[]): string {
  * Which of `days` (`YYYY-MM-DD`) have rollups built from the lake's readings objects as
  * they are now (the same signature test the builder makes), so a reader can take a
  * day's rollups for its readings: a day delivered to, compacted or never built since is
- * left out. One listing per month and two HEADs per day.
+ * left out. One listing per month and a HEAD per fact table per day.
  */
 export async function currentRollupDays(deps: RollupStore, days: readonly string[]): Promise<Set<string>> {
   const months = [...new Set(days.map((d) => d.slice(0, 7)))];
