@@ -284,6 +284,17 @@ const alertCountsCte = (grain: Grain): string => `alert_counts AS (
 )`;
 
 /**
+ * A mean as its exact value would round: to 8 decimals first. A mean is a sum of doubles,
+ * and the order they are added in (the engine's threads; a month as Σ of daily sums)
+ * moves its last bits (~1e-12 here). Readings with one decimal make means that are
+ * exactly on a rounding boundary (x.xx5) common, and those bits then decided the reported
+ * digit: the same data read 13.13 or 13.12 depending on the plan. Settled first, both forms
+ * of the summary (and two runs of one) report the same figure; nothing else moves, since a
+ * mean is never meaningful to 1e-8.
+ */
+const settled = (mean: string): string => `round(${mean}, 8)`;
+
+/**
  * The summary's rows from `grouped` (one row per asset × period: `period_start`,
  * `interval_s`, `intervals_present`, `peak_kw`, `mean_kw`, `rating`, `rating_unit`,
  * `peak_utilisation`, `mean_utilisation`, `voltage_out`, `mean_imbalance`,
@@ -312,14 +323,14 @@ SELECT periods.asset_id AS asset_id, substation_id, feeder_id, periods.period AS
   CASE WHEN intervals_expected > 0
     THEN round(least(100E0, CAST(intervals_present AS DOUBLE) / intervals_expected * 100), 2) END AS completeness_pct,
   round(peak_kw, 2) AS peak_demand_kw,
-  round(mean_kw, 2) AS mean_demand_kw,
-  CASE WHEN peak_kw > 0 THEN round(mean_kw / peak_kw, 3) END AS load_factor,
+  round(${settled('mean_kw')}, 2) AS mean_demand_kw,
+  CASE WHEN peak_kw > 0 THEN round(${settled('mean_kw')} / peak_kw, 3) END AS load_factor,
   rating,
   rating_unit,
   round(peak_utilisation, 2) AS peak_utilisation_pct,
-  round(mean_utilisation, 2) AS mean_utilisation_pct,
+  round(${settled('mean_utilisation')}, 2) AS mean_utilisation_pct,
   round(CAST(voltage_out AS DOUBLE) * interval_s / 60, 2) AS minutes_outside_voltage_band,
-  round(mean_imbalance, 2) AS mean_phase_imbalance_pct,
+  round(${settled('mean_imbalance')}, 2) AS mean_phase_imbalance_pct,
   round(max_imbalance, 2) AS max_phase_imbalance_pct,
   round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes,
   coalesce(a.alerts, 0) AS alerts,
