@@ -64,11 +64,13 @@ const FEEDS: readonly Feed[] = [
   },
 ];
 
+/** One decimal, as the LV monitors send: means then often sit exactly on a rounding boundary. */
 function value(measurement: string): number {
-  if (measurement.endsWith('voltage')) return 212 + rng() * 44; // now and then outside 216.2–253 V
-  if (measurement.endsWith('current')) return rng() * 300;
-  if (measurement === M.activePower) return -15 + rng() * 120; // some export
-  return rng() * 150;
+  const tenths = (x: number): number => Math.round(x * 10) / 10;
+  if (measurement.endsWith('voltage')) return tenths(212 + rng() * 44); // now and then outside 216.2–253 V
+  if (measurement.endsWith('current')) return tenths(rng() * 300);
+  if (measurement === M.activePower) return tenths(-15 + rng() * 120); // some export
+  return tenths(rng() * 150);
 }
 
 /** Random readings: ~8 % of intervals dropped, ~4 % of measurements missing from an interval. */
