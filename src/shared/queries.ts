@@ -119,6 +119,11 @@ const LOAD_ONLY: readonly string[] = [M.activePower];
  * it has one, else the sum over its feeders (apparent power as |ΣP + jΣQ|).
  */
 function intervalCtes(measurements: readonly string[], extra = '', monthScoped = true): string {
+  // A substation's sum over its feeders, settled to 8 decimals: the engine adds the feeders
+  // in any order, and a sum that is 0 in exact arithmetic (+1.9, −1.2, −0.7) came out
+  // ±2e-16, so the interval's reverse-power flag (kW < 0) changed from one plan to the next
+  // (the 30 × 31 benchmark: one substation-day's reverse-power minutes read 360 or 370).
+  const feederSum = (column: string): string => `round(sum(CASE WHEN feeder_id <> '' THEN ${column} END), 8)`;
   return `scope AS (
   SELECT asset_id, substation_id, substation_name, feeder_id, ts, measurement, value
   FROM readings
@@ -139,13 +144,13 @@ asset_intervals AS (
 ),
 substation_intervals AS (
   SELECT substation_id AS asset_id, substation_id, '' AS feeder_id, ts,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN kw END), sum(CASE WHEN feeder_id <> '' THEN kw END)) AS kw,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN kvar END), sum(CASE WHEN feeder_id <> '' THEN kvar END)) AS kvar,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kw END), ${feederSum('kw')}) AS kw,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kvar END), ${feederSum('kvar')}) AS kvar,
     COALESCE(max(CASE WHEN feeder_id = '' THEN kva END),
-      sqrt(power(sum(CASE WHEN feeder_id <> '' THEN kw END), 2) + power(sum(CASE WHEN feeder_id <> '' THEN kvar END), 2))) AS kva,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i1 END), sum(CASE WHEN feeder_id <> '' THEN i1 END)) AS i1,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i2 END), sum(CASE WHEN feeder_id <> '' THEN i2 END)) AS i2,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i3 END), sum(CASE WHEN feeder_id <> '' THEN i3 END)) AS i3,
+      sqrt(power(${feederSum('kw')}, 2) + power(${feederSum('kvar')}, 2))) AS kva,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i1 END), ${feederSum('i1')}) AS i1,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i2 END), ${feederSum('i2')}) AS i2,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i3 END), ${feederSum('i3')}) AS i3,
     min(v_min) AS v_min,
     max(v_max) AS v_max
   FROM asset_intervals

@@ -17,8 +17,9 @@
  *
  * The two answers are compared before anything is timed: a fact query that answered
  * differently would measure nothing. The summaries must match every row and column after
- * their rounding (differing cells are counted and reported; more than one unit of the last
- * decimal fails the run); the per-measurement figures to 1e-6 relative.
+ * their rounding (cells apart are counted and the first named; any cell further apart than
+ * one unit of the last decimal fails the target); the per-measurement figures to 1e-6
+ * relative.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { existsSync } from 'node:fs';
@@ -116,20 +117,30 @@ export const rollupsPart: LakeOpsPart = {
           readings_warm_ms: Math.round(p.rawMs),
           facts_warm_ms: Math.round(p.factsMs),
           rows: p.rows,
-          cells_differing_after_rounding: p.differing,
+          cells_one_unit_apart: p.differing,
+          cells_further_apart: p.beyond,
+          ...(p.first ? { first_difference: p.first } : {}),
         });
+        // a faster answer that is not the same answer meets nothing
+        const exact = (r: BenchResult, p: SummaryPair): BenchResult => ({ ...r, met: r.met && p.beyond === 0 });
         return [
-          atMost('rollups-monthly-summary', summaryMonthly.factsMs / summaryMonthly.rawMs, TARGETS.monthlySummary, {
-            ...common,
-            ...summaryFigures(summaryMonthly),
-          }),
-          {
-            name: 'rollups-daily-summary',
-            ratio: round(summaryDaily.factsMs / summaryDaily.rawMs),
-            target: 'reported',
-            met: true,
-            figures: summaryFigures(summaryDaily),
-          } satisfies BenchResult,
+          exact(
+            atMost('rollups-monthly-summary', summaryMonthly.factsMs / summaryMonthly.rawMs, TARGETS.monthlySummary, {
+              ...common,
+              ...summaryFigures(summaryMonthly),
+            }),
+            summaryMonthly,
+          ),
+          exact(
+            {
+              name: 'rollups-daily-summary',
+              ratio: round(summaryDaily.factsMs / summaryDaily.rawMs),
+              target: 'reported (equal cells)',
+              met: true,
+              figures: summaryFigures(summaryDaily),
+            },
+            summaryDaily,
+          ),
           {
             name: 'rollups-measurement-figures',
             ratio: round(monthly.rollupMs / monthly.rawMs),
@@ -172,6 +183,8 @@ interface SummaryPair {
   readonly factsMs: number;
   readonly rows: number;
   readonly differing: number;
+  readonly beyond: number;
+  readonly first: string;
 }
 
 /** A named summary both ways (from the facts, and its readings form): checked equal, then each timed warm. */
@@ -185,29 +198,34 @@ async function summaryPair(
   const values = { year: month.year, month: month.month };
   const run = (q: typeof facts) => () => engine.run(q.sql, bindValues(q, values));
   const [a, b] = [await run(readings)(), await run(facts)()];
-  const differing = sameSummary(a.rows, b.rows);
+  const same = sameSummary(a.rows, b.rows);
   const rawT = await timed(run(readings));
   const factsT = await timed(run(facts));
-  return { rawMs: rawT.warmMs, factsMs: factsT.warmMs, rows: a.rows.length, differing };
+  return { rawMs: rawT.warmMs, factsMs: factsT.warmMs, rows: a.rows.length, ...same };
 }
 
 /**
- * The summaries' cells after their rounding: equal, or (a sum of doubles added in another
- * order landing on the other side of a rounding boundary) one unit of the last decimal
- * apart, counted. Anything else fails.
+ * The summaries' cells after their rounding: equal, one unit of the last decimal apart
+ * (counted: a mean on a rounding boundary), or further apart (counted, the first named:
+ * the facts answered something else, and the target is then not met). Rows must match.
  */
-function sameSummary(a: readonly (readonly Cell[])[], b: readonly (readonly Cell[])[]): number {
+function sameSummary(a: readonly (readonly Cell[])[], b: readonly (readonly Cell[])[]) {
   if (a.length !== b.length) throw new Error(`the facts answered ${b.length} rows, readings ${a.length}`);
   let differing = 0;
+  let beyond = 0;
+  let first = '';
   a.forEach((row, i) =>
     row.forEach((cell, j) => {
       const other = b[i]?.[j] ?? null;
       if (cell === other) return;
       if (typeof cell === 'number' && typeof other === 'number' && Math.abs(cell - other) <= 0.0100001) differing++;
-      else throw new Error(`the facts differ from readings at row ${i} column ${j}: ${other} vs ${cell}`);
+      else {
+        beyond++;
+        first ||= `row ${i} (${String(row[0])} ${String(row[3])}) column ${j}: facts ${String(other)}, readings ${String(cell)}`;
+      }
     }),
   );
-  return differing;
+  return { differing, beyond, first };
 }
 
 /** Best of three runs after a first one (the first pays DuckDB's file and metadata caches). */
