@@ -9,10 +9,10 @@ import {
   assetsTableInput,
   readingsTableInput,
   readingsViewTableInput,
-  ROLLUP_GRAINS,
-  rollupTableInput,
+  FACT_TABLE_KINDS,
+  factTableInput,
+  type FactTable,
   type GlueTableInput,
-  type RollupGrain,
 } from '../../src/shared/glue.ts';
 import { NAMED_QUERIES } from '../../src/shared/queries.ts';
 import { ATHENA, GLUE, PREFIXES } from '../../src/shared/resources.ts';
@@ -56,10 +56,8 @@ export class LakeCatalog extends Construct {
     table('ReadingsView', readingsViewTableInput()).node.addDependency(this.readingsTable);
     table('AssetsTable', assetsTableInput(props.bucketName));
     table('AlertsTable', alertsTableInput(props.bucketName));
-    // the fact layer: readings_hourly, readings_daily
-    for (const grain of Object.keys(ROLLUP_GRAINS) as RollupGrain[]) {
-      table(`${grain === 'hourly' ? 'Hourly' : 'Daily'}RollupTable`, rollupTableInput(props.bucketName, grain));
-    }
+    // the fact layer: readings_hourly, readings_daily, asset_intervals_daily, asset_gaps_daily
+    for (const kind of FACT_TABLE_KINDS) table(FACT_TABLE_IDS[kind], factTableInput(props.bucketName, kind));
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: ATHENA.workgroup,
@@ -94,6 +92,14 @@ export class LakeCatalog extends Construct {
     );
   }
 }
+
+/** Construct ids of the fact tables (the first two kept from before the interval facts: no replacement). */
+const FACT_TABLE_IDS: Record<FactTable, string> = {
+  hourly: 'HourlyRollupTable',
+  daily: 'DailyRollupTable',
+  asset_intervals: 'AssetIntervalsFactTable',
+  asset_gaps: 'AssetGapsFactTable',
+};
 
 /** Athena shows the description next to the SQL: say which value each `?` takes. */
 function describeQuery(description: string, parameters: readonly string[]): string {

@@ -7,6 +7,7 @@
  */
 import { GetQueryExecutionCommand, StartQueryExecutionCommand, type QueryExecution } from '@aws-sdk/client-athena';
 import { athenaLiteral, readResults, type AthenaSender } from '../ops/query/athena-engine.ts';
+import { formToRun, type FactsCurrent } from '../ops/query/named.ts';
 import { oneLine } from '../ops/query/result.ts';
 import { ATHENA, GLUE } from '../shared/resources.ts';
 import type { QueryRuns } from './deps.ts';
@@ -21,6 +22,8 @@ export interface AthenaRunsOptions {
   /** @default ATHENA.apiWorkgroup */
   readonly workgroup?: string | undefined;
   readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  /** Whether a month's facts are current; a summary reads `readings` without it. */
+  readonly factsCurrent?: FactsCurrent | undefined;
 }
 
 export class AthenaRuns implements QueryRuns {
@@ -35,10 +38,12 @@ export class AthenaRuns implements QueryRuns {
   async start(name: string, params: Readonly<Record<string, string>>): Promise<string> {
     const query = namedQueryOf(name);
     if (!query) throw new Error(`no named query ${name}`);
-    const values = checkParams(query, params);
+    checkParams(query, params);
+    const form = await formToRun(query, params, this.options.factsCurrent);
+    const values = checkParams(form, params);
     const out = await this.options.athena.send(
       new StartQueryExecutionCommand({
-        QueryString: query.sql,
+        QueryString: form.sql,
         QueryExecutionContext: { Database: GLUE.databaseName, Catalog: 'AwsDataCatalog' },
         WorkGroup: this.workgroup,
         ...(values.length ? { ExecutionParameters: values.map(athenaLiteral) } : {}),
@@ -64,7 +69,9 @@ export class AthenaRuns implements QueryRuns {
         if ((err as Error).name === 'InvalidRequestException') return undefined;
         throw err;
       }
-      if (!execution || execution.WorkGroup !== this.workgroup || execution.Query?.trim() !== query.sql.trim())
+      // either form of the query (a summary runs as its readings form while its facts are stale)
+      const forms = [query, ...(query.fallback ? [query.fallback] : [])].map((q) => q.sql.trim());
+      if (!execution || execution.WorkGroup !== this.workgroup || !forms.includes(execution.Query?.trim() ?? ''))
         return undefined;
       const state = execution.Status?.State;
       if (state === 'SUCCEEDED') {

@@ -7,6 +7,7 @@
  */
 import { handle } from 'hono/aws-lambda';
 import { AthenaSqlEngine } from '../ops/query/athena-engine.ts';
+import { factsCurrentIn } from '../ops/query/named.ts';
 import { createClients } from '../shared/clients.ts';
 import { ATHENA } from '../shared/resources.ts';
 import { readSettings } from '../shared/settings.ts';
@@ -29,7 +30,11 @@ export const app = createApp({
     // a series older than the TTL must come back within the integration limit too
     openEngine: async () => new AthenaSqlEngine({ athena: clients.athena, workgroup, timeoutMs: 25_000 }),
   }),
-  queries: new AthenaRuns({ athena: clients.athena, workgroup }),
+  queries: new AthenaRuns({
+    athena: clients.athena,
+    workgroup,
+    factsCurrent: factsCurrentIn({ s3: clients.s3, bucket: clients.names.bucket }),
+  }),
   readingsTtlDays: settings.readingsTtlDays,
   queryWaitMs: QUERY_WAIT_MS,
 });

@@ -6,6 +6,7 @@
  * on AWS `AthenaRuns` (`athena-runs.ts`) keeps them in Athena.
  */
 import { randomUUID } from 'node:crypto';
+import { formToRun, type FactsCurrent } from '../ops/query/named.ts';
 import type { SqlEngine } from '../ops/query/result.ts';
 import { bindValues, isNamedQuery, NAMED_QUERIES, type NamedQuery } from '../shared/queries.ts';
 import type { QueryRuns } from './deps.ts';
@@ -48,12 +49,14 @@ export class EngineRuns implements QueryRuns {
     private readonly openEngine: () => Promise<SqlEngine>,
     /** Finished runs kept for `get`, oldest dropped first. */
     private readonly keep = 50,
+    /** Whether a month's facts are current; a summary reads `readings` without it. */
+    private readonly factsCurrent?: FactsCurrent,
   ) {}
 
   async start(name: string, params: Readonly<Record<string, string>>): Promise<string> {
     const query = namedQueryOf(name);
     if (!query) throw new Error(`no named query ${name}`);
-    const values = checkParams(query, params);
+    checkParams(query, params); // a bad parameter is refused before a run exists
     const id = randomUUID();
     const entry: { run: QueryRun; done: Promise<void> } = {
       run: { id, name, state: 'running' },
@@ -62,9 +65,10 @@ export class EngineRuns implements QueryRuns {
     // one at a time: runs share the lake mirror, which opening an engine refreshes
     const done = this.queue.then(async () => {
       try {
+        const form = await formToRun(query, params, this.factsCurrent);
         const engine = await this.openEngine();
         try {
-          const result = await engine.run(query.sql, values);
+          const result = await engine.run(form.sql, checkParams(form, params));
           entry.run = {
             id,
             name,

@@ -94,6 +94,12 @@ export function registryIntervalsSql(assetsRelation: string): string {
 }
 
 /**
+ * The gap (whole seconds) between an interval (`ts`) and the asset's previous one, as SQL:
+ * what the cadence counts. Gaps of 0 s (readings under a second apart) are not counted.
+ */
+export const GAP_SECONDS_SQL = `date_diff('second', lag(ts) OVER (PARTITION BY asset_id ORDER BY ts), ts)`;
+
+/**
  * The same definition in the SQL both Trino (Athena) and DuckDB accept.
  * `intervalsSql` names a relation with `asset_id, ts` (one row per reading or interval).
  * It yields CTE bodies `cadence(asset_id, interval_s)` and `coverage(first_ts, watermark_ts)`.
@@ -101,8 +107,16 @@ export function registryIntervalsSql(assetsRelation: string): string {
  * rollups see one day at a time but count over the whole lake's coverage.
  * `registrySql`, when given, yields `(asset_id, interval_s)` rows (`registryIntervalsSql`)
  * that win over the observed cadence.
+ * `gapCountsSql`, when given, yields the gap histogram `(asset_id, gap_s, n)` instead of the
+ * relation's own consecutive gaps: the summaries composed from the interval facts add up
+ * their days' histograms (`asset_gaps_daily`) and the gaps across day boundaries.
  */
-export function cadenceCtesSql(intervalsSql: string, coverageSql?: string, registrySql?: string): string {
+export function cadenceCtesSql(
+  intervalsSql: string,
+  coverageSql?: string,
+  registrySql?: string,
+  gapCountsSql?: string,
+): string {
   const observed = `SELECT asset_id, gap_s AS interval_s
   FROM (SELECT asset_id, gap_s, row_number() OVER (PARTITION BY asset_id ORDER BY n DESC, gap_s ASC) AS gap_rank FROM gap_counts) ranked_gaps
   WHERE gap_rank = 1`;
@@ -123,12 +137,17 @@ cadence AS (
     : `cadence AS (
   ${observed}
 )`;
-  return `gaps AS (
-  SELECT asset_id, date_diff('second', lag(ts) OVER (PARTITION BY asset_id ORDER BY ts), ts) AS gap_s FROM ${intervalsSql}
+  const gapCounts = gapCountsSql
+    ? `gap_counts AS (
+  ${gapCountsSql}
+)`
+    : `gaps AS (
+  SELECT asset_id, ${GAP_SECONDS_SQL} AS gap_s FROM ${intervalsSql}
 ),
 gap_counts AS (
   SELECT asset_id, gap_s, count(*) AS n FROM gaps WHERE gap_s > 0 GROUP BY asset_id, gap_s
-),
+)`;
+  return `${gapCounts},
 ${cadence},
 coverage AS (
   ${coverageSql ?? `SELECT min(ts) AS first_ts, max(ts) AS watermark_ts FROM ${intervalsSql}`}

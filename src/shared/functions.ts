@@ -64,7 +64,7 @@ export const FUNCTIONS = {
     id: 'LakeRollupsFunction',
     entry: 'src/lake/rollups/handler.ts',
     description:
-      'Scheduled: rebuilds the hourly and daily rollups (readings_hourly, readings_daily) of each lake day partition that changed',
+      'Scheduled: rebuilds the fact layer (readings_hourly, readings_daily, asset_intervals_daily, asset_gaps_daily) of each lake day partition that changed',
     // DuckDB aggregates a day partition in memory; memory also buys CPU
     memoryMiB: 3008,
     timeoutSeconds: 900,

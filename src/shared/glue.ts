@@ -14,7 +14,9 @@
  *   every column a string, as `dubegrid generate` writes `assets.csv`.
  * - `readings_hourly`, `readings_daily` (`ROLLUP_GRAINS`): the fact layer, one row per
  *   asset × measurement × hour or day, Parquet under `processed/rollups/{hourly,daily}/
- *   y=/m=/d=/` (built by `src/lake/rollups/`, docs/lake.md → "The fact layer").
+ *   y=/m=/d=/` (built by `src/lake/rollups/`, docs/lake.md → "The fact layer");
+ *   `asset_intervals_daily`, `asset_gaps_daily`: the summaries' interval facts per asset ×
+ *   day, beside them (`FACT_TABLES`).
  * - `alerts` (`GLUE.alertsTableName`): one JSON object per alert notification under
  *   `processed/alerts/y=/m=/d=/` (the day its incident opened), keyed by notification
  *   id, so writing one again replaces it: the summaries count alerts from here.
@@ -380,30 +382,109 @@ export const ROLLUP_GRAINS = {
 
 export type RollupGrain = keyof typeof ROLLUP_GRAINS;
 
-/** One object per grain per day partition: rebuilding a day replaces it whole. */
-export function rollupObjectKey(grain: RollupGrain, p: PartitionValues): string {
-  return `${ROLLUP_GRAINS[grain].prefix}y=${p.y}/m=${p.m}/d=${p.d}/rollup.parquet`;
+/**
+ * The summaries' interval facts (`asset_intervals_daily`): one row per asset (feeder or
+ * substation) × UTC day with at least one interval, built from the same per-interval
+ * CTEs the summaries read (`src/shared/queries.ts`), holding only partials that compose
+ * exactly over days: counts, sums, maxima, flag counts, the day's first and last interval.
+ * No means (a month's mean is Σ sums ÷ Σ counts) and no ratings (read from the registry at
+ * query time, so a rating change shows at once). `rated_load` is what a rating is compared
+ * with: a feeder's highest phase current (A), a substation's apparent power (kVA).
+ */
+export const INTERVAL_FACT_COLUMNS: readonly GlueColumn[] = [
+  ['asset_id', 'string'],
+  ['period_start', 'timestamp'],
+  ['substation_id', 'string'],
+  ['feeder_id', 'string'],
+  ['intervals', 'bigint'],
+  ['kw_count', 'bigint'],
+  ['kw_sum', 'double'],
+  ['kw_max', 'double'],
+  ['rated_load_count', 'bigint'],
+  ['rated_load_sum', 'double'],
+  ['rated_load_max', 'double'],
+  ['imbalance_count', 'bigint'],
+  ['imbalance_sum', 'double'],
+  ['imbalance_max', 'double'],
+  ['voltage_out_intervals', 'bigint'],
+  ['reverse_power_intervals', 'bigint'],
+  ['first_ts', 'timestamp'],
+  ['last_ts', 'timestamp'],
+].map(([name, type]) => ({ name, type }) as GlueColumn);
+
+/**
+ * The gaps between an asset's consecutive intervals within one day (`asset_gaps_daily`):
+ * one row per asset × day × gap in whole seconds, with how many times it occurred. With
+ * each day's `first_ts`/`last_ts` (the gap across a day boundary) they give the month's
+ * gap histogram exactly, so its most common gap (the cadence) too.
+ */
+export const GAP_FACT_COLUMNS: readonly GlueColumn[] = [
+  ['asset_id', 'string'],
+  ['period_start', 'timestamp'],
+  ['gap_s', 'bigint'],
+  ['gap_count', 'bigint'],
+].map(([name, type]) => ({ name, type }) as GlueColumn);
+
+/**
+ * Every table of the fact layer: name, prefix, columns. One object per table per day
+ * partition, all built together from the day's readings (`src/lake/rollups/`).
+ */
+export const FACT_TABLES = {
+  hourly: {
+    ...ROLLUP_GRAINS.hourly,
+    columns: ROLLUP_COLUMNS,
+    description:
+      'Fact layer: count, min, max, mean, sum, stddev, first/last time and expected count per asset × measurement × hour',
+  },
+  daily: {
+    ...ROLLUP_GRAINS.daily,
+    columns: ROLLUP_COLUMNS,
+    description:
+      'Fact layer: count, min, max, mean, sum, stddev, first/last time and expected count per asset × measurement × day',
+  },
+  asset_intervals: {
+    tableName: GLUE.intervalFactsTableName,
+    prefix: `${PREFIXES.processedRollups}asset_intervals/`,
+    columns: INTERVAL_FACT_COLUMNS,
+    description:
+      'Fact layer: the performance summaries’ interval partials (counts, sums, maxima, flag counts) per asset × day',
+  },
+  asset_gaps: {
+    tableName: GLUE.gapFactsTableName,
+    prefix: `${PREFIXES.processedRollups}asset_gaps/`,
+    columns: GAP_FACT_COLUMNS,
+    description: 'Fact layer: how often each gap (seconds) between an asset’s consecutive intervals occurred, per day',
+  },
+} as const;
+
+export type FactTable = keyof typeof FACT_TABLES;
+export const FACT_TABLE_KINDS = Object.keys(FACT_TABLES) as FactTable[];
+
+/** One object per fact table per day partition: rebuilding a day replaces it whole. */
+export function rollupObjectKey(table: FactTable, p: PartitionValues): string {
+  return `${FACT_TABLES[table].prefix}y=${p.y}/m=${p.m}/d=${p.d}/rollup.parquet`;
 }
 
-/** Parses a rollup object key back into its grain and partition; undefined for any other key. */
-export function rollupOfKey(key: string): { grain: RollupGrain; partition: PartitionValues } | undefined {
-  const m = /^processed\/rollups\/(hourly|daily)\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/[^/]+$/.exec(key);
-  return m
-    ? { grain: m[1] as RollupGrain, partition: { y: m[2] as string, m: m[3] as string, d: m[4] as string } }
+/** Parses a fact object key back into its table and partition; undefined for any other key. */
+export function rollupOfKey(key: string): { table: FactTable; partition: PartitionValues } | undefined {
+  const m = /^processed\/rollups\/([a-z_]+)\/y=(\d{4})\/m=(\d{2})\/d=(\d{2})\/[^/]+$/.exec(key);
+  const table = m?.[1] as FactTable | undefined;
+  return m && table && Object.hasOwn(FACT_TABLES, table)
+    ? { table, partition: { y: m[2] as string, m: m[3] as string, d: m[4] as string } }
     : undefined;
 }
 
-export function rollupTableInput(bucket: string, grain: RollupGrain): GlueTableInput {
-  const g = ROLLUP_GRAINS[grain];
+export function factTableInput(bucket: string, table: FactTable): GlueTableInput {
+  const t = FACT_TABLES[table];
   return {
-    name: g.tableName,
-    description: `Fact layer: count, min, max, mean, sum, stddev, first/last time and expected count per asset × measurement × ${g.unit}`,
+    name: t.tableName,
+    description: t.description,
     tableType: 'EXTERNAL_TABLE',
-    parameters: { classification: 'parquet', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, g.prefix) },
+    parameters: { classification: 'parquet', EXTERNAL: 'TRUE', ...projectedPartitions(bucket, t.prefix) },
     partitionKeys: PARTITION_KEYS,
     storageDescriptor: {
-      columns: ROLLUP_COLUMNS,
-      location: s3Uri(bucket, g.prefix),
+      columns: t.columns,
+      location: s3Uri(bucket, t.prefix),
       inputFormat: PARQUET_STORAGE.inputFormat,
       outputFormat: PARQUET_STORAGE.outputFormat,
       compressed: false,

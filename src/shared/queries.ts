@@ -10,13 +10,16 @@
  * partitions first, so Athena reads one month, never the whole lake.
  *
  * Relations: `readings` (the deduplicating view, see `glue.ts`), `assets` (the
- * registry, every column a string) and `alerts` (the alert notifications, by the day
- * their incident opened).
+ * registry, every column a string), `alerts` (the alert notifications, by the day
+ * their incident opened) and the fact layer: the summaries are composed from the
+ * interval facts (`asset_intervals_daily`, `asset_gaps_daily`), with their readings form
+ * as `fallback` for a month whose facts are not current.
  *
  * What the summary's figures mean is documented in `docs/lake.md` ("The asset performance summary").
  */
-import { cadenceCtesSql, expectedIntervalsSql, registryIntervalsSql } from './expected.ts';
+import { cadenceCtesSql, expectedIntervalsSql, GAP_SECONDS_SQL, registryIntervalsSql } from './expected.ts';
 import { STATUTORY_VOLTAGE } from './network.ts';
+import { INTERVAL_FACT_COLUMNS } from './glue.ts';
 import { GLUE } from './resources.ts';
 
 /** Measurement slugs the queries read (as the splitter normalises the LV monitor's descriptions). */
@@ -44,6 +47,11 @@ export interface NamedQuery {
   readonly sql: string;
   /** The parameter name each `?` takes, in order of appearance. */
   readonly bind: readonly string[];
+  /**
+   * For a query that reads the fact layer: the same answer from `readings`, which a runner
+   * takes while the month's facts are not current (`runNamed`'s `factsCurrent`).
+   */
+  readonly fallback?: NamedQuery;
 }
 
 const YEAR: QueryParameter = {
@@ -110,11 +118,16 @@ const LOAD_ONLY: readonly string[] = [M.activePower];
  * the substations' own rows: a substation's figure is its transformer's reading where
  * it has one, else the sum over its feeders (apparent power as |ΣP + jΣQ|).
  */
-function intervalCtes(measurements: readonly string[], extra = ''): string {
+function intervalCtes(measurements: readonly string[], extra = '', monthScoped = true): string {
+  // A substation's sum over its feeders, settled to 8 decimals: the engine adds the feeders
+  // in any order, and a sum that is 0 in exact arithmetic (+1.9, −1.2, −0.7) came out
+  // ±2e-16, so the interval's reverse-power flag (kW < 0) changed from one plan to the next
+  // (the 30 × 31 benchmark: one substation-day's reverse-power minutes read 360 or 370).
+  const feederSum = (column: string): string => `round(sum(CASE WHEN feeder_id <> '' THEN ${column} END), 8)`;
   return `scope AS (
   SELECT asset_id, substation_id, substation_name, feeder_id, ts, measurement, value
   FROM readings
-  WHERE y = :year AND m = :month AND measurement IN (${inList(measurements)})${extra}
+  WHERE ${monthScoped ? 'y = :year AND m = :month AND ' : ''}measurement IN (${inList(measurements)})${extra}
 ),
 asset_intervals AS (
   SELECT asset_id, max(substation_id) AS substation_id, max(feeder_id) AS feeder_id, ts,
@@ -131,13 +144,13 @@ asset_intervals AS (
 ),
 substation_intervals AS (
   SELECT substation_id AS asset_id, substation_id, '' AS feeder_id, ts,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN kw END), sum(CASE WHEN feeder_id <> '' THEN kw END)) AS kw,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN kvar END), sum(CASE WHEN feeder_id <> '' THEN kvar END)) AS kvar,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kw END), ${feederSum('kw')}) AS kw,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN kvar END), ${feederSum('kvar')}) AS kvar,
     COALESCE(max(CASE WHEN feeder_id = '' THEN kva END),
-      sqrt(power(sum(CASE WHEN feeder_id <> '' THEN kw END), 2) + power(sum(CASE WHEN feeder_id <> '' THEN kvar END), 2))) AS kva,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i1 END), sum(CASE WHEN feeder_id <> '' THEN i1 END)) AS i1,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i2 END), sum(CASE WHEN feeder_id <> '' THEN i2 END)) AS i2,
-    COALESCE(max(CASE WHEN feeder_id = '' THEN i3 END), sum(CASE WHEN feeder_id <> '' THEN i3 END)) AS i3,
+      sqrt(power(${feederSum('kw')}, 2) + power(${feederSum('kvar')}, 2))) AS kva,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i1 END), ${feederSum('i1')}) AS i1,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i2 END), ${feederSum('i2')}) AS i2,
+    COALESCE(max(CASE WHEN feeder_id = '' THEN i3 END), ${feederSum('i3')}) AS i3,
     min(v_min) AS v_min,
     max(v_max) AS v_max
   FROM asset_intervals
@@ -151,10 +164,28 @@ intervals AS (
 }
 
 /**
- * Per interval: the rating (a feeder's rated current in A, a substation's transformer
- * in kVA), utilisation against it, phase imbalance, voltage and reverse-power flags.
+ * Per interval, what needs no registry: the highest and mean phase current, the load a
+ * rating is compared with (a feeder's highest phase current, a substation's apparent
+ * power), phase imbalance, voltage and reverse-power flags. The interval facts are built
+ * from exactly this (`INTERVAL_FACTS`), the summaries from readings read it too.
  */
-const MEASURED_CTES = `ratings AS (
+const FLAGGED_CTES = `phases AS (
+  SELECT asset_id, substation_id, feeder_id, ts, kw, kva, v_min, v_max,
+    CASE WHEN i1 IS NOT NULL AND i2 IS NOT NULL AND i3 IS NOT NULL THEN greatest(i1, i2, i3) END AS i_max,
+    CASE WHEN i1 IS NOT NULL AND i2 IS NOT NULL AND i3 IS NOT NULL THEN (i1 + i2 + i3) / 3 END AS i_mean
+  FROM intervals
+),
+flagged AS (
+  SELECT asset_id, substation_id, feeder_id, ts, kw, kva, v_min, v_max, i_max,
+    CASE WHEN feeder_id <> '' THEN i_max ELSE kva END AS rated_load,
+    CASE WHEN i_mean > 0 THEN (i_max - i_mean) / i_mean * 100 END AS imbalance_pct,
+    CASE WHEN v_min < ${STATUTORY_VOLTAGE.minV} OR v_max > ${STATUTORY_VOLTAGE.maxV} THEN 1 ELSE 0 END AS voltage_out,
+    CASE WHEN kw < 0 THEN 1 ELSE 0 END AS reverse_power
+  FROM phases
+)`;
+
+/** The registry's ratings: a feeder's rated current (A), a substation's transformer (kVA). */
+const RATINGS_CTES = `ratings AS (
   SELECT substation_number AS substation_id, feeder_id,
     max(TRY_CAST(feeder_rated_current_a AS DOUBLE)) AS rated_current_a,
     max(TRY_CAST(transformer_kva AS DOUBLE)) AS transformer_kva
@@ -163,26 +194,68 @@ const MEASURED_CTES = `ratings AS (
 ),
 substation_ratings AS (
   SELECT substation_id, max(transformer_kva) AS transformer_kva FROM ratings GROUP BY substation_id
-),
-phased AS (
-  SELECT i.asset_id, i.substation_id, i.feeder_id, i.ts, i.kw, i.kva, i.v_min, i.v_max,
-    CASE WHEN i.i1 IS NOT NULL AND i.i2 IS NOT NULL AND i.i3 IS NOT NULL THEN greatest(i.i1, i.i2, i.i3) END AS i_max,
-    CASE WHEN i.i1 IS NOT NULL AND i.i2 IS NOT NULL AND i.i3 IS NOT NULL THEN (i.i1 + i.i2 + i.i3) / 3 END AS i_mean,
-    CASE WHEN i.feeder_id <> '' THEN r.rated_current_a ELSE sr.transformer_kva END AS rating,
-    CASE WHEN i.feeder_id <> '' THEN 'A' ELSE 'kVA' END AS rating_unit
-  FROM intervals i
-  LEFT JOIN ratings r ON r.substation_id = i.substation_id AND r.feeder_id = i.feeder_id
-  LEFT JOIN substation_ratings sr ON sr.substation_id = i.substation_id
+)`;
+
+/** The rating of the asset of the row `alias` (with `substation_id`, `feeder_id`), and the joins it needs. */
+const ratingSql = (alias: string): string =>
+  `CASE WHEN ${alias}.feeder_id <> '' THEN r.rated_current_a ELSE sr.transformer_kva END`;
+const ratingUnitSql = (alias: string): string => `CASE WHEN ${alias}.feeder_id <> '' THEN 'A' ELSE 'kVA' END`;
+const ratingJoins = (alias: string): string =>
+  `LEFT JOIN ratings r ON r.substation_id = ${alias}.substation_id AND r.feeder_id = ${alias}.feeder_id
+  LEFT JOIN substation_ratings sr ON sr.substation_id = ${alias}.substation_id`;
+
+/**
+ * Per interval: the rating (a feeder's rated current in A, a substation's transformer
+ * in kVA), utilisation against it, phase imbalance, voltage and reverse-power flags.
+ */
+const MEASURED_CTES = `${FLAGGED_CTES},
+${RATINGS_CTES},
+rated AS (
+  SELECT f.asset_id, f.substation_id, f.feeder_id, f.ts, f.kw, f.kva, f.i_max, f.v_min, f.v_max, f.rated_load,
+    f.imbalance_pct, f.voltage_out, f.reverse_power, ${ratingSql('f')} AS rating, ${ratingUnitSql('f')} AS rating_unit
+  FROM flagged f
+  ${ratingJoins('f')}
 ),
 measured AS (
   SELECT asset_id, substation_id, feeder_id, ts, kw, kva, i_max, v_min, v_max, rating, rating_unit,
-    CASE WHEN rating > 0 THEN (CASE WHEN feeder_id <> '' THEN i_max ELSE kva END) / rating * 100 END AS utilisation_pct,
-    CASE WHEN i_mean > 0 THEN (i_max - i_mean) / i_mean * 100 END AS imbalance_pct,
-    CASE WHEN v_min < ${STATUTORY_VOLTAGE.minV} OR v_max > ${STATUTORY_VOLTAGE.maxV} THEN 1 ELSE 0 END AS voltage_out,
-    CASE WHEN kw < 0 THEN 1 ELSE 0 END AS reverse_power
-  FROM phased
+    CASE WHEN rating > 0 THEN rated_load / rating * 100 END AS utilisation_pct,
+    imbalance_pct, voltage_out, reverse_power
+  FROM rated
 ),
 ${cadenceCtesSql('intervals', undefined, registryIntervalsSql('assets'))}`;
+
+/**
+ * The summaries' interval facts (`asset_intervals_daily`, `asset_gaps_daily`), built per
+ * day partition by the rollup builder over a relation `readings` holding that day only:
+ * `daySql` materialises the day's intervals as `intervals`, then `factsSql` and `gapsSql`
+ * read it. The same CTEs as the summaries from readings, so what they compose is exact.
+ * Only partials that add up over days: counts, sums, maxima, flag counts, first and last
+ * interval (see `INTERVAL_FACT_COLUMNS`).
+ */
+export const INTERVAL_FACTS = {
+  daySql: `WITH ${intervalCtes(ALL_MEASUREMENTS, '', false)}
+SELECT asset_id, substation_id, feeder_id, ts, kw, kvar, kva, i1, i2, i3, v_min, v_max FROM intervals`,
+  factsSql: `WITH ${FLAGGED_CTES}
+SELECT asset_id, date_trunc('day', ts) AS period_start, substation_id, feeder_id,
+  count(*) AS intervals,
+  count(kw) AS kw_count, sum(kw) AS kw_sum, max(kw) AS kw_max,
+  count(rated_load) AS rated_load_count, sum(rated_load) AS rated_load_sum, max(rated_load) AS rated_load_max,
+  count(imbalance_pct) AS imbalance_count, sum(imbalance_pct) AS imbalance_sum, max(imbalance_pct) AS imbalance_max,
+  sum(voltage_out) AS voltage_out_intervals,
+  sum(reverse_power) AS reverse_power_intervals,
+  min(ts) AS first_ts, max(ts) AS last_ts
+FROM flagged
+GROUP BY asset_id, substation_id, feeder_id, date_trunc('day', ts)
+ORDER BY asset_id, period_start`,
+  gapsSql: `WITH gaps AS (
+  SELECT asset_id, date_trunc('day', ts) AS period_start, ${GAP_SECONDS_SQL} AS gap_s FROM intervals
+)
+SELECT asset_id, period_start, gap_s, count(*) AS gap_count
+FROM gaps
+WHERE gap_s > 0
+GROUP BY asset_id, period_start, gap_s
+ORDER BY asset_id, period_start, gap_s`,
+} as const;
 
 /** One measurement of one asset through one month, reading by reading (the API's series older than the readings TTL). */
 const ASSET_MEASUREMENT_MONTH = `SELECT ts, unit, value
@@ -202,8 +275,38 @@ ORDER BY period_start`;
 
 type Grain = 'day' | 'month';
 
-/** The asset performance summary at one grain; both grains share every definition. */
-function summarySql(grain: Grain): string {
+/**
+ * Incidents opened in the period; one is critical if any of its notifications is (opened
+ * critical, or escalated). DISTINCT: an incident has several notifications.
+ */
+const alertCountsCte = (grain: Grain): string => `alert_counts AS (
+  SELECT asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7}) AS period,
+    count(DISTINCT CASE WHEN kind = 'open' THEN alert_id END) AS alerts,
+    count(DISTINCT CASE WHEN severity = 'critical' THEN alert_id END) AS critical_alerts
+  FROM alerts
+  WHERE y = :year AND m = :month
+  GROUP BY asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7})
+)`;
+
+/**
+ * A mean as its exact value would round: to 8 decimals first. A mean is a sum of doubles,
+ * and the order they are added in (the engine's threads; a month as Σ of daily sums)
+ * moves its last bits (~1e-12 here). Readings with one decimal make means that are
+ * exactly on a rounding boundary (x.xx5) common, and those bits then decided the reported
+ * digit: the same data read 13.13 or 13.12 depending on the plan. Settled first, both forms
+ * of the summary (and two runs of one) report the same figure; nothing else moves, since a
+ * mean is never meaningful to 1e-8.
+ */
+const settled = (mean: string): string => `round(${mean}, 8)`;
+
+/**
+ * The summary's rows from `grouped` (one row per asset × period: `period_start`,
+ * `interval_s`, `intervals_present`, `peak_kw`, `mean_kw`, `rating`, `rating_unit`,
+ * `peak_utilisation`, `mean_utilisation`, `voltage_out`, `mean_imbalance`,
+ * `max_imbalance`, `reverse_power`), the `coverage` CTE and `alert_counts`: expected
+ * intervals, rounding and alerts, the same whichever relation `grouped` was read from.
+ */
+function summaryTail(grain: Grain): string {
   const periodText =
     grain === 'day'
       ? 'CAST(CAST(p.period_start AS DATE) AS VARCHAR)'
@@ -213,18 +316,40 @@ function summarySql(grain: Grain): string {
   // network-wide (src/shared/expected.ts). Coverage is taken within the month the query
   // reads (Athena reads one month partition), which equals the dataset's first reading →
   // watermark except where the whole network was silent at the month's very edge.
-  // Incidents opened in the period; one is critical if any of its notifications is (opened critical, or escalated).
-  // DISTINCT: an incident has several notifications.
+  return `periods AS (
+  SELECT p.*, ${periodText} AS period,
+    ${expectedIntervalsSql('p.period_start', periodEnd, 'p.interval_s')} AS intervals_expected
+  FROM grouped p CROSS JOIN coverage
+)
+SELECT periods.asset_id AS asset_id, substation_id, feeder_id, periods.period AS period,
+  round(CAST(interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
+  intervals_expected,
+  intervals_present,
+  CASE WHEN intervals_expected > 0
+    THEN round(least(100E0, CAST(intervals_present AS DOUBLE) / intervals_expected * 100), 2) END AS completeness_pct,
+  round(peak_kw, 2) AS peak_demand_kw,
+  round(${settled('mean_kw')}, 2) AS mean_demand_kw,
+  CASE WHEN peak_kw > 0 THEN round(${settled('mean_kw')} / peak_kw, 3) END AS load_factor,
+  rating,
+  rating_unit,
+  round(peak_utilisation, 2) AS peak_utilisation_pct,
+  round(${settled('mean_utilisation')}, 2) AS mean_utilisation_pct,
+  round(CAST(voltage_out AS DOUBLE) * interval_s / 60, 2) AS minutes_outside_voltage_band,
+  round(${settled('mean_imbalance')}, 2) AS mean_phase_imbalance_pct,
+  round(max_imbalance, 2) AS max_phase_imbalance_pct,
+  round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes,
+  coalesce(a.alerts, 0) AS alerts,
+  coalesce(a.critical_alerts, 0) AS critical_alerts
+FROM periods
+LEFT JOIN alert_counts a ON a.asset_id = periods.asset_id AND a.period = periods.period
+ORDER BY asset_id, period`;
+}
+
+/** The asset performance summary at one grain from `readings`, interval by interval: the reference, and the fallback. */
+function summaryFromReadingsSql(grain: Grain): string {
   return `WITH ${intervalCtes(ALL_MEASUREMENTS)},
 ${MEASURED_CTES},
-alert_counts AS (
-  SELECT asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7}) AS period,
-    count(DISTINCT CASE WHEN kind = 'open' THEN alert_id END) AS alerts,
-    count(DISTINCT CASE WHEN severity = 'critical' THEN alert_id END) AS critical_alerts
-  FROM alerts
-  WHERE y = :year AND m = :month
-  GROUP BY asset_id, substr(opened_at, 1, ${grain === 'day' ? 10 : 7})
-),
+${alertCountsCte(grain)},
 grouped AS (
   SELECT m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts) AS period_start, c.interval_s,
     count(*) AS intervals_present,
@@ -242,33 +367,80 @@ grouped AS (
   LEFT JOIN cadence c ON c.asset_id = m.asset_id
   GROUP BY m.asset_id, m.substation_id, m.feeder_id, date_trunc('${grain}', m.ts), c.interval_s
 ),
-periods AS (
-  SELECT p.*, ${periodText} AS period,
-    ${expectedIntervalsSql('p.period_start', periodEnd, 'p.interval_s')} AS intervals_expected
-  FROM grouped p CROSS JOIN coverage
-)
-SELECT periods.asset_id AS asset_id, substation_id, feeder_id, periods.period AS period,
-  round(CAST(interval_s AS DOUBLE) / 60, 2) AS interval_minutes,
-  intervals_expected,
-  intervals_present,
-  CASE WHEN intervals_expected > 0
-    THEN round(least(100E0, CAST(intervals_present AS DOUBLE) / intervals_expected * 100), 2) END AS completeness_pct,
-  round(peak_kw, 2) AS peak_demand_kw,
-  round(mean_kw, 2) AS mean_demand_kw,
-  CASE WHEN peak_kw > 0 THEN round(mean_kw / peak_kw, 3) END AS load_factor,
-  rating,
-  rating_unit,
-  round(peak_utilisation, 2) AS peak_utilisation_pct,
-  round(mean_utilisation, 2) AS mean_utilisation_pct,
-  round(CAST(voltage_out AS DOUBLE) * interval_s / 60, 2) AS minutes_outside_voltage_band,
-  round(mean_imbalance, 2) AS mean_phase_imbalance_pct,
-  round(max_imbalance, 2) AS max_phase_imbalance_pct,
-  round(CAST(reverse_power AS DOUBLE) * interval_s / 60, 2) AS reverse_power_minutes,
-  coalesce(a.alerts, 0) AS alerts,
-  coalesce(a.critical_alerts, 0) AS critical_alerts
-FROM periods
-LEFT JOIN alert_counts a ON a.asset_id = periods.asset_id AND a.period = periods.period
-ORDER BY asset_id, period`;
+${summaryTail(grain)}`;
+}
+
+/**
+ * The same summary composed from the interval facts (`asset_intervals_daily`,
+ * `asset_gaps_daily`), one row per asset × day instead of every reading. Exact, because
+ * every figure is made of partials that add up over days:
+ * - counts and flag counts are sums; peaks are maxima; means are Σ sums ÷ Σ counts;
+ * - utilisation: the rating is one number per asset, read from the registry now (not
+ *   frozen in the facts), so peak = max(load) ÷ rating × 100 — the same double as the
+ *   maximum of each interval's load ÷ rating × 100, since dividing and multiplying by a
+ *   positive constant keep order — and mean = Σ load ÷ Σ count ÷ rating × 100;
+ * - the cadence (the month's most common gap, ties to the shorter) needs the month's whole
+ *   gap histogram: each day's histogram within the day (`asset_gaps_daily`) plus the gap
+ *   across each day boundary, from the previous day-with-data's `last_ts` to this day's
+ *   `first_ts` — the one gap a day alone cannot see. So a day's facts depend on that day
+ *   alone (the build stays incremental) and the histogram is exactly the one over readings;
+ * - coverage is the facts' first `first_ts` and last `last_ts` in the month, the same
+ *   instants as the readings' min and max.
+ * The means differ from the readings' form only in the order doubles are added (~1e-15
+ * relative), which the rounding to 2 (load factor 3) decimals hides unless a value lies
+ * within that of a rounding boundary.
+ */
+function summaryFromFactsSql(grain: Grain): string {
+  const month = 'WHERE y = :year AND m = :month';
+  const gapCounts = `SELECT asset_id, gap_s, sum(n) AS n FROM (
+    SELECT asset_id, gap_s, gap_count AS n FROM ${GLUE.gapFactsTableName} ${month}
+    UNION ALL
+    SELECT asset_id, gap_s, 1 AS n FROM day_edges WHERE gap_s > 0
+  ) month_gaps GROUP BY asset_id, gap_s`;
+  const positive = (count: string, value: string): string => `CASE WHEN ${count} > 0 THEN ${value} END`;
+  return `WITH month_facts AS (
+  SELECT ${INTERVAL_FACT_COLUMNS.map((c) => c.name).join(', ')}
+  FROM ${GLUE.intervalFactsTableName} ${month}
+),
+day_edges AS (
+  SELECT asset_id, date_diff('second', lag(last_ts) OVER (PARTITION BY asset_id ORDER BY period_start), first_ts) AS gap_s
+  FROM month_facts
+),
+${cadenceCtesSql(
+  'month_facts',
+  'SELECT min(first_ts) AS first_ts, max(last_ts) AS watermark_ts FROM month_facts',
+  registryIntervalsSql('assets'),
+  gapCounts,
+)},
+${RATINGS_CTES},
+${alertCountsCte(grain)},
+summed AS (
+  SELECT f.asset_id, f.substation_id, f.feeder_id, date_trunc('${grain}', f.period_start) AS period_start, c.interval_s,
+    CAST(sum(f.intervals) AS BIGINT) AS intervals_present,
+    max(f.kw_max) AS peak_kw,
+    ${positive('sum(f.kw_count)', 'sum(f.kw_sum) / sum(f.kw_count)')} AS mean_kw,
+    max(${ratingSql('f')}) AS rating,
+    max(${ratingUnitSql('f')}) AS rating_unit,
+    max(f.rated_load_max) AS peak_load,
+    ${positive('sum(f.rated_load_count)', 'sum(f.rated_load_sum) / sum(f.rated_load_count)')} AS mean_load,
+    CAST(sum(f.voltage_out_intervals) AS BIGINT) AS voltage_out,
+    ${positive('sum(f.imbalance_count)', 'sum(f.imbalance_sum) / sum(f.imbalance_count)')} AS mean_imbalance,
+    max(f.imbalance_max) AS max_imbalance,
+    CAST(sum(f.reverse_power_intervals) AS BIGINT) AS reverse_power
+  FROM month_facts f
+  ${ratingJoins('f')}
+  LEFT JOIN cadence c ON c.asset_id = f.asset_id
+  GROUP BY f.asset_id, f.substation_id, f.feeder_id, date_trunc('${grain}', f.period_start), c.interval_s
+),
+grouped AS (
+  SELECT asset_id, substation_id, feeder_id, period_start, interval_s, intervals_present, peak_kw, mean_kw,
+    rating, rating_unit,
+    CASE WHEN rating > 0 THEN peak_load / rating * 100 END AS peak_utilisation,
+    CASE WHEN rating > 0 THEN mean_load / rating * 100 END AS mean_utilisation,
+    voltage_out, mean_imbalance, max_imbalance, reverse_power
+  FROM summed
+),
+${summaryTail(grain)}`;
 }
 
 const AVG_LOAD_BY_SUBSTATION = `WITH ${intervalCtes(LOAD_ONLY)},
@@ -338,6 +510,14 @@ function compile(
   return { name, description, parameters, sql, bind };
 }
 
+/** A summary: composed from the interval facts, with the readings form as its fallback. */
+function summary(name: string, description: string, grain: Grain): NamedQuery {
+  return {
+    ...compile(name, description, [YEAR, MONTH], summaryFromFactsSql(grain)),
+    fallback: compile(name, description, [YEAR, MONTH], summaryFromReadingsSql(grain)),
+  };
+}
+
 export const NAMED_QUERIES = {
   avg_load_by_substation: compile(
     'avg_load_by_substation',
@@ -357,17 +537,15 @@ export const NAMED_QUERIES = {
     [YEAR, MONTH, SUBSTATION],
     DAILY_TREND_SUBSTATION,
   ),
-  asset_summary_daily: compile(
+  asset_summary_daily: summary(
     'asset_summary_daily',
     'Asset performance summary per asset per day: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness, alerts',
-    [YEAR, MONTH],
-    summarySql('day'),
+    'day',
   ),
-  asset_summary_monthly: compile(
+  asset_summary_monthly: summary(
     'asset_summary_monthly',
     'Asset performance summary per asset for one month: demand, load factor, utilisation, voltage, imbalance, reverse power, completeness, alerts',
-    [YEAR, MONTH],
-    summarySql('month'),
+    'month',
   ),
   asset_hourly_profile: compile(
     'asset_hourly_profile',

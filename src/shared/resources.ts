@@ -64,7 +64,10 @@ export const PREFIXES = {
   processed: 'processed/readings/',
   /** Every alert notification, one JSON object each, `y=/m=/d=` of its incident's opening: what SQL counts alerts from. */
   processedAlerts: 'processed/alerts/',
-  /** The fact layer: hourly and daily rollups per asset × measurement, `hourly/` and `daily/`, then `y=/m=/d=/`. */
+  /**
+   * The fact layer, `y=/m=/d=/` below each table's folder: hourly and daily rollups per asset × measurement
+   * (`hourly/`, `daily/`) and the summaries' interval facts per asset × day (`asset_intervals/`, `asset_gaps/`).
+   */
   processedRollups: 'processed/rollups/',
   processedErrors: 'processed-errors/',
   athenaResults: 'athena-results/',
@@ -211,6 +214,10 @@ export const GLUE = {
   hourlyTableName: 'readings_hourly',
   /** The fact layer: per asset × measurement × day, under `processed/rollups/daily/`. */
   dailyTableName: 'readings_daily',
+  /** The fact layer: per asset × day, the summaries' interval partials, under `processed/rollups/asset_intervals/`. */
+  intervalFactsTableName: 'asset_intervals_daily',
+  /** The fact layer: per asset × day × gap between readings, their count, under `processed/rollups/asset_gaps/`. */
+  gapFactsTableName: 'asset_gaps_daily',
 } as const;
 
 /** The delivery stream that turns the Kinesis stream into the Parquet lake. */

@@ -48,7 +48,7 @@ export const METRIC = {
   /** Lake day partitions whose compaction failed (the next run completes them); the alarm on failed runs. */
   partitionsFailed: 'PartitionsFailed',
   rowsCompacted: 'RowsCompacted',
-  /** Lake days whose hourly and daily rollups a run (re)built. */
+  /** Lake days whose fact tables (rollups and interval facts) a run (re)built. */
   rollupDaysRebuilt: 'RollupDaysRebuilt',
   /** Lake days whose readings are gone, so their rollups were deleted. */
   rollupDaysRemoved: 'RollupDaysRemoved',

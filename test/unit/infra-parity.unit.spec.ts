@@ -13,12 +13,13 @@ import { silentLog, type ServiceContext } from '../../src/local/service.ts';
 import { rollupsService } from '../../src/local/services/rollups.ts';
 import { COMPACTION } from '../../src/shared/compaction.ts';
 import { FUNCTIONS, SCHEDULES } from '../../src/shared/functions.ts';
-import { READINGS_COLUMNS, ROLLUP_COLUMNS, ROLLUP_GRAINS } from '../../src/shared/glue.ts';
+import { FACT_TABLES, READINGS_COLUMNS } from '../../src/shared/glue.ts';
 import {
   GLUE,
   LAKE_DELIVERY,
   LOCAL_ACCOUNT,
   LOCAL_NAMES,
+  PREFIXES,
   LOCAL_REGION,
   STREAM,
   TABLES,
@@ -109,6 +110,8 @@ describe('names: CDK stack = shared definitions = embedded bootstrap', () => {
         GLUE.alertsTableName,
         GLUE.hourlyTableName,
         GLUE.dailyTableName,
+        GLUE.intervalFactsTableName,
+        GLUE.gapFactsTableName,
       ].sort(),
     );
   });
@@ -146,19 +149,18 @@ describe('schemas: each table is keyed, indexed and expired exactly as the boots
     expect(columns).toEqual(READINGS_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
   });
 
-  it.each([GLUE.hourlyTableName, GLUE.dailyTableName])(
-    'the fact layer table %s has the shared rollup columns, partitioned by y/m/d',
-    (name) => {
+  it.each(Object.values(FACT_TABLES).map((t) => [t.tableName, t] as const))(
+    'the fact layer table %s has its shared columns, partitioned by y/m/d, under its prefix',
+    (name, fact) => {
       const table = props('AWS::Glue::Table').find((t) => (t.TableInput as { Name: string }).Name === name);
       const input = table?.TableInput as {
         StorageDescriptor: { Columns: { Name: string; Type: string }[]; Location: unknown };
         PartitionKeys: { Name: string }[];
       };
-      expect(input.StorageDescriptor.Columns).toEqual(ROLLUP_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
+      expect(input.StorageDescriptor.Columns).toEqual(fact.columns.map((c) => ({ Name: c.name, Type: c.type })));
       expect(input.PartitionKeys.map((k) => k.Name)).toEqual(['y', 'm', 'd']);
-      expect(JSON.stringify(input.StorageDescriptor.Location)).toContain(
-        Object.values(ROLLUP_GRAINS).find((g) => g.tableName === name)!.prefix,
-      );
+      expect(JSON.stringify(input.StorageDescriptor.Location)).toContain(fact.prefix);
+      expect(fact.prefix.startsWith(PREFIXES.processedRollups)).toBe(true);
     },
   );
 });

@@ -16,6 +16,7 @@ import { runNamed } from '../../src/ops/query/named.ts';
 import { assetRowOf } from '../../src/ops/query/registry.ts';
 import { rowObjects, type Cell } from '../../src/ops/query/result.ts';
 import type { ReadingEvent } from '../../src/shared/event.ts';
+import { writeIntervalFacts } from '../support/interval-facts.ts';
 import { reading, writeLake } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -43,12 +44,14 @@ function week(feeder: string, keep: (ms: number) => boolean): ReadingEvent[] {
 }
 
 let engine: LocalSqlEngine;
+let lakeDir: string;
 let cleanup: () => Promise<void>;
 const AUG = { year: '2025', month: '08' };
 
 beforeAll(async () => {
   const t = await tempDir('dubegrid-complete-');
   cleanup = t.cleanup;
+  lakeDir = t.dir;
   const writer = await DuckDbParquetWriter.open();
   await writeLake(
     t.dir,
@@ -122,6 +125,7 @@ describe('completeness over the covered part of the period', () => {
  */
 describe('a registry interval overrides the observed cadence', () => {
   let withRegistry: LocalSqlEngine;
+  let withFacts: LocalSqlEngine;
   let done: () => Promise<void>;
   beforeAll(async () => {
     const t = await tempDir('dubegrid-complete-registry-');
@@ -143,11 +147,23 @@ describe('a registry interval overrides the observed cadence', () => {
         ...(interval === undefined ? {} : { interval_minutes: interval }),
       });
     withRegistry = await LocalSqlEngine.open({ lakeDir: t.dir, assets: [row('01'), row('03', 30)] });
+    await writeIntervalFacts(t.dir);
+    withFacts = await LocalSqlEngine.open({ lakeDir: t.dir, assets: [row('01'), row('03', 30)] });
   });
   afterAll(async () => {
     await withRegistry.close();
+    await withFacts.close();
     await done();
   });
+
+  it.each(['asset_summary_monthly', 'asset_summary_daily'])(
+    '%s from the interval facts: the same rows (the registry read at query time)',
+    async (name) => {
+      const composed = rowObjects(await runNamed(withFacts, name, AUG, async () => true));
+      expect(composed.length).toBeGreaterThan(0);
+      expect(composed).toEqual(rowObjects(await runNamed(withRegistry, name, AUG)));
+    },
+  );
 
   it('monthly: 03 and its substation are counted at 30 minutes, 01 at its observed hour', async () => {
     const rows = rowObjects(await runNamed(withRegistry, 'asset_summary_monthly', AUG)).map((r) => [
@@ -164,5 +180,22 @@ describe('a registry interval overrides the observed cadence', () => {
       // 156 / 335 = 0.465671…
       ['S:03', 30, 335, 156, 46.57],
     ]);
+  });
+});
+
+describe('completeness from the interval facts', () => {
+  let withFacts: LocalSqlEngine;
+  beforeAll(async () => {
+    await writeIntervalFacts(lakeDir);
+    withFacts = await LocalSqlEngine.open({ lakeDir });
+  });
+  afterAll(async () => {
+    await withFacts.close();
+  });
+
+  it.each(['asset_summary_monthly', 'asset_summary_daily'])('%s: the same rows as from readings', async (name) => {
+    const composed = rowObjects(await runNamed(withFacts, name, AUG, async () => true));
+    expect(composed.length).toBeGreaterThan(0);
+    expect(composed).toEqual(rowObjects(await runNamed(engine, name, AUG)));
   });
 });

@@ -23,6 +23,7 @@ import { DuckDbParquetWriter } from '../../src/lake/parquet.ts';
 import { LocalSqlEngine } from '../../src/ops/query/local-engine.ts';
 import { runNamed } from '../../src/ops/query/named.ts';
 import { rowObjects, type Cell } from '../../src/ops/query/result.ts';
+import { writeIntervalFacts } from '../support/interval-facts.ts';
 import { summaryFixture, writeAlerts, writeLake } from '../support/lake-fixture.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -31,12 +32,14 @@ const B = 'Beta St';
 const A = 'Alpha Rd';
 
 let engine: LocalSqlEngine;
+let lakeDir: string;
 let cleanup: () => Promise<void>;
 const AUG = { year: '2025', month: '08' };
 
 beforeAll(async () => {
   const t = await tempDir('dubegrid-named-');
   cleanup = t.cleanup;
+  lakeDir = t.dir;
   const writer = await DuckDbParquetWriter.open();
   await writeLake(t.dir, firstDelivery, writer, 'first');
   await writeLake(t.dir, [...redelivered, correction], writer, 'again');
@@ -333,5 +336,23 @@ describe('named queries on the hand-checked fixture', () => {
       /^Binder Error: Referenced column "nosuch" not found in FROM clause!( .*)?$/,
     );
     await expect(engine.run('SELEC 1')).rejects.toThrow(/^Parser Error: syntax error at or near "SELEC"$/);
+  });
+});
+
+describe('the summaries composed from the interval facts', () => {
+  // the facts as the rollup build writes them, over the same fixture: the same hand-worked rows
+  let facts: LocalSqlEngine;
+  beforeAll(async () => {
+    await writeIntervalFacts(lakeDir);
+    facts = await LocalSqlEngine.open({ lakeDir, assets });
+  });
+  afterAll(async () => {
+    await facts.close();
+  });
+
+  it.each(['asset_summary_monthly', 'asset_summary_daily'])('%s', async (name) => {
+    const composed = rowObjects(await runNamed(facts, name, AUG, async () => true));
+    expect(composed.length).toBeGreaterThan(0);
+    expect(composed).toEqual(await rows(name, AUG));
   });
 });

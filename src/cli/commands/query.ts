@@ -1,6 +1,6 @@
 import { dataPaths } from '../../local/data-dir.ts';
 import { toCsv } from '../../ops/query/format.ts';
-import { completeParams, namedQuery, parseParams } from '../../ops/query/named.ts';
+import { completeParams, factsCurrentIn, formToRun, namedQuery, parseParams } from '../../ops/query/named.ts';
 import { latestLakeMonth } from '../../ops/query/report.ts';
 import { openSqlEngine } from '../../ops/query/open.ts';
 import { rowObjects, type QueryResult, type SqlEngine } from '../../ops/query/result.ts';
@@ -38,6 +38,7 @@ export const runQuery: Action<QueryFlags> = async (args, opts) => {
       );
     try {
       let params: string[] = [];
+      let values: Record<string, string> = {};
       let defaulted: Record<string, string> = {};
       if (statement) {
         const completed = await usageAsync(() =>
@@ -49,9 +50,14 @@ export const runQuery: Action<QueryFlags> = async (args, opts) => {
         defaulted = completed.defaulted;
         if (defaulted.month)
           progress(`month ${defaulted.month}: the latest in the lake (--param month=YYYY-MM for another)`);
-        params = usage(() => bindValues(statement, completed.values));
+        values = completed.values;
+        params = usage(() => bindValues(statement, values));
       }
-      const result = await engine.run(statement?.sql ?? (sql as string), params);
+      // a summary reads the fact layer when the month's facts are current, else `readings`
+      const form =
+        statement &&
+        (await formToRun(statement, values, factsCurrentIn({ s3: ctx.clients.s3, bucket: ctx.clients.names.bucket })));
+      const result = await engine.run(form?.sql ?? (sql as string), params);
       const elapsedMs = Math.round(performance.now() - began);
       return {
         json: {

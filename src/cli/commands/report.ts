@@ -5,6 +5,7 @@ import { csvCell } from '../../ops/query/format.ts';
 import { monthParams } from '../../ops/query/named.ts';
 import { openSqlEngine } from '../../ops/query/open.ts';
 import { renderReportHtml } from '../../ops/query/report-html.ts';
+import { factsCurrentIn } from '../../ops/query/named.ts';
 import { buildReport, REPORT_COLUMNS, ReportError, TERMINAL_COLUMNS, type Report } from '../../ops/query/report.ts';
 import type { Clients } from '../../shared/clients.ts';
 import type { Action } from '../command.ts';
@@ -30,7 +31,11 @@ export const runReport: Action<ReportFlags> = async (_args, opts) => {
     if (opts.flush) await ctx.flush();
     const { engine } = await openSqlEngine(ctx.clients, dataPaths(ctx.dataDir).cache);
     try {
-      const report = await buildReport(engine, ctx.clients, { month: opts.month, top });
+      const report = await buildReport(engine, ctx.clients, {
+        month: opts.month,
+        top,
+        factsCurrent: factsCurrentIn({ s3: ctx.clients.s3, bucket: ctx.clients.names.bucket }),
+      });
       if (opts.out) {
         await writeFile(opts.out, format === '.html' ? renderReportHtml(report) : reportCsv(report));
         progress(`wrote ${opts.out}`);
@@ -52,7 +57,8 @@ export const runReport: Action<ReportFlags> = async (_args, opts) => {
 export async function topOfReport(clients: Clients, dataDir: string, top = 5): Promise<string> {
   const { engine } = await openSqlEngine(clients, dataPaths(dataDir).cache);
   try {
-    return renderTerminal(await buildReport(engine, clients, { top: 0 }), top);
+    const factsCurrent = factsCurrentIn({ s3: clients.s3, bucket: clients.names.bucket });
+    return renderTerminal(await buildReport(engine, clients, { top: 0, factsCurrent }), top);
   } catch (err) {
     if (err instanceof ReportError) return '';
     throw err;

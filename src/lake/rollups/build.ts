@@ -1,5 +1,6 @@
 /**
- * Builds the fact layer (`processed/rollups/{hourly,daily}/y=/m=/d=/rollup.parquet`)
+ * Builds the fact layer (`processed/rollups/{hourly,daily,asset_intervals,asset_gaps}/
+ * y=/m=/d=/rollup.parquet`: the per-measurement rollups and the summaries' interval facts)
  * incrementally: only day partitions whose readings objects changed are rebuilt, plus
  * the days where the lake's coverage (first reading, watermark) moved, since their
  * `expected_count` depends on it. Same code on Lambda (the scheduled function) and
@@ -27,18 +28,22 @@ import { join } from 'node:path';
 import { inPool } from '../../shared/concurrency.ts';
 import type { Coverage } from '../../shared/expected.ts';
 import {
+  FACT_TABLE_KINDS,
+  FACT_TABLES,
   READINGS_COLUMNS,
   READINGS_VIEW_SQL,
-  ROLLUP_COLUMNS,
   rollupObjectKey,
   rollupOfKey,
+  type FactTable,
 } from '../../shared/glue.ts';
+import { INTERVAL_FACTS } from '../../shared/queries.ts';
 import type { ProgressMeter } from '../../shared/progress.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
 import {
   builtFrom,
   dayOf,
-  GRAINS,
+  FACTS_DEFINITION,
+  isCurrent,
   listSources,
   META,
   partitionOfDay,
@@ -122,9 +127,7 @@ export async function buildRollups(deps: RollupDeps, options: RollupRequest = {}
 
   const changed = days.filter(
     (day) =>
-      options.force ||
-      built.get(day)?.signature !== signatureOf(sources.get(day)!) ||
-      built.get(day)?.intervals !== intervalsSig,
+      options.force || !isCurrent(built.get(day), sources.get(day)!) || built.get(day)?.intervals !== intervalsSig,
   );
   const removed = [...rollupDays].filter((day) => !sources.has(day)).sort();
   const work = deps.workDir ?? (await mkdtemp(join(tmpdir(), 'dubegrid-rollups-')));
@@ -186,6 +189,7 @@ export async function buildRollups(deps: RollupDeps, options: RollupRequest = {}
         lastMs: b.lastMs,
         clip: clipOf(day, coverage!),
         intervals: intervalsSig,
+        definition: FACTS_DEFINITION,
       });
       await rm(join(work, day), { recursive: true, force: true });
       deps.meter?.({ task: 'rollups', done: ++done, total: due.length, unit: 'days' });
@@ -242,7 +246,7 @@ async function fetchDayObjects(
 }
 
 /** Points `readings_delivered` at one day's files and `readings` at the view's SQL over them. */
-async function useDay(c: DuckDBConnection, files: readonly string[]): Promise<void> {
+export async function useDay(c: DuckDBConnection, files: readonly string[]): Promise<void> {
   const columns = READINGS_COLUMNS.map((col) =>
     col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP) AS ${col.name}` : col.name,
   );
@@ -274,21 +278,18 @@ async function writeDay(
     [META.last]: new Date(built.lastMs).toISOString(),
     [META.clip]: built.clip,
     [META.intervals]: built.intervals,
+    [META.definition]: built.definition,
   };
-  // hourly first, daily last: builtFrom only trusts a day whose two objects agree
-  for (const grain of GRAINS) {
-    const file = join(dir, `${grain}.rollup.parquet`);
-    // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads
-    const columns = ROLLUP_COLUMNS.map((col) =>
-      col.type === 'timestamp' ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}` : col.name,
-    );
-    await c.run(
-      `COPY (SELECT ${columns.join(', ')} FROM (${rollupSql(grain, coverage)}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
+  await useIntervals(c);
+  // daily last: builtFrom only trusts a day whose objects all agree, so any order would do;
+  // this one keeps the oldest readers' table (readings_daily) the last to change
+  for (const kind of [...FACT_TABLE_KINDS.filter((k) => k !== 'daily'), 'daily' as const]) {
+    const file = join(dir, `${kind}.rollup.parquet`);
+    await writeFactFile(c, kind, coverage, file);
     await deps.s3.send(
       new PutObjectCommand({
         Bucket: deps.bucket,
-        Key: rollupObjectKey(grain, partitionOfDay(day)),
+        Key: rollupObjectKey(kind, partitionOfDay(day)),
         Body: await readFile(file),
         ContentType: 'application/vnd.apache.parquet',
         Metadata: metadata,
@@ -297,8 +298,40 @@ async function writeDay(
   }
 }
 
+/** The day's intervals (of the relation `readings`), once, as `intervals`: the interval facts' two tables read them. */
+export async function useIntervals(c: DuckDBConnection): Promise<void> {
+  await c.run(`CREATE OR REPLACE TEMP TABLE intervals AS ${INTERVAL_FACTS.daySql}`);
+}
+
+/** One fact table's rows of the day (`useDay`, then `useIntervals`) as a Parquet file. */
+export async function writeFactFile(
+  c: DuckDBConnection,
+  kind: FactTable,
+  coverage: Coverage,
+  file: string,
+): Promise<void> {
+  const sql =
+    kind === 'asset_intervals'
+      ? INTERVAL_FACTS.factsSql
+      : kind === 'asset_gaps'
+        ? INTERVAL_FACTS.gapsSql
+        : rollupSql(kind, coverage);
+  // INT64 TIMESTAMP_MILLIS, as the lake's own writer stores times: what Athena engine v3 reads;
+  // integers as BIGINT (DuckDB sums integers into HUGEINT, which Glue has no type for)
+  const columns = FACT_TABLES[kind].columns.map((col) =>
+    col.type === 'timestamp'
+      ? `CAST(${col.name} AS TIMESTAMP_MS) AS ${col.name}`
+      : col.type === 'bigint'
+        ? `CAST(${col.name} AS BIGINT) AS ${col.name}`
+        : col.name,
+  );
+  await c.run(
+    `COPY (SELECT ${columns.join(', ')} FROM (${sql}) facts) TO ${sqlText(file)} (FORMAT parquet, COMPRESSION zstd)`,
+  );
+}
+
 async function deleteDays(s3: S3Client, bucket: string, days: readonly string[]): Promise<void> {
-  const keys = days.flatMap((day) => GRAINS.map((g) => rollupObjectKey(g, partitionOfDay(day))));
+  const keys = days.flatMap((day) => FACT_TABLE_KINDS.map((k) => rollupObjectKey(k, partitionOfDay(day))));
   for (let i = 0; i < keys.length; i += 1000) {
     await s3.send(
       new DeleteObjectsCommand({

@@ -8,12 +8,13 @@ import { HeadObjectCommand, NotFound, paginateListObjectsV2, type S3Client } fro
 import { createHash } from 'node:crypto';
 import { inPool } from '../../shared/concurrency.ts';
 import {
+  FACT_TABLE_KINDS,
+  FACT_TABLES,
   partitionOfKey,
-  ROLLUP_GRAINS,
   rollupObjectKey,
   type PartitionValues,
-  type RollupGrain,
 } from '../../shared/glue.ts';
+import { INTERVAL_FACTS } from '../../shared/queries.ts';
 import { PREFIXES } from '../../shared/resources.ts';
 
 export interface RollupStore {
@@ -28,8 +29,19 @@ export const META = {
   last: 'day-last-ts',
   clip: 'coverage-clip',
   intervals: 'registry-intervals',
+  definition: 'facts-definition',
 } as const;
-export const GRAINS = Object.keys(ROLLUP_GRAINS) as RollupGrain[];
+
+/**
+ * What the interval facts are computed by (their SQL, so the voltage band too) and the
+ * tables' columns, as a hash: a day built by another definition is rebuilt, and is not
+ * current for a reader. Objects built before the interval facts existed lack it, so a
+ * lake gains them at the next run.
+ */
+export const FACTS_DEFINITION = createHash('sha256')
+  .update(JSON.stringify([INTERVAL_FACTS, FACT_TABLES]))
+  .digest('hex')
+  .slice(0, 32);
 const PARALLEL = 8;
 
 export interface SourceObject {
@@ -44,7 +56,13 @@ export interface Built {
   readonly clip: string;
   /** `intervalsSignature` of the registry intervals the expected counts used. */
   readonly intervals: string;
+  /** `FACTS_DEFINITION` of the build. */
+  readonly definition: string;
 }
+
+/** Whether a day's facts, built from `built`, answer for its readings objects as they are now. */
+export const isCurrent = (built: Built | undefined, objects: readonly SourceObject[]): boolean =>
+  built !== undefined && built.signature === signatureOf(objects) && built.definition === FACTS_DEFINITION;
 
 export const dayOf = (p: PartitionValues): string => `${p.y}-${p.m}-${p.d}`;
 export const partitionOfDay = (day: string): PartitionValues => ({
@@ -64,7 +82,7 @@ export function signatureOf(objects: readonly SourceObject[]): string {
  * Which of `days` (`YYYY-MM-DD`) have rollups built from the lake's readings objects as
  * they are now (the same signature test the builder makes), so a reader can take a
  * day's rollups for its readings: a day delivered to, compacted or never built since is
- * left out. One listing per month and two HEADs per day.
+ * left out. One listing per month and a HEAD per fact table per day.
  */
 export async function currentRollupDays(deps: RollupStore, days: readonly string[]): Promise<Set<string>> {
   const months = [...new Set(days.map((d) => d.slice(0, 7)))];
@@ -78,10 +96,21 @@ export async function currentRollupDays(deps: RollupStore, days: readonly string
     days.filter((d) => sources.has(d)),
     PARALLEL,
     async (day) => {
-      if ((await builtFrom(deps, day))?.signature === signatureOf(sources.get(day)!)) out.add(day);
+      if (isCurrent(await builtFrom(deps, day), sources.get(day)!)) out.add(day);
     },
   );
   return out;
+}
+
+/**
+ * Whether every day of the month with readings has current facts: then the summaries
+ * composed from the interval facts answer exactly what the readings would, else a
+ * reader takes the readings form (`NamedQuery.fallback`). One listing, a HEAD per fact
+ * table per day.
+ */
+export async function monthFactsCurrent(deps: RollupStore, year: string, month: string): Promise<boolean> {
+  const days = [...(await listSources(deps.s3, deps.bucket, `${PREFIXES.processed}y=${year}/m=${month}/`)).keys()];
+  return (await currentRollupDays(deps, days)).size === days.length;
 }
 
 /** Readings objects by day (`YYYY-MM-DD`), below `prefix` (a month's, or the whole zone). */
@@ -102,10 +131,10 @@ export async function listSources(
   return out;
 }
 
-/** What the day's rollups were built from, if both grains agree; undefined means "build it". */
+/** What the day's facts were built from, if every table's object agrees; undefined means "build it". */
 export async function builtFrom(deps: RollupStore, day: string): Promise<Built | undefined> {
   const metas: Record<string, string>[] = [];
-  for (const grain of GRAINS) {
+  for (const grain of FACT_TABLE_KINDS) {
     try {
       const head = await deps.s3.send(
         new HeadObjectCommand({ Bucket: deps.bucket, Key: rollupObjectKey(grain, partitionOfDay(day)) }),
@@ -116,13 +145,14 @@ export async function builtFrom(deps: RollupStore, day: string): Promise<Built |
       throw err;
     }
   }
-  const [a, b] = metas as [Record<string, string>, Record<string, string>];
-  if (Object.values(META).some((k) => a[k] === undefined || a[k] !== b[k])) return undefined;
+  const a = metas[0]!;
+  if (Object.values(META).some((k) => a[k] === undefined || metas.some((b) => b[k] !== a[k]))) return undefined;
   return {
     signature: a[META.signature]!,
     firstMs: Date.parse(a[META.first]!),
     lastMs: Date.parse(a[META.last]!),
     clip: a[META.clip]!,
     intervals: a[META.intervals]!,
+    definition: a[META.definition]!,
   };
 }

@@ -3,8 +3,8 @@
  * (and by hand with `{"force": true}` to rebuild every day): `buildRollups`, the same
  * build as `dubegrid rollups` and the embedded stack's timer. Only day partitions whose
  * readings objects changed (a delivery, a late reading, a compaction) are rebuilt, so
- * an hour with nothing new costs a listing and two HEADs per day. Any error fails the
- * invocation, so the function's error alarm sees a failed run; the next run redoes
+ * an hour with nothing new costs a listing and a HEAD per fact table (four) per day.
+ * Any error fails the invocation, so the function's error alarm sees a failed run; the next run redoes
  * whatever it left, since each rollup object carries what it was built from.
  *
  * A backlog larger than one invocation (the first run over a lake backfilled for months)

@@ -12,6 +12,7 @@ import type { AlertFeed, ApiDeps } from '../../api/deps.ts';
 import { EngineRuns } from '../../api/query-runs.ts';
 import { AlertNotification } from '../../api/schemas.ts';
 import { createStores } from '../../api/store.ts';
+import { factsCurrentIn } from '../../ops/query/named.ts';
 import { openSqlEngine } from '../../ops/query/open.ts';
 import { readSettings } from '../../shared/settings.ts';
 import type { Service, ServiceContext, ServiceFactory } from '../service.ts';
@@ -83,7 +84,11 @@ function createApiService(ctx: ServiceContext, options: ApiServiceOptions): ApiS
         target: 'local',
         auth: { kind: 'token', token },
         stores: createStores({ clients: ctx.clients, openEngine }),
-        queries: new EngineRuns(openEngine),
+        queries: new EngineRuns(
+          openEngine,
+          undefined,
+          factsCurrentIn({ s3: ctx.clients.s3, bucket: ctx.clients.names.bucket }),
+        ),
         alerts,
         readingsTtlDays: readSettings().readingsTtlDays,
         consoleDir,

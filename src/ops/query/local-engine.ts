@@ -8,8 +8,8 @@
  * - `assets`: the registry, shaped like the `assets` Glue table;
  * - `alerts`: the alert notifications under `processed/alerts/` (JSON lines), with
  *   their `y`/`m`/`d` partition columns, as the Glue table reads them;
- * - `readings_hourly`, `readings_daily`: the fact layer's Parquet under
- *   `processed/rollups/`, with their `y`/`m`/`d` partition columns.
+ * - `readings_hourly`, `readings_daily`, `asset_intervals_daily`, `asset_gaps_daily`: the
+ *   fact layer's Parquet under `processed/rollups/`, with their `y`/`m`/`d` partition columns.
  *
  * Every session is set to UTC, so `CAST(ts AS DATE)` is the UTC date, as on Athena.
  */
@@ -22,9 +22,9 @@ import {
   DUCKDB_TYPE,
   PARTITION_KEYS,
   READINGS_COLUMNS,
+  FACT_TABLES,
   READINGS_VIEW_SQL,
-  ROLLUP_COLUMNS,
-  ROLLUP_GRAINS,
+  type GlueColumn,
 } from '../../shared/glue.ts';
 import { GLUE, PREFIXES } from '../../shared/resources.ts';
 import { dedupeDays, dedupedDir, type DedupeOutcome } from './dedupe.ts';
@@ -83,8 +83,8 @@ export class LocalSqlEngine implements SqlEngine {
         options.assets ?? [],
       );
       await createAlerts(c, join(options.lakeDir, ...PREFIXES.processedAlerts.split('/').filter(Boolean)));
-      for (const grain of Object.values(ROLLUP_GRAINS)) {
-        await createRollups(c, grain.tableName, join(options.lakeDir, ...grain.prefix.split('/').filter(Boolean)));
+      for (const t of Object.values(FACT_TABLES)) {
+        await createFacts(c, t.tableName, t.columns, join(options.lakeDir, ...t.prefix.split('/').filter(Boolean)));
       }
       return new LocalSqlEngine(instance, c, files, dedupe);
     } catch (err) {
@@ -154,9 +154,14 @@ async function createAlerts(c: DuckDBConnection, root: string): Promise<void> {
   );
 }
 
-/** A rollup relation: its Parquet objects with their partition columns (an empty table when there are none). */
-async function createRollups(c: DuckDBConnection, name: string, root: string): Promise<void> {
-  const columns = [...ROLLUP_COLUMNS, ...PARTITION_KEYS];
+/** A fact layer relation: its Parquet objects with their partition columns (an empty table when there are none). */
+async function createFacts(
+  c: DuckDBConnection,
+  name: string,
+  dataColumns: readonly GlueColumn[],
+  root: string,
+): Promise<void> {
+  const columns = [...dataColumns, ...PARTITION_KEYS];
   if ((await countFiles(root, '.parquet')) === 0) {
     await c.run(`CREATE TABLE ${name} (${columns.map((col) => `${col.name} ${DUCKDB_TYPE[col.type]}`).join(', ')})`);
     return;

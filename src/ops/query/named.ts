@@ -9,6 +9,7 @@ import {
   type NamedQuery,
   type NamedQueryName,
 } from '../../shared/queries.ts';
+import { monthFactsCurrent, type RollupStore } from '../../lake/rollups/built.ts';
 import type { QueryResult, SqlEngine } from './result.ts';
 
 export function namedQuery(name: string): NamedQuery {
@@ -20,13 +21,41 @@ export function namedQuery(name: string): NamedQuery {
   return NAMED_QUERIES[resolved];
 }
 
-export function runNamed(
+/** Whether the month's fact layer is current (`monthFactsCurrent`), asked before running a query that reads it. */
+export type FactsCurrent = (year: string, month: string) => Promise<boolean>;
+
+/** The check over a target's bucket. */
+export const factsCurrentIn =
+  (store: RollupStore): FactsCurrent =>
+  (year, month) =>
+    monthFactsCurrent(store, year, month);
+
+/**
+ * The form of a named query to run now: one that reads the fact layer runs as itself when
+ * the month's facts are current, else as its readings form (`fallback`: the same answer,
+ * slower). Without a `factsCurrent` nothing is known, so the readings form, always right.
+ * The parameters are checked first: the check lists the month's objects.
+ */
+export async function formToRun(
+  query: NamedQuery,
+  params: Readonly<Record<string, string>>,
+  factsCurrent?: FactsCurrent,
+): Promise<NamedQuery> {
+  bindValues(query, params);
+  if (!query.fallback) return query;
+  const { year, month } = params;
+  const current = factsCurrent && year !== undefined && month !== undefined && (await factsCurrent(year, month));
+  return current ? query : query.fallback;
+}
+
+export async function runNamed(
   engine: SqlEngine,
   name: NamedQueryName | string,
   params: Readonly<Record<string, string>>,
+  factsCurrent?: FactsCurrent,
 ): Promise<QueryResult> {
-  const query = namedQuery(name);
-  return engine.run(query.sql, bindValues(query, params));
+  const form = await formToRun(namedQuery(name), params, factsCurrent);
+  return engine.run(form.sql, bindValues(form, params));
 }
 
 /** `["year=2025", "month=08"]` → `{ year: "2025", month: "08" }`; a key given twice is an error. */

@@ -6,7 +6,7 @@
 import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Clients } from '../../shared/clients.ts';
 import { PREFIXES } from '../../shared/resources.ts';
-import { monthParams, runNamed } from './named.ts';
+import { monthParams, runNamed, type FactsCurrent } from './named.ts';
 import { rowObjects, type Cell, type SqlEngine } from './result.ts';
 
 export type Row = Record<string, Cell>;
@@ -36,6 +36,12 @@ export interface ReportOptions {
   /** Assets charted (and shown in the terminal). @default 10 */
   readonly top?: number | undefined;
   readonly now?: (() => Date) | undefined;
+  /**
+   * Whether the month's fact layer is current (`factsCurrentIn` over the bucket): then the
+   * summaries are composed from the interval facts, else read from `readings`.
+   * @default none: `readings`, always right
+   */
+  readonly factsCurrent?: FactsCurrent | undefined;
 }
 
 export class ReportError extends Error {
@@ -82,9 +88,11 @@ export async function buildReport(engine: SqlEngine, clients: Clients, options: 
   if (!month)
     throw new ReportError('the lake holds no readings yet: ingest some data first (or name a month with --month)');
   const params = monthParams(month);
+  // one look at the month's facts for both summaries: composed from them when current
+  const current = (await options.factsCurrent?.(params.year, params.month)) ?? false;
   const [monthly, daily] = await Promise.all([
-    runNamed(engine, 'asset_summary_monthly', params),
-    runNamed(engine, 'asset_summary_daily', params),
+    runNamed(engine, 'asset_summary_monthly', params, async () => current),
+    runNamed(engine, 'asset_summary_daily', params, async () => current),
   ]);
   const assets: Row[] = rowObjects(monthly).sort(byUtilisation);
   const dailyRows = rowObjects(daily);
