@@ -57,7 +57,8 @@ export const runQuery: Action<QueryFlags> = async (args, opts) => {
       const form =
         statement &&
         (await formToRun(statement, values, factsCurrentIn({ s3: ctx.clients.s3, bucket: ctx.clients.names.bucket })));
-      const result = await engine.run(form?.sql ?? (sql as string), params);
+      // bound for the form that runs: the facts form and its readings form take their parameters in different places
+      const result = await engine.run(form?.sql ?? (sql as string), form ? bindValues(form, values) : params);
       const elapsedMs = Math.round(performance.now() - began);
       return {
         json: {
