@@ -15,6 +15,12 @@ export interface RecordAccessor<R> {
   label(name: string): string;
   /** Where the field stands in the record (a CSV column's index): readings are emitted in this order. */
   position?(name: string): number;
+  /**
+   * A CSV column's index, for compiled expressions that read `record[index]` themselves
+   * (one call less per field per record); undefined when the layout has no such column.
+   * Only for accessors whose records are arrays of the fields' texts.
+   */
+  index?(name: string): number | undefined;
 }
 
 /** CSV: columns by header name, case- and space-insensitive (`Feeder ID` = ` feeder  id `); the first of a repeated name. */
@@ -24,13 +30,16 @@ export function csvAccessor(header: readonly string[]): RecordAccessor<readonly 
     const key = normaliseColumn(name);
     if (!index.has(key)) index.set(key, i);
   });
+  // one getter per column, however its name is spelled (expressions reading one column share it)
+  const getters: Getter<readonly string[]>[] = [];
   return {
     field(name) {
       const i = index.get(normaliseColumn(name));
-      return i === undefined ? undefined : (row) => row[i];
+      return i === undefined ? undefined : (getters[i] ??= (row) => row[i]);
     },
     label: (name) => name,
     position: (name) => index.get(normaliseColumn(name)) ?? Number.MAX_SAFE_INTEGER,
+    index: (name) => index.get(normaliseColumn(name)),
   };
 }
 

@@ -23,11 +23,13 @@ import {
   type Site,
 } from '../rows.ts';
 import { TimestampReader } from '../timestamps.ts';
-import type { RecordAccessor } from './accessor.ts';
+import type { Getter, RecordAccessor } from './accessor.ts';
 import {
   compileExpr,
   fillMessage,
-  isMissing,
+  givesNormalised,
+  infoOf,
+  missingToken,
   labelOf,
   type Compiled,
   type CompiledLookup,
@@ -81,7 +83,7 @@ interface CompiledRule<R> {
 
 interface CompiledBranch<R> {
   readonly test: ((record: R, ctx: RowContext) => boolean) | undefined;
-  readonly vars: readonly [number, Compiled<R>][];
+  readonly vars: Vars<R>;
   readonly site: CompiledSite<R>;
   readonly require: readonly CompiledRule<R>[];
   readonly forbid: readonly CompiledRule<R>[];
@@ -90,12 +92,46 @@ interface CompiledBranch<R> {
   readonly shiftMs: number | undefined;
 }
 
+/** Variables to set, in order: slot `slots[i]` ← `exprs[i]`. */
+interface Vars<R> {
+  readonly slots: number[];
+  readonly exprs: Compiled<R>[];
+}
+
+/** The site's expressions in effect for a row: a branch's own, else the mapping's (resolved once, not per row). */
+interface SiteExprs<R> {
+  /** Where the substation id is read (its expression and label). */
+  readonly substation: CompiledSite<R>;
+  readonly feeder: Compiled<R> | undefined;
+  readonly name: Compiled<R> | undefined;
+  readonly asset: Compiled<R> | undefined;
+}
+
 interface ValueColumn<R> {
   readonly text: Compiled<R>;
   readonly label: string;
   readonly measure: Measure;
   readonly factor: number;
   readonly boolean: boolean;
+}
+
+/** A wide reading's column: its getter (the raw text) and its unit's bounds, resolved when the mapper is built. */
+interface WideColumn<R> extends ValueColumn<R> {
+  readonly get: Getter<R>;
+  readonly bounds: UnitBounds | undefined;
+}
+
+/**
+ * A long reading's measure as the text of the one field it is read from gives it (an LV
+ * file's Description): the measure or why there is none, its unit's bounds, and the last
+ * source-unit text seen with it and the factor that text gave.
+ */
+interface MeasureEntry {
+  readonly measure: Measure | Rejection;
+  readonly bounds: UnitBounds | undefined;
+  unitSeen: boolean;
+  unitText: string | undefined;
+  unitResult: number | Rejection;
 }
 
 const PERIOD = /^([1-9][0-9]*)(s|m|h|d)$/;
@@ -110,8 +146,11 @@ export class MappingMapper<R> {
   readonly format: string;
   private readonly sites = new SiteCache();
   private readonly ctx: RowContext;
-  private readonly vars: [number, Compiled<R>][] = [];
+  private readonly vars: Vars<R> = { slots: [], exprs: [] };
   private readonly branches: CompiledBranch<R>[] = [];
+  /** The site's expressions with no branch taken, and with each branch taken (by index). */
+  private readonly baseSite: SiteExprs<R>;
+  private readonly branchSites: SiteExprs<R>[] = [];
   private readonly site: Required<CompiledSite<R>>;
   private readonly times: TimestampReader;
   private readonly ts: Compiled<R>;
@@ -130,12 +169,23 @@ export class MappingMapper<R> {
   private readonly value: ValueColumn<R> | undefined;
   /** measurement → phase → unit → the measure (or why there is none). */
   private readonly measures = new Map<string, Map<string, Map<string, Measure | Rejection>>>();
+  /**
+   * When measurement, phase and unit are read from one field alone (lookups keyed by an LV
+   * file's Description): that field's getter, and the measures by its text — one Map
+   * read a row instead of a lookup per expression and the nested maps.
+   */
+  private readonly measureKey: Getter<R> | undefined;
+  private readonly measureCache = new Map<string | undefined, MeasureEntry>();
+  /** When the source unit is read from one field alone: its getter (a measure entry keeps the last text's factor). */
+  private readonly unitKey: Getter<R> | undefined;
   /** The measure's unit → the stated unit's text → the factor between them (or why there is none). */
   private readonly factors = new Map<string, Map<string, number | Rejection>>();
   // wide
-  private readonly columns: ValueColumn<R>[] = [];
+  private readonly columns: WideColumn<R>[] = [];
   private readonly values: number[] = [];
   private readonly missing: ReadonlySet<string>;
+  /** Whether a non-empty text is a `missing` token (`missingToken`); undefined when only the empty text is. */
+  private readonly token: ((text: string) => boolean) | undefined;
   /** The substation id depends on no branch: it is read (and checked) before the branches, as soon as it is known. */
   private readonly substationFirst: boolean;
   /** Compiled whenever the mapping has a `reference` block (so the compile check covers it), run only with `onReference`. */
@@ -148,20 +198,20 @@ export class MappingMapper<R> {
   ) {
     this.format = mapping.name;
     this.missing = new Set((mapping.missing ?? ['']).map((t) => t.trim().toLowerCase()));
+    this.token = missingToken(this.missing);
     const slots = new Map<string, number>();
     const scope: Scope<R> = {
       accessor,
       vars: slots,
       lookups: settings.lookups,
       missing: this.missing,
+      token: this.token,
       problems: settings.problems,
+      normalisedVars: normalisedVars(mapping, this.missing),
+      getters: new Map(),
     };
     const problems = settings.problems;
-    const defineVars = (
-      vars: Readonly<Record<string, Expr>> | undefined,
-      path: string,
-      into: [number, Compiled<R>][],
-    ) => {
+    const defineVars = (vars: Readonly<Record<string, Expr>> | undefined, path: string, into: Vars<R>) => {
       for (const [name, expr] of Object.entries(vars ?? {})) {
         const compiled = compileExpr(expr, scope, `${path}.${name}`);
         let slot = slots.get(name);
@@ -169,7 +219,8 @@ export class MappingMapper<R> {
           slot = slots.size;
           slots.set(name, slot);
         }
-        into.push([slot, compiled]);
+        into.slots.push(slot);
+        into.exprs.push(compiled);
       }
     };
     defineVars(mapping.vars, 'vars', this.vars);
@@ -190,6 +241,15 @@ export class MappingMapper<R> {
         );
     });
     this.site = this.compileSite(mapping.site, 'site', scope) as Required<CompiledSite<R>>;
+    const base = this.site;
+    this.baseSite = { substation: base, feeder: base.feeder, name: base.name, asset: base.asset };
+    for (const b of this.branches)
+      this.branchSites.push({
+        substation: b.site.substationId ? b.site : base,
+        feeder: b.site.feeder ?? base.feeder,
+        name: b.site.name ?? base.name,
+        asset: b.site.asset ?? base.asset,
+      });
     this.substationFirst = (mapping.branches ?? []).every(
       (b) => b.vars === undefined && b.site?.substation_id === undefined,
     );
@@ -230,8 +290,11 @@ export class MappingMapper<R> {
         factor: r.value.scale ?? 1,
         boolean: r.value.boolean ?? false,
       };
+      this.measureKey = oneSource([this.measurement, this.phase, this.unit]);
+      this.unitKey = this.sourceUnit === undefined ? undefined : oneSource([this.sourceUnit]);
     } else {
       this.measurement = this.phase = this.unit = this.sourceUnit = this.value = undefined;
+      this.measureKey = this.unitKey = undefined;
       const position = (name: string): number => accessor.position?.(name) ?? 0;
       // a signals block is wide readings over `[name=…]` paths (signals.ts)
       const wide = mapping.readings ?? (mapping.signals ? signalReadings(mapping.signals) : []);
@@ -242,11 +305,13 @@ export class MappingMapper<R> {
         // an unknown unit is the static check's (compile.ts checkStatic), named by readings[i] or signals.signals.NAME
         const measurement = w.measurement ?? w.from.trim().toLowerCase();
         this.columns.push({
-          text: (r) => get(r),
+          text: get,
+          get,
           label: accessor.label(w.from),
           measure: measureOf(measurement, w.phase ?? null, w.unit),
           factor: w.scale ?? 1,
           boolean: w.boolean ?? false,
+          bounds: settings.units.boundsOf(w.unit),
         });
       }
     }
@@ -256,7 +321,7 @@ export class MappingMapper<R> {
     b: Branch,
     path: string,
     scope: Scope<R>,
-    defineVars: (vars: Branch['vars'], path: string, into: [number, Compiled<R>][]) => void,
+    defineVars: (vars: Branch['vars'], path: string, into: Vars<R>) => void,
     basePeriod: number | undefined,
   ): CompiledBranch<R> {
     let test: CompiledBranch<R>['test'];
@@ -277,13 +342,22 @@ export class MappingMapper<R> {
       }
       if (equals === undefined && b.if.matches === undefined)
         scope.problems.add(`${path}.if`, 'tests nothing', 'equals or matches');
-      test = (r, ctx) => {
-        const v = field(r, ctx) ?? '';
-        this.lastTested = v;
-        return (equals === undefined || equals.has(v)) && (re === undefined || re.test(v));
-      };
+      const only = equals?.size === 1 ? ([...equals][0] as string) : undefined;
+      if (only !== undefined && re === undefined)
+        // `equals: [one text]`, the usual test: one comparison
+        test = (r, ctx) => {
+          const v = field(r, ctx) ?? '';
+          this.lastTested = v;
+          return v === only;
+        };
+      else
+        test = (r, ctx) => {
+          const v = field(r, ctx) ?? '';
+          this.lastTested = v;
+          return (equals === undefined || equals.has(v)) && (re === undefined || re.test(v));
+        };
     }
-    const vars: [number, Compiled<R>][] = [];
+    const vars: Vars<R> = { slots: [], exprs: [] };
     defineVars(b.vars, `${path}.vars`, vars);
     const rules = (list: Branch['require'], kind: 'require' | 'forbid'): CompiledRule<R>[] =>
       (list ?? []).map((x, i) => ({
@@ -319,10 +393,8 @@ export class MappingMapper<R> {
   map(record: R, emit: EmitReading, rejectReading?: RejectReading): Rejection | undefined {
     const ctx = this.ctx;
     ctx.fail = undefined;
-    for (const [slot, expr] of this.vars) {
-      ctx.vars[slot] = expr(record, ctx);
-      if (ctx.fail) return ctx.fail;
-    }
+    const fail = this.setVars(this.vars, record);
+    if (fail) return fail;
     let substation: string | undefined;
     if (this.substationFirst) {
       const early = this.substation(record, this.site);
@@ -330,92 +402,58 @@ export class MappingMapper<R> {
       substation = early;
     }
     let branch: CompiledBranch<R> | undefined;
+    let site = this.baseSite;
     this.lastTested = undefined;
-    for (const b of this.branches) {
+    const branches = this.branches;
+    for (let i = 0; i < branches.length; i++) {
+      const b = branches[i] as CompiledBranch<R>;
       if (b.test === undefined || b.test(record, ctx)) {
         branch = b;
+        site = this.branchSites[i] as SiteExprs<R>;
         break;
       }
       if (ctx.fail) return ctx.fail;
     }
     if (branch !== undefined) {
-      if (branch.reject)
-        return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, this.lastTested) };
-      for (const [slot, expr] of branch.vars) {
-        ctx.vars[slot] = expr(record, ctx);
-        if (ctx.fail) return ctx.fail;
-      }
-      for (const rule of branch.require) {
-        const v = rule.field(record, ctx);
-        if (ctx.fail) return ctx.fail;
-        if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
-      }
-      for (const rule of branch.forbid) {
-        const v = rule.field(record, ctx);
-        if (ctx.fail) return ctx.fail;
-        if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
-      }
+      const refused = this.takeBranch(branch, record);
+      if (refused) return refused;
     }
-    const site = branch?.site;
     if (substation === undefined) {
-      const late = this.substation(record, site?.substationId ? site : this.site);
+      const late = this.substation(record, site.substation);
       if (typeof late !== 'string') return late;
       substation = late;
     }
-    const feederExpr = site?.feeder ?? this.site.feeder;
+    const feederExpr = site.feeder;
     const feeder = feederExpr === undefined ? '' : (feederExpr(record, ctx) ?? '');
     if (ctx.fail) return ctx.fail;
-    const nameExpr = site?.name ?? this.site.name;
+    const nameExpr = site.name;
     const name = nameExpr === undefined ? '' : (nameExpr(record, ctx) ?? '');
     if (ctx.fail) return ctx.fail;
-    const assetExpr = site?.asset ?? this.site.asset;
+    const assetExpr = site.asset;
     const asset = assetExpr === undefined ? undefined : assetExpr(record, ctx);
     if (ctx.fail) return ctx.fail;
 
-    let measure: Measure | undefined;
-    let factor = 1;
     if (this.measurement !== undefined) {
-      const m = this.measure(record);
-      if (m === undefined || 'reason' in m) return m ?? ctx.fail;
-      measure = m;
-      if (this.sourceUnit !== undefined) {
-        const f = this.unitFactor(record, measure);
-        if (typeof f !== 'number') return f;
-        factor = f;
-      }
+      return this.mapLong(record, emit, branch, substation, name, feeder, asset);
     }
 
-    const tsText = this.ts(record, ctx);
-    if (ctx.fail) return ctx.fail;
-    if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
-    const ts = this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
+    const ts = this.readTs(record, branch);
     if (typeof ts !== 'string') return ts;
-
-    if (measure !== undefined) {
-      const v = this.value as ValueColumn<R>;
-      const text = v.text(record, ctx);
-      if (ctx.fail) return ctx.fail;
-      if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
-      const value = this.number(text, v, measure.unit, factor);
-      if (typeof value !== 'number') return value;
-      const where = this.sites.get(substation, name, feeder, asset);
-      const refused = this.referenceOf(record, where);
-      if (refused) return refused;
-      emit(where, measure, value, ts);
-      return undefined;
-    }
 
     // wide: check every column before emitting any, so a row goes whole or not at all
     const values = this.values;
+    const columns = this.columns;
+    const token = this.token;
     values.length = 0;
-    for (const c of this.columns) {
-      const raw = c.text(record, ctx);
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as WideColumn<R>;
+      const raw = c.get(record);
       const text = raw === undefined ? '' : raw.trim();
-      if (isMissing(text, this.missing)) {
+      if (text === '' || (token !== undefined && token(text))) {
         values.push(NaN);
         continue;
       }
-      const value = this.number(text, c, c.measure.unit, 1);
+      const value = this.number(text, c, c.measure.unit, 1, c.bounds);
       if (typeof value !== 'number') {
         if (!this.rejectReading || rejectReading === undefined) return value;
         rejectReading(value);
@@ -427,10 +465,129 @@ export class MappingMapper<R> {
     const where = this.sites.get(substation, name, feeder, asset);
     const refused = this.referenceOf(record, where);
     if (refused) return refused;
-    for (let i = 0; i < this.columns.length; i++) {
+    for (let i = 0; i < columns.length; i++) {
       const value = values[i] as number;
-      if (!Number.isNaN(value)) emit(where, (this.columns[i] as ValueColumn<R>).measure, value, ts);
+      if (!Number.isNaN(value)) emit(where, (columns[i] as WideColumn<R>).measure, value, ts);
     }
+    return undefined;
+  }
+
+  /** Sets variables in order; the first rule one breaks, if any. */
+  private setVars(vars: Vars<R>, record: R): Rejection | undefined {
+    const ctx = this.ctx;
+    const { slots, exprs } = vars;
+    for (let i = 0; i < slots.length; i++) {
+      ctx.vars[slots[i] as number] = (exprs[i] as Compiled<R>)(record, ctx);
+      if (ctx.fail) return ctx.fail;
+    }
+    return undefined;
+  }
+
+  /** The branch a row took: its rejection, variables, then required and forbidden fields. */
+  private takeBranch(branch: CompiledBranch<R>, record: R): Rejection | undefined {
+    const ctx = this.ctx;
+    if (branch.reject)
+      return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, this.lastTested) };
+    const fail = this.setVars(branch.vars, record);
+    if (fail) return fail;
+    for (const rule of branch.require) {
+      const v = rule.field(record, ctx);
+      if (ctx.fail) return ctx.fail;
+      if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+    }
+    for (const rule of branch.forbid) {
+      const v = rule.field(record, ctx);
+      if (ctx.fail) return ctx.fail;
+      if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+    }
+    return undefined;
+  }
+
+  /** The row's timestamp, canonical and shifted to its period's start, or why there is none. */
+  private readTs(record: R, branch: CompiledBranch<R> | undefined): string | Rejection {
+    const ctx = this.ctx;
+    const tsText = this.ts(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
+    return this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
+  }
+
+  /** A long row: its measure (and the source unit's factor), timestamp, then its one value. */
+  private mapLong(
+    record: R,
+    emit: EmitReading,
+    branch: CompiledBranch<R> | undefined,
+    substation: string,
+    name: string,
+    feeder: string,
+    asset: string | undefined,
+  ): Rejection | undefined {
+    const ctx = this.ctx;
+    let measure: Measure;
+    let bounds: UnitBounds | undefined;
+    let factor = 1;
+    const key = this.measureKey;
+    if (key !== undefined) {
+      const text = key(record);
+      let entry = this.measureCache.get(text);
+      if (entry === undefined) {
+        const m = this.measure(record);
+        entry = {
+          measure: m,
+          bounds: 'reason' in m ? undefined : this.boundsOf(m.unit),
+          unitSeen: false,
+          unitText: undefined,
+          unitResult: 1,
+        };
+        if (this.measureCache.size >= 4096) this.measureCache.clear();
+        this.measureCache.set(text, entry);
+      }
+      const m = entry.measure;
+      if ('reason' in m) return m;
+      measure = m;
+      bounds = entry.bounds;
+      if (this.sourceUnit !== undefined) {
+        let f: number | Rejection;
+        const unitKey = this.unitKey;
+        if (unitKey === undefined) f = this.unitFactor(record, measure);
+        else {
+          const unitText = unitKey(record);
+          if (entry.unitSeen && unitText === entry.unitText) f = entry.unitResult;
+          else {
+            f = this.unitFactor(record, measure);
+            entry.unitSeen = true;
+            entry.unitText = unitText;
+            entry.unitResult = f;
+          }
+        }
+        if (typeof f !== 'number') return f;
+        factor = f;
+      }
+    } else {
+      const m = this.measure(record);
+      if ('reason' in m) return m;
+      measure = m;
+      bounds = this.boundsOf(measure.unit);
+      if (this.sourceUnit !== undefined) {
+        const f = this.unitFactor(record, measure);
+        if (typeof f !== 'number') return f;
+        factor = f;
+      }
+    }
+
+    const ts = this.readTs(record, branch);
+    if (typeof ts !== 'string') return ts;
+
+    const v = this.value as ValueColumn<R>;
+    const text = v.text(record, ctx);
+    if (ctx.fail) return ctx.fail;
+    if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
+    const value = this.number(text, v, measure.unit, factor, bounds);
+    if (typeof value !== 'number') return value;
+    const where = this.sites.get(substation, name, feeder, asset);
+    const refused = this.referenceOf(record, where);
+    if (refused) return refused;
+    emit(where, measure, value, ts);
     return undefined;
   }
 
@@ -472,7 +629,7 @@ export class MappingMapper<R> {
   /** The text the last branch condition tested: a rejecting branch's `{value}`. */
   private lastTested: string | undefined;
 
-  private measure(record: R): Measure | Rejection | undefined {
+  private measure(record: R): Measure | Rejection {
     const ctx = this.ctx;
     const measurement = (this.measurement as Compiled<R>)(record, ctx);
     if (ctx.fail) return ctx.fail;
@@ -593,7 +750,13 @@ export class MappingMapper<R> {
   private lastUnit: string | undefined;
   private lastBounds: UnitBounds | undefined;
 
-  private number(text: string, c: ValueColumn<R>, unit: string, unitFactor: number): number | Rejection {
+  private number(
+    text: string,
+    c: ValueColumn<R>,
+    unit: string,
+    unitFactor: number,
+    unitBounds: UnitBounds | undefined,
+  ): number | Rejection {
     let value: number | Rejection;
     if (c.boolean && /^(true|false)$/i.test(text)) value = text.toLowerCase() === 'true' ? 1 : 0;
     else value = readDecimal(text, c.label);
@@ -603,10 +766,36 @@ export class MappingMapper<R> {
       value *= factor;
       if (value === 0) value = 0; // no -0 in events
     }
-    const bounds = judgeBounds(unit, value, this.boundsOf(unit));
+    const bounds = judgeBounds(unit, value, unitBounds);
     if (!bounds.ok) return { reason: 'out_of_bounds', message: `${c.label} ${bounds.reason}` };
     return value;
   }
+}
+
+/**
+ * The one getter some expressions read and nothing else (constants aside): their results
+ * may be cached by its text. Undefined when they read more, or a variable.
+ */
+function oneSource<R>(exprs: readonly (Compiled<R> | undefined)[]): Getter<R> | undefined {
+  let source: Getter<R> | undefined;
+  for (const e of exprs) {
+    if (e === undefined) continue;
+    const info = infoOf(e);
+    if (info.constant) continue;
+    if (info.pureOn === undefined || (source !== undefined && source !== info.pureOn)) return undefined;
+    source = info.pureOn;
+  }
+  return source ?? (() => '');
+}
+
+/** Variables whose every definition (the mapping's, each branch's) gives normalised text (`givesNormalised`). */
+function normalisedVars(mapping: Mapping, missing: ReadonlySet<string>): Set<string> {
+  const defs = new Map<string, Expr[]>();
+  for (const vars of [mapping.vars, ...(mapping.branches ?? []).map((b) => b.vars)])
+    for (const [name, expr] of Object.entries(vars ?? {})) defs.set(name, [...(defs.get(name) ?? []), expr]);
+  const out = new Set<string>();
+  for (const [name, exprs] of defs) if (exprs.every((e) => givesNormalised(e, missing))) out.add(name);
+  return out;
 }
 
 /** Degrees of latitude (limit 90) or longitude (180); an absent text is no attribute. */
