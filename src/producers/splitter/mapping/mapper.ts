@@ -30,6 +30,10 @@ import {
   givesNormalised,
   infoOf,
   missingToken,
+  operandOf,
+  readOperand,
+  trimText,
+  type Operand,
   labelOf,
   type Compiled,
   type CompiledLookup,
@@ -76,13 +80,20 @@ interface CompiledSite<R> {
 }
 
 interface CompiledRule<R> {
-  readonly field: Compiled<R>;
+  readonly field: Operand<R>;
   readonly reason: Rejection['reason'];
   readonly message: string;
 }
 
 interface CompiledBranch<R> {
-  readonly test: ((record: R, ctx: RowContext) => boolean) | undefined;
+  /** The field `if` tests; undefined for a branch without `if` (it always applies). */
+  readonly field: Operand<R> | undefined;
+  /** `equals` of one text (the usual test: one comparison), else the set and/or the regex. */
+  readonly only: string | undefined;
+  readonly equals: ReadonlySet<string> | undefined;
+  readonly matches: RegExp | undefined;
+  /** Nothing to do once taken but the site and timestamp: no rejection, variables or rules. */
+  readonly plain: boolean;
   readonly vars: Vars<R>;
   readonly site: CompiledSite<R>;
   readonly require: readonly CompiledRule<R>[];
@@ -95,20 +106,26 @@ interface CompiledBranch<R> {
 /** Variables to set, in order: slot `slots[i]` ← `exprs[i]`. */
 interface Vars<R> {
   readonly slots: number[];
-  readonly exprs: Compiled<R>[];
+  readonly exprs: Operand<R>[];
 }
 
 /** The site's expressions in effect for a row: a branch's own, else the mapping's (resolved once, not per row). */
 interface SiteExprs<R> {
   /** Where the substation id is read (its expression and label). */
-  readonly substation: CompiledSite<R>;
-  readonly feeder: Compiled<R> | undefined;
-  readonly name: Compiled<R> | undefined;
-  readonly asset: Compiled<R> | undefined;
+  readonly substation: SiteId<R>;
+  readonly feeder: Operand<R> | undefined;
+  readonly name: Operand<R> | undefined;
+  readonly asset: Operand<R> | undefined;
+}
+
+/** The substation id's expression and what it is called in messages. */
+interface SiteId<R> {
+  readonly id: Operand<R> | undefined;
+  readonly label: string;
 }
 
 interface ValueColumn<R> {
-  readonly text: Compiled<R>;
+  readonly text: Operand<R>;
   readonly label: string;
   readonly measure: Measure;
   readonly factor: number;
@@ -150,12 +167,14 @@ export class MappingMapper<R> {
   private readonly branches: CompiledBranch<R>[] = [];
   /** The site's expressions with no branch taken, and with each branch taken (by index). */
   private readonly baseSite: SiteExprs<R>;
+  private readonly baseId: SiteId<R>;
   private readonly branchSites: SiteExprs<R>[] = [];
   private readonly site: Required<CompiledSite<R>>;
   private readonly times: TimestampReader;
-  private readonly ts: Compiled<R>;
+  private readonly ts: Operand<R>;
   private readonly tsLabel: string;
   private readonly tsFormat: 'auto' | 'epoch_s' | 'epoch_ms';
+  private readonly tsAuto: boolean;
   private readonly shiftMs: number;
   private readonly shifted = new Map<string, string>();
   private readonly rejectReading: boolean;
@@ -220,7 +239,7 @@ export class MappingMapper<R> {
           slots.set(name, slot);
         }
         into.slots.push(slot);
-        into.exprs.push(compiled);
+        into.exprs.push(operandOf(compiled));
       }
     };
     defineVars(mapping.vars, 'vars', this.vars);
@@ -242,20 +261,27 @@ export class MappingMapper<R> {
     });
     this.site = this.compileSite(mapping.site, 'site', scope) as Required<CompiledSite<R>>;
     const base = this.site;
-    this.baseSite = { substation: base, feeder: base.feeder, name: base.name, asset: base.asset };
+    const op = (e: Compiled<R> | undefined) => (e === undefined ? undefined : operandOf(e));
+    const id = (site: CompiledSite<R>): SiteId<R> => ({
+      id: op(site.substationId),
+      label: site.substationLabel ?? 'substation_id',
+    });
+    this.baseId = id(base);
+    this.baseSite = { substation: this.baseId, feeder: op(base.feeder), name: op(base.name), asset: op(base.asset) };
     for (const b of this.branches)
       this.branchSites.push({
-        substation: b.site.substationId ? b.site : base,
-        feeder: b.site.feeder ?? base.feeder,
-        name: b.site.name ?? base.name,
-        asset: b.site.asset ?? base.asset,
+        substation: b.site.substationId ? id(b.site) : this.baseId,
+        feeder: op(b.site.feeder ?? base.feeder),
+        name: op(b.site.name ?? base.name),
+        asset: op(b.site.asset ?? base.asset),
       });
     this.substationFirst = (mapping.branches ?? []).every(
       (b) => b.vars === undefined && b.site?.substation_id === undefined,
     );
-    this.ts = compileExpr(mapping.timestamp.from, scope, 'timestamp.from');
+    this.ts = operandOf(compileExpr(mapping.timestamp.from, scope, 'timestamp.from'));
     this.tsLabel = labelOf(mapping.timestamp.from, accessor as RecordAccessor<unknown>);
     this.tsFormat = mapping.timestamp.format ?? 'auto';
+    this.tsAuto = this.tsFormat === 'auto';
     const zone = mapping.timestamp.zone ?? 'UTC';
     this.times = new TimestampReader(zone === 'source' ? settings.sourceTimeZone : zone);
     this.rejectReading = mapping.reject === 'reading';
@@ -284,7 +310,7 @@ export class MappingMapper<R> {
         this.unitOptionalFor = new Set(r.source_unit.optional_for ?? []);
       }
       this.value = {
-        text: compileExpr(r.value.from, scope, 'reading.value.from'),
+        text: operandOf(compileExpr(r.value.from, scope, 'reading.value.from')),
         label: labelOf(r.value.from, accessor as RecordAccessor<unknown>),
         measure: measureOf('value', null, 'count'),
         factor: r.value.scale ?? 1,
@@ -305,7 +331,7 @@ export class MappingMapper<R> {
         // an unknown unit is the static check's (compile.ts checkStatic), named by readings[i] or signals.signals.NAME
         const measurement = w.measurement ?? w.from.trim().toLowerCase();
         this.columns.push({
-          text: get,
+          text: operandOf(get),
           get,
           label: accessor.label(w.from),
           measure: measureOf(measurement, w.phase ?? null, w.unit),
@@ -324,11 +350,12 @@ export class MappingMapper<R> {
     defineVars: (vars: Branch['vars'], path: string, into: Vars<R>) => void,
     basePeriod: number | undefined,
   ): CompiledBranch<R> {
-    let test: CompiledBranch<R>['test'];
+    let field: Compiled<R> | undefined;
+    let equals: Set<string> | undefined;
+    let re: RegExp | undefined;
     if (b.if) {
-      const field = compileExpr(b.if.field, scope, `${path}.if.field`);
-      const equals = b.if.equals === undefined ? undefined : new Set(b.if.equals);
-      let re: RegExp | undefined;
+      field = compileExpr(b.if.field, scope, `${path}.if.field`);
+      equals = b.if.equals === undefined ? undefined : new Set(b.if.equals);
       if (b.if.matches !== undefined) {
         try {
           re = new RegExp(b.if.matches);
@@ -342,33 +369,25 @@ export class MappingMapper<R> {
       }
       if (equals === undefined && b.if.matches === undefined)
         scope.problems.add(`${path}.if`, 'tests nothing', 'equals or matches');
-      const only = equals?.size === 1 ? ([...equals][0] as string) : undefined;
-      if (only !== undefined && re === undefined)
-        // `equals: [one text]`, the usual test: one comparison
-        test = (r, ctx) => {
-          const v = field(r, ctx) ?? '';
-          this.lastTested = v;
-          return v === only;
-        };
-      else
-        test = (r, ctx) => {
-          const v = field(r, ctx) ?? '';
-          this.lastTested = v;
-          return (equals === undefined || equals.has(v)) && (re === undefined || re.test(v));
-        };
     }
+    const only = equals?.size === 1 && re === undefined ? ([...equals][0] as string) : undefined;
     const vars: Vars<R> = { slots: [], exprs: [] };
     defineVars(b.vars, `${path}.vars`, vars);
     const rules = (list: Branch['require'], kind: 'require' | 'forbid'): CompiledRule<R>[] =>
       (list ?? []).map((x, i) => ({
-        field: compileExpr(x.field, scope, `${path}.${kind}[${i}].field`),
+        field: operandOf(compileExpr(x.field, scope, `${path}.${kind}[${i}].field`)),
         reason: x.reason ?? (kind === 'require' ? 'missing_field' : 'invalid_field'),
         message: x.message,
       }));
     const label = b.timestamp?.label;
     const period = b.timestamp?.period === undefined ? basePeriod : periodMs(b.timestamp.period);
     return {
-      test,
+      field: field === undefined ? undefined : operandOf(field),
+      only,
+      equals: only === undefined ? equals : undefined,
+      matches: re,
+      plain:
+        b.reject === undefined && vars.slots.length === 0 && (b.require ?? []).length + (b.forbid ?? []).length === 0,
       vars,
       site: b.site ? this.compileSite(b.site, `${path}.site`, scope) : {},
       require: rules(b.require, 'require'),
@@ -397,25 +416,38 @@ export class MappingMapper<R> {
     if (fail) return fail;
     let substation: string | undefined;
     if (this.substationFirst) {
-      const early = this.substation(record, this.site);
+      const early = this.substation(record, this.baseId);
       if (typeof early !== 'string') return early;
       substation = early;
     }
     let branch: CompiledBranch<R> | undefined;
     let site = this.baseSite;
-    this.lastTested = undefined;
+    // the branch whose test ran last: its field's text is a rejecting branch's {value}
+    let tested: CompiledBranch<R> | undefined;
     const branches = this.branches;
     for (let i = 0; i < branches.length; i++) {
       const b = branches[i] as CompiledBranch<R>;
-      if (b.test === undefined || b.test(record, ctx)) {
+      const field = b.field;
+      if (field === undefined) {
+        branch = b;
+        site = this.branchSites[i] as SiteExprs<R>;
+        break;
+      }
+      tested = b;
+      const v = readOperand(field, record, ctx, this.token) ?? '';
+      if (
+        b.only !== undefined
+          ? v === b.only
+          : (b.equals === undefined || b.equals.has(v)) && (b.matches === undefined || b.matches.test(v))
+      ) {
         branch = b;
         site = this.branchSites[i] as SiteExprs<R>;
         break;
       }
       if (ctx.fail) return ctx.fail;
     }
-    if (branch !== undefined) {
-      const refused = this.takeBranch(branch, record);
+    if (branch !== undefined && !branch.plain) {
+      const refused = this.takeBranch(branch, record, tested);
       if (refused) return refused;
     }
     if (substation === undefined) {
@@ -423,14 +455,15 @@ export class MappingMapper<R> {
       if (typeof late !== 'string') return late;
       substation = late;
     }
+    const token = this.token;
     const feederExpr = site.feeder;
-    const feeder = feederExpr === undefined ? '' : (feederExpr(record, ctx) ?? '');
+    const feeder = feederExpr === undefined ? '' : (readOperand(feederExpr, record, ctx, token) ?? '');
     if (ctx.fail) return ctx.fail;
     const nameExpr = site.name;
-    const name = nameExpr === undefined ? '' : (nameExpr(record, ctx) ?? '');
+    const name = nameExpr === undefined ? '' : (readOperand(nameExpr, record, ctx, token) ?? '');
     if (ctx.fail) return ctx.fail;
     const assetExpr = site.asset;
-    const asset = assetExpr === undefined ? undefined : assetExpr(record, ctx);
+    const asset = assetExpr === undefined ? undefined : readOperand(assetExpr, record, ctx, token);
     if (ctx.fail) return ctx.fail;
 
     if (this.measurement !== undefined) {
@@ -443,12 +476,11 @@ export class MappingMapper<R> {
     // wide: check every column before emitting any, so a row goes whole or not at all
     const values = this.values;
     const columns = this.columns;
-    const token = this.token;
     values.length = 0;
     for (let i = 0; i < columns.length; i++) {
       const c = columns[i] as WideColumn<R>;
       const raw = c.get(record);
-      const text = raw === undefined ? '' : raw.trim();
+      const text = raw === undefined ? '' : trimText(raw);
       if (text === '' || (token !== undefined && token(text))) {
         values.push(NaN);
         continue;
@@ -477,26 +509,38 @@ export class MappingMapper<R> {
     const ctx = this.ctx;
     const { slots, exprs } = vars;
     for (let i = 0; i < slots.length; i++) {
-      ctx.vars[slots[i] as number] = (exprs[i] as Compiled<R>)(record, ctx);
+      ctx.vars[slots[i] as number] = readOperand(exprs[i] as Operand<R>, record, ctx, this.token);
       if (ctx.fail) return ctx.fail;
     }
     return undefined;
   }
 
   /** The branch a row took: its rejection, variables, then required and forbidden fields. */
-  private takeBranch(branch: CompiledBranch<R>, record: R): Rejection | undefined {
+  private takeBranch(
+    branch: CompiledBranch<R>,
+    record: R,
+    tested: CompiledBranch<R> | undefined,
+  ): Rejection | undefined {
     const ctx = this.ctx;
-    if (branch.reject)
-      return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, this.lastTested) };
+    if (branch.reject) {
+      // the text the last test read, read again (the same text: no variable has changed since)
+      const field = tested?.field;
+      const value = field === undefined ? undefined : (readOperand(field, record, ctx, this.token) ?? '');
+      return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, value) };
+    }
     const fail = this.setVars(branch.vars, record);
     if (fail) return fail;
-    for (const rule of branch.require) {
-      const v = rule.field(record, ctx);
+    const require = branch.require;
+    for (let i = 0; i < require.length; i++) {
+      const rule = require[i] as CompiledRule<R>;
+      const v = readOperand(rule.field, record, ctx, this.token);
       if (ctx.fail) return ctx.fail;
       if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
     }
-    for (const rule of branch.forbid) {
-      const v = rule.field(record, ctx);
+    const forbid = branch.forbid;
+    for (let i = 0; i < forbid.length; i++) {
+      const rule = forbid[i] as CompiledRule<R>;
+      const v = readOperand(rule.field, record, ctx, this.token);
       if (ctx.fail) return ctx.fail;
       if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
     }
@@ -506,7 +550,7 @@ export class MappingMapper<R> {
   /** The row's timestamp, canonical and shifted to its period's start, or why there is none. */
   private readTs(record: R, branch: CompiledBranch<R> | undefined): string | Rejection {
     const ctx = this.ctx;
-    const tsText = this.ts(record, ctx);
+    const tsText = readOperand(this.ts, record, ctx, this.token);
     if (ctx.fail) return ctx.fail;
     if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
     return this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
@@ -579,7 +623,7 @@ export class MappingMapper<R> {
     if (typeof ts !== 'string') return ts;
 
     const v = this.value as ValueColumn<R>;
-    const text = v.text(record, ctx);
+    const text = readOperand(v.text, record, ctx, this.token);
     if (ctx.fail) return ctx.fail;
     if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
     const value = this.number(text, v, measure.unit, factor, bounds);
@@ -617,17 +661,14 @@ export class MappingMapper<R> {
   }
 
   /** The substation id by `site`'s expression, checked (present, within the partition key limit). */
-  private substation(record: R, site: CompiledSite<R>): string | Rejection {
+  private substation(record: R, site: SiteId<R>): string | Rejection {
     const ctx = this.ctx;
-    const substation = site.substationId === undefined ? undefined : site.substationId(record, ctx);
+    const substation = site.id === undefined ? undefined : readOperand(site.id, record, ctx, this.token);
     if (ctx.fail) return ctx.fail;
-    const label = site.substationLabel ?? 'substation_id';
+    const label = site.label;
     if (substation === undefined) return { reason: 'missing_field', message: `${label} is empty` };
     return checkSubstationId(substation, label) ?? substation;
   }
-
-  /** The text the last branch condition tested: a rejecting branch's `{value}`. */
-  private lastTested: string | undefined;
 
   private measure(record: R): Measure | Rejection {
     const ctx = this.ctx;
@@ -711,7 +752,7 @@ export class MappingMapper<R> {
   }
 
   private timestamp(text: string, shiftMs: number): string | Rejection {
-    if (this.tsFormat !== 'auto') {
+    if (!this.tsAuto) {
       const n = Number(text);
       if (!Number.isFinite(n) || text.trim() === '')
         return {
