@@ -27,7 +27,13 @@ export interface Scope<R> {
   readonly lookups: ReadonlyMap<string, CompiledLookup>;
   /** Lower-cased texts meaning "no value". */
   readonly missing: ReadonlySet<string>;
+  /** `missingToken(missing)`, made once per mapper. @default made from `missing` */
+  readonly token?: ((text: string) => boolean) | undefined;
   readonly problems: Problems;
+  /** Variables whose every definition gives trimmed text that is no missing token (`givesNormalised`). */
+  readonly normalisedVars?: ReadonlySet<string> | undefined;
+  /** Field getters by name, filled as expressions are compiled (two expressions reading one field share its getter). */
+  readonly getters?: Map<string, Getter<R> | undefined> | undefined;
 }
 
 export interface CompiledLookup {
@@ -80,14 +86,14 @@ export function labelOf(expr: Expr, accessor: RecordAccessor<unknown>): string {
 }
 
 export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compiled<R> {
-  if (typeof expr === 'string') return withTransforms(source(expr, scope, path), {}, expr, scope, path);
+  if (typeof expr === 'string') return fromField(expr, {}, expr, scope, path);
   if ('const' in expr) {
     const value = expr.const === null ? undefined : String(expr.const);
-    return () => value;
+    return withInfo(() => value, { constant: true });
   }
   const label = labelOf(expr, scope.accessor as RecordAccessor<unknown>);
-  if ('column' in expr) return withTransforms(source(expr.column, scope, `${path}.column`), expr, label, scope, path);
-  if ('path' in expr) return withTransforms(source(expr.path, scope, `${path}.path`), expr, label, scope, path);
+  if ('column' in expr) return fromField(expr.column, expr, label, scope, path);
+  if ('path' in expr) return fromField(expr.path, expr, label, scope, path);
   if ('var' in expr) {
     const slot = scope.vars.get(expr.var);
     if (slot === undefined) {
@@ -98,6 +104,15 @@ export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compi
       );
       return () => undefined;
     }
+    // every definition of the variable gave trimmed text that is no missing token: trimming
+    // and testing it again would change nothing, so the reference is the slot itself
+    if (
+      scope.normalisedVars?.has(expr.var) === true &&
+      expr.case === undefined &&
+      expr.slice === undefined &&
+      (expr.required === undefined || expr.required === false)
+    )
+      return withInfo((_r, ctx) => ctx.vars[slot], { slot });
     return withTransforms((_r, ctx) => ctx.vars[slot], expr, label, scope, path);
   }
   if ('template' in expr) return withTransforms(template(expr.template, scope, path), expr, label, scope, path);
@@ -150,7 +165,7 @@ export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compi
       }
       return out;
     };
-    return withTransforms(inner, expr, label, scope, path);
+    return withInfo(withTransforms(inner, expr, label, scope, path), sameSource(from));
   }
   // lookup
   const table = scope.lookups.get(expr.lookup);
@@ -193,34 +208,208 @@ export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compi
     }
     return out === '' ? undefined : out;
   };
-  return withTransforms(inner, { ...expr, trim: false }, label, scope, path);
+  return withInfo(withTransforms(inner, { ...expr, trim: false }, label, scope, path), sameSource(from));
+}
+
+/**
+ * What compile time knows of a compiled expression, kept beside it (nothing is looked up
+ * per record): the mapper caches the results of a step whose expressions read one field
+ * alone by that field's text (mapper.ts `measure`).
+ */
+export interface ExprInfo<R> {
+  /** The expression reads this getter's text and nothing else: the same text, the same result (or broken rule). */
+  readonly pureOn?: Getter<R> | undefined;
+  /** The expression reads nothing: always the same result. */
+  readonly constant?: boolean | undefined;
+  /** The expression is a CSV cell, trimmed, maybe case-folded or required (no slice): read in place. */
+  readonly cell?: Cell | undefined;
+  /** The expression is a variable needing no transforms (`givesNormalised`): its slot. */
+  readonly slot?: number | undefined;
+}
+
+export const FOLD_NONE = 0;
+export const FOLD_UPPER = 1;
+export const FOLD_LOWER = 2;
+
+/** A CSV cell as an expression reads it: index, case fold, and the rejection when it is required and empty. */
+export interface Cell {
+  readonly at: number;
+  readonly fold: typeof FOLD_NONE | typeof FOLD_UPPER | typeof FOLD_LOWER;
+  readonly required: Rejection | undefined;
+}
+
+/**
+ * A compiled expression as the mapper's hot path holds it: a CSV cell or a variable's
+ * slot read in place (no call: a call site seeing many closures of one kind inlines
+ * none of them), anything else by calling the closure. `at`/`slot` are -1 when unused.
+ */
+export interface Operand<R> {
+  readonly at: number;
+  readonly fold: number;
+  readonly required: Rejection | undefined;
+  readonly slot: number;
+  readonly fn: Compiled<R>;
+}
+
+export function operandOf<R>(fn: Compiled<R>): Operand<R> {
+  const info = infoOf(fn);
+  const cell = info.cell;
+  return {
+    at: cell?.at ?? -1,
+    fold: cell?.fold ?? FOLD_NONE,
+    required: cell?.required,
+    slot: info.slot ?? -1,
+    fn,
+  };
+}
+
+/**
+ * What `op.fn(record, ctx)` returns, read in place when it can be: the same steps as
+ * the closures `fromField` and `withTransforms` make for a trimmed cell (trim, missing
+ * tokens, `required`, case fold) and the variable reference for a normalised slot.
+ */
+export function readOperand<R>(
+  op: Operand<R>,
+  record: R,
+  ctx: RowContext,
+  token: ((text: string) => boolean) | undefined,
+): string | undefined {
+  const at = op.at;
+  if (at >= 0) {
+    const raw = (record as unknown as readonly (string | undefined)[])[at];
+    const t = raw === undefined ? '' : trimText(raw);
+    if (t === '' || (token !== undefined && token(t))) {
+      const required = op.required;
+      if (required !== undefined && ctx.fail === undefined) ctx.fail = required;
+      return undefined;
+    }
+    const fold = op.fold;
+    return fold === FOLD_NONE ? t : fold === FOLD_UPPER ? upperCase(t) : lowerCase(t);
+  }
+  if (op.slot >= 0) return ctx.vars[op.slot];
+  return op.fn(record, ctx);
+}
+
+/** The rejection for a `required` expression that is empty, or undefined. */
+function requiredRejection(t: Transforms, label: string): Rejection | undefined {
+  if (t.required === undefined || t.required === false) return undefined;
+  return { reason: 'missing_field', message: t.required === true ? `${label} is empty` : t.required };
+}
+
+const INFO = new WeakMap<object, ExprInfo<unknown>>();
+
+function withInfo<R>(compiled: Compiled<R>, info: ExprInfo<R>): Compiled<R> {
+  INFO.set(compiled, info as ExprInfo<unknown>);
+  return compiled;
+}
+
+/** What an expression over `from` inherits from it: which field it reads (not how: it is no plain cell). */
+function sameSource<R>(from: Compiled<R>): ExprInfo<R> {
+  const { pureOn, constant } = infoOf(from);
+  return { pureOn, constant };
+}
+
+export function infoOf<R>(compiled: Compiled<R>): ExprInfo<R> {
+  return (INFO.get(compiled) ?? {}) as ExprInfo<R>;
+}
+
+/**
+ * Whether an expression's every result is trimmed text that is no `missing` token (or
+ * nothing): then a variable it defines needs no transforms where it is used. Judged from
+ * the mapping alone; a case fold to lower keeps it (lower-casing is idempotent and makes
+ * no white space), an upper fold or a slice does not.
+ */
+export function givesNormalised(expr: Expr, missing: ReadonlySet<string>): boolean {
+  if (typeof expr === 'string') return true;
+  if ('const' in expr) {
+    if (expr.const === null) return true;
+    const value = String(expr.const);
+    return value.trim() === value && !isMissing(value, missing);
+  }
+  if ('lookup' in expr) return false; // a lookup's text is not trimmed
+  return expr.trim !== false && expr.slice === undefined && (expr.case === undefined || expr.case === 'lower');
 }
 
 function rule(given: MappingRejection | undefined, reason: Rejection['reason'], message: string): Rejection {
   return given ?? { reason, message };
 }
 
-function source<R>(name: string, scope: Scope<R>, path: string): Compiled<R> {
-  const get: Getter<R> | undefined = scope.accessor.field(name);
+/** The getter of a field, one per name and scope (so that two expressions reading one field share it). */
+function getterOf<R>(name: string, scope: Scope<R>): Getter<R> | undefined {
+  const memo = scope.getters;
+  if (memo === undefined) return scope.accessor.field(name);
+  if (memo.has(name)) return memo.get(name);
+  const get = scope.accessor.field(name);
+  memo.set(name, get);
+  return get;
+}
+
+/**
+ * A column or path with its transforms. The plain case (trimmed, no case, slice or
+ * `required`) — nearly every field a mapping reads — gets a closure of its own, reading
+ * a CSV row's cell by index where the accessor knows it, so that a row costs one array
+ * read, one `trim` and one comparison per field, as a hand-written mapper's does.
+ */
+function fromField<R>(name: string, t: Transforms, label: string, scope: Scope<R>, path: string): Compiled<R> {
+  const get = getterOf(name, scope);
   if (get === undefined) {
     // the layout has no such field: every record lacks it (recognition decides whether that is allowed)
-    void path;
-    return () => undefined;
+    return withInfo(
+      withTransforms(() => undefined, t, label, scope, path),
+      { constant: true },
+    );
   }
-  // the getter itself (it ignores the context): one call less per field per record
-  return get;
+  const at = scope.accessor.index?.(name);
+  const trimmed = (t.trim ?? true) && t.slice === undefined;
+  const info: ExprInfo<R> = {
+    pureOn: get,
+    // a trimmed CSV cell, maybe case-folded or required: the mapper reads it in place (`readOperand`)
+    ...(trimmed && at !== undefined
+      ? {
+          cell: {
+            at,
+            fold: t.case === 'upper' ? FOLD_UPPER : t.case === 'lower' ? FOLD_LOWER : FOLD_NONE,
+            required: requiredRejection(t, label),
+          },
+        }
+      : {}),
+  };
+  const plain =
+    (t.trim ?? true) &&
+    t.case === undefined &&
+    t.slice === undefined &&
+    (t.required === undefined || t.required === false);
+  if (plain && at !== undefined) {
+    const token = tokenOf(scope);
+    if (token !== undefined)
+      return withInfo((r) => {
+        const raw = (r as unknown as readonly (string | undefined)[])[at];
+        if (raw === undefined) return undefined;
+        const text = trimText(raw);
+        return text === '' || token(text) ? undefined : text;
+      }, info);
+    return withInfo((r) => {
+      const raw = (r as unknown as readonly (string | undefined)[])[at];
+      if (raw === undefined) return undefined;
+      const text = trimText(raw);
+      return text === '' ? undefined : text;
+    }, info);
+  }
+  return withInfo(withTransforms(get, t, label, scope, path), info);
 }
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 
 function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
-  const parts: (string | Compiled<R>)[] = [];
+  // literals[i] comes before fields[i]; the last literal after the last field
+  const literals: string[] = [];
+  const fields: Compiled<R>[] = [];
   let at = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
     const name = m[1] as string;
-    if (m.index > at) parts.push(text.slice(at, m.index));
+    literals.push(text.slice(at, m.index));
     const slot = scope.vars.get(name);
-    if (slot !== undefined) parts.push((_r, ctx) => ctx.vars[slot]);
+    if (slot !== undefined) fields.push((_r, ctx) => ctx.vars[slot]);
     else {
       const get = scope.accessor.field(name);
       if (get === undefined) {
@@ -230,37 +419,113 @@ function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
           `one of the variables ${[...scope.vars.keys()].join(', ') || '(none)'} or a column/path`,
         );
       }
-      parts.push(trimmedField(get, scope.missing));
+      fields.push(trimmedField(get, tokenOf(scope)));
     }
     at = m.index + m[0].length;
   }
-  if (at < text.length) parts.push(text.slice(at));
+  literals.push(text.slice(at));
+  const n = fields.length;
+  if (n === 0) {
+    const whole = literals[0] as string;
+    return () => whole;
+  }
+  const first = literals[0] as string;
   return (r, ctx) => {
-    let out = '';
-    for (const p of parts) {
-      if (typeof p === 'string') out += p;
-      else {
-        const v = p(r, ctx);
-        if (v === undefined) return undefined; // a template over a missing field is missing
-        out += v;
-      }
+    let out = first;
+    for (let i = 0; i < n; i++) {
+      const v = (fields[i] as Compiled<R>)(r, ctx);
+      if (v === undefined) return undefined; // a template over a missing field is missing
+      out = out + v + (literals[i + 1] as string);
     }
     return out;
   };
 }
 
-function trimmedField<R>(get: Getter<R> | undefined, missing: ReadonlySet<string>): Compiled<R> {
+function trimmedField<R>(get: Getter<R> | undefined, token: ((text: string) => boolean) | undefined): Compiled<R> {
   if (get === undefined) return () => undefined;
   return (r) => {
     const raw = get(r);
     if (raw === undefined) return undefined;
-    const t = raw.trim();
-    return isMissing(t, missing) ? undefined : t;
+    const t = trimText(raw);
+    return t === '' || (token !== undefined && token(t)) ? undefined : t;
   };
+}
+
+/** The scope's token test (`missingToken`). */
+function tokenOf<R>(scope: Scope<R>): ((text: string) => boolean) | undefined {
+  return scope.token ?? missingToken(scope.missing);
+}
+
+/**
+ * `text.trim()`, without the call (a tenth of a row's mapping, field by field) when the
+ * text starts and ends with a printable ASCII character, which no white space is.
+ */
+export function trimText(text: string): string {
+  const n = text.length;
+  if (n === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(n - 1);
+  return first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f ? text : text.trim();
+}
+
+/** `text.toLowerCase()`, without a new string for ASCII text with no upper-case letter (`feeder`). */
+export function lowerCase(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || (c >= 0x41 && c <= 0x5a)) return text.toLowerCase();
+  }
+  return text;
+}
+
+/** `text.toUpperCase()`, without a new string for ASCII text with no lower-case letter (`NGED`). */
+export function upperCase(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80 || (c >= 0x61 && c <= 0x7a)) return text.toUpperCase();
+  }
+  return text;
 }
 
 export function isMissing(text: string, missing: ReadonlySet<string>): boolean {
   return text === '' || (missing.size > 1 && missing.has(text.toLowerCase()));
+}
+
+/**
+ * Whether a non-empty text is one of the `missing` tokens besides the empty one: exactly
+ * `missing.has(text.toLowerCase())`, but without lower-casing (a new string, hashed for
+ * the lookup) the texts that cannot be one — nearly all: a text whose first character
+ * is ASCII and no token's first, or an ASCII text of no token's length. ASCII text
+ * lower-cases character by character, keeping its length; anything else is lower-cased
+ * and looked up as before. Undefined when the empty text is the only token (then
+ * `isMissing` never looks a text up).
+ */
+export function missingToken(missing: ReadonlySet<string>): ((text: string) => boolean) | undefined {
+  if (missing.size <= 1) return undefined;
+  const tokens = [...missing].filter((t) => t !== '');
+  // ASCII characters an ASCII text's first may be (either case) for the text to lower-case into a token
+  const firsts = new Uint8Array(128);
+  for (const t of tokens) {
+    const c = t.charCodeAt(0);
+    if (c >= 0x80) continue; // an ASCII text never lower-cases to a non-ASCII first character
+    firsts[c] = 1;
+    if (c >= 0x61 && c <= 0x7a) firsts[c - 0x20] = 1;
+  }
+  return (text) => {
+    const first = text.charCodeAt(0);
+    if (first < 0x80 && firsts[first] === 0) return false;
+    const n = text.length;
+    for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 0x80) return missing.has(text.toLowerCase());
+    for (const t of tokens) {
+      if (t.length !== n) continue;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== t.charCodeAt(i)) break;
+      }
+      if (i === n) return true;
+    }
+    return false;
+  };
 }
 
 function withTransforms<R>(
@@ -286,28 +551,41 @@ function withTransforms<R>(
       : t.required === true
         ? `${label} is empty`
         : t.required;
-  const missing = scope.missing;
-  if (trim && !upper && !lower && slice === undefined && requiredMessage === undefined)
+  // one rejection for every record missing the field (nothing reads it but to copy it)
+  const required: Rejection | undefined =
+    requiredMessage === undefined ? undefined : { reason: 'missing_field', message: requiredMessage };
+  const token = tokenOf(scope);
+  if (trim && !upper && !lower && slice === undefined && required === undefined)
     // the common case (a plain column or path), with a closure of its own so its call site stays monomorphic
     return (r, ctx) => {
       const text = inner(r, ctx);
       if (text === undefined) return undefined;
-      const t = text.trim();
-      return isMissing(t, missing) ? undefined : t;
+      const t = trimText(text);
+      return t === '' || (token !== undefined && token(t)) ? undefined : t;
+    };
+  if (trim && slice === undefined)
+    // trimmed, maybe case-folded or required (`{column: …, required: true}`, `case: upper`)
+    return (r, ctx) => {
+      const text = inner(r, ctx);
+      const t = text === undefined ? '' : trimText(text);
+      if (t === '' || (token !== undefined && token(t))) {
+        if (required !== undefined && ctx.fail === undefined) ctx.fail = required;
+        return undefined;
+      }
+      return upper ? upperCase(t) : lower ? lowerCase(t) : t;
     };
   return (r, ctx) => {
     let text = inner(r, ctx);
     if (text !== undefined) {
-      if (trim) text = text.trim();
-      if (isMissing(text, missing)) text = undefined;
+      if (trim) text = trimText(text);
+      if (text === '' || (token !== undefined && token(text))) text = undefined;
     }
     if (text === undefined) {
-      if (requiredMessage !== undefined && ctx.fail === undefined)
-        ctx.fail = { reason: 'missing_field', message: requiredMessage };
+      if (required !== undefined && ctx.fail === undefined) ctx.fail = required;
       return undefined;
     }
-    if (upper) text = text.toUpperCase();
-    else if (lower) text = text.toLowerCase();
+    if (upper) text = upperCase(text);
+    else if (lower) text = lowerCase(text);
     if (slice !== undefined) {
       if (text.length < slice[1]) {
         ctx.fail = {

@@ -23,11 +23,17 @@ import {
   type Site,
 } from '../rows.ts';
 import { TimestampReader } from '../timestamps.ts';
-import type { NumericGetter, RecordAccessor } from './accessor.ts';
+import type { Getter, NumericGetter, RecordAccessor } from './accessor.ts';
 import {
   compileExpr,
   fillMessage,
-  isMissing,
+  givesNormalised,
+  infoOf,
+  missingToken,
+  operandOf,
+  readOperand,
+  trimText,
+  type Operand,
   labelOf,
   type Compiled,
   type CompiledLookup,
@@ -74,14 +80,21 @@ interface CompiledSite<R> {
 }
 
 interface CompiledRule<R> {
-  readonly field: Compiled<R>;
+  readonly field: Operand<R>;
   readonly reason: Rejection['reason'];
   readonly message: string;
 }
 
 interface CompiledBranch<R> {
-  readonly test: ((record: R, ctx: RowContext) => boolean) | undefined;
-  readonly vars: readonly [number, Compiled<R>][];
+  /** The field `if` tests; undefined for a branch without `if` (it always applies). */
+  readonly field: Operand<R> | undefined;
+  /** `equals` of one text (the usual test: one comparison), else the set and/or the regex. */
+  readonly only: string | undefined;
+  readonly equals: ReadonlySet<string> | undefined;
+  readonly matches: RegExp | undefined;
+  /** Nothing to do once taken but the site and timestamp: no rejection, variables or rules. */
+  readonly plain: boolean;
+  readonly vars: Vars<R>;
   readonly site: CompiledSite<R>;
   readonly require: readonly CompiledRule<R>[];
   readonly forbid: readonly CompiledRule<R>[];
@@ -90,14 +103,54 @@ interface CompiledBranch<R> {
   readonly shiftMs: number | undefined;
 }
 
+/** Variables to set, in order: slot `slots[i]` ← `exprs[i]`. */
+interface Vars<R> {
+  readonly slots: number[];
+  readonly exprs: Operand<R>[];
+}
+
+/** The site's expressions in effect for a row: a branch's own, else the mapping's (resolved once, not per row). */
+interface SiteExprs<R> {
+  /** Where the substation id is read (its expression and label). */
+  readonly substation: SiteId<R>;
+  readonly feeder: Operand<R> | undefined;
+  readonly name: Operand<R> | undefined;
+  readonly asset: Operand<R> | undefined;
+}
+
+/** The substation id's expression and what it is called in messages. */
+interface SiteId<R> {
+  readonly id: Operand<R> | undefined;
+  readonly label: string;
+}
+
 interface ValueColumn<R> {
-  readonly text: Compiled<R>;
+  readonly text: Operand<R>;
   /** JSON: the value as a number when it is one (the accessor's `numeric`). */
   readonly numeric?: NumericGetter<R> | undefined;
   readonly label: string;
   readonly measure: Measure;
   readonly factor: number;
   readonly boolean: boolean;
+}
+
+/** A wide reading's column: its getter (the raw text) and its unit's bounds, resolved when the mapper is built. */
+interface WideColumn<R> extends ValueColumn<R> {
+  readonly get: Getter<R>;
+  readonly bounds: UnitBounds | undefined;
+}
+
+/**
+ * A long reading's measure as the text of the one field it is read from gives it (an LV
+ * file's Description): the measure or why there is none, its unit's bounds, and the last
+ * source-unit text seen with it and the factor that text gave.
+ */
+interface MeasureEntry {
+  readonly measure: Measure | Rejection;
+  readonly bounds: UnitBounds | undefined;
+  unitSeen: boolean;
+  unitText: string | undefined;
+  unitResult: number | Rejection;
 }
 
 const PERIOD = /^([1-9][0-9]*)(s|m|h|d)$/;
@@ -112,13 +165,18 @@ export class MappingMapper<R> {
   readonly format: string;
   private readonly sites = new SiteCache();
   private readonly ctx: RowContext;
-  private readonly vars: [number, Compiled<R>][] = [];
+  private readonly vars: Vars<R> = { slots: [], exprs: [] };
   private readonly branches: CompiledBranch<R>[] = [];
+  /** The site's expressions with no branch taken, and with each branch taken (by index). */
+  private readonly baseSite: SiteExprs<R>;
+  private readonly baseId: SiteId<R>;
+  private readonly branchSites: SiteExprs<R>[] = [];
   private readonly site: Required<CompiledSite<R>>;
   private readonly times: TimestampReader;
-  private readonly ts: Compiled<R>;
+  private readonly ts: Operand<R>;
   private readonly tsLabel: string;
   private readonly tsFormat: 'auto' | 'epoch_s' | 'epoch_ms';
+  private readonly tsAuto: boolean;
   private readonly shiftMs: number;
   private readonly shifted = new Map<string, string>();
   private readonly rejectReading: boolean;
@@ -132,14 +190,25 @@ export class MappingMapper<R> {
   private readonly value: ValueColumn<R> | undefined;
   /** measurement → phase → unit → the measure (or why there is none). */
   private readonly measures = new Map<string, Map<string, Map<string, Measure | Rejection>>>();
+  /**
+   * When measurement, phase and unit are read from one field alone (lookups keyed by an LV
+   * file's Description): that field's getter, and the measures by its text — one Map
+   * read a row instead of a lookup per expression and the nested maps.
+   */
+  private readonly measureKey: Getter<R> | undefined;
+  private readonly measureCache = new Map<string | undefined, MeasureEntry>();
+  /** When the source unit is read from one field alone: its getter (a measure entry keeps the last text's factor). */
+  private readonly unitKey: Getter<R> | undefined;
   /** The measure's unit → the stated unit's text → the factor between them (or why there is none). */
   private readonly factors = new Map<string, Map<string, number | Rejection>>();
   // wide
-  private readonly columns: ValueColumn<R>[] = [];
+  private readonly columns: WideColumn<R>[] = [];
   private readonly values: number[] = [];
   private readonly missing: ReadonlySet<string>;
   /** The missing texts that are a number's own text (`-999`): a JSON number reads as missing exactly when its text would. */
   private readonly missingNumbers: ReadonlySet<number>;
+  /** Whether a non-empty text is a `missing` token (`missingToken`); undefined when only the empty text is. */
+  private readonly token: ((text: string) => boolean) | undefined;
   /** The substation id depends on no branch: it is read (and checked) before the branches, as soon as it is known. */
   private readonly substationFirst: boolean;
   /** Compiled whenever the mapping has a `reference` block (so the compile check covers it), run only with `onReference`. */
@@ -152,23 +221,23 @@ export class MappingMapper<R> {
   ) {
     this.format = mapping.name;
     this.missing = new Set((mapping.missing ?? ['']).map((t) => t.trim().toLowerCase()));
-    // isMissing reads the set only when it holds more than ''
+    // a missing token that is a number's own text reads a JSON number as missing too
     const numbers = [...this.missing].filter((t) => this.missing.size > 1 && String(Number(t)) === t);
     this.missingNumbers = new Set(numbers.map(Number));
+    this.token = missingToken(this.missing);
     const slots = new Map<string, number>();
     const scope: Scope<R> = {
       accessor,
       vars: slots,
       lookups: settings.lookups,
       missing: this.missing,
+      token: this.token,
       problems: settings.problems,
+      normalisedVars: normalisedVars(mapping, this.missing),
+      getters: new Map(),
     };
     const problems = settings.problems;
-    const defineVars = (
-      vars: Readonly<Record<string, Expr>> | undefined,
-      path: string,
-      into: [number, Compiled<R>][],
-    ) => {
+    const defineVars = (vars: Readonly<Record<string, Expr>> | undefined, path: string, into: Vars<R>) => {
       for (const [name, expr] of Object.entries(vars ?? {})) {
         const compiled = compileExpr(expr, scope, `${path}.${name}`);
         let slot = slots.get(name);
@@ -176,7 +245,8 @@ export class MappingMapper<R> {
           slot = slots.size;
           slots.set(name, slot);
         }
-        into.push([slot, compiled]);
+        into.slots.push(slot);
+        into.exprs.push(operandOf(compiled));
       }
     };
     defineVars(mapping.vars, 'vars', this.vars);
@@ -197,12 +267,28 @@ export class MappingMapper<R> {
         );
     });
     this.site = this.compileSite(mapping.site, 'site', scope) as Required<CompiledSite<R>>;
+    const base = this.site;
+    const op = (e: Compiled<R> | undefined) => (e === undefined ? undefined : operandOf(e));
+    const id = (site: CompiledSite<R>): SiteId<R> => ({
+      id: op(site.substationId),
+      label: site.substationLabel ?? 'substation_id',
+    });
+    this.baseId = id(base);
+    this.baseSite = { substation: this.baseId, feeder: op(base.feeder), name: op(base.name), asset: op(base.asset) };
+    for (const b of this.branches)
+      this.branchSites.push({
+        substation: b.site.substationId ? id(b.site) : this.baseId,
+        feeder: op(b.site.feeder ?? base.feeder),
+        name: op(b.site.name ?? base.name),
+        asset: op(b.site.asset ?? base.asset),
+      });
     this.substationFirst = (mapping.branches ?? []).every(
       (b) => b.vars === undefined && b.site?.substation_id === undefined,
     );
-    this.ts = compileExpr(mapping.timestamp.from, scope, 'timestamp.from');
+    this.ts = operandOf(compileExpr(mapping.timestamp.from, scope, 'timestamp.from'));
     this.tsLabel = labelOf(mapping.timestamp.from, accessor as RecordAccessor<unknown>);
     this.tsFormat = mapping.timestamp.format ?? 'auto';
+    this.tsAuto = this.tsFormat === 'auto';
     const zone = mapping.timestamp.zone ?? 'UTC';
     this.times = new TimestampReader(zone === 'source' ? settings.sourceTimeZone : zone);
     this.rejectReading = mapping.reject === 'reading';
@@ -231,14 +317,17 @@ export class MappingMapper<R> {
         this.unitOptionalFor = new Set(r.source_unit.optional_for ?? []);
       }
       this.value = {
-        text: compileExpr(r.value.from, scope, 'reading.value.from'),
+        text: operandOf(compileExpr(r.value.from, scope, 'reading.value.from')),
         label: labelOf(r.value.from, accessor as RecordAccessor<unknown>),
         measure: measureOf('value', null, 'count'),
         factor: r.value.scale ?? 1,
         boolean: r.value.boolean ?? false,
       };
+      this.measureKey = oneSource([this.measurement, this.phase, this.unit]);
+      this.unitKey = this.sourceUnit === undefined ? undefined : oneSource([this.sourceUnit]);
     } else {
       this.measurement = this.phase = this.unit = this.sourceUnit = this.value = undefined;
+      this.measureKey = this.unitKey = undefined;
       const position = (name: string): number => accessor.position?.(name) ?? 0;
       // a signals block is wide readings over `[name=…]` paths (signals.ts)
       const wide = mapping.readings ?? (mapping.signals ? signalReadings(mapping.signals) : []);
@@ -249,12 +338,14 @@ export class MappingMapper<R> {
         // an unknown unit is the static check's (compile.ts checkStatic), named by readings[i] or signals.signals.NAME
         const measurement = w.measurement ?? w.from.trim().toLowerCase();
         this.columns.push({
-          text: (r) => get(r),
+          text: operandOf(get),
+          get,
           numeric: accessor.numeric?.(w.from),
           label: accessor.label(w.from),
           measure: measureOf(measurement, w.phase ?? null, w.unit),
           factor: w.scale ?? 1,
           boolean: w.boolean ?? false,
+          bounds: settings.units.boundsOf(w.unit),
         });
       }
     }
@@ -264,14 +355,15 @@ export class MappingMapper<R> {
     b: Branch,
     path: string,
     scope: Scope<R>,
-    defineVars: (vars: Branch['vars'], path: string, into: [number, Compiled<R>][]) => void,
+    defineVars: (vars: Branch['vars'], path: string, into: Vars<R>) => void,
     basePeriod: number | undefined,
   ): CompiledBranch<R> {
-    let test: CompiledBranch<R>['test'];
+    let field: Compiled<R> | undefined;
+    let equals: Set<string> | undefined;
+    let re: RegExp | undefined;
     if (b.if) {
-      const field = compileExpr(b.if.field, scope, `${path}.if.field`);
-      const equals = b.if.equals === undefined ? undefined : new Set(b.if.equals);
-      let re: RegExp | undefined;
+      field = compileExpr(b.if.field, scope, `${path}.if.field`);
+      equals = b.if.equals === undefined ? undefined : new Set(b.if.equals);
       if (b.if.matches !== undefined) {
         try {
           re = new RegExp(b.if.matches);
@@ -285,24 +377,25 @@ export class MappingMapper<R> {
       }
       if (equals === undefined && b.if.matches === undefined)
         scope.problems.add(`${path}.if`, 'tests nothing', 'equals or matches');
-      test = (r, ctx) => {
-        const v = field(r, ctx) ?? '';
-        this.lastTested = v;
-        return (equals === undefined || equals.has(v)) && (re === undefined || re.test(v));
-      };
     }
-    const vars: [number, Compiled<R>][] = [];
+    const only = equals?.size === 1 && re === undefined ? ([...equals][0] as string) : undefined;
+    const vars: Vars<R> = { slots: [], exprs: [] };
     defineVars(b.vars, `${path}.vars`, vars);
     const rules = (list: Branch['require'], kind: 'require' | 'forbid'): CompiledRule<R>[] =>
       (list ?? []).map((x, i) => ({
-        field: compileExpr(x.field, scope, `${path}.${kind}[${i}].field`),
+        field: operandOf(compileExpr(x.field, scope, `${path}.${kind}[${i}].field`)),
         reason: x.reason ?? (kind === 'require' ? 'missing_field' : 'invalid_field'),
         message: x.message,
       }));
     const label = b.timestamp?.label;
     const period = b.timestamp?.period === undefined ? basePeriod : periodMs(b.timestamp.period);
     return {
-      test,
+      field: field === undefined ? undefined : operandOf(field),
+      only,
+      equals: only === undefined ? equals : undefined,
+      matches: re,
+      plain:
+        b.reject === undefined && vars.slots.length === 0 && (b.require ?? []).length + (b.forbid ?? []).length === 0,
       vars,
       site: b.site ? this.compileSite(b.site, `${path}.site`, scope) : {},
       require: rules(b.require, 'require'),
@@ -327,97 +420,74 @@ export class MappingMapper<R> {
   map(record: R, emit: EmitReading, rejectReading?: RejectReading): Rejection | undefined {
     const ctx = this.ctx;
     ctx.fail = undefined;
-    for (const [slot, expr] of this.vars) {
-      ctx.vars[slot] = expr(record, ctx);
-      if (ctx.fail) return ctx.fail;
-    }
+    const fail = this.setVars(this.vars, record);
+    if (fail) return fail;
     let substation: string | undefined;
     if (this.substationFirst) {
-      const early = this.substation(record, this.site);
+      const early = this.substation(record, this.baseId);
       if (typeof early !== 'string') return early;
       substation = early;
     }
     let branch: CompiledBranch<R> | undefined;
-    this.lastTested = undefined;
-    for (const b of this.branches) {
-      if (b.test === undefined || b.test(record, ctx)) {
+    let site = this.baseSite;
+    // the branch whose test ran last: its field's text is a rejecting branch's {value}
+    let tested: CompiledBranch<R> | undefined;
+    const branches = this.branches;
+    for (let i = 0; i < branches.length; i++) {
+      const b = branches[i] as CompiledBranch<R>;
+      const field = b.field;
+      if (field === undefined) {
         branch = b;
+        site = this.branchSites[i] as SiteExprs<R>;
+        break;
+      }
+      tested = b;
+      const v = readOperand(field, record, ctx, this.token) ?? '';
+      if (
+        b.only !== undefined
+          ? v === b.only
+          : (b.equals === undefined || b.equals.has(v)) && (b.matches === undefined || b.matches.test(v))
+      ) {
+        branch = b;
+        site = this.branchSites[i] as SiteExprs<R>;
         break;
       }
       if (ctx.fail) return ctx.fail;
     }
-    if (branch !== undefined) {
-      if (branch.reject)
-        return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, this.lastTested) };
-      for (const [slot, expr] of branch.vars) {
-        ctx.vars[slot] = expr(record, ctx);
-        if (ctx.fail) return ctx.fail;
-      }
-      for (const rule of branch.require) {
-        const v = rule.field(record, ctx);
-        if (ctx.fail) return ctx.fail;
-        if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
-      }
-      for (const rule of branch.forbid) {
-        const v = rule.field(record, ctx);
-        if (ctx.fail) return ctx.fail;
-        if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
-      }
+    if (branch !== undefined && !branch.plain) {
+      const refused = this.takeBranch(branch, record, tested);
+      if (refused) return refused;
     }
-    const site = branch?.site;
     if (substation === undefined) {
-      const late = this.substation(record, site?.substationId ? site : this.site);
+      const late = this.substation(record, site.substation);
       if (typeof late !== 'string') return late;
       substation = late;
     }
-    const feederExpr = site?.feeder ?? this.site.feeder;
-    const feeder = feederExpr === undefined ? '' : (feederExpr(record, ctx) ?? '');
+    const token = this.token;
+    const feederExpr = site.feeder;
+    const feeder = feederExpr === undefined ? '' : (readOperand(feederExpr, record, ctx, token) ?? '');
     if (ctx.fail) return ctx.fail;
-    const nameExpr = site?.name ?? this.site.name;
-    const name = nameExpr === undefined ? '' : (nameExpr(record, ctx) ?? '');
+    const nameExpr = site.name;
+    const name = nameExpr === undefined ? '' : (readOperand(nameExpr, record, ctx, token) ?? '');
     if (ctx.fail) return ctx.fail;
-    const assetExpr = site?.asset ?? this.site.asset;
-    const asset = assetExpr === undefined ? undefined : assetExpr(record, ctx);
+    const assetExpr = site.asset;
+    const asset = assetExpr === undefined ? undefined : readOperand(assetExpr, record, ctx, token);
     if (ctx.fail) return ctx.fail;
 
-    let measure: Measure | undefined;
-    let factor = 1;
     if (this.measurement !== undefined) {
-      const m = this.measure(record);
-      if (m === undefined || 'reason' in m) return m ?? ctx.fail;
-      measure = m;
-      if (this.sourceUnit !== undefined) {
-        const f = this.unitFactor(record, measure);
-        if (typeof f !== 'number') return f;
-        factor = f;
-      }
+      return this.mapLong(record, emit, branch, substation, name, feeder, asset);
     }
 
-    const tsText = this.ts(record, ctx);
-    if (ctx.fail) return ctx.fail;
-    if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
-    const ts = this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
+    const ts = this.readTs(record, branch);
     if (typeof ts !== 'string') return ts;
-
-    if (measure !== undefined) {
-      const v = this.value as ValueColumn<R>;
-      const text = v.text(record, ctx);
-      if (ctx.fail) return ctx.fail;
-      if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
-      const value = this.number(text, v, measure.unit, factor);
-      if (typeof value !== 'number') return value;
-      const where = this.sites.get(substation, name, feeder, asset);
-      const refused = this.referenceOf(record, where);
-      if (refused) return refused;
-      emit(where, measure, value, ts);
-      return undefined;
-    }
 
     // wide: check every column before emitting any, so a row goes whole or not at all
     const values = this.values;
+    const columns = this.columns;
     values.length = 0;
-    for (const c of this.columns) {
-      const raw = c.numeric === undefined ? c.text(record, ctx) : c.numeric(record);
+    for (let i = 0; i < columns.length; i++) {
+      const c = columns[i] as WideColumn<R>;
+      const raw = c.numeric === undefined ? c.get(record) : c.numeric(record);
       let value: number | Rejection;
       if (typeof raw === 'number') {
         // a JSON number: what its text would read as (String(n) parses back to n, -0 to 0)
@@ -425,14 +495,14 @@ export class MappingMapper<R> {
           values.push(NaN);
           continue;
         }
-        value = this.scaled(raw === 0 ? 0 : raw, c, c.measure.unit, 1);
+        value = this.scaled(raw === 0 ? 0 : raw, c, c.measure.unit, 1, c.bounds);
       } else {
-        const text = raw === undefined ? '' : raw.trim();
-        if (isMissing(text, this.missing)) {
+        const text = raw === undefined ? '' : trimText(raw);
+        if (text === '' || (token !== undefined && token(text))) {
           values.push(NaN);
           continue;
         }
-        value = this.number(text, c, c.measure.unit, 1);
+        value = this.number(text, c, c.measure.unit, 1, c.bounds);
       }
       if (typeof value !== 'number') {
         if (!this.rejectReading || rejectReading === undefined) return value;
@@ -445,10 +515,141 @@ export class MappingMapper<R> {
     const where = this.sites.get(substation, name, feeder, asset);
     const refused = this.referenceOf(record, where);
     if (refused) return refused;
-    for (let i = 0; i < this.columns.length; i++) {
+    for (let i = 0; i < columns.length; i++) {
       const value = values[i] as number;
-      if (!Number.isNaN(value)) emit(where, (this.columns[i] as ValueColumn<R>).measure, value, ts);
+      if (!Number.isNaN(value)) emit(where, (columns[i] as WideColumn<R>).measure, value, ts);
     }
+    return undefined;
+  }
+
+  /** Sets variables in order; the first rule one breaks, if any. */
+  private setVars(vars: Vars<R>, record: R): Rejection | undefined {
+    const ctx = this.ctx;
+    const { slots, exprs } = vars;
+    for (let i = 0; i < slots.length; i++) {
+      ctx.vars[slots[i] as number] = readOperand(exprs[i] as Operand<R>, record, ctx, this.token);
+      if (ctx.fail) return ctx.fail;
+    }
+    return undefined;
+  }
+
+  /** The branch a row took: its rejection, variables, then required and forbidden fields. */
+  private takeBranch(
+    branch: CompiledBranch<R>,
+    record: R,
+    tested: CompiledBranch<R> | undefined,
+  ): Rejection | undefined {
+    const ctx = this.ctx;
+    if (branch.reject) {
+      // the text the last test read, read again (the same text: no variable has changed since)
+      const field = tested?.field;
+      const value = field === undefined ? undefined : (readOperand(field, record, ctx, this.token) ?? '');
+      return { reason: branch.reject.reason, message: fillMessage(branch.reject.message, value) };
+    }
+    const fail = this.setVars(branch.vars, record);
+    if (fail) return fail;
+    const require = branch.require;
+    for (let i = 0; i < require.length; i++) {
+      const rule = require[i] as CompiledRule<R>;
+      const v = readOperand(rule.field, record, ctx, this.token);
+      if (ctx.fail) return ctx.fail;
+      if (v === undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+    }
+    const forbid = branch.forbid;
+    for (let i = 0; i < forbid.length; i++) {
+      const rule = forbid[i] as CompiledRule<R>;
+      const v = readOperand(rule.field, record, ctx, this.token);
+      if (ctx.fail) return ctx.fail;
+      if (v !== undefined) return { reason: rule.reason, message: fillMessage(rule.message, v) };
+    }
+    return undefined;
+  }
+
+  /** The row's timestamp, canonical and shifted to its period's start, or why there is none. */
+  private readTs(record: R, branch: CompiledBranch<R> | undefined): string | Rejection {
+    const ctx = this.ctx;
+    const tsText = readOperand(this.ts, record, ctx, this.token);
+    if (ctx.fail) return ctx.fail;
+    if (tsText === undefined) return { reason: 'missing_field', message: `${this.tsLabel} is empty` };
+    return this.timestamp(tsText, branch?.shiftMs ?? this.shiftMs);
+  }
+
+  /** A long row: its measure (and the source unit's factor), timestamp, then its one value. */
+  private mapLong(
+    record: R,
+    emit: EmitReading,
+    branch: CompiledBranch<R> | undefined,
+    substation: string,
+    name: string,
+    feeder: string,
+    asset: string | undefined,
+  ): Rejection | undefined {
+    const ctx = this.ctx;
+    let measure: Measure;
+    let bounds: UnitBounds | undefined;
+    let factor = 1;
+    const key = this.measureKey;
+    if (key !== undefined) {
+      const text = key(record);
+      let entry = this.measureCache.get(text);
+      if (entry === undefined) {
+        const m = this.measure(record);
+        entry = {
+          measure: m,
+          bounds: 'reason' in m ? undefined : this.boundsOf(m.unit),
+          unitSeen: false,
+          unitText: undefined,
+          unitResult: 1,
+        };
+        if (this.measureCache.size >= 4096) this.measureCache.clear();
+        this.measureCache.set(text, entry);
+      }
+      const m = entry.measure;
+      if ('reason' in m) return m;
+      measure = m;
+      bounds = entry.bounds;
+      if (this.sourceUnit !== undefined) {
+        let f: number | Rejection;
+        const unitKey = this.unitKey;
+        if (unitKey === undefined) f = this.unitFactor(record, measure);
+        else {
+          const unitText = unitKey(record);
+          if (entry.unitSeen && unitText === entry.unitText) f = entry.unitResult;
+          else {
+            f = this.unitFactor(record, measure);
+            entry.unitSeen = true;
+            entry.unitText = unitText;
+            entry.unitResult = f;
+          }
+        }
+        if (typeof f !== 'number') return f;
+        factor = f;
+      }
+    } else {
+      const m = this.measure(record);
+      if ('reason' in m) return m;
+      measure = m;
+      bounds = this.boundsOf(measure.unit);
+      if (this.sourceUnit !== undefined) {
+        const f = this.unitFactor(record, measure);
+        if (typeof f !== 'number') return f;
+        factor = f;
+      }
+    }
+
+    const ts = this.readTs(record, branch);
+    if (typeof ts !== 'string') return ts;
+
+    const v = this.value as ValueColumn<R>;
+    const text = readOperand(v.text, record, ctx, this.token);
+    if (ctx.fail) return ctx.fail;
+    if (text === undefined) return { reason: 'missing_field', message: `${v.label} is empty` };
+    const value = this.number(text, v, measure.unit, factor, bounds);
+    if (typeof value !== 'number') return value;
+    const where = this.sites.get(substation, name, feeder, asset);
+    const refused = this.referenceOf(record, where);
+    if (refused) return refused;
+    emit(where, measure, value, ts);
     return undefined;
   }
 
@@ -478,19 +679,16 @@ export class MappingMapper<R> {
   }
 
   /** The substation id by `site`'s expression, checked (present, within the partition key limit). */
-  private substation(record: R, site: CompiledSite<R>): string | Rejection {
+  private substation(record: R, site: SiteId<R>): string | Rejection {
     const ctx = this.ctx;
-    const substation = site.substationId === undefined ? undefined : site.substationId(record, ctx);
+    const substation = site.id === undefined ? undefined : readOperand(site.id, record, ctx, this.token);
     if (ctx.fail) return ctx.fail;
-    const label = site.substationLabel ?? 'substation_id';
+    const label = site.label;
     if (substation === undefined) return { reason: 'missing_field', message: `${label} is empty` };
     return checkSubstationId(substation, label) ?? substation;
   }
 
-  /** The text the last branch condition tested: a rejecting branch's `{value}`. */
-  private lastTested: string | undefined;
-
-  private measure(record: R): Measure | Rejection | undefined {
+  private measure(record: R): Measure | Rejection {
     const ctx = this.ctx;
     const measurement = (this.measurement as Compiled<R>)(record, ctx);
     if (ctx.fail) return ctx.fail;
@@ -572,7 +770,7 @@ export class MappingMapper<R> {
   }
 
   private timestamp(text: string, shiftMs: number): string | Rejection {
-    if (this.tsFormat !== 'auto') {
+    if (!this.tsAuto) {
       const n = Number(text);
       if (!Number.isFinite(n) || text.trim() === '')
         return {
@@ -611,25 +809,63 @@ export class MappingMapper<R> {
   private lastUnit: string | undefined;
   private lastBounds: UnitBounds | undefined;
 
-  private number(text: string, c: ValueColumn<R>, unit: string, unitFactor: number): number | Rejection {
+  private number(
+    text: string,
+    c: ValueColumn<R>,
+    unit: string,
+    unitFactor: number,
+    unitBounds: UnitBounds | undefined,
+  ): number | Rejection {
     let value: number | Rejection;
     if (c.boolean && /^(true|false)$/i.test(text)) value = text.toLowerCase() === 'true' ? 1 : 0;
     else value = readDecimal(text, c.label);
     if (typeof value !== 'number') return value;
-    return this.scaled(value, c, unit, unitFactor);
+    return this.scaled(value, c, unit, unitFactor, unitBounds);
   }
 
   /** A value read, scaled into the measure's unit and judged against its bounds. */
-  private scaled(value: number, c: ValueColumn<R>, unit: string, unitFactor: number): number | Rejection {
+  private scaled(
+    value: number,
+    c: ValueColumn<R>,
+    unit: string,
+    unitFactor: number,
+    unitBounds: UnitBounds | undefined,
+  ): number | Rejection {
     const factor = c.factor * unitFactor;
     if (factor !== 1) {
       value *= factor;
       if (value === 0) value = 0; // no -0 in events
     }
-    const bounds = judgeBounds(unit, value, this.boundsOf(unit));
+    const bounds = judgeBounds(unit, value, unitBounds);
     if (!bounds.ok) return { reason: 'out_of_bounds', message: `${c.label} ${bounds.reason}` };
     return value;
   }
+}
+
+/**
+ * The one getter some expressions read and nothing else (constants aside): their results
+ * may be cached by its text. Undefined when they read more, or a variable.
+ */
+function oneSource<R>(exprs: readonly (Compiled<R> | undefined)[]): Getter<R> | undefined {
+  let source: Getter<R> | undefined;
+  for (const e of exprs) {
+    if (e === undefined) continue;
+    const info = infoOf(e);
+    if (info.constant) continue;
+    if (info.pureOn === undefined || (source !== undefined && source !== info.pureOn)) return undefined;
+    source = info.pureOn;
+  }
+  return source ?? (() => '');
+}
+
+/** Variables whose every definition (the mapping's, each branch's) gives normalised text (`givesNormalised`). */
+function normalisedVars(mapping: Mapping, missing: ReadonlySet<string>): Set<string> {
+  const defs = new Map<string, Expr[]>();
+  for (const vars of [mapping.vars, ...(mapping.branches ?? []).map((b) => b.vars)])
+    for (const [name, expr] of Object.entries(vars ?? {})) defs.set(name, [...(defs.get(name) ?? []), expr]);
+  const out = new Set<string>();
+  for (const [name, exprs] of defs) if (exprs.every((e) => givesNormalised(e, missing))) out.add(name);
+  return out;
 }
 
 /** Degrees of latitude (limit 90) or longitude (180); an absent text is no attribute. */
