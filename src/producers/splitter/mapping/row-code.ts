@@ -191,18 +191,33 @@ function int(n: number): string {
   return String(n);
 }
 
+type Factory = (...args: unknown[]) => RowFunction<never>;
+
+/**
+ * Factories by their source: the files of one layout make the same source (their
+ * constants differ, not their code), and a row function made by a factory made before
+ * starts with the code V8 optimised for the earlier ones (it keeps that per function
+ * literal), so a container's later files are not mapped by a cold function.
+ */
+const FACTORIES = new Map<string, Factory>();
+const FACTORIES_LIMIT = 64;
+
 /** The row function of `plan`, or undefined where code cannot be made from text. */
 export function rowFunction<R>(plan: RowPlan<R>, lib: RowLibrary): RowFunction<R> | undefined {
   const { body, constants } = rowSource(plan);
-  let factory: (...args: unknown[]) => RowFunction<R>;
-  try {
-    // the source holds no text from a mapping or a file (see above)
-    factory = new Function(...FACTORY_PARAMS, body) as typeof factory;
-  } catch (err) {
-    if (err instanceof EvalError) return undefined;
-    throw err;
+  let factory = FACTORIES.get(body);
+  if (factory === undefined) {
+    try {
+      // the source holds no text from a mapping or a file (see above)
+      factory = new Function(...FACTORY_PARAMS, body) as Factory;
+    } catch (err) {
+      if (err instanceof EvalError) return undefined;
+      throw err;
+    }
+    if (FACTORIES.size >= FACTORIES_LIMIT) FACTORIES.clear();
+    FACTORIES.set(body, factory);
   }
-  return factory(
+  return (factory as (...args: unknown[]) => RowFunction<R>)(
     constants,
     plan.ctx,
     plan.token,
