@@ -5,6 +5,11 @@
  * (its variables, required/forbidden fields, rejection), the site, the measure (long),
  * the timestamp, then the value(s). A record is accepted or rejected whole unless the
  * mapping says `reject: reading`.
+ *
+ * The steps are compiled into closures (expr.ts) and, from them, into one generated
+ * row function for this mapping and layout (row-code.ts): that is `map`. The closures'
+ * own walk through the steps (`mapByClosures`) is the fallback where code cannot be
+ * generated, and the reference the tests hold the generated functions to.
  */
 import { signalReadings } from './signals.ts';
 import { judgeBounds, type UnitBounds } from '../../../shared/bounds.ts';
@@ -29,6 +34,7 @@ import {
   type CompiledRule,
   type KeyField,
   type MeasureEntry,
+  type RejectReading,
   type RowFunction,
   type RowHelpers,
   type SiteExprs,
@@ -43,15 +49,15 @@ import {
   fillMessage,
   givesNormalised,
   infoOf,
+  labelOf,
+  lowerCase,
   missingToken,
   operandOf,
-  tokenFirsts,
   readOperand,
+  tokenFirsts,
   trimText,
-  lowerCase,
   upperCase,
   type Operand,
-  labelOf,
   type Compiled,
   type CompiledLookup,
   type RowContext,
@@ -61,7 +67,6 @@ import type { Problems } from './problems.ts';
 
 /** Rejections of single readings, when the mapping rejects readings rather than rows. */
 export type { RejectReading } from './row-code.ts';
-import type { RejectReading } from './row-code.ts';
 
 export interface MapperSettings {
   readonly units: UnitRegistry;
