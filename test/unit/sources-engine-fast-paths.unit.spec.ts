@@ -1,6 +1,6 @@
 /**
- * The mapping engine's compile-time shortcuts (docs/sources-splitter.md → "Engine
- * speed") give what the plain path gives: the missing-token test without lower-casing,
+ * The mapping engine's compile-time shortcuts (docs/sources.md → "Performance",
+ * "CSV through the engine") give what the plain path gives: the missing-token test without lower-casing,
  * the one-byte copy of a mapping, variables read from their slot only when that changes
  * nothing, and long measures cached by the text of the one field they are read from.
  */

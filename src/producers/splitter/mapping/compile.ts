@@ -30,6 +30,8 @@ export interface CompileOptions {
   readonly units?: UnitRegistry | undefined;
   /** The registry loader's collector of reference attributes (`MapperSettings.onReference`); the splitter has none. */
   readonly onReference?: OnReference | undefined;
+  /** Map through the closures alone, without generated row functions (`MapperSettings.closuresOnly`; tests). */
+  readonly closuresOnly?: boolean | undefined;
 }
 
 /** Maps one record (a CSV row's fields, a parsed JSON record) to readings, or says why not. */
@@ -91,14 +93,28 @@ export function compileMapping(loaded: LoadedMapping, options: CompileOptions = 
   // The compile check proper: compile against the layout the mapping declares, collecting every problem.
   const declared = mapping.shape.kind === 'csv' ? csvAccessor(declaredColumns(mapping)) : anyPath();
   try {
-    new MappingMapper(mapping, declared as RecordAccessor<unknown>, { units, lookups, sourceTimeZone, problems });
+    // (the check needs the compiled steps, not a row function: none is generated)
+    new MappingMapper(mapping, declared as RecordAccessor<unknown>, {
+      units,
+      lookups,
+      sourceTimeZone,
+      problems,
+      closuresOnly: true,
+    });
   } catch (err) {
     // a zone the runtime does not know is already a problem at timestamp.zone (checkStatic)
     if (!(err instanceof TimeZoneError)) throw err;
   }
   problems.check(origin);
 
-  const settings = { units, lookups, sourceTimeZone, problems: new Problems(), onReference: options.onReference };
+  const settings = {
+    units,
+    lookups,
+    sourceTimeZone,
+    problems: new Problems(),
+    onReference: options.onReference,
+    closuresOnly: options.closuresOnly,
+  };
   const csv = mapping.recognise.csv;
   return {
     name: mapping.name,

@@ -112,10 +112,20 @@ export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compi
       expr.slice === undefined &&
       (expr.required === undefined || expr.required === false)
     )
-      return withInfo((_r, ctx) => ctx.vars[slot], { slot });
-    return withTransforms((_r, ctx) => ctx.vars[slot], expr, label, scope, path);
+      return withInfo((_r, ctx) => ctx.vars[slot], { operand: shape({ kind: OP_SLOT, slot }) });
+    const ref = withTransforms((_r, ctx) => ctx.vars[slot], expr, label, scope, path);
+    if (!(expr.trim ?? true) || expr.slice !== undefined) return ref;
+    const required = requiredRejection(expr, label);
+    return withInfo(ref, { operand: shape({ kind: OP_VAR, slot, fold: foldOf(expr), required }) });
   }
-  if ('template' in expr) return withTransforms(template(expr.template, scope, path), expr, label, scope, path);
+  if ('template' in expr) {
+    const inner = template(expr.template, scope, path);
+    const filled = withTransforms(inner, expr, label, scope, path);
+    const parts = infoOf(inner).operand;
+    if (parts === undefined || !(expr.trim ?? true) || expr.slice !== undefined) return filled;
+    const required = requiredRejection(expr, label);
+    return withInfo(filled, { operand: { ...parts, fold: foldOf(expr), required } });
+  }
   if ('regex' in expr) {
     const from = compileExpr(expr.from, scope, `${path}.from`);
     let re: RegExp;
@@ -219,75 +229,117 @@ export function compileExpr<R>(expr: Expr, scope: Scope<R>, path: string): Compi
 export interface ExprInfo<R> {
   /** The expression reads this getter's text and nothing else: the same text, the same result (or broken rule). */
   readonly pureOn?: Getter<R> | undefined;
+  /** `pureOn` reads this CSV cell (its index). */
+  readonly pureAt?: number | undefined;
   /** The expression reads nothing: always the same result. */
   readonly constant?: boolean | undefined;
-  /** The expression is a CSV cell, trimmed, maybe case-folded or required (no slice): read in place. */
-  readonly cell?: Cell | undefined;
-  /** The expression is a variable needing no transforms (`givesNormalised`): its slot. */
-  readonly slot?: number | undefined;
+  /** How the expression reads in place (`readOperand`, the generated row function); absent: by calling it. */
+  readonly operand?: OperandShape<R> | undefined;
 }
 
 export const FOLD_NONE = 0;
 export const FOLD_UPPER = 1;
 export const FOLD_LOWER = 2;
 
-/** A CSV cell as an expression reads it: index, case fold, and the rejection when it is required and empty. */
-export interface Cell {
-  readonly at: number;
-  readonly fold: typeof FOLD_NONE | typeof FOLD_UPPER | typeof FOLD_LOWER;
-  readonly required: Rejection | undefined;
-}
+/** Call the compiled closure. */
+export const OP_FN = 0;
+/** A CSV cell (`at`), trimmed, then folded (`fold`) or, empty, rejected (`required`). */
+export const OP_CELL = 1;
+/** A variable (`slot`) with those transforms. */
+export const OP_VAR = 2;
+/** A variable (`slot`) as it is: every definition gave normalised text (`givesNormalised`). */
+export const OP_SLOT = 3;
+/** A template: `literals[i]` before `parts[i]`, missing when a part is; then the transforms of OP_CELL. */
+export const OP_TEMPLATE = 4;
 
 /**
- * A compiled expression as the mapper's hot path holds it: a CSV cell or a variable's
- * slot read in place (no call: a call site seeing many closures of one kind inlines
- * none of them), anything else by calling the closure. `at`/`slot` are -1 when unused.
+ * How an expression is read without calling it: what the closures `fromField`,
+ * `withTransforms` (trimmed, no slice) and `template` do, as data. A call site seeing
+ * many closures of one kind inlines none of them, so the hot path reads these in place.
  */
-export interface Operand<R> {
+export interface OperandShape<R> {
+  readonly kind: number;
   readonly at: number;
+  readonly slot: number;
   readonly fold: number;
   readonly required: Rejection | undefined;
-  readonly slot: number;
+  readonly literals: readonly string[];
+  readonly parts: readonly Operand<R>[];
+}
+
+export interface Operand<R> extends OperandShape<R> {
   readonly fn: Compiled<R>;
 }
 
-export function operandOf<R>(fn: Compiled<R>): Operand<R> {
-  const info = infoOf(fn);
-  const cell = info.cell;
-  return {
-    at: cell?.at ?? -1,
-    fold: cell?.fold ?? FOLD_NONE,
-    required: cell?.required,
-    slot: info.slot ?? -1,
-    fn,
-  };
+const NO_SHAPE: OperandShape<unknown> = {
+  kind: OP_FN,
+  at: -1,
+  slot: -1,
+  fold: FOLD_NONE,
+  required: undefined,
+  literals: [],
+  parts: [],
+};
+
+function shape<R>(s: Partial<OperandShape<R>>): OperandShape<R> {
+  return { ...(NO_SHAPE as OperandShape<R>), ...s };
 }
 
-/**
- * What `op.fn(record, ctx)` returns, read in place when it can be: the same steps as
- * the closures `fromField` and `withTransforms` make for a trimmed cell (trim, missing
- * tokens, `required`, case fold) and the variable reference for a normalised slot.
- */
+function foldOf(t: Transforms): number {
+  return t.case === 'upper' ? FOLD_UPPER : t.case === 'lower' ? FOLD_LOWER : FOLD_NONE;
+}
+
+export function operandOf<R>(fn: Compiled<R>): Operand<R> {
+  return { ...(infoOf(fn).operand ?? (NO_SHAPE as OperandShape<R>)), fn };
+}
+
+/** What `op.fn(record, ctx)` returns, read in place where its shape says how (see `OperandShape`). */
 export function readOperand<R>(
   op: Operand<R>,
   record: R,
   ctx: RowContext,
   token: ((text: string) => boolean) | undefined,
 ): string | undefined {
-  const at = op.at;
-  if (at >= 0) {
-    const raw = (record as unknown as readonly (string | undefined)[])[at];
-    const t = raw === undefined ? '' : trimText(raw);
-    if (t === '' || (token !== undefined && token(t))) {
-      const required = op.required;
-      if (required !== undefined && ctx.fail === undefined) ctx.fail = required;
-      return undefined;
-    }
-    const fold = op.fold;
-    return fold === FOLD_NONE ? t : fold === FOLD_UPPER ? upperCase(t) : lowerCase(t);
+  let raw: string | undefined;
+  switch (op.kind) {
+    case OP_CELL:
+      raw = (record as unknown as readonly (string | undefined)[])[op.at];
+      break;
+    case OP_VAR:
+      raw = ctx.vars[op.slot];
+      break;
+    case OP_SLOT:
+      return ctx.vars[op.slot];
+    case OP_TEMPLATE:
+      raw = fillTemplate(op, record, ctx, token);
+      break;
+    default:
+      return op.fn(record, ctx);
   }
-  if (op.slot >= 0) return ctx.vars[op.slot];
-  return op.fn(record, ctx);
+  const t = raw === undefined ? '' : trimText(raw);
+  if (t === '' || (token !== undefined && token(t))) {
+    const required = op.required;
+    if (required !== undefined && ctx.fail === undefined) ctx.fail = required;
+    return undefined;
+  }
+  const fold = op.fold;
+  return fold === FOLD_NONE ? t : fold === FOLD_UPPER ? upperCase(t) : lowerCase(t);
+}
+
+function fillTemplate<R>(
+  op: Operand<R>,
+  record: R,
+  ctx: RowContext,
+  token: ((text: string) => boolean) | undefined,
+): string | undefined {
+  const { literals, parts } = op;
+  let out = literals[0] as string;
+  for (let i = 0; i < parts.length; i++) {
+    const v = readOperand(parts[i] as Operand<R>, record, ctx, token);
+    if (v === undefined) return undefined;
+    out = out + v + (literals[i + 1] as string);
+  }
+  return out;
 }
 
 /** The rejection for a `required` expression that is empty, or undefined. */
@@ -305,8 +357,8 @@ function withInfo<R>(compiled: Compiled<R>, info: ExprInfo<R>): Compiled<R> {
 
 /** What an expression over `from` inherits from it: which field it reads (not how: it is no plain cell). */
 function sameSource<R>(from: Compiled<R>): ExprInfo<R> {
-  const { pureOn, constant } = infoOf(from);
-  return { pureOn, constant };
+  const { pureOn, pureAt, constant } = infoOf(from);
+  return { pureOn, pureAt, constant };
 }
 
 export function infoOf<R>(compiled: Compiled<R>): ExprInfo<R> {
@@ -363,15 +415,10 @@ function fromField<R>(name: string, t: Transforms, label: string, scope: Scope<R
   const trimmed = (t.trim ?? true) && t.slice === undefined;
   const info: ExprInfo<R> = {
     pureOn: get,
-    // a trimmed CSV cell, maybe case-folded or required: the mapper reads it in place (`readOperand`)
+    pureAt: at,
+    // a trimmed CSV cell, maybe case-folded or required: read in place (`readOperand`)
     ...(trimmed && at !== undefined
-      ? {
-          cell: {
-            at,
-            fold: t.case === 'upper' ? FOLD_UPPER : t.case === 'lower' ? FOLD_LOWER : FOLD_NONE,
-            required: requiredRejection(t, label),
-          },
-        }
+      ? { operand: shape({ kind: OP_CELL, at, fold: foldOf(t), required: requiredRejection(t, label) }) }
       : {}),
   };
   const plain =
@@ -404,13 +451,18 @@ function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
   // literals[i] comes before fields[i]; the last literal after the last field
   const literals: string[] = [];
   const fields: Compiled<R>[] = [];
+  // each part as read in place (`readOperand`): a variable as it is, a CSV cell trimmed
+  const parts: Operand<R>[] = [];
   let at = 0;
   for (const m of text.matchAll(PLACEHOLDER)) {
     const name = m[1] as string;
     literals.push(text.slice(at, m.index));
     const slot = scope.vars.get(name);
-    if (slot !== undefined) fields.push((_r, ctx) => ctx.vars[slot]);
-    else {
+    if (slot !== undefined) {
+      const part: Compiled<R> = (_r, ctx) => ctx.vars[slot];
+      fields.push(part);
+      parts.push({ ...shape({ kind: OP_SLOT, slot }), fn: part });
+    } else {
       const get = scope.accessor.field(name);
       if (get === undefined) {
         scope.problems.add(
@@ -419,7 +471,10 @@ function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
           `one of the variables ${[...scope.vars.keys()].join(', ') || '(none)'} or a column/path`,
         );
       }
-      fields.push(trimmedField(get, tokenOf(scope)));
+      const part = trimmedField(get, tokenOf(scope));
+      fields.push(part);
+      const cell = get === undefined ? undefined : scope.accessor.index?.(name);
+      parts.push({ ...shape(cell === undefined ? {} : { kind: OP_CELL, at: cell }), fn: part });
     }
     at = m.index + m[0].length;
   }
@@ -430,7 +485,7 @@ function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
     return () => whole;
   }
   const first = literals[0] as string;
-  return (r, ctx) => {
+  const filled: Compiled<R> = (r, ctx) => {
     let out = first;
     for (let i = 0; i < n; i++) {
       const v = (fields[i] as Compiled<R>)(r, ctx);
@@ -439,6 +494,7 @@ function template<R>(text: string, scope: Scope<R>, path: string): Compiled<R> {
     }
     return out;
   };
+  return withInfo(filled, { operand: shape({ kind: OP_TEMPLATE, literals, parts }) });
 }
 
 function trimmedField<R>(get: Getter<R> | undefined, token: ((text: string) => boolean) | undefined): Compiled<R> {
@@ -454,6 +510,23 @@ function trimmedField<R>(get: Getter<R> | undefined, token: ((text: string) => b
 /** The scope's token test (`missingToken`). */
 function tokenOf<R>(scope: Scope<R>): ((text: string) => boolean) | undefined {
   return scope.token ?? missingToken(scope.missing);
+}
+
+/**
+ * The ASCII characters (1 at their code) an ASCII text's first may be, in either case, for
+ * the text to lower-case into one of the `missing` tokens: a text whose first character
+ * is ASCII and 0 here is no token.
+ */
+export function tokenFirsts(missing: ReadonlySet<string>): Uint8Array {
+  const firsts = new Uint8Array(128);
+  for (const t of missing) {
+    if (t === '') continue;
+    const c = t.charCodeAt(0);
+    if (c >= 0x80) continue; // an ASCII text never lower-cases to a non-ASCII first character
+    firsts[c] = 1;
+    if (c >= 0x61 && c <= 0x7a) firsts[c - 0x20] = 1;
+  }
+  return firsts;
 }
 
 /**
@@ -502,14 +575,7 @@ export function isMissing(text: string, missing: ReadonlySet<string>): boolean {
 export function missingToken(missing: ReadonlySet<string>): ((text: string) => boolean) | undefined {
   if (missing.size <= 1) return undefined;
   const tokens = [...missing].filter((t) => t !== '');
-  // ASCII characters an ASCII text's first may be (either case) for the text to lower-case into a token
-  const firsts = new Uint8Array(128);
-  for (const t of tokens) {
-    const c = t.charCodeAt(0);
-    if (c >= 0x80) continue; // an ASCII text never lower-cases to a non-ASCII first character
-    firsts[c] = 1;
-    if (c >= 0x61 && c <= 0x7a) firsts[c - 0x20] = 1;
-  }
+  const firsts = tokenFirsts(missing);
   return (text) => {
     const first = text.charCodeAt(0);
     if (first < 0x80 && firsts[first] === 0) return false;

@@ -5,6 +5,11 @@
  * (its variables, required/forbidden fields, rejection), the site, the measure (long),
  * the timestamp, then the value(s). A record is accepted or rejected whole unless the
  * mapping says `reject: reading`.
+ *
+ * The steps are compiled into closures (expr.ts) and, from them, into one generated
+ * row function for this mapping and layout (row-code.ts): that is `map`. The closures'
+ * own walk through the steps (`mapByClosures`) is the fallback where code cannot be
+ * generated, and the reference the tests hold the generated functions to.
  */
 import { signalReadings } from './signals.ts';
 import { judgeBounds, type UnitBounds } from '../../../shared/bounds.ts';
@@ -23,18 +28,36 @@ import {
   type Site,
 } from '../rows.ts';
 import { TimestampReader } from '../timestamps.ts';
-import type { Getter, NumericGetter, RecordAccessor } from './accessor.ts';
+import {
+  rowFunction,
+  type CompiledBranch,
+  type CompiledRule,
+  type KeyField,
+  type MeasureEntry,
+  type RejectReading,
+  type RowFunction,
+  type RowHelpers,
+  type SiteExprs,
+  type SiteId,
+  type ValueColumn,
+  type Vars,
+  type WideColumn,
+} from './row-code.ts';
+import type { Getter, RecordAccessor } from './accessor.ts';
 import {
   compileExpr,
   fillMessage,
   givesNormalised,
   infoOf,
+  labelOf,
+  lowerCase,
   missingToken,
   operandOf,
   readOperand,
+  tokenFirsts,
   trimText,
+  upperCase,
   type Operand,
-  labelOf,
   type Compiled,
   type CompiledLookup,
   type RowContext,
@@ -43,7 +66,7 @@ import {
 import type { Problems } from './problems.ts';
 
 /** Rejections of single readings, when the mapping rejects readings rather than rows. */
-export type RejectReading = (rejection: Rejection) => void;
+export type { RejectReading } from './row-code.ts';
 
 export interface MapperSettings {
   readonly units: UnitRegistry;
@@ -52,6 +75,8 @@ export interface MapperSettings {
   readonly problems: Problems;
   /** Set by the registry loader only: each accepted record's site with its `reference` attributes. */
   readonly onReference?: OnReference | undefined;
+  /** Map with the closures alone, no generated row function (row-code.ts); the tests compare the two. */
+  readonly closuresOnly?: boolean | undefined;
 }
 
 /** What a record says about its asset in the registry (the mapping's `reference` block). */
@@ -79,80 +104,6 @@ interface CompiledSite<R> {
   asset?: Compiled<R> | undefined;
 }
 
-interface CompiledRule<R> {
-  readonly field: Operand<R>;
-  readonly reason: Rejection['reason'];
-  readonly message: string;
-}
-
-interface CompiledBranch<R> {
-  /** The field `if` tests; undefined for a branch without `if` (it always applies). */
-  readonly field: Operand<R> | undefined;
-  /** `equals` of one text (the usual test: one comparison), else the set and/or the regex. */
-  readonly only: string | undefined;
-  readonly equals: ReadonlySet<string> | undefined;
-  readonly matches: RegExp | undefined;
-  /** Nothing to do once taken but the site and timestamp: no rejection, variables or rules. */
-  readonly plain: boolean;
-  readonly vars: Vars<R>;
-  readonly site: CompiledSite<R>;
-  readonly require: readonly CompiledRule<R>[];
-  readonly forbid: readonly CompiledRule<R>[];
-  readonly reject: Rejection | undefined;
-  /** Period-end labels move back by this much (0: start-labelled). */
-  readonly shiftMs: number | undefined;
-}
-
-/** Variables to set, in order: slot `slots[i]` ← `exprs[i]`. */
-interface Vars<R> {
-  readonly slots: number[];
-  readonly exprs: Operand<R>[];
-}
-
-/** The site's expressions in effect for a row: a branch's own, else the mapping's (resolved once, not per row). */
-interface SiteExprs<R> {
-  /** Where the substation id is read (its expression and label). */
-  readonly substation: SiteId<R>;
-  readonly feeder: Operand<R> | undefined;
-  readonly name: Operand<R> | undefined;
-  readonly asset: Operand<R> | undefined;
-}
-
-/** The substation id's expression and what it is called in messages. */
-interface SiteId<R> {
-  readonly id: Operand<R> | undefined;
-  readonly label: string;
-}
-
-interface ValueColumn<R> {
-  readonly text: Operand<R>;
-  /** JSON: the value as a number when it is one (the accessor's `numeric`). */
-  readonly numeric?: NumericGetter<R> | undefined;
-  readonly label: string;
-  readonly measure: Measure;
-  readonly factor: number;
-  readonly boolean: boolean;
-}
-
-/** A wide reading's column: its getter (the raw text) and its unit's bounds, resolved when the mapper is built. */
-interface WideColumn<R> extends ValueColumn<R> {
-  readonly get: Getter<R>;
-  readonly bounds: UnitBounds | undefined;
-}
-
-/**
- * A long reading's measure as the text of the one field it is read from gives it (an LV
- * file's Description): the measure or why there is none, its unit's bounds, and the last
- * source-unit text seen with it and the factor that text gave.
- */
-interface MeasureEntry {
-  readonly measure: Measure | Rejection;
-  readonly bounds: UnitBounds | undefined;
-  unitSeen: boolean;
-  unitText: string | undefined;
-  unitResult: number | Rejection;
-}
-
 const PERIOD = /^([1-9][0-9]*)(s|m|h|d)$/;
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -161,12 +112,22 @@ export function periodMs(period: string | undefined): number | undefined {
   return m ? Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS] : undefined;
 }
 
+/** A branch as the mapper builds it: with its own site expressions (resolved into `branchSites`). */
+interface MapperBranch<R> extends CompiledBranch<R> {
+  readonly site: CompiledSite<R>;
+}
+
 export class MappingMapper<R> {
   readonly format: string;
+  /**
+   * Emits the record's readings and returns undefined, or returns why it is rejected: the
+   * generated row function of this mapping and layout (row-code.ts), else `mapByClosures`.
+   */
+  readonly map: RowFunction<R>;
   private readonly sites = new SiteCache();
   private readonly ctx: RowContext;
   private readonly vars: Vars<R> = { slots: [], exprs: [] };
-  private readonly branches: CompiledBranch<R>[] = [];
+  private readonly branches: MapperBranch<R>[] = [];
   /** The site's expressions with no branch taken, and with each branch taken (by index). */
   private readonly baseSite: SiteExprs<R>;
   private readonly baseId: SiteId<R>;
@@ -195,10 +156,10 @@ export class MappingMapper<R> {
    * file's Description): that field's getter, and the measures by its text — one Map
    * read a row instead of a lookup per expression and the nested maps.
    */
-  private readonly measureKey: Getter<R> | undefined;
+  private readonly measureKey: KeyField<R> | undefined;
   private readonly measureCache = new Map<string | undefined, MeasureEntry>();
   /** When the source unit is read from one field alone: its getter (a measure entry keeps the last text's factor). */
-  private readonly unitKey: Getter<R> | undefined;
+  private readonly unitKey: KeyField<R> | undefined;
   /** The measure's unit → the stated unit's text → the factor between them (or why there is none). */
   private readonly factors = new Map<string, Map<string, number | Rejection>>();
   // wide
@@ -341,6 +302,7 @@ export class MappingMapper<R> {
           text: operandOf(get),
           get,
           numeric: accessor.numeric?.(w.from),
+          at: accessor.index?.(w.from) ?? -1,
           label: accessor.label(w.from),
           measure: measureOf(measurement, w.phase ?? null, w.unit),
           factor: w.scale ?? 1,
@@ -349,6 +311,47 @@ export class MappingMapper<R> {
         });
       }
     }
+    const closures: RowFunction<R> = (record, emit, rejectReading) => this.mapByClosures(record, emit, rejectReading);
+    this.map = (settings.closuresOnly === true ? undefined : this.rowFunction()) ?? closures;
+  }
+
+  /** The generated row function of this mapper's steps (row-code.ts), or undefined where code cannot be made. */
+  private rowFunction(): RowFunction<R> | undefined {
+    const value = this.value;
+    return rowFunction<R>(
+      {
+        ctx: this.ctx,
+        token: this.token,
+        tokenFirsts: this.token === undefined ? undefined : tokenFirsts(this.missing),
+        vars: this.vars,
+        substationFirst: this.substationFirst,
+        baseId: this.baseId,
+        branches: this.branches,
+        baseSite: this.baseSite,
+        branchSites: this.branchSites,
+        shiftMs: this.shiftMs,
+        ts: this.ts,
+        tsLabel: this.tsLabel,
+        times: this.tsAuto ? this.times : undefined,
+        long:
+          value === undefined
+            ? undefined
+            : {
+                value,
+                measureKey: this.measureKey,
+                measureCache: this.measureCache,
+                sourceUnit: this.sourceUnit !== undefined,
+                unitKey: this.unitKey,
+              },
+        columns: this.columns,
+        missingNumbers: this.missingNumbers,
+        rejectReading: this.rejectReading,
+        withReference: this.settings.onReference !== undefined && this.reference !== undefined,
+        sites: this.sites,
+        helpers: this.helpers(),
+      },
+      { lowerCase, upperCase, readDecimal, checkSubstationId },
+    );
   }
 
   private compileBranch(
@@ -357,7 +360,7 @@ export class MappingMapper<R> {
     scope: Scope<R>,
     defineVars: (vars: Branch['vars'], path: string, into: Vars<R>) => void,
     basePeriod: number | undefined,
-  ): CompiledBranch<R> {
+  ): MapperBranch<R> {
     let field: Compiled<R> | undefined;
     let equals: Set<string> | undefined;
     let re: RegExp | undefined;
@@ -417,7 +420,8 @@ export class MappingMapper<R> {
     return out;
   }
 
-  map(record: R, emit: EmitReading, rejectReading?: RejectReading): Rejection | undefined {
+  /** The mapper's steps through its closures: what the generated row function does, step for step. */
+  mapByClosures(record: R, emit: EmitReading, rejectReading?: RejectReading): Rejection | undefined {
     const ctx = this.ctx;
     ctx.fail = undefined;
     const fail = this.setVars(this.vars, record);
@@ -590,20 +594,8 @@ export class MappingMapper<R> {
     let factor = 1;
     const key = this.measureKey;
     if (key !== undefined) {
-      const text = key(record);
-      let entry = this.measureCache.get(text);
-      if (entry === undefined) {
-        const m = this.measure(record);
-        entry = {
-          measure: m,
-          bounds: 'reason' in m ? undefined : this.boundsOf(m.unit),
-          unitSeen: false,
-          unitText: undefined,
-          unitResult: 1,
-        };
-        if (this.measureCache.size >= 4096) this.measureCache.clear();
-        this.measureCache.set(text, entry);
-      }
+      const text = key.get(record);
+      const entry = this.measureCache.get(text) ?? this.measureEntry(record, text);
       const m = entry.measure;
       if ('reason' in m) return m;
       measure = m;
@@ -613,14 +605,8 @@ export class MappingMapper<R> {
         const unitKey = this.unitKey;
         if (unitKey === undefined) f = this.unitFactor(record, measure);
         else {
-          const unitText = unitKey(record);
-          if (entry.unitSeen && unitText === entry.unitText) f = entry.unitResult;
-          else {
-            f = this.unitFactor(record, measure);
-            entry.unitSeen = true;
-            entry.unitText = unitText;
-            entry.unitResult = f;
-          }
+          const unitText = unitKey.get(record);
+          f = entry.unitSeen && unitText === entry.unitText ? entry.unitResult : this.unitMemo(record, entry, unitText);
         }
         if (typeof f !== 'number') return f;
         factor = f;
@@ -651,6 +637,58 @@ export class MappingMapper<R> {
     if (refused) return refused;
     emit(where, measure, value, ts);
     return undefined;
+  }
+
+  /** The measure entry for a key text not cached yet: computed and cached. */
+  private measureEntry(record: R, text: string | undefined): MeasureEntry {
+    const m = this.measure(record);
+    const entry: MeasureEntry = {
+      measure: m,
+      bounds: 'reason' in m ? undefined : this.boundsOf(m.unit),
+      unitSeen: false,
+      unitText: undefined,
+      unitResult: 1,
+    };
+    if (this.measureCache.size >= 4096) this.measureCache.clear();
+    this.measureCache.set(text, entry);
+    return entry;
+  }
+
+  /** The source unit's factor for a text the entry did not see last: computed, and kept on the entry. */
+  private unitMemo(record: R, entry: MeasureEntry, text: string | undefined): number | Rejection {
+    const f = this.unitFactor(record, entry.measure as Measure);
+    entry.unitSeen = true;
+    entry.unitText = text;
+    entry.unitResult = f;
+    return f;
+  }
+
+  /** What the generated row function calls for everything but the common path. */
+  private helpers(): RowHelpers<R> {
+    return {
+      measureEntry: (record, key) => this.measureEntry(record, key),
+      unitMemo: (record, entry, text) => this.unitMemo(record, entry, text),
+      measure: (record) => this.measure(record),
+      unitFactor: (record, measure) => this.unitFactor(record, measure),
+      boundsOf: (unit) => this.boundsOf(unit),
+      timestamp: (text, shiftMs) => this.timestamp(text, shiftMs),
+      shifted: (text, ms, shiftMs) => this.shiftedTs(text, ms, shiftMs),
+      badTimestamp: (message) => ({ reason: 'bad_timestamp', message: `${this.tsLabel} ${message}` }),
+      number: (text, c, unit, factor, bounds) => this.number(text, c, unit, factor, bounds),
+      referenceOf: (record, site) => this.referenceOf(record, site),
+      branchRejection: (branch, record, tested) =>
+        this.takeBranch(
+          this.branches[branch] as MapperBranch<R>,
+          record,
+          tested < 0 ? undefined : this.branches[tested],
+        ) as Rejection,
+      ruleRejection: (rule, value) => ({ reason: rule.reason, message: fillMessage(rule.message, value) }),
+      outOfBounds: (label, unit, value, bounds) => {
+        const verdict = judgeBounds(unit, value, bounds);
+        return verdict.ok ? undefined : { reason: 'out_of_bounds', message: `${label} ${verdict.reason}` };
+      },
+      missing: (label) => ({ reason: 'missing_field', message: `${label} is empty` }),
+    };
   }
 
   /**
@@ -786,9 +824,14 @@ export class MappingMapper<R> {
     const time = this.times.read(text);
     if (!time.ok) return { reason: 'bad_timestamp', message: `${this.tsLabel} ${time.message}` };
     if (shiftMs === 0) return time.ts;
+    return this.shiftedTs(text, time.ms, shiftMs);
+  }
+
+  /** A period-end label's time moved back to its period's start, cached by the label's text. */
+  private shiftedTs(text: string, ms: number, shiftMs: number): string {
     let ts = this.shifted.get(text);
     if (ts === undefined) {
-      ts = canonicalTs(time.ms - shiftMs);
+      ts = canonicalTs(ms - shiftMs);
       if (this.shifted.size >= 8192) this.shifted.clear();
       this.shifted.set(text, ts);
     }
@@ -846,16 +889,18 @@ export class MappingMapper<R> {
  * The one getter some expressions read and nothing else (constants aside): their results
  * may be cached by its text. Undefined when they read more, or a variable.
  */
-function oneSource<R>(exprs: readonly (Compiled<R> | undefined)[]): Getter<R> | undefined {
+function oneSource<R>(exprs: readonly (Compiled<R> | undefined)[]): KeyField<R> | undefined {
   let source: Getter<R> | undefined;
+  let at = -1;
   for (const e of exprs) {
     if (e === undefined) continue;
     const info = infoOf(e);
     if (info.constant) continue;
     if (info.pureOn === undefined || (source !== undefined && source !== info.pureOn)) return undefined;
     source = info.pureOn;
+    at = info.pureAt ?? -1;
   }
-  return source ?? (() => '');
+  return source === undefined ? { get: () => '', at: -1 } : { get: source, at };
 }
 
 /** Variables whose every definition (the mapping's, each branch's) gives normalised text (`givesNormalised`). */
