@@ -1,5 +1,5 @@
 /**
- * The JSON half of `npm run bench -- sources [--json-records N] [--reps R] [--large [--large-bytes B]]`:
+ * The JSON half of `npm run bench -- sources [--json-only] [--json-shapes S] [--json-records N] [--reps R] [--large [--large-bytes B]]`:
  *
  * 1. Throughput of JSON Lines (seed 004's telemetry) and a JSON array (seed 003's energy
  *    records) through their built-in mappings, against a plain `JSON.parse` loop over the
@@ -31,7 +31,12 @@ import {
   type RecordSink,
   type SplitAccount,
 } from '../../src/producers/splitter/core.ts';
-import { JsonDocumentReader, NdjsonRecordReader } from '../../src/producers/splitter/json-records.ts';
+import {
+  ArrayBatch,
+  JsonDocumentReader,
+  NdjsonRecordReader,
+  type JsonItem,
+} from '../../src/producers/splitter/json-records.ts';
 import { JsonRecordSplit, jsonReaderFor } from '../../src/producers/splitter/json-split.ts';
 import { builtinMappingSet } from '../../src/producers/splitter/mapping/set.ts';
 import type { EmitReading } from '../../src/producers/splitter/rows.ts';
@@ -39,6 +44,7 @@ import type { RawShape } from '../../src/shared/resources.ts';
 import { atLeast, atMost, round, type BenchResult } from '../types.ts';
 
 export const SOURCES_JSON_FLAGS = {
+  'json-shapes': 'which JSON shapes to measure, comma-separated: ndjson, json (default both)',
   'json-records': 'records of each generated JSON file for the throughput ratio (default 200000)',
   reps: 'alternating runs of each side; the best of each counts (default 3)',
   large: 'also split a generated ≥ 1 GB JSON Lines file and a ≥ 1 GB JSON-array file in a child process (peak RSS)',
@@ -135,8 +141,13 @@ async function readerOnly(shape: 'json' | 'ndjson', bytes: Buffer): Promise<Side
   const cpu0 = process.cpuUsage();
   const reader = shape === 'ndjson' ? new NdjsonRecordReader() : new JsonDocumentReader();
   let n = 0;
-  for await (const chunk of chunks(bytes)) n += reader.write(chunk).length;
-  n += (await reader.end()).length;
+  const count = (items: readonly JsonItem[]): number => {
+    let k = 0;
+    for (const item of items) k += item instanceof ArrayBatch ? item.values.length : 1;
+    return k;
+  };
+  for await (const chunk of chunks(bytes)) n += count(reader.write(chunk));
+  n += count(await reader.end());
   return { cpu: cpuMs(cpu0), records: n, events: 0 };
 }
 
@@ -158,9 +169,9 @@ async function sourceStage(shape: 'json' | 'ndjson', bytes: Buffer): Promise<Sid
   const account: SplitAccount = {
     stopped: false,
     setMapping: () => undefined,
-    mapped: (_line, _raw, map) => {
+    mapped: (_line, _text, _start, _end, mapper, record) => {
       records++;
-      const rejection = map(emit, refuse);
+      const rejection = mapper.map(record, emit, refuse);
       if (rejection) refuse(rejection);
     },
     rejected: (_reason, _line, _raw, message) => refuse({ message }),
@@ -306,7 +317,10 @@ async function largeRss(shape: 'json' | 'ndjson', bytes: number): Promise<BenchR
 export async function sourcesJsonResults(flags: Record<string, string | boolean | undefined>): Promise<BenchResult[]> {
   const n = Number(flags['json-records'] ?? 200_000);
   const reps = Number(flags.reps ?? 3);
-  const out = [...(await throughput('ndjson', n, reps)), ...(await throughput('json', n, reps))];
+  const shapes = String(flags['json-shapes'] ?? 'ndjson,json').split(',');
+  const out: BenchResult[] = [];
+  for (const shape of ['ndjson', 'json'] as const)
+    if (shapes.includes(shape)) out.push(...(await throughput(shape, n, reps)));
   if (flags.large) {
     const bytes = Number(flags['large-bytes'] ?? 1_100_000_000);
     out.push(await largeRss('ndjson', bytes), await largeRss('json', bytes));

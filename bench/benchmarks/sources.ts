@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sources [--rows N] [--reps R] [--csv-only]`
+ * `npm run bench -- sources [--rows N] [--reps R] [--csv-only | --json-only]`
  *
  * CSV through the mapping engine vs the hand-written mappers it replaced (kept as the
  * test oracle, test/support/oracle/) vs plain csv-parse, on the same generated files
@@ -54,11 +54,13 @@ export const sourcesBenchmark: Benchmark = {
   flags: {
     rows: 'rows of each generated file (default 500000)',
     'csv-only': 'run the CSV half only (engine vs hand-written vs csv-parse), not the JSON half',
+    'json-only': 'run the JSON half only (bench/benchmarks/sources-json.ts), not the CSV half',
     ...SOURCES_JSON_FLAGS,
   },
   async run(flags) {
     const rows = Number(flags.rows ?? 500_000);
     const reps = Number(flags.reps ?? 3);
+    if (flags['json-only'] === true) return sourcesJsonResults(flags);
     const dir = await mkdtemp(join(tmpdir(), 'dubegrid-bench-sources-'));
     try {
       const lv = await lvFile(join(dir, 'gen'), rows);

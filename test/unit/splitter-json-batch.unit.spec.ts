@@ -1,20 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readArrayBatch } from '../../src/producers/splitter/json-batch.ts';
-import { JsonDocumentReader, type JsonItem } from '../../src/producers/splitter/json-records.ts';
+import { ArrayBatch, readArrayBatch } from '../../src/producers/splitter/json-batch.ts';
+import { compileMapping } from '../../src/producers/splitter/mapping/compile.ts';
+import { builtinMappingSet, MappingSet } from '../../src/producers/splitter/mapping/set.ts';
+import { parseMapping } from '../../src/shared/sources/load.ts';
+import { run } from './splitter.support.ts';
+import {
+  JsonDocumentReader,
+  recordsOf,
+  type JsonItem,
+  type JsonRecord,
+  type JsonReject,
+} from '../../src/producers/splitter/json-records.ts';
+
+type Item = JsonRecord | JsonReject;
 
 /** Feeds `bytes` to a fresh document reader in chunks of `size`; size 1 leaves the fast path no batch to read. */
-async function read(bytes: Buffer, size = bytes.length, recordsPaths?: string[][]): Promise<JsonItem[]> {
+async function read(bytes: Buffer, size = bytes.length, recordsPaths?: string[][]): Promise<Item[]> {
   const reader = new JsonDocumentReader({ recordsPaths });
   const out: JsonItem[] = [];
   for (let i = 0; i < bytes.length; i += size) out.push(...reader.write(bytes.subarray(i, i + size)));
   out.push(...(await reader.end()));
   expect(reader.stopped).toBeUndefined();
-  return out;
+  // batches spread into their records, each with its text and line
+  return recordsOf(out);
 }
 
 /** The exact scanner's reading: one byte at a time, so no `}`, `,` and `{` are ever in one chunk. */
-const exact = (bytes: Buffer, recordsPaths?: string[][]): Promise<JsonItem[]> => read(bytes, 1, recordsPaths);
+const exact = (bytes: Buffer, recordsPaths?: string[][]): Promise<Item[]> => read(bytes, 1, recordsPaths);
 
 describe('JSON-array fast path (many records per JSON.parse)', () => {
   it('reads whole records with their own texts and the lines they start on, nested objects included', () => {
@@ -120,5 +133,86 @@ describe('JSON-array fast path (many records per JSON.parse)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('JSON-array batches through the core: a record’s text sliced only when it is quarantined', () => {
+  const energy = (i: number, over: Record<string, unknown> = {}): Record<string, unknown> => ({
+    site_id: `site-${i % 5}`,
+    timestamp: `2025-02-01T00:${String(i % 60).padStart(2, '0')}:00`,
+    energy_generated_kwh: i * 0.5,
+    energy_consumed_kwh: 1 + i,
+    ...over,
+  });
+  /** Records the mapping rejects, each valid JSON (so inside a batch), among good ones. */
+  const doc = (): Buffer => {
+    const recs = Array.from({ length: 80 }, (_, i) =>
+      i === 3
+        ? energy(i, { site_id: null })
+        : i === 17
+          ? energy(i, { energy_consumed_kwh: 'lots' })
+          : i === 40
+            ? energy(i, { timestamp: '2025-13-01T00:00:00' })
+            : i === 79
+              ? energy(i, { energy_generated_kwh: 1e300 })
+              : energy(i),
+    );
+    return Buffer.from(JSON.stringify(recs, null, 4));
+  };
+
+  it('gives the exact scanner’s summary, events and entries (texts, lines, reasons), whatever the chunks', async () => {
+    const bytes = doc();
+    // the records are one batch when the document is one chunk
+    expect(readArrayBatch(bytes, bytes.indexOf('{'), 1 << 20, 2)).toBeInstanceOf(ArrayBatch);
+    const options = { shape: 'json' as const, mappings: builtinMappingSet() };
+    const exact = await run(bytes, { ...options, chunkSize: 1 });
+    expect(exact.entries.map((e) => e.reason)).toEqual([
+      'missing_field',
+      'non_numeric',
+      'bad_timestamp',
+      'out_of_bounds',
+    ]);
+    expect(exact.entries[1]?.raw).toBe(
+      JSON.stringify(energy(17, { energy_consumed_kwh: 'lots' }), null, 4).replace(/\n/g, '\n    '),
+    );
+    expect(exact.summary).toMatchObject({ rows_read: 80, rows_accepted: 76, rows_quarantined: 4 });
+    for (const chunkSize of [bytes.length, 4096, 1000, 333]) {
+      const fast = await run(bytes, { ...options, chunkSize });
+      expect(fast.entries).toEqual(exact.entries);
+      expect(fast.events).toEqual(exact.events);
+      expect(fast.summary).toEqual(exact.summary);
+    }
+  });
+
+  it('quarantines a rejected reading (reject: reading) with its record’s own text', async () => {
+    const mapping = compileMapping(
+      parseMapping(
+        `
+name: energy_by_reading
+recognise: { json: { paths: [site_id, energy_generated_kwh] } }
+shape: { kind: json, records: $ }
+reject: reading
+timestamp: { from: timestamp }
+site:
+  substation_id: { path: site_id, required: true }
+readings:
+  - { from: energy_generated_kwh, measurement: energy_generated, unit: Wh, scale: 1000 }
+  - { from: energy_consumed_kwh, measurement: energy_consumed, unit: Wh, scale: 1000 }
+`,
+        'test',
+      ),
+    );
+    const bytes = doc();
+    const options = { shape: 'json' as const, mappings: new MappingSet([mapping], mapping.units) };
+    const whole = await run(bytes, options);
+    expect(whole.summary).toMatchObject({ rows_read: 80, readings_quarantined: 2 });
+    const bad = whole.entries.filter((e) => e.reason === 'non_numeric' || e.reason === 'out_of_bounds');
+    expect(bad.map((e) => e.raw)).toEqual([
+      JSON.stringify(energy(17, { energy_consumed_kwh: 'lots' }), null, 4).replace(/\n/g, '\n    '),
+      JSON.stringify(energy(79, { energy_generated_kwh: 1e300 }), null, 4).replace(/\n/g, '\n    '),
+    ]);
+    const exact = await run(bytes, { ...options, chunkSize: 1 });
+    expect(whole.entries).toEqual(exact.entries);
+    expect(whole.events).toEqual(exact.events);
   });
 });

@@ -3,21 +3,25 @@ import { describe, expect, it } from 'vitest';
 import {
   JsonDocumentReader,
   NdjsonRecordReader,
+  recordsOf,
   type JsonItem,
   type JsonRecord,
+  type JsonReject,
 } from '../../src/producers/splitter/json-records.ts';
 import type { RecordReader } from '../../src/producers/splitter/records.ts';
 
 /** Feeds `bytes` to a fresh reader in chunks of `size` (every boundary, when size is 1). */
-async function read(reader: RecordReader<JsonItem>, bytes: Buffer, size = bytes.length): Promise<JsonItem[]> {
+async function read(reader: RecordReader<JsonItem>, bytes: Buffer, size = bytes.length): Promise<Item[]> {
   const out: JsonItem[] = [];
   for (let i = 0; i < bytes.length; i += Math.max(1, size)) out.push(...reader.write(bytes.subarray(i, i + size)));
   out.push(...(await reader.end()));
-  return out;
+  // a JSON array's batches (json-batch.ts) spread into their records
+  return recordsOf(out);
 }
 
-const values = (items: JsonItem[]): unknown[] => items.map((i) => ('value' in i ? i.value : i.reject));
-const lines = (items: JsonItem[]): number[] => items.map((i) => i.line);
+type Item = JsonRecord | JsonReject;
+const values = (items: Item[]): unknown[] => items.map((i) => ('value' in i ? i.value : i.reject));
+const lines = (items: Item[]): number[] => items.map((i) => i.line);
 
 /** Brackets, braces, quotes and backslashes inside strings, and characters of 2, 3 and 4 UTF-8 bytes. */
 const TRICKY = [

@@ -103,9 +103,10 @@ async function firstJsonReading(
       return ts !== undefined || records >= PARTITION_ROWS_SCANNED;
     },
     setMapping: () => undefined,
-    mapped(_line, _raw, map) {
+    mapped(_line, _text, _start, _end, mapper, record) {
       records++;
-      map(
+      mapper.map(
+        record,
         (_site, _measure, _value, at) => void (ts ??= at),
         () => undefined,
       );

@@ -23,7 +23,7 @@ import { duplicateColumn, looksBinary } from './formats.ts';
 import { JsonRecordSplit, jsonReaderFor } from './json-split.ts';
 import { AGGREGATOR_PENDING_BUDGET_BYTES, aggregatorMaxBytes, MAX_FIELD_CHARS, MAX_RECORD_BYTES } from './limits.ts';
 import { LineScanner, type OversizedRecord, type ScanPiece } from './line-scan.ts';
-import type { CsvRowMapper, RejectReading } from './mapping/compile.ts';
+import type { CsvRowMapper, RecordMapper } from './mapping/compile.ts';
 import { builtinMappingSet, type CsvMappers } from './mapping/set.ts';
 import type { ReaderStop } from './records.ts';
 import { clip, type EmitReading, type Measure, type Rejection, type Site } from './rows.ts';
@@ -177,12 +177,12 @@ export interface SplitAccount {
   readonly stopped: boolean;
   /** The mapping that reads the records (the manifest's `format` and `mapping`), or `unknown` (null). */
   setMapping(mapping: ManifestMapping | null): void;
-  /** One record read and mapped: accepted (readings emitted) or rejected. */
-  mapped(
-    line: number,
-    raw: string,
-    map: (emit: EmitReading, rejectReading: RejectReading) => Rejection | undefined,
-  ): void;
+  /**
+   * One record read and mapped by `mapper`: accepted (readings emitted) or rejected. Its
+   * text is `text.slice(start, end)` (a JSON array's records share their batch's text),
+   * sliced only for a quarantine entry.
+   */
+  mapped(line: number, text: string, start: number, end: number, mapper: RecordMapper<unknown>, record: unknown): void;
   /** One record read and rejected. */
   rejected(reason: QuarantineReason, line: number, raw: string, message: string): void;
 }
@@ -208,10 +208,13 @@ class Split implements SplitAccount {
   private rowsQuarantined = 0;
   private rowsWithoutReadings = 0;
   private readingsQuarantined = 0;
-  private rowRaw = '';
+  /** The row being mapped: its text is rowText.slice(rowStart, rowEnd), sliced only for a quarantine entry. */
+  private rowText = '';
+  private rowStart = 0;
+  private rowEnd = 0;
   private readonly rejectReading = (r: Rejection): void => {
     this.readingsQuarantined++;
-    this.entry(r.reason, this.line, rawLine(this.rowRaw), r.message);
+    this.entry(r.reason, this.line, rawLine(this.rowRaw()), r.message);
   };
   private readonly reasons: Partial<Record<QuarantineReason, number>> = {};
   private entries = 0;
@@ -380,7 +383,9 @@ class Split implements SplitAccount {
       }
     }
     this.line = line;
-    this.rowRaw = raw;
+    this.rowText = raw;
+    this.rowStart = 0;
+    this.rowEnd = raw.length;
     const before = this.events;
     const rejection = mapper.map(fields, this.emitReading, this.rejectReading);
     if (rejection) {
@@ -510,21 +515,19 @@ class Split implements SplitAccount {
     this.format = mapping?.name ?? 'unknown';
   }
 
-  mapped(
-    line: number,
-    raw: string,
-    map: (emit: EmitReading, rejectReading: RejectReading) => Rejection | undefined,
-  ): void {
+  mapped(line: number, text: string, start: number, end: number, mapper: RecordMapper<unknown>, record: unknown): void {
     if (this.passed()) return;
     this.rowsRead++;
     this.line = line;
     this.lastLine = line;
-    this.rowRaw = raw;
+    this.rowText = text;
+    this.rowStart = start;
+    this.rowEnd = end;
     const before = this.events;
     let rejection: Rejection | undefined;
     try {
       // a JSON record's bad reading costs only itself under `reject: reading`, as a CSV row's does
-      rejection = map(this.emitReading, this.rejectReading);
+      rejection = mapper.map(record, this.emitReading, this.rejectReading);
     } catch (err) {
       // a mapping meeting a value it cannot take is the record's fault, never the split's
       rejection = {
@@ -533,11 +536,16 @@ class Split implements SplitAccount {
       };
     }
     if (rejection) {
-      this.reject(rejection.reason, line, raw, rejection.message);
+      this.reject(rejection.reason, line, this.rowRaw(), rejection.message);
       return;
     }
     this.rowsAccepted++;
     if (this.events === before) this.rowsWithoutReadings++;
+  }
+
+  private rowRaw(): string {
+    const text = this.rowText;
+    return this.rowStart === 0 && this.rowEnd === text.length ? text : text.slice(this.rowStart, this.rowEnd);
   }
 
   rejected(reason: QuarantineReason, line: number, raw: string, message: string): void {

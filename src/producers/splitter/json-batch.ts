@@ -14,14 +14,38 @@
  * with its own text and line as before).
  */
 import { COMMA, isJsonSpace, LBRACE, RBRACE } from './json-scan.ts';
-import type { JsonRecord } from './json-records.ts';
+import type { JsonObject, JsonRecord } from './json-records.ts';
 
-export interface ArrayBatch {
-  readonly records: JsonRecord[];
-  /** Index in the chunk just past the last record's `}`. */
-  readonly end: number;
-  /** Line feeds in the chunk from the batch's start to `end`. */
-  readonly lineFeeds: number;
+/**
+ * The records of one batch, kept as the parsed array and numbers: record `k` is
+ * `values[k]`, its text `text.slice(starts[k], ends[k])`, on line `lines[k]`. No text or
+ * object per record is made on the way (they cost about as much as finding the
+ * separators): a record's text is sliced only when something asks for it (`raw`), which
+ * the split does only for a rejected record or reading.
+ */
+export class ArrayBatch {
+  constructor(
+    readonly values: readonly JsonObject[],
+    /** The batch's text, from its first record's `{` to its last record's `}`. */
+    readonly text: string,
+    readonly starts: readonly number[],
+    readonly ends: readonly number[],
+    readonly lines: readonly number[],
+    /** Index in the chunk just past the last record's `}`. */
+    readonly end: number,
+    /** Line feeds in the chunk from the batch's start to `end`. */
+    readonly lineFeeds: number,
+  ) {}
+
+  /** Record `k`'s text. */
+  raw(k: number): string {
+    return this.text.slice(this.starts[k], this.ends[k]);
+  }
+
+  /** The records one by one with their texts, as the exact scanner gives them (tests; nothing on the hot path). */
+  get records(): JsonRecord[] {
+    return this.values.map((value, k) => ({ value, raw: this.raw(k), line: this.lines[k] as number }));
+  }
 }
 
 /**
@@ -31,10 +55,13 @@ export interface ArrayBatch {
  */
 export type BatchMiss = 'none' | 'invalid' | 'ambiguous';
 
+/** The `}` of the separator `nextSeparator` found last (its return value is the `{`). */
+let separatorClose = -1;
+
 /**
  * Index of the `{` that ends the first separator at or after `from` — `}`, white space,
- * `,`, white space, `{` — or -1 when there is none. (An `indexOf` per `}` costs less than
- * a regex call per record.)
+ * `,`, white space, `{` — or -1 when there is none; its `}` is left in `separatorClose`.
+ * (An `indexOf` per `}` costs less than a regex call per record.)
  */
 function nextSeparator(text: string, from: number): number {
   for (let k = text.indexOf('}', from); k !== -1; k = text.indexOf('}', k + 1)) {
@@ -43,7 +70,10 @@ function nextSeparator(text: string, from: number): number {
     if (text.charCodeAt(j) !== COMMA) continue;
     j++;
     while (isJsonSpace(text.charCodeAt(j))) j++;
-    if (text.charCodeAt(j) === LBRACE) return j;
+    if (text.charCodeAt(j) === LBRACE) {
+      separatorClose = k;
+      return j;
+    }
   }
   return -1;
 }
@@ -56,41 +86,46 @@ export function readArrayBatch(chunk: Buffer, from: number, maxBytes: number, li
   const end = lastRecordEnd(chunk, from, Math.min(chunk.length, from + maxBytes));
   if (end === -1) return 'none';
   const text = chunk.toString('utf8', from, end);
-  let values: unknown;
+  let parsed: unknown;
   try {
-    values = JSON.parse(`[${text}]`);
+    parsed = JSON.parse(`[${text}]`);
   } catch {
     return 'invalid';
   }
-  const parsed = values as unknown[];
-  const records: JsonRecord[] = new Array<JsonRecord>(parsed.length);
+  const values = parsed as JsonObject[];
+  const n = values.length;
+  const starts = new Array<number>(n);
+  const ends = new Array<number>(n);
+  const lines = new Array<number>(n);
   let searchFrom = 0;
   const first = line;
   let start = 0;
   let nl = text.indexOf('\n');
-  for (let k = 0; k < parsed.length; k++) {
-    const value = parsed[k];
+  for (let k = 0; k < n; k++) {
+    const value = values[k];
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'invalid';
     let stop = text.length;
     let next = -1;
-    if (k < parsed.length - 1) {
+    if (k < n - 1) {
       next = nextSeparator(text, searchFrom);
       if (next === -1) return 'invalid';
       searchFrom = next + 1;
-      stop = text.lastIndexOf('}', next) + 1;
+      stop = separatorClose + 1;
     }
     while (nl !== -1 && nl < start) {
       line++;
       nl = text.indexOf('\n', nl + 1);
     }
-    records[k] = { value: value as JsonRecord['value'], raw: text.slice(start, stop), line };
+    starts[k] = start;
+    ends[k] = stop;
+    lines[k] = line;
     start = next;
   }
   // one separator more than boundaries: some record holds one, so the texts above are not the records'
   if (nextSeparator(text, searchFrom) !== -1) return 'ambiguous';
   let lineFeeds = line - first;
   for (; nl !== -1; nl = text.indexOf('\n', nl + 1)) lineFeeds++;
-  return { records, end, lineFeeds };
+  return new ArrayBatch(values, text, starts, ends, lines, end, lineFeeds);
 }
 
 /**

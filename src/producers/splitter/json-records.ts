@@ -18,7 +18,7 @@
  * after it are read as usual. Only a broken frame (the document around the records)
  * stops a document reader.
  */
-import { readArrayBatch } from './json-batch.ts';
+import { ArrayBatch, readArrayBatch } from './json-batch.ts';
 import { MAX_RECORD_BYTES } from './limits.ts';
 import {
   COLON,
@@ -55,7 +55,19 @@ export interface JsonReject {
   readonly line: number;
 }
 
-export type JsonItem = JsonRecord | JsonReject;
+/** A record or a rejected one; a JSON array's fast path gives many records as one `ArrayBatch` (json-batch.ts). */
+export type JsonItem = JsonRecord | JsonReject | ArrayBatch;
+
+export { ArrayBatch };
+
+/** The items with each batch spread into its records: what the exact scanner would give (tests, tools). */
+export function recordsOf(items: readonly JsonItem[]): (JsonRecord | JsonReject)[] {
+  const out: (JsonRecord | JsonReject)[] = [];
+  for (const item of items)
+    if (item instanceof ArrayBatch) out.push(...item.records);
+    else out.push(item);
+  return out;
+}
 
 const BOM = '\uFEFF';
 /** A fast batch's reach: a chunk or so, bounding the text and values held at once. */
@@ -382,8 +394,8 @@ export class JsonDocumentReader implements RecordReader<JsonItem> {
       return -1;
     }
     this.batchMisses = 0;
-    this.elements += batch.records.length;
-    for (const r of batch.records) this.items.push(r);
+    this.elements += batch.values.length;
+    this.items.push(batch);
     this.line += batch.lineFeeds;
     this.mark = batch.end;
     return batch.end;

@@ -12,7 +12,7 @@
  */
 import type { QuarantineReason } from '../../shared/quarantine.ts';
 import type { SplitAccount } from './core.ts';
-import { JsonDocumentReader, NdjsonRecordReader, type JsonItem } from './json-records.ts';
+import { ArrayBatch, JsonDocumentReader, NdjsonRecordReader, type JsonItem, type JsonObject } from './json-records.ts';
 import type { Mapping } from '../../shared/sources/mapping.ts';
 import type { CompiledMapping, Recognition, RecordMapper } from './mapping/compile.ts';
 import { compileJsonPath, jsonAccessor, JsonPathError, parseJsonPath } from './mapping/json-accessor.ts';
@@ -59,19 +59,36 @@ export class JsonRecordSplit {
   ) {}
 
   process(items: readonly JsonItem[]): void {
+    const account = this.account;
     for (const item of items) {
-      if (this.account.stopped) return;
+      if (account.stopped) return;
+      if (item instanceof ArrayBatch) {
+        this.batch(item);
+        continue;
+      }
       if ('reject' in item) {
-        this.account.rejected(item.reject, item.line, item.raw, item.message);
+        account.rejected(item.reject, item.line, item.raw, item.message);
         continue;
       }
       const mapper = (this.mapper ??= this.choose(item.value));
       if ('reason' in mapper) {
-        this.account.rejected(mapper.reason, item.line, item.raw, mapper.message);
+        account.rejected(mapper.reason, item.line, item.raw, mapper.message);
         continue;
       }
-      const value = item.value;
-      this.account.mapped(item.line, item.raw, (emit, rejectReading) => mapper.map(value, emit, rejectReading));
+      account.mapped(item.line, item.raw, 0, item.raw.length, mapper, item.value);
+    }
+  }
+
+  /** A batch's records, each handed over as numbers into the batch's text (no text or object per record). */
+  private batch(batch: ArrayBatch): void {
+    const account = this.account;
+    const { values, text, starts, ends, lines } = batch;
+    for (let k = 0; k < values.length; k++) {
+      if (account.stopped) return;
+      const value = values[k] as JsonObject;
+      const mapper = (this.mapper ??= this.choose(value));
+      if ('reason' in mapper) account.rejected(mapper.reason, lines[k] as number, batch.raw(k), mapper.message);
+      else account.mapped(lines[k] as number, text, starts[k] as number, ends[k] as number, mapper, value);
     }
   }
 
