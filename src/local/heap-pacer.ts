@@ -5,8 +5,9 @@
  * limit of ~4 GiB here) and the big responses it parses (GetRecords pages, S3 bodies) go
  * straight to the old generation, so used heap swung to 300–380 MiB between full
  * collections: the larger part of `up`'s peak (docs/reliability.md → "Peak memory").
- * A `--max-old-space-size` would need `up` to re-execute itself (the flag cannot be set
- * once V8 runs); instead this looks at the heap every `checkMs` and runs a full
+ * A `--max-old-space-size` (bin/dubegrid.js's shebang could carry one, as it carries the
+ * young generation's size) would turn a larger workload into an out-of-memory crash rather
+ * than more collections; instead this looks at the heap every `checkMs` and runs a full
  * collection itself once used heap is `headroom` above what the last one left (32 MiB; at
  * 64 `up`'s peak was ~30 MiB higher, and on the shared 2-core machine no throughput
  * difference between the two could be told apart from the load's). The emulator host
@@ -23,8 +24,13 @@ import { runInNewContext } from 'node:vm';
 export const HEAP_PACER = {
   /** Collect once used heap is this far above the live set. */
   headroomBytes: 32 * 1024 * 1024,
-  /** The emulator host's (its live set is 25–80 MiB, and it has a 256 MiB limit besides). */
-  hostHeadroomBytes: 32 * 1024 * 1024,
+  /**
+   * The emulator host's (its live set is 20–50 MiB, and it has a 256 MiB limit besides).
+   * Half `up`'s: a full collection of so small a heap is cheap, and its heap swings are
+   * response strings of 2 MiB (GetRecords JSON) that die at once (32 until the third pass
+   * of "Peak memory").
+   */
+  hostHeadroomBytes: 16 * 1024 * 1024,
   checkMs: 250,
   /** At most one collection this often: a full collection of ~100 MiB takes 50–150 ms. */
   minSpacingMs: 1_000,

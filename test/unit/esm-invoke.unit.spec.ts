@@ -46,6 +46,19 @@ describe('toKinesisEvent', () => {
     });
   });
 
+  it("encodes a record's data when it is read, without keeping the text", () => {
+    const event = toKinesisEvent(records, source);
+    const kinesis = event.Records[0]!.kinesis;
+    expect(Object.getOwnPropertyDescriptor(kinesis, 'data')?.get).toBeTypeOf('function');
+    const first = kinesis.data;
+    expect(first).toBe(Buffer.from('{"a":1}').toString('base64'));
+    // a fresh string each read: the event holds the bytes only
+    expect(Object.getOwnPropertyDescriptor(kinesis, 'data')?.value).toBeUndefined();
+    // serialised as Lambda's payload is (replay to AWS, logs), it is the plain base64 field
+    const parsed = JSON.parse(JSON.stringify(event)) as typeof event;
+    expect(parsed.Records[0]!.kinesis.data).toBe(first);
+  });
+
   it('gives a context with the function timeout as the remaining time', () => {
     let now = 1000;
     const ctx = lambdaContext(source, { memoryMiB: 512, timeoutSeconds: 120 }, () => now);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { peakMiB, rssMiB, slopeMiBPerMin, totalMiB, vmRssMiB, type RssSample } from '../soak/memory/rss.ts';
-import { planFiles, readingsFlag } from '../soak/scenarios/long-run.ts';
+import {
+  fileRssMiB,
+  fileTotalMiB,
+  peakMiB,
+  rssMiB,
+  slopeMiBPerMin,
+  totalMiB,
+  vmRssMiB,
+  type RssSample,
+} from '../soak/memory/rss.ts';
+import { planFiles, readingsFlag, slopeParts } from '../soak/scenarios/long-run.ts';
 
 const sample = (atMs: number, up: number, emulators: number): RssSample => ({ atMs, mib: { up, emulators } });
 
@@ -29,6 +38,30 @@ describe('RSS sampling', () => {
     expect(slopeMiBPerMin([...warm, ...after.slice(0, 2)], 60_000)).toBeUndefined();
     const flat = [1, 2, 3, 4].map((m) => sample(60_000 * m, 250, 200));
     expect(slopeMiBPerMin(flat, 0)).toBe(0);
+  });
+});
+
+describe('what grows', () => {
+  it('reads the file-backed part of VmRSS (RssFile + RssShmem)', () => {
+    const status = 'VmRSS:\t  524288 kB\nRssAnon:\t  393216 kB\nRssFile:\t  130048 kB\nRssShmem:\t    1024 kB\n';
+    expect(fileRssMiB(status)).toBe(128);
+    expect(fileRssMiB('VmRSS:\t  524288 kB\n')).toBeUndefined();
+  });
+
+  it('fits the slope of each process and of the file-backed pages apart', () => {
+    // up flat at 300, the host climbing 2 MiB a minute, all of it file-backed
+    const samples: RssSample[] = [0, 1, 2, 3, 4].map((m) => ({
+      atMs: 60_000 * m,
+      mib: { up: 300, emulators: 200 + 2 * m },
+      fileMib: { up: 80, emulators: 40 + 2 * m },
+    }));
+    expect(fileTotalMiB(samples[4]!)).toBe(128);
+    expect(slopeMiBPerMin(samples, 0)).toBeCloseTo(2, 9);
+    expect(slopeParts({ samples, warmedUpAtMs: 0 }).map((f) => [f.name, f.value])).toEqual([
+      ['RSS slope after warm-up, up', 0],
+      ['RSS slope after warm-up, emulator host', 2],
+      ['RSS slope after warm-up, file-backed (both)', 2],
+    ]);
   });
 });
 

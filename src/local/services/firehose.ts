@@ -54,12 +54,14 @@ export interface LocalFirehoseOptions {
  * its JSON there (measured: 622 bytes of heap for 433 of JSON), and the old bound, 4 × the
  * 16 MiB buffer size, was never reached: each day's buffer stayed under its size until the
  * 60 s interval, so a 96 k-reading ingest held up to its whole ~40 MB of JSON (~57 MiB).
- * Now at most 8 MiB of readings' JSON is buffered (then every buffer is written, as when
- * one is due), read in pages of 16 KPL aggregates (~1.5 MiB, under the local stream's 2 MiB cap) so that
- * four shard readers between two checks of the bound add little to it and each response
- * is less garbage. Parquet objects are then smaller; compaction merges them.
+ * Now at most 4 MiB of readings' JSON is buffered (then every buffer is written, as when
+ * one is due; 8 MiB until the third pass of "Peak memory"), read in pages of 16 KPL
+ * aggregates (~1.5 MiB, under the local stream's 2 MiB cap) so that four shard readers
+ * between two checks of the bound add little to it and each response is less garbage.
+ * Parquet objects are then smaller and twice as many (a DuckDB instance of ~30 ms each);
+ * compaction merges them.
  */
-export const FIREHOSE_MEMORY = { maxBufferedBytes: 8 * 1024 * 1024, readLimit: 16 } as const;
+export const FIREHOSE_MEMORY = { maxBufferedBytes: 4 * 1024 * 1024, readLimit: 16 } as const;
 
 interface Worker {
   readonly shardId: string;

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import type { ScenarioContext, ScenarioFigure } from '../scenario.ts';
-import { peakMiB, RssSampler, slopeMiBPerMin, totalMiB, type RssSample } from './rss.ts';
+import { fileTotalMiB, peakMiB, RssSampler, slopeMiBPerMin, totalMiB, type RssSample } from './rss.ts';
 import { cli, generate, pipelineCounts, startUp, type GeneratedFile, type PipelineCounts } from './stack-run.ts';
 
 /** The issue's target for the whole stack (`up` + emulator host). */
@@ -58,7 +58,7 @@ export async function memoryRun(
       if (i + 1 === Math.max(1, Math.ceil(files.length / 10))) warmedUpAtMs = Date.now() - started;
       const last = sampler.samples[sampler.samples.length - 1];
       ctx.log(
-        `${i + 1}/${files.length} file(s) in, ${Math.round((Date.now() - started) / 1000)} s, RSS ${last ? Math.round(totalMiB(last)) : '?'} MiB (peak ${Math.round(peakMiB(sampler.samples))})`,
+        `${i + 1}/${files.length} file(s) in, ${Math.round((Date.now() - started) / 1000)} s, RSS ${last ? describeSample(last) : '?'} (peak ${Math.round(peakMiB(sampler.samples))} MiB)`,
       );
     }
   } finally {
@@ -72,6 +72,12 @@ export async function memoryRun(
     if (code !== 0) ctx.log(`up exited ${code}: ${up.output().slice(-500)}`);
   }
   return { readings, files: files.length, samples: sampler.samples, warmedUpAtMs, elapsedMs, counts };
+}
+
+/** `512 MiB (up 300, host 212; file-backed 90)`: which process holds what, for the log. */
+export function describeSample(s: RssSample): string {
+  const r = Math.round;
+  return `${r(totalMiB(s))} MiB (up ${r(s.mib.up ?? 0)}, host ${r(s.mib.emulators ?? 0)}; file-backed ${r(fileTotalMiB(s))})`;
 }
 
 /** The figures both scenarios report, and whether the counts hold exactly. */

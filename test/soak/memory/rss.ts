@@ -10,6 +10,12 @@ export interface RssSample {
   readonly atMs: number;
   /** MiB per process name; a process that is gone is absent. */
   readonly mib: Readonly<Record<string, number>>;
+  /**
+   * The file-backed part of `mib` (RssFile + RssShmem): mapped files such as the `node`
+   * binary, DuckDB's library and LevelDB's mmapped tables, which grow with the data read
+   * rather than with what a process holds. Absent where the kernel does not split VmRSS.
+   */
+  readonly fileMib?: Readonly<Record<string, number>>;
 }
 
 /** `VmRSS:   123456 kB` → MiB; undefined when the line is missing (a zombie, a kernel thread). */
@@ -18,12 +24,24 @@ export function vmRssMiB(status: string): number | undefined {
   return m ? Number(m[1]) / 1024 : undefined;
 }
 
-export async function rssMiB(pid: number): Promise<number | undefined> {
+/** `RssFile` + `RssShmem` of /proc/<pid>/status in MiB (Linux 4.5 on); undefined without them. */
+export function fileRssMiB(status: string): number | undefined {
+  const file = /^RssFile:\s+(\d+)\s+kB$/m.exec(status);
+  const shmem = /^RssShmem:\s+(\d+)\s+kB$/m.exec(status);
+  return file ? (Number(file[1]) + Number(shmem?.[1] ?? 0)) / 1024 : undefined;
+}
+
+async function statusOf(pid: number): Promise<string | undefined> {
   try {
-    return vmRssMiB(await readFile(`/proc/${pid}/status`, 'utf8'));
+    return await readFile(`/proc/${pid}/status`, 'utf8');
   } catch {
     return undefined; // it exited between two samples
   }
+}
+
+export async function rssMiB(pid: number): Promise<number | undefined> {
+  const status = await statusOf(pid);
+  return status === undefined ? undefined : vmRssMiB(status);
 }
 
 /** Pids whose parent is `ppid` and whose command line contains `marker` (the emulator host of an `up`). */
@@ -74,11 +92,18 @@ export class RssSampler {
 
   private async sample(): Promise<void> {
     const entries = await Promise.all(
-      Object.entries(this.pids()).map(async ([name, pid]) => [name, await rssMiB(pid)] as const),
+      Object.entries(this.pids()).map(async ([name, pid]) => [name, await statusOf(pid)] as const),
     );
     const mib: Record<string, number> = {};
-    for (const [name, v] of entries) if (v !== undefined) mib[name] = v;
-    if (Object.keys(mib).length > 0) this.samples.push({ atMs: Date.now() - this.started, mib });
+    const fileMib: Record<string, number> = {};
+    for (const [name, status] of entries) {
+      const rss = status === undefined ? undefined : vmRssMiB(status);
+      if (status === undefined || rss === undefined) continue;
+      mib[name] = rss;
+      const file = fileRssMiB(status);
+      if (file !== undefined) fileMib[name] = file;
+    }
+    if (Object.keys(mib).length > 0) this.samples.push({ atMs: Date.now() - this.started, mib, fileMib });
   }
 }
 
@@ -91,12 +116,22 @@ export function peakMiB(samples: readonly RssSample[], of: (s: RssSample) => num
   return samples.reduce((m, s) => Math.max(m, of(s)), 0);
 }
 
+/** The file-backed part of a sample, both processes (0 where not split). */
+export function fileTotalMiB(s: RssSample): number {
+  return Object.values(s.fileMib ?? {}).reduce((a, b) => a + b, 0);
+}
+
 /**
- * Least-squares slope of the whole stack's RSS against time, in MiB per minute, over the
- * samples at or after `fromMs` (the end of warm-up); undefined with fewer than 3 of them.
+ * Least-squares slope of the whole stack's RSS (or of `of`) against time, in MiB per
+ * minute, over the samples at or after `fromMs` (the end of warm-up); undefined with
+ * fewer than 3 of them.
  */
-export function slopeMiBPerMin(samples: readonly RssSample[], fromMs: number): number | undefined {
-  const pts = samples.filter((s) => s.atMs >= fromMs).map((s) => [s.atMs / 60_000, totalMiB(s)] as const);
+export function slopeMiBPerMin(
+  samples: readonly RssSample[],
+  fromMs: number,
+  of: (s: RssSample) => number = totalMiB,
+): number | undefined {
+  const pts = samples.filter((s) => s.atMs >= fromMs).map((s) => [s.atMs / 60_000, of(s)] as const);
   if (pts.length < 3) return undefined;
   const n = pts.length;
   const mx = pts.reduce((a, [x]) => a + x, 0) / n;

@@ -5,9 +5,17 @@
  * 10 s. Memory must be flat after warm-up (the first tenth of the files): the slope of
  * a least-squares line through the whole stack's RSS, and its peak (≤ 512 MiB).
  */
-import type { Scenario, ScenarioContext, ScenarioResult } from '../scenario.ts';
+import type { Scenario, ScenarioContext, ScenarioFigure, ScenarioResult } from '../scenario.ts';
 import { generate } from '../memory/stack-run.ts';
-import { countFigures, memoryRun, peakFigures, slopeMiBPerMin, type FilePlan } from '../memory/memory-run.ts';
+import {
+  countFigures,
+  memoryRun,
+  peakFigures,
+  slopeMiBPerMin,
+  type FilePlan,
+  type MemoryRun,
+} from '../memory/memory-run.ts';
+import { fileTotalMiB, type RssSample } from '../memory/rss.ts';
 import { join } from 'node:path';
 
 /** Growth the run may show after warm-up and still count as flat: 15 MiB over a 15-minute run. */
@@ -33,6 +41,24 @@ export function readingsFlag(flags: ScenarioContext['flags'], fallback: number):
   const n = Number(given);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--readings must be a whole number above 0, got ${given}`);
   return n;
+}
+
+const PARTS: readonly [string, (s: RssSample) => number][] = [
+  ['up', (s) => s.mib.up ?? 0],
+  ['emulator host', (s) => s.mib.emulators ?? 0],
+  ['file-backed (both)', fileTotalMiB],
+];
+
+/** The slope after warm-up of each process and of the file-backed pages: not judged, they say where growth is. */
+export function slopeParts(run: Pick<MemoryRun, 'samples' | 'warmedUpAtMs'>): ScenarioFigure[] {
+  return PARTS.map(([part, of]) => {
+    const slope = slopeMiBPerMin(run.samples, run.warmedUpAtMs, of);
+    return {
+      name: `RSS slope after warm-up, ${part}`,
+      value: slope === undefined ? 'too few samples' : Number(slope.toFixed(2)),
+      unit: 'MiB/min',
+    };
+  });
 }
 
 export const longRun: Scenario = {
@@ -63,6 +89,8 @@ export const longRun: Scenario = {
           unit: 'MiB/min',
           ...(judged ? { target: `≤ ${FLAT_SLOPE_MIB_PER_MIN} MiB/min`, met: flat } : {}),
         },
+        // what grows, for the reader: each process, and the mapped files (LevelDB's tables) of both
+        ...slopeParts(run),
         ...peak.figures,
         { name: 'samples', value: run.samples.length },
         { name: 'duration', value: Math.round(run.elapsedMs / 1000), unit: 's' },
