@@ -103,15 +103,27 @@ export async function splitGenerated(
   onRecord: (r: AggregatedRecord) => void | Promise<void>,
 ) {
   const g = await generate({ out, substations, days, start: START });
+  return splitFiles(
+    g.files.map((f) => ({ path: f.path, key: `raw/prod/lv/${f.path.slice(out.length + 1)}` })),
+    onRecord,
+  );
+}
+
+/**
+ * Splits files with the splitter core, as the splitter would objects of these keys,
+ * handing each aggregated record to `onRecord` (its promises awaited when the core
+ * drains); the readings emitted.
+ */
+export async function splitFiles(
+  files: readonly { readonly path: string; readonly key: string }[],
+  onRecord: (r: AggregatedRecord) => void | Promise<void>,
+): Promise<number> {
   let readings = 0;
-  for (const file of g.files) {
+  for (const file of files) {
     const pending: Promise<void>[] = [];
     const summary = await splitBody(
       createReadStream(file.path),
-      {
-        source: { bucket: 'bench', key: `raw/prod/lv/${file.path.slice(out.length + 1)}`, etag: 'bench' },
-        ingestedAt: new Date().toISOString(),
-      },
+      { source: { bucket: 'bench', key: file.key, etag: 'bench' }, ingestedAt: new Date().toISOString() },
       {
         put: (r) => {
           const p = onRecord(r);

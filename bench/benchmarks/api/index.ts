@@ -32,19 +32,26 @@ import { API_SERVICE_NAME, apiServiceFactory, type ApiService } from '../../../s
 import { PIPELINE_SERVICES } from '../../../src/local/pipeline.ts';
 import { startStack } from '../../../src/local/stack.ts';
 import { openSqlEngine } from '../../../src/ops/query/open.ts';
-import { runSample } from '../../../src/ops/sample/run.ts';
+import { SAMPLE_DEFAULTS } from '../../../src/ops/sample/defaults.ts';
+import { runSample, sampleDirOf } from '../../../src/ops/sample/run.ts';
+import { ASSETS_FILE } from '../../../src/generate/index.ts';
+import { generateLabelled, LABELS_FILE } from '../../../src/generate/labelled.ts';
+import { expandInputs } from '../../../src/producers/ingest/inputs.ts';
 import { readSettings } from '../../../src/shared/settings.ts';
 import { getJson } from '../../../test/support/api.ts';
 import { atMost, round, type Benchmark } from '../../types.ts';
 import { measureConsole } from '../console.ts';
 import { padAssets } from './pad.ts';
 import { measurePush } from './push.ts';
+import { cutSample, seedDirect, type CutSample } from './seed.ts';
 import { paired, pairedFigures, percentile } from './stats.ts';
 
 const TARGETS = { overhead: 1.3, pushP95Seconds: 3 } as const;
 const DEFAULTS = { substations: 3, days: 31, assets: 1000, runs: 30, trials: 10, pages: 5 } as const;
 const MEASUREMENTS = ['l1_current', 'l2_current', 'l3_current'] as const;
 const MAX_POINTS = 1200;
+/** The substation whose feeder is measured: the generator's first. */
+const MEASURED = 'LV100001';
 const DAY_MS = 86_400_000;
 
 export const apiBenchmark: Benchmark = {
@@ -57,6 +64,7 @@ export const apiBenchmark: Benchmark = {
     runs: `paired calls per endpoint (default ${DEFAULTS.runs})`,
     trials: `alert push trials (default ${DEFAULTS.trials})`,
     pages: `console page loads per first-render figure, headless Chromium (default ${DEFAULTS.pages})`,
+    seed: `pipeline (default): the whole sample ingested; lake: only ${MEASURED} through the pipeline, every other substation split into the lake and \`latest\` directly (seed.ts; for the issue's 100 substations)`,
   },
   async run(flags) {
     const num = (k: keyof typeof DEFAULTS): number => {
@@ -70,7 +78,10 @@ export const apiBenchmark: Benchmark = {
       services: [...PIPELINE_SERVICES, apiServiceFactory({ port: 0, buildConsole: (dir) => buildConsole(dir) })],
     });
     try {
+      const seed = flags.seed ?? 'pipeline';
+      if (seed !== 'pipeline' && seed !== 'lake') throw new RangeError('--seed must be pipeline or lake');
       const began = performance.now();
+      const cut = seed === 'lake' ? await cutGenerated(dataDir, num('substations'), num('days')) : undefined;
       const sample = await runSample(stack, {
         substations: num('substations'),
         days: num('days'),
@@ -78,6 +89,12 @@ export const apiBenchmark: Benchmark = {
         timeoutMs: Math.max(60 * 60_000, ((num('substations') * num('days') * 3_600) / 500) * 1000),
         progress: (line) => process.stderr.write(`bench api: ${line}\n`),
       });
+      const seeded =
+        cut === undefined
+          ? undefined
+          : await seedDirect(stack, cut.direct, join(dataDir, 'direct'), (line) =>
+              process.stderr.write(`bench api: ${line}\n`),
+            );
       const ingestS = round((performance.now() - began) / 1000, 1);
       // what the hourly rollups timer would have done by now: long series read them
       const rolledAt = performance.now();
@@ -92,7 +109,7 @@ export const apiBenchmark: Benchmark = {
         return r.body;
       };
 
-      const feeder = (await stores.registry()).find((a) => a.kind === 'feeder');
+      const feeder = (await stores.registry()).find((a) => a.kind === 'feeder' && a.substation_id === MEASURED);
       if (!feeder) throw new Error('the sample has no feeder');
       const range = await monthOf(stores, feeder.asset_id);
       const ttlDays = readSettings().readingsTtlDays;
@@ -123,7 +140,16 @@ export const apiBenchmark: Benchmark = {
       const common = {
         substations: num('substations'),
         days: num('days'),
-        readings_ingested: sample.ingest.totals?.events_emitted ?? 0,
+        readings_ingested: (sample.ingest.totals?.events_emitted ?? 0) + (seeded?.readings ?? 0),
+        seed,
+        ...(seeded
+          ? {
+              readings_through_pipeline: sample.ingest.totals?.events_emitted ?? 0,
+              readings_seeded_direct: seeded.readings,
+              latest_series_seeded: seeded.latest_series,
+              direct_seed_s: seeded.seed_s,
+            }
+          : {}),
         ingest_s: ingestS,
         runs: num('runs'),
         load_average_1m: round(loadavg()[0] ?? 0, 2),
@@ -169,6 +195,22 @@ export const apiBenchmark: Benchmark = {
     }
   },
 };
+
+/**
+ * `--seed lake`: the labelled sample generated where `runSample` looks for it, then cut so
+ * that it ingests the measured substation alone (seed.ts).
+ */
+async function cutGenerated(dataDir: string, substations: number, days: number): Promise<CutSample> {
+  const dir = sampleDirOf(dataDir);
+  await generateLabelled({ out: dir, substations, days, seed: SAMPLE_DEFAULTS.seed, start: SAMPLE_DEFAULTS.start });
+  const files = (await expandInputs([dir])).filter((f) => f.name !== ASSETS_FILE && f.name !== LABELS_FILE);
+  return cutSample(
+    dir,
+    files.map((f) => f.path),
+    MEASURED,
+    join(dataDir, 'direct'),
+  );
+}
 
 /** The month (31 days) ending just after the asset's newest reading, as the console's month view asks. */
 async function monthOf(stores: ApiStores, assetId: string): Promise<SeriesRange> {
