@@ -14,9 +14,10 @@
  * - console: the overview's and an asset page's first render with data in headless
  *   Chromium on this dataset, against the same API calls from Node (`../console.ts`).
  *
- * The issue's dataset is 100 substations × 31 days (~11 M readings); ingesting it takes
- * this shared 2-core machine hours (about 240 readings a second at load 30), so the size is a
- * flag and the default is smaller.
+ * The issue's dataset is 100 substations × 31 days (~10 M readings); ingesting it takes
+ * this shared 2-core machine most of a day, so the size is a flag, the default is
+ * smaller, and `--seed lake` puts all but the measured substation straight into the
+ * lake and `latest` (seed.ts).
  * The series figures depend on the one asset's month, which is the same at any number
  * of substations; the assets figures on the padded count.
  */
