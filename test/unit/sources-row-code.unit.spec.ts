@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LV_MONITOR_COLUMNS } from '../../src/generate/writer.ts';
 import { builtinMappings } from '../../src/producers/splitter/mapping/builtin.ts';
 import { compileMapping, type RecordMapper } from '../../src/producers/splitter/mapping/compile.ts';
 import { jsonAccessor } from '../../src/producers/splitter/mapping/json-accessor.ts';
@@ -76,16 +77,7 @@ describe('generated row functions give what the closures give', () => {
   });
 
   it('lv_long', () => {
-    const header = [
-      'Substation Number',
-      'Substation Name',
-      'Timestamp',
-      'Attribute Type',
-      'Feeder ID',
-      'Description',
-      'Units',
-      'Value',
-    ];
+    const header = [...LV_MONITOR_COLUMNS];
     const cells = [
       ['0123', ' 77 ', '', 'X'.repeat(300)],
       ['', 'CHARTERHOUSE DRIVE', ' Ölhafen '],
