@@ -10,7 +10,17 @@
  * live owner on a machine too loaded to refresh in time keeps its lock, and a SIGKILLed
  * one's is free within seconds. LevelDB's own `LOCK` files stay as the last line: two
  * writers can never open the same database.
+ *
+ * The takeover of a stale lock is ours, not proper-lockfile's: its stat, rmdir, mkdir lets a
+ * process that judged the old lock stale remove the lock another process has just taken
+ * in its place, and both then hold it (moxystudio/node-proper-lockfile#121; it failed
+ * `data-dir-race` once in 20 rounds). `takeOverStale` claims the stale lock with one
+ * rename, which only one process can win, and removes it only when what it moved is the
+ * very lock it judged stale.
  */
+import { randomUUID } from 'node:crypto';
+import { rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -23,6 +33,40 @@ export const LOCK_NEVER_STALE_MS = 24 * 3600_000;
 
 export function lockPaths(dataDir: string): { readonly target: string; readonly lock: string } {
   return { target: join(dataDir, 'owner'), lock: join(dataDir, 'owner.lock') };
+}
+
+/** The lock dir as seen, when it is older than `staleMs` (its owner stopped refreshing it). */
+export async function staleLockSeen(lock: string, staleMs: number): Promise<Stats | undefined> {
+  const seen = await stat(lock).catch(() => undefined);
+  return seen !== undefined && seen.mtimeMs < Date.now() - staleMs ? seen : undefined;
+}
+
+const isSameLock = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.mtimeMs === b.mtimeMs;
+
+/**
+ * Removes the stale lock `seen`, unless another process has already replaced it: true
+ * when it was removed (by us or by a process before us), false when the lock now there
+ * is someone's fresh one, which stays theirs. The rename is the single-winner step; the
+ * inode and mtime tell the stale lock from a fresh one made since (an inode may be reused,
+ * a fresh lock's mtime is new).
+ */
+export async function takeOverStale(lock: string, seen: Stats): Promise<boolean> {
+  const claimed = `${lock}.stale-${process.pid}-${randomUUID()}`;
+  try {
+    await rename(lock, claimed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true; // gone already: free for mkdir
+    throw err;
+  }
+  const moved = await stat(claimed);
+  if (isSameLock(moved, seen)) {
+    await rm(claimed, { recursive: true, force: true });
+    return true;
+  }
+  // A fresh lock, taken between our look and our rename: put it back for its owner (whose
+  // refresh checks the mtime it last set, which the rename keeps).
+  await rename(claimed, lock);
+  return false;
 }
 
 type FromWorker =
@@ -43,7 +87,8 @@ parentPort.on('message', async (m) => {
       release = await lockfile.lock(workerData.target, {
         realpath: false,
         lockfilePath: workerData.lock,
-        stale: m.stale,
+        // never proper-lockfile's takeover (see takeOverStale): a held lock is busy
+        stale: workerData.neverStale,
         update: workerData.update,
         retries: 0,
         onCompromised: (err) => parentPort.postMessage({ type: 'compromised', message: err.message }),
@@ -77,7 +122,7 @@ export class DataDirLocker {
     const paths = lockPaths(dataDir);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { module: LOCKFILE_MODULE, ...paths, update: LOCK_UPDATE_MS },
+      workerData: { module: LOCKFILE_MODULE, ...paths, update: LOCK_UPDATE_MS, neverStale: LOCK_NEVER_STALE_MS },
     });
     // the lock must not keep a finished command alive; process exit releases it (or it goes stale)
     this.worker.unref();
@@ -97,7 +142,10 @@ export class DataDirLocker {
    */
   async tryLock(staleMs: number): Promise<boolean> {
     if (this.held) return true;
-    const reply = await this.ask({ type: 'try', stale: staleMs });
+    const { lock } = lockPaths(this.dataDir);
+    const stale = staleMs < LOCK_NEVER_STALE_MS ? await staleLockSeen(lock, staleMs) : undefined;
+    if (stale !== undefined && !(await takeOverStale(lock, stale))) return false;
+    const reply = await this.ask({ type: 'try' });
     if (reply.type === 'error') throw new Error(`could not lock the data dir ${this.dataDir}: ${reply.message}`);
     this.held = reply.type === 'locked';
     return this.held;
@@ -116,7 +164,7 @@ export class DataDirLocker {
     await this.worker.terminate().catch(() => undefined);
   }
 
-  private ask(message: { type: 'try'; stale: number } | { type: 'release' }): Promise<FromWorker> {
+  private ask(message: { type: 'try' } | { type: 'release' }): Promise<FromWorker> {
     // referenced while a reply is awaited, or this process could end waiting for it
     this.worker.ref();
     return new Promise<FromWorker>((resolve) => {

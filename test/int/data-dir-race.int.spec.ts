@@ -56,8 +56,10 @@ function startUp(dataDir: string): { child: ChildProcess; exited: Promise<number
 
 /** Succeeded, or said why in one `dubegrid: …` line; never a stack trace, never a second opener of the databases. */
 function expectSucceededOrSaidWhy(run: CliRun, what: string): 'ok' | 'refused' {
-  expect(run.stderr, what).not.toMatch(/^\s+at /m);
-  expect(run.stderr, what).not.toMatch(/IO error: lock|Resource temporarily unavailable|OpenError/);
+  // the whole stderr in the message: the assertion's own print of it is cut short
+  const said = `${what}, its stderr in full:\n${run.stderr}`;
+  expect(run.stderr, said).not.toMatch(/^\s+at /m);
+  expect(run.stderr, said).not.toMatch(/IO error: lock|Resource temporarily unavailable|OpenError/);
   if (run.code === 0) return 'ok';
   const errors = run.stderr.split('\n').filter((l) => l.startsWith('dubegrid: '));
   expect(errors, `${what}: ${run.stderr}`).toHaveLength(1);

@@ -6,7 +6,14 @@
 import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDirLocker, LOCK_NEVER_STALE_MS, LOCK_STALE_MS, lockPaths } from '../../src/local/data-dir-lock.ts';
+import {
+  DataDirLocker,
+  LOCK_NEVER_STALE_MS,
+  LOCK_STALE_MS,
+  lockPaths,
+  staleLockSeen,
+  takeOverStale,
+} from '../../src/local/data-dir-lock.ts';
 import { dataPaths } from '../../src/local/data-dir.ts';
 import { claimDataDir, DataDirBusyError, ownerFile } from '../../src/local/owner.ts';
 import {
@@ -67,6 +74,35 @@ describe('the data dir lock', () => {
     if ('locker' in claim) lockers.push(claim.locker);
     expect(said).toEqual([]);
     expect(JSON.parse(await readFile(ownerFile(dir), 'utf8'))).toMatchObject({ pid: process.pid, mode: 'up' });
+  });
+
+  it('gives a stale lock to one process only, even when a second judged it stale too (proper-lockfile#121)', async () => {
+    const { lock } = lockPaths(dir);
+    const staleLock = async (): Promise<void> => {
+      await mkdir(lock);
+      const old = new Date(Date.now() - 60_000);
+      await utimes(lock, old, old);
+    };
+    await staleLock();
+    const seenByLate = await staleLockSeen(lock, LOCK_STALE_MS);
+    expect(seenByLate).toBeDefined();
+    // the first process takes over and holds a fresh lock…
+    const first = locker();
+    expect(await first.tryLock(LOCK_STALE_MS)).toBe(true);
+    // …then the late one acts on what it saw: it must leave the fresh lock alone
+    expect(await takeOverStale(lock, seenByLate!)).toBe(false);
+    expect(await locker().tryLock(LOCK_STALE_MS)).toBe(false);
+    expect((await readdir(dir)).filter((n) => n.startsWith('owner.lock'))).toEqual(['owner.lock']);
+    await first.release();
+
+    // and many contenders at once on one stale lock: exactly one wins
+    for (let round = 0; round < 5; round++) {
+      await staleLock();
+      const contenders = Array.from({ length: 6 }, () => locker());
+      const won = await Promise.all(contenders.map((l) => l.tryLock(LOCK_STALE_MS)));
+      expect(won.filter(Boolean), `round ${round}`).toHaveLength(1);
+      for (const l of contenders) await l.release();
+    }
   });
 
   it("keeps a live owner's lock even when it was not refreshed for longer than the stale time", async () => {
