@@ -36,6 +36,16 @@ export interface EmulatorProcess {
 const HOST_MALLOC_ARENAS = '2';
 
 /**
+ * glibc's mmap threshold in the emulator host, fixed. By default it is dynamic: each time a
+ * block above it that was mmapped is freed, the threshold rises to that block's size (up to
+ * 32 MiB), so after the first few GetRecords responses and LevelDB batches (1–2 MiB) every
+ * later one came from the heap, whose freed middle glibc cannot give back: the host's
+ * `[heap]` crept up with the data served. Fixed at 256 KiB, larger blocks are mapped and
+ * unmapped on their own and the trim threshold stays put too. A user's own setting wins.
+ */
+const HOST_MALLOC_MMAP_THRESHOLD = String(256 * 1024);
+
+/**
  * s3rver makes a ListObjectsV2 page's continuation token with DES, a cipher OpenSSL 3 (Node
  * 17 on) keeps in its legacy provider: without it every listing of more than one page
  * (over 1,000 keys) answered InternalError, so `status` and any paginated listing failed
@@ -55,7 +65,11 @@ const HOST_SEMI_SPACE = '--max-semi-space-size=8';
 export async function forkEmulators(dataDir: string): Promise<EmulatorProcess> {
   const child = fork(HOST_ENTRY, [dataDir], {
     execArgv: ['--import', TSX, '--no-deprecation', '--max-old-space-size=256', HOST_SEMI_SPACE, HOST_OPENSSL],
-    env: { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? HOST_MALLOC_ARENAS },
+    env: {
+      ...process.env,
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? HOST_MALLOC_ARENAS,
+      MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? HOST_MALLOC_MMAP_THRESHOLD,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const listeners: ((event: S3Event) => void)[] = [];

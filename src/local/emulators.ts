@@ -7,6 +7,8 @@
 import './kinesalite-get-records-cap.ts';
 // and dynalite's reads must close their LevelDB iterators
 import './dynalite-iterator-close.ts';
+// and both emulators' databases keep a bounded number of tables open (and mapped)
+import './leveldb-open-limits.ts';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import { mkdir } from 'node:fs/promises';
