@@ -41,9 +41,11 @@ const HOST_MALLOC_ARENAS = '2';
  * 32 MiB), so after the first few GetRecords responses and LevelDB batches (1–2 MiB) every
  * later one came from the heap, whose freed middle glibc cannot give back: the host's
  * `[heap]` crept up with the data served. Fixed at 256 KiB, larger blocks are mapped and
- * unmapped on their own and the trim threshold stays put too. A user's own setting wins.
+ * unmapped on their own and the trim threshold stays put too. `dubegrid` itself starts with
+ * the same (bin/dubegrid.js's shebang sets it), which the host inherits; a process that embeds
+ * the stack with a setting of its own keeps it.
  */
-const HOST_MALLOC_MMAP_THRESHOLD = String(256 * 1024);
+export const HOST_MALLOC_MMAP_THRESHOLD = String(256 * 1024);
 
 /**
  * s3rver makes a ListObjectsV2 page's continuation token with DES, a cipher OpenSSL 3 (Node

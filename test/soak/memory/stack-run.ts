@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readRuntime } from '../../../src/local/runtime-file.ts';
-import { cliArgv, runCli, type CliRun } from '../../support/cli.ts';
+import { cliArgv, cliEnv, runCli, type CliRun } from '../../support/cli.ts';
 import { eventually } from '../../support/eventually.ts';
 import { childPids } from './rss.ts';
 
@@ -23,6 +23,7 @@ export interface RunningUp {
 /** Starts `dubegrid up` on `dataDir` and waits until it serves and its emulator host is found. */
 export async function startUp(dataDir: string): Promise<RunningUp> {
   const child: ChildProcess = spawn(process.execPath, cliArgv(['up', '--data-dir', dataDir, '--quiet']), {
+    env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

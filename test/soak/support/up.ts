@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readRuntime, type RuntimeInfo } from '../../../src/local/runtime-file.ts';
-import { cliArgv } from '../../support/cli.ts';
+import { cliArgv, cliEnv } from '../../support/cli.ts';
 import { eventually } from '../../support/eventually.ts';
 
 export interface UpProcess {
@@ -23,6 +23,7 @@ export const UP_READY_MS = 180_000;
 
 export function spawnUp(dataDir: string): UpProcess {
   const child = spawn(process.execPath, cliArgv(['up', '--data-dir', dataDir]), {
+    env: cliEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group: -pid reaches the emulator host too
   });
