@@ -28,6 +28,9 @@ import { PREFIXES } from '../../src/shared/resources.ts';
 import { getJson, openStream, rawGet, voltageCsv, type Fetched } from '../support/api.ts';
 import { eventually } from '../support/eventually.ts';
 import { tempDir } from '../support/tmp.ts';
+import { fuzzRequest } from '../support/fuzz-requests.ts';
+import { scaled } from '../soak/scale.ts';
+import fc from 'fast-check';
 
 let stack: EmbeddedStack;
 let api: ApiService;
@@ -418,6 +421,55 @@ describe('bad input', () => {
       conforms('/api/alerts', r);
     }
   });
+});
+
+/** Random requests per run of the query-parameter fuzzer: a quick pass in npm test, more under `npm run soak`. */
+const FUZZ_RUNS = scaled('api_fuzz_runs', 120, 2_000);
+
+describe('query and path parameters under a fuzzer (issue #18: the splitter fuzz applied to the API)', () => {
+  it(`answers ${FUZZ_RUNS} random requests with a documented answer: 2xx, or a 400/404 saying why in one line, never a 5xx`, async () => {
+    const assetIds = sample.latest.map((l) => l.asset_id);
+    const valid = [
+      ...assetIds,
+      ...assetIds.map((a) => a.split(':')[0] ?? a),
+      '2025-08-01',
+      '2025-08-14T12:00:00Z',
+      '2025-08',
+      'total_active_power',
+      'l1_voltage,l2_voltage',
+      'open',
+      'critical',
+      '100',
+    ];
+    let answered = 0;
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(fuzzRequest(valid), async ({ route, path }) => {
+        const r = await get(path);
+        answered++;
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        const said = `GET ${path.slice(0, 300)} → ${r.status} ${r.text.slice(0, 300)}`;
+        expect(r.status, said).toBeLessThan(500);
+        if (r.status === 404 && (r.body as { error?: string } | undefined)?.error?.startsWith('no route')) {
+          // a path value holding `/` after decoding is another path: the router's one-line answer
+          return;
+        }
+        conforms(route, r);
+        if (r.status >= 400) {
+          const error = (r.body as { error?: unknown }).error;
+          expect(typeof error, said).toBe('string');
+          expect(error as string, said).not.toContain('\n');
+          expect(error as string, said).not.toBe('internal error');
+        }
+      }),
+      { numRuns: FUZZ_RUNS },
+    );
+    expect(answered).toBe(FUZZ_RUNS);
+    // the fuzzer reached past validation too, not only its refusals
+    expect(statuses.get(200) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(0);
+    expect(statuses.get(400) ?? 0, JSON.stringify([...statuses])).toBeGreaterThan(0);
+    console.info(`api fuzz: ${answered} requests, answers by status ${JSON.stringify(Object.fromEntries(statuses))}`);
+  }, 600_000);
 });
 
 describe('static console', () => {

@@ -9,7 +9,7 @@ import { longRun } from './long-run.ts';
 import { manyFiles } from './many-files.ts';
 import { peakMemory } from './peak-memory.ts';
 import { poison } from './poison.ts';
-import { dataDirRace, splitterFuzz } from './vitest-specs.ts';
+import { apiFuzz, dataDirRace, splitterFuzz } from './vitest-specs.ts';
 
 export const SCENARIOS: readonly Scenario[] = [
   killLoop,
@@ -23,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
   longRun,
   dataDirRace,
   splitterFuzz,
+  apiFuzz,
 ];

@@ -1,6 +1,7 @@
 /**
  * The soak's older parts, which are vitest specs scaled by the soak hook (test/soak/scale.ts):
- * the data-dir race (20 rounds) and the splitter fuzz (3,000 cases per property). The runner
+ * the data-dir race (20 rounds), the splitter fuzz (3,000 cases per property) and the API's
+ * query-parameter fuzz (2,000 requests). The runner
  * runs each in vitest as a scenario, with DUBEGRID_SOAK=1 at full size; their counts and
  * assertions stay in the specs, which `npm test` runs at their quick size.
  */
@@ -13,22 +14,25 @@ import { seconds } from '../support/figures.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const VITEST = fileURLToPath(new URL('../../../node_modules/vitest/vitest.mjs', import.meta.url));
 
-function vitestScenario(name: string, checks: string, project: 'unit' | 'int', spec: string): Scenario {
+/** `only`: run just the spec's tests whose names match it (vitest's `-t`). */
+function vitestScenario(name: string, checks: string, project: 'unit' | 'int', spec: string, only?: string): Scenario {
   return {
     name,
     checks,
-    run: async (ctx) => runSpec(ctx, project, spec),
+    run: async (ctx) => runSpec(ctx, project, spec, only),
   };
 }
 
-async function runSpec(ctx: ScenarioContext, project: string, spec: string): Promise<ScenarioResult> {
+async function runSpec(ctx: ScenarioContext, project: string, spec: string, only?: string): Promise<ScenarioResult> {
   const started = Date.now();
   const env = { ...process.env, [SOAK_ENV]: ctx.size === 'full' ? '1' : '0', NO_COLOR: '1' };
-  const child = spawn(process.execPath, [VITEST, 'run', '--project', project, spec], { cwd: ROOT, env });
+  const args = [VITEST, 'run', '--project', project, spec, ...(only ? ['-t', only] : [])];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env });
   let output = '';
   const keep = (b: Buffer): void => {
     output += b.toString();
-    for (const line of b.toString().split('\n')) if (/✓|×|Tests|data dir race/.test(line)) ctx.log(line.trim());
+    for (const line of b.toString().split('\n'))
+      if (/✓|×|Tests|data dir race|api fuzz/.test(line)) ctx.log(line.trim());
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
@@ -42,7 +46,7 @@ async function runSpec(ctx: ScenarioContext, project: string, spec: string): Pro
     ],
     notes: [
       // the spec's own summary line (the race's tally), when it prints one
-      ...(/data dir race, .*/.exec(output) ?? []),
+      ...(/data dir race, .*|api fuzz: .*/.exec(output) ?? []),
       ...(code === 0
         ? []
         : [
@@ -68,4 +72,12 @@ export const splitterFuzz = vitestScenario(
   'random bytes, random CSV and mutated real headers and rows through the splitter core, 3,000 cases per property: no crash, no hang, the accounting invariant on every input',
   'unit',
   'test/unit/splitter-fuzz.unit.spec.ts',
+);
+
+export const apiFuzz = vitestScenario(
+  'api-fuzz',
+  'random query and path parameters (random text, numbers, dates, near-misses of valid values, valid ones) against every GET route with parameters of the embedded API, over a sample: 2,000 requests, every answer documented by the OpenAPI document, a refusal one line saying why, never a 5xx',
+  'int',
+  'test/int/api.int.spec.ts',
+  'under a fuzzer',
 );
